@@ -1,0 +1,3 @@
+from mentorassess.cli import main
+
+main()
