@@ -156,7 +156,7 @@ def generate(*, seed: int = DEFAULT_SEED, n_mentors: int = 40, instrument: str |
     item_ids = list(ins.total_item_ids)
     comp_index = np.array([next(j for j, c in enumerate(comps) if i in c.items) for i in item_ids])
     n_items = len(item_ids)
-    loadings = rng.uniform(0.55, 0.85, n_items)
+    loadings = rng.uniform(0.72, 0.90, n_items)
     # Realistic misfit: a few cross-loadings onto the next competency and correlated residual pairs.
     cross = np.where(rng.random(n_items) < 0.25, rng.uniform(0.15, 0.30, n_items), 0.0)
     resid_pairs = [tuple(sorted(rng.choice(n_items, 2, replace=False))) for _ in range(4)]
