@@ -332,19 +332,27 @@ def render_feedback(profile: Any, instrument: Any, path: str | os.PathLike, *,
     return atomic_write_bytes(path, feedback_pdf_bytes(data, author=options.author))
 
 
-def _worker_init() -> None:
+# Worker state: set once per process by _worker_init (inherited, not pickled, under "fork").
+_STATE: dict[str, Any] = {}
+
+
+def _worker_init(source: Any = None) -> None:
     from mentorassess.reports.pdf import register_fonts, styles
 
     register_fonts()
     styles()
+    _STATE["source"] = source
 
 
-def _render_job(job: tuple[FeedbackData, str, str]) -> str:
+def _render_job(job: tuple[Any, str]) -> tuple[str, bool]:
+    """Render one report; ``job`` is (FeedbackData or a key understood by the source, path)."""
     from mentorassess._files import atomic_write_bytes
 
-    data, path, author = job
-    atomic_write_bytes(path, feedback_pdf_bytes(data, author=author))
-    return path
+    key, path = job
+    source = _STATE.get("source")
+    data = key if isinstance(key, FeedbackData) else source.data(key)
+    atomic_write_bytes(path, feedback_pdf_bytes(data, author=source.author if source else "mentorassess"))
+    return path, data.mentees_shown
 
 
 def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os.PathLike, *,
@@ -371,21 +379,29 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
     Returns
     -------
     RenderSummary
+        Files written (in mentor, wave order), suppressed reports as ``"<mentor_id> (<wave>)"``.
     """
     import time
 
+    from mentorassess.reports._profile import ProfileSource
+
     options = options or ReportOptions()
     t0 = time.perf_counter()
-    datas = list(_iter_data(profiles, instrument, options, wave=wave, roster=roster))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    work = [(d, str(out / report_filename(d.mentor_id, d.mentor_name, d.wave)), options.author) for d in datas]
-    jobs = jobs or os.cpu_count() or 1
-    written: list[str] = []
-    if jobs <= 1 or len(work) <= 2:
-        _worker_init()
+    if isinstance(profiles, Sequence) and profiles and all(isinstance(p, FeedbackData) for p in profiles):
+        source = None
+        keys = [(d, d.mentor_id, d.mentor_name, d.wave) for d in profiles if wave is None or d.wave == wave]
+    else:
+        source = ProfileSource(profiles, instrument, options=options, roster=roster)
+        keys = [(k, k[0], source.name(k[0]), k[1]) for k in source.keys(wave)]
+    work = [(key, str(out / report_filename(mid, name, w))) for key, mid, name, w in keys]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    results: list[tuple[str, bool]] = []
+    _worker_init(source)  # fonts load once here; forked workers inherit them
+    if jobs == 1 or len(work) <= 2:
         for i, job in enumerate(work, 1):
-            written.append(_render_job(job))
+            results.append(_render_job(job))
             if progress:
                 progress(i, len(work))
     else:
@@ -393,26 +409,17 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
         from concurrent.futures import ProcessPoolExecutor
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        chunk = max(1, min(16, len(work) // (jobs * 4) or 1))
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init) as ex:
-            for i, path in enumerate(ex.map(_render_job, work, chunksize=chunk), 1):
-                written.append(path)
+        chunk = max(1, min(8, len(work) // (jobs * 4) or 1))
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=ctx, initializer=_worker_init,
+                                 initargs=(source,)) as ex:
+            for i, res in enumerate(ex.map(_render_job, work, chunksize=chunk), 1):
+                results.append(res)
                 if progress:
                     progress(i, len(work))
+    suppressed = [f"{mid} ({w})" for (_, mid, _, w), (_, shown) in zip(keys, results) if not shown]
     return RenderSummary(
-        written=tuple(Path(p) for p in written),
-        suppressed=tuple(sorted({f"{d.mentor_id}" + (f" ({d.wave})" if wave is None else "")
-                                 for d in datas if not d.mentees_shown})),
-        mentors=tuple(sorted({d.mentor_id for d in datas})),
+        written=tuple(Path(p) for p, _ in results),
+        suppressed=tuple(suppressed),
+        mentors=tuple(sorted({mid for _, mid, _, _ in keys})),
         seconds=time.perf_counter() - t0,
     )
-
-
-def _iter_data(profiles: Any, instrument: Any, options: ReportOptions, *, wave: str | None,
-               roster: Any) -> Iterable[FeedbackData]:
-    if isinstance(profiles, Sequence) and all(isinstance(p, FeedbackData) for p in profiles):
-        yield from (p for p in profiles if wave is None or p.wave == wave)
-        return
-    from mentorassess.reports._profile import iter_feedback_data
-
-    yield from iter_feedback_data(profiles, instrument, options=options, wave=wave, roster=roster)

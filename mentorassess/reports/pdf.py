@@ -242,8 +242,6 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
 
     Cells may be plain strings (escaped and font-run wrapped) or ready flowables.
     """
-    st = styles()
-
     def cell(value: object, bold: bool = False) -> object:
         if isinstance(value, Flowable):
             return value
@@ -252,14 +250,20 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
     numeric = set(numeric_cols)
     data = [[cell(h, True) for h in header]]
     for row in rows:
-        data.append([cell(v) for v in row])
-    for r in data:
-        for j, c in enumerate(r):
-            if j in numeric and isinstance(c, Paragraph):
-                c.style = ParagraphStyle(f"{c.style.name}_r", parent=c.style, alignment=2)
+        # numbers are short plain strings: drawn directly (faster than a Paragraph), right-aligned
+        data.append([("" if v is None else str(v)) if j in numeric and not isinstance(v, Flowable)
+                     else cell(v) for j, v in enumerate(row)])
+    for j in numeric:
+        h = data[0][j]
+        h.style = ParagraphStyle("cell_bold_r", parent=h.style, alignment=2)
     table = Table(data, colWidths=list(col_widths), repeatRows=1, hAlign="LEFT")
     commands = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 1), (-1, -1), FONT),
+        ("FONTSIZE", (0, 1), (-1, -1), 9),
+        ("LEADING", (0, 1), (-1, -1), 11.5),
+        ("TEXTCOLOR", (0, 1), (-1, -1), PALETTE["ink"]),
+        *[("ALIGN", (j, 1), (j, -1), "RIGHT") for j in sorted(numeric)],
         ("BACKGROUND", (0, 0), (-1, 0), PALETTE["header_fill"]),
         ("LINEABOVE", (0, 0), (-1, 0), 0.8, PALETTE["ink"]),
         ("LINEBELOW", (0, 0), (-1, 0), 0.5, PALETTE["ink"]),
@@ -273,7 +277,6 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
         for i in range(2, len(data), 2):
             commands.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#F7F7F7")))
     table.setStyle(TableStyle(commands))
-    del st
     return table
 
 
