@@ -92,7 +92,7 @@ def report_filename(mentor_id: str, name: str, wave: str) -> str:
 
 
 # --- story ----------------------------------------------------------------------------------------------
-def _story(d: FeedbackData) -> list[Any]:
+def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
     from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
     from mentorassess.reports import wording as W
@@ -175,15 +175,19 @@ def _story(d: FeedbackData) -> list[Any]:
     if d.mentees_shown:
         story.append(para("Where your view and your mentees' differ", "h2"))
         flagged = [c for c in comps if c.gap_class in ("hidden_strength", "blind_spot")]
-        flagged.sort(key=lambda c: (c.gap_class != "hidden_strength", comps.index(c)))
         focus_items = dict(d.focus_items)
-        for c in flagged:
-            lowest = _lowest_item(focus_items.get(c.id, ()))
-            story.append(KeepTogether([
-                para(f"{W.gap_heading(c.gap_class)}", "h3"),
-                para(W.gap_paragraph(title=c.title, gap_class=c.gap_class, own=c.self_score, mean=c.mean,
-                                     low=c.low, high=c.high, n=c.n, item=lowest)),
-            ]))
+        for gclass in ("hidden_strength", "blind_spot"):
+            group = sorted((c for c in flagged if c.gap_class == gclass),
+                           key=lambda c: (-abs(c.gap or 0.0), comps.index(c)))
+            for c in group[:2]:  # at most two paragraphs per kind; the rest in one sentence
+                lowest = _lowest_item(focus_items.get(c.id, ())) if gclass == "blind_spot" else None
+                story.append(KeepTogether([
+                    para(W.gap_heading(gclass), "h3"),
+                    para(W.gap_paragraph(title=c.title, gap_class=gclass, own=c.self_score, mean=c.mean,
+                                         low=c.low, high=c.high, n=c.n, item=lowest)),
+                ]))
+            if len(group) > 2:
+                story.append(para(W.more_gaps(gclass, [c.title for c in group[2:]])))
         if not flagged:
             story.append(para(W.similar_views()))
         for c in comps:
@@ -194,7 +198,7 @@ def _story(d: FeedbackData) -> list[Any]:
         if d.focus_items:
             story.append(CondPageBreak(120))
             story.append(para("Item by item, for your focus areas", "h2"))
-            for cid, items in d.focus_items:
+            for cid, items in d.focus_items[:1] if compact else d.focus_items:
                 c = by_id[cid]
                 body = [[it.label, W.fmt(it.self_score),
                          "not shown" if it.mean is None else W.fmt(it.mean),
@@ -211,18 +215,21 @@ def _story(d: FeedbackData) -> list[Any]:
         story.append(CondPageBreak(120))
         story.append(para(f"Change since the {d.previous_wave_label}", "h2"))
         has_m = any(ch.mean_before is not None for ch in d.change)
-        header = ["Competency", "You: before", "You: now"] + (["Mentees: before", "Mentees: now"] if has_m else [])
-        widths = [180, 60, 60] + ([(FRAME_WIDTH - 300) / 2] * 2 if has_m else [])
-        if not has_m:
-            widths[0] = FRAME_WIDTH - 120
+        has_s = any(ch.self_before is not None for ch in d.change)
+        header = (["Competency"] + (["You: before", "You: now"] if has_s else [])
+                  + (["Mentees: before", "Mentees: now"] if has_m else []))
+        cols = len(header) - 1
+        widths = [FRAME_WIDTH - 72 * cols] + [72] * cols
         body = []
         for ch in d.change:
-            row = [ch.title, W.fmt(ch.self_before), W.fmt(ch.self_after)]
+            row = [ch.title]
+            if has_s:
+                row += [W.fmt(ch.self_before), W.fmt(ch.self_after)]
             if has_m:
                 row += [W.fmt(ch.mean_before), W.fmt(ch.mean_after)]
             body.append(row)
         story.append(data_table(header, body, widths, numeric_cols=tuple(range(1, len(header)))))
-        note = ("Your own ratings are shown for both rounds. "
+        note = (("Your own ratings are shown where you rated yourself both times. " if has_s else "")
                 + ("Your mentees' averages are shown where enough mentees responded both times. "
                    "With numbers this small a change in their average could be chance, "
                    if has_m else
@@ -251,17 +258,17 @@ def _story(d: FeedbackData) -> list[Any]:
     if d.suggestions:
         story.append(CondPageBreak(140))
         story.append(para("Next steps to consider", "h2"))
-        for g in d.suggestions:
-            block = [para(g.title, "h3")] + [para(s, "bullet", bullet="•") for s in g.suggestions]
+        for g in d.suggestions[:1] if compact else d.suggestions:
+            ideas = g.suggestions[:1] if compact else g.suggestions
+            block = [para(g.title, "h3")] + [para(s, "bullet", bullet="•") for s in ideas]
             story.append(KeepTogether(block))
     story.append(Spacer(1, 4))
-    story.append(shaded_box([para("A conversation, not a grade", "h3"), para(W.closing_note(d.contact), "box"),
-                             para(W.evidence_note(), "box")]))
-    story.append(Spacer(1, 4))
-    story.append(para(W.methods_note(citation=d.instrument_citation, status=d.instrument_status,
+    closing = [shaded_box([para("A conversation, not a grade", "h3"), para(W.closing_note(d.contact), "box"),
+                           para(W.evidence_note(), "box")]), Spacer(1, 4)]
+    story.append(KeepTogether(closing + [para(W.methods_note(citation=d.instrument_citation, status=d.instrument_status,
                                      min_raters=d.min_raters, min_raters_comments=d.min_raters_comments,
                                      interval_method=d.interval_method, band_mentors=d.program_band_mentors
-                                     if band else None), "small"))
+                                     if band else None), "small")]))
     return story
 
 
@@ -275,18 +282,35 @@ def _lowest_item(items) -> str | None:
 
 
 # --- rendering ------------------------------------------------------------------------------------------
+MAX_PAGES = 3
+
+
 def feedback_pdf_bytes(data: FeedbackData, *, author: str = "mentorassess") -> bytes:
-    """Render prepared feedback data to PDF bytes (deterministic for the same data)."""
+    """Render prepared feedback data to PDF bytes (deterministic for the same data).
+
+    A report longer than three pages is laid out again in a compact form (item detail and
+    suggestions for the first focus competency only, one suggestion each); comments are never cut,
+    so a mentor with many long comments can still get a fourth page.
+    """
     from mentorassess.reports.pdf import build_pdf
 
     data.check()
     title = f"Mentoring feedback for {data.mentor_name} ({data.wave_label})"
-    return build_pdf(
-        _story(data), title=title, author=author,
-        subject=f"{data.program}: mentoring feedback, {data.instrument_title}",
-        keywords=("mentoring", "feedback", data.instrument_id, data.wave),
-        footer_text=f"Confidential: prepared for {data.mentor_name}", report_date=data.report_date,
-    )
+    info: dict = {}
+
+    def build(compact: bool) -> bytes:
+        return build_pdf(
+            _story(data, compact=compact), title=title, author=author,
+            subject=f"{data.program}: mentoring feedback, {data.instrument_title}",
+            keywords=("mentoring", "feedback", data.instrument_id, data.wave),
+            footer_text=f"Confidential: prepared for {data.mentor_name}", report_date=data.report_date,
+            info=info,
+        )
+
+    pdf = build(False)
+    if info.get("pages", 0) > MAX_PAGES:
+        pdf = build(True)
+    return pdf
 
 
 def _prepare(profile: Any, instrument: Any, options: ReportOptions, **kwargs: Any) -> FeedbackData:

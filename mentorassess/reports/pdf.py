@@ -349,10 +349,11 @@ def _page_canvas(footer: Callable[[Canvas, int, int], None], stamp: _Stamp) -> t
 
 def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = "",
               keywords: Sequence[str] = (), footer_text: str = "", report_date: _dt.date,
-              lang: str = "en-GB") -> bytes:
+              lang: str = "en-GB", info: dict | None = None) -> bytes:
     """Lay out ``story`` on A4 pages and return the PDF bytes (deterministic).
 
-    Every page carries ``footer_text`` on the left and "page n of N" on the right.
+    Every page carries ``footer_text`` on the left and "page n of N" on the right. If ``info`` is
+    a dict, ``info["pages"]`` receives the page count.
     """
     register_fonts()
     buf = io.BytesIO()
@@ -378,6 +379,8 @@ def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = 
         canvas.setFillColor(PALETTE["muted"])
         canvas.drawRightString(PAGE_SIZE[0] - MARGIN, y - 1, f"page {page} of {total}")
         canvas.restoreState()
+        if info is not None:
+            info["pages"] = total
 
     stamp = _Stamp(YMDhms=(report_date.year, report_date.month, report_date.day, 0, 0, 0))
     doc.build(story, canvasmaker=_page_canvas(footer, stamp))

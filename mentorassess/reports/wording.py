@@ -14,7 +14,7 @@ from typing import Sequence
 
 __all__ = [
     "fmt", "mentees", "wave_label", "participation", "suppressed_notice", "summary",
-    "gap_heading", "gap_paragraph", "similar_views", "hidden_competency", "band_sentence",
+    "gap_heading", "gap_paragraph", "more_gaps", "similar_views", "hidden_competency", "band_sentence",
     "change_sentence", "how_to_read", "closing_note", "evidence_note", "methods_note",
     "comment_heading", "COMMENT_HEADINGS",
 ]
@@ -160,6 +160,13 @@ def gap_paragraph(*, title: str, gap_class: str, own: float, mean: float, low: f
     return (f"{title}: your mentees rated you {fmt(mean)} (plausibly {fmt(low)} to {fmt(high)}), higher than "
             f"your own {fmt(own)}. Your mentees may value this more than you realise; it is a strength to "
             "build on.")
+
+
+def more_gaps(gap_class: str, titles: Sequence[str]) -> str:
+    """One sentence for the flagged differences beyond the two described in full."""
+    what = ("your own rating is also higher than your mentees' average" if gap_class == "blind_spot"
+            else "your mentees also rated you higher than you rated yourself")
+    return f"For {_join(list(titles))}, {what} by more than the uncertainty (see the table above)."
 
 
 def similar_views() -> str:
