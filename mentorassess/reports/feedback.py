@@ -229,13 +229,13 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
                 row += [W.fmt(ch.mean_before), W.fmt(ch.mean_after)]
             body.append(row)
         story.append(data_table(header, body, widths, numeric_cols=tuple(range(1, len(header)))))
-        note = (("Your own ratings are shown where you rated yourself both times. " if has_s else "")
-                + ("Your mentees' averages are shown where enough mentees responded both times. "
-                   "With numbers this small a change in their average could be chance, "
-                   if has_m else
-                   "Your mentees' averages are shown only where enough mentees responded both times. ")
-                + ("and a change is not proof of what caused it." if has_m else
-                   "A change is not proof of what caused it."))
+        note = ("Your own ratings are shown where you rated yourself both times. " if has_s else "")
+        if has_m:
+            note += ("Your mentees' averages are shown where enough mentees responded both times. With numbers "
+                     "this small a change in their average could be chance, and a change is not proof of what "
+                     "caused it.")
+        else:
+            note += "A change is not proof of what caused it."
         story.append(para(note, "small"))
 
     # comments
@@ -267,8 +267,8 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
                            para(W.evidence_note(), "box")]), Spacer(1, 4)]
     story.append(KeepTogether(closing + [para(W.methods_note(citation=d.instrument_citation, status=d.instrument_status,
                                      min_raters=d.min_raters, min_raters_comments=d.min_raters_comments,
-                                     interval_method=d.interval_method, band_mentors=d.program_band_mentors
-                                     if band else None), "small")]))
+                                     interval_method=d.interval_method, band=band,
+                                     mentees_shown=d.mentees_shown), "small")]))
     return story
 
 

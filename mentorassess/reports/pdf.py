@@ -19,7 +19,9 @@ Nothing here computes a statistic.
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
+import hashlib
 import io
 import os
 import unicodedata
@@ -329,7 +331,13 @@ def _page_canvas(footer: Callable[[Canvas, int, int], None], stamp: _Stamp) -> t
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._doc._timeStamp = stamp
+            # reportlab seeds the file ID with the clock or SOURCE_DATE_EPOCH: seed it with the
+            # report date instead, so the bytes depend on the content and the date only.
+            doc = self._doc
+            doc._timeStamp = stamp
+            doc.signature = hashlib.md5(usedforsecurity=False)
+            doc.signature.update(b"a reportlab document")
+            doc.signature.update(ascii(stamp.t).encode("ascii"))
             self._saved: list[dict] = []
 
         def showPage(self):  # noqa: N802 (reportlab API)
@@ -382,6 +390,7 @@ def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = 
         if info is not None:
             info["pages"] = total
 
-    stamp = _Stamp(YMDhms=(report_date.year, report_date.month, report_date.day, 0, 0, 0))
+    stamp = _Stamp(YMDhms=(report_date.year, report_date.month, report_date.day, 0, 0, 0),
+                   t=float(calendar.timegm(report_date.timetuple())))
     doc.build(story, canvasmaker=_page_canvas(footer, stamp))
     return buf.getvalue()

@@ -237,11 +237,14 @@ def closing_note(contact: str | None) -> str:
 
 
 def methods_note(*, citation: str, status: str, min_raters: int, min_raters_comments: int,
-                 interval_method: str, band_mentors: int | None) -> str:
-    s = (f"Methods: {citation} (instrument status: {status}). Mentee averages are shown with a 95% plausible "
-         f"range computed from the {interval_method}; mentee results need at least {min_raters} responses, "
-         f"comments at least {min_raters_comments}.")
-    if band_mentors:
+                 interval_method: str, band: bool, mentees_shown: bool = True) -> str:
+    s = f"Methods: {citation} (instrument status: {status})."
+    if mentees_shown:
+        s += (f" Mentee averages are shown with a 95% plausible range computed from the {interval_method};"
+              f" mentee results need at least {min_raters} responses, comments at least {min_raters_comments}.")
+    else:
+        s += f" Mentee results need at least {min_raters} responses."
+    if band:
         s += (" The program's middle half is the 25th to 75th percentile of mentor averages among mentors with "
               "enough responses.")
     return s
