@@ -88,7 +88,10 @@ def report_filename(mentor_id: str, name: str, wave: str) -> str:
         s = re.sub(r"[^A-Za-z0-9]+", "-", s).strip("-").lower()
         return s[:limit].strip("-")
 
-    return f"feedback_{slug(name) or 'mentor'}_{slug(str(mentor_id)) or 'id'}_{slug(wave) or 'wave'}.pdf"
+    who = slug(name)
+    if not any(ch.isalpha() for ch in who):  # a name in a non-Latin script only: keep it generic
+        who = "-".join(p for p in ("mentor", who) if p)
+    return f"feedback_{who}_{slug(str(mentor_id)) or 'id'}_{slug(wave) or 'wave'}.pdf"
 
 
 # --- story ----------------------------------------------------------------------------------------------
