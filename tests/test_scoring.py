@@ -233,3 +233,44 @@ def test_scoreitems_bfi_reverse_keys_equal_r():
         ok = ~np.isnan(a)
         np.testing.assert_allclose(a[ok], e[ok], rtol=0, atol=1e-10)
         assert ((ours[f"n_answered_{comp}"] * 2 >= 5) == ok).all()
+
+
+# --------------------------------------------------------------------------------------------
+# CLI: mentorassess score
+
+
+def test_score_command_xlsx_and_csv(tmp_path):
+    from openpyxl import load_workbook
+
+    from tests.conftest import ROOT, run_cli
+
+    out = tmp_path / "scores.xlsx"
+    res = run_cli("score", str(ROOT / "data/sample/responses.csv"), "--instrument", "mca-26", "-o", str(out),
+                  "--roster", str(ROOT / "data/sample/roster.csv"))
+    assert res.returncode == 0, res.stderr
+    wb = load_workbook(out)
+    assert {"README", "Scores", "Mentors", "Profiles", "Items", "Benchmarks", "Subgroups", "Training needs",
+            "Comments"} <= set(wb.sheetnames)
+    rater_ids = set(pd.read_csv(ROOT / "data/sample/responses.csv", dtype=str).query("rater_role == 'mentee'")
+                    ["rater_id"])
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate)
+                assert c.value not in {"rater_id", "submitted_at"} and c.value not in rater_ids, ws.title
+    texts = [c.value for row in wb["Comments"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("'=") for t in texts) and not any(t.startswith("=") for t in texts)
+
+    res = run_cli("score", str(ROOT / "data/sample/responses.csv"), "-i", "mca-26", "-o", str(tmp_path / "s.csv"))
+    assert res.returncode == 0, res.stderr
+    folder = tmp_path / "s"
+    assert {"scores.csv", "profiles.csv", "mentors.csv", "benchmarks.csv", "comments.csv"} <= {
+        p.name for p in folder.iterdir()}
+    prof = pd.read_csv(folder / "profiles.csv")
+    assert prof.loc[prof["suppressed"], "mentee_mean"].isna().all()
+
+    bad = run_cli("score", str(ROOT / "data/sample/responses.csv"), "-i", "mca-26", "-o", str(tmp_path / "x.xlsx"),
+                  "--min-raters", "2")
+    assert bad.returncode == 2 and "at least 3" in bad.stderr and "Traceback" not in bad.stderr
+    bad = run_cli("score", str(ROOT / "data/sample/responses.csv"), "-i", "mca-26", "-o", str(tmp_path / "x.txt"))
+    assert bad.returncode == 2
