@@ -17,8 +17,8 @@ Examples
 >>> import pandas as pd
 >>> d = pd.DataFrame({"mentor": list("abbcccdddd"), "y": [5, 6, 7, 4, 5, 5, 6, 6, 7, 7]})
 >>> res = icc_nested(d, group="mentor", columns=["y"])
->>> round(float(res.to_frame().loc[0, "ICC1"]), 4)
-0.6364
+>>> round(float(res.to_frame().loc[0, "ICC1"]), 4)  # R: psych::statsBy(d, group = "mentor")$ICC1
+0.701
 """
 
 from __future__ import annotations
