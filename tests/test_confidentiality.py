@@ -17,7 +17,8 @@ from mentorassess.sample import generate
 from mentorassess.scoring import score
 
 MENTEE_VALUE_COLUMNS = ["mentee_n", "mentee_mean", "mentee_sd", "mentee_se", "mentee_ci_low", "mentee_ci_high",
-                        "pooled_se", "pooled_ci_low", "pooled_ci_high", "gap", "gap_class", "mentee_rank",
+                        "pooled_sd", "pooled_df", "pooled_se", "pooled_ci_low", "pooled_ci_high", "gap", "gap_class",
+                        "mentee_rank",
                         "program_percentile"]
 FORBIDDEN = {"rater_id", "response_id", "submitted_at", "source_row"}
 
