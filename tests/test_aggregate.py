@@ -262,3 +262,13 @@ def test_ranks_and_mentor_rows_equal_plain_computation():
     for _, x in g.dropna(subset=["self_score"]).iterrows():
         assert x["self_percentile"] == pytest.approx(100 * ((v < x["self_score"]).sum()
                                                             + (v == x["self_score"]).sum() / 2) / len(v))
+
+
+def test_declared_wave_order():
+    resp = _program().responses.copy()
+    resp["wave"] = resp["wave"].map({"pre": "2025-fall", "post": "2026-spring"})
+    sc = score(resp.iloc[::-1], "mca-26")
+    assert aggregate(sc).settings.waves == ("2026-spring", "2025-fall")   # first appearance
+    prof = aggregate(sc, wave_order=["2025-fall", "2026-spring"])
+    assert prof.settings.waves == ("2025-fall", "2026-spring")
+    assert list(prof.mentors["wave"].iloc[:2]) == ["2025-fall", "2026-spring"]
