@@ -170,7 +170,7 @@ def paired_change(pre, post, *, level: float = 0.95) -> dict[str, float]:
     d = y - x
     if n < 2:
         out.update(mean_diff=d.mean() if n else np.nan)
-        return out
+        return _plain(out)
     md, sd = d.mean(), d.std(ddof=1)
     se = sd / np.sqrt(n)
     df = n - 1
@@ -201,7 +201,7 @@ def welch_change(pre, post, *, level: float = 0.95) -> dict[str, float]:
     out: dict[str, float] = {"method": "welch", "n": n1 + n2, "n_pre": n1, "n_post": n2,
                              "mean_pre": x.mean() if n1 else np.nan, "mean_post": y.mean() if n2 else np.nan}
     if n1 < 2 or n2 < 2:
-        return out
+        return _plain(out)
     v1, v2 = x.var(ddof=1), y.var(ddof=1)
     se = np.sqrt(v1 / n1 + v2 / n2)
     df = (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
