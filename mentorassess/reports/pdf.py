@@ -251,28 +251,35 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
 
     Cells may be plain strings (escaped and font-run wrapped) or ready flowables.
     """
-    def cell(value: object, bold: bool = False) -> object:
+    pad = 8.0  # left + right padding
+
+    def cell(value: object, j: int, bold: bool = False) -> object:
         if isinstance(value, Flowable):
             return value
-        return para("" if value is None else str(value), "cell_bold" if bold else "cell")
+        text = "" if value is None else str(value)
+        font = FONT_BOLD if bold else FONT
+        if ("\n" not in text and _cmap(font).issuperset(map(ord, text))
+                and pdfmetrics.stringWidth(text, font, 9) <= col_widths[j] - pad):
+            return text  # one short line in the body font: drawn directly, no Paragraph needed
+        return para(text, "cell_bold" if bold else "cell")
 
     numeric = set(numeric_cols)
-    data = [[cell(h, True) for h in header]]
+    data = [[cell(h, j, True) for j, h in enumerate(header)]]
     for row in rows:
-        # numbers are short plain strings: drawn directly (faster than a Paragraph), right-aligned
-        data.append([("" if v is None else str(v)) if j in numeric and not isinstance(v, Flowable)
-                     else cell(v) for j, v in enumerate(row)])
+        data.append([cell(v, j) for j, v in enumerate(row)])
     for j in numeric:
         h = data[0][j]
-        h.style = ParagraphStyle("cell_bold_r", parent=h.style, alignment=2)
+        if isinstance(h, Paragraph):
+            h.style = ParagraphStyle("cell_bold_r", parent=h.style, alignment=2)
     table = Table(data, colWidths=list(col_widths), repeatRows=1, hAlign="LEFT")
     commands = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
         ("FONTNAME", (0, 1), (-1, -1), FONT),
-        ("FONTSIZE", (0, 1), (-1, -1), 9),
-        ("LEADING", (0, 1), (-1, -1), 11.5),
-        ("TEXTCOLOR", (0, 1), (-1, -1), PALETTE["ink"]),
-        *[("ALIGN", (j, 1), (j, -1), "RIGHT") for j in sorted(numeric)],
+        ("FONTSIZE", (0, 0), (-1, -1), 9),
+        ("LEADING", (0, 0), (-1, -1), 11.5),
+        ("TEXTCOLOR", (0, 0), (-1, -1), PALETTE["ink"]),
+        *[("ALIGN", (j, 0), (j, -1), "RIGHT") for j in sorted(numeric)],
         ("BACKGROUND", (0, 0), (-1, 0), PALETTE["header_fill"]),
         ("LINEABOVE", (0, 0), (-1, 0), 0.8, PALETTE["ink"]),
         ("LINEBELOW", (0, 0), (-1, 0), 0.5, PALETTE["ink"]),
