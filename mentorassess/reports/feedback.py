@@ -126,7 +126,11 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
         flagged = [c for c in comps if c.gap_class in ("blind_spot", "hidden_strength") and c.gap is not None]
         big = max(flagged, key=lambda c: (abs(c.gap), -comps.index(c)), default=None)
         biggest = (big.title, big.self_score, big.mean, big.gap_class) if big else None
-        text = W.summary(strongest=strongest, focus=focus, biggest_gap=biggest, mentees_shown=True)
+        if len(comps) == 1:
+            c = comps[0]
+            text = W.summary_single(title=c.title, mean=c.mean, n=c.n, own=c.self_score, gap_class=c.gap_class)
+        else:
+            text = W.summary(strongest=strongest, focus=focus, biggest_gap=biggest, mentees_shown=True)
     else:
         rated = [c for c in comps if c.self_score is not None]
         high = [(by_id[c].title, by_id[c].self_score) for c in d.strongest[:2]
@@ -199,19 +203,19 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
 
         # item detail for the focus competencies
         if d.focus_items:
-            story.append(CondPageBreak(120))
-            story.append(para("Item by item, for your focus areas", "h2"))
+            single = len(comps) == 1
+            heading = [para("Item by item" if single else "Item by item, for your focus areas", "h2")]
             for cid, items in d.focus_items[:1] if compact else d.focus_items:
                 c = by_id[cid]
                 body = [[it.label, W.fmt(it.self_score),
                          "not shown" if it.mean is None else W.fmt(it.mean),
                          "" if it.low is None else f"{W.fmt(it.low)} to {W.fmt(it.high)}"] for it in items]
-                story.append(KeepTogether([
-                    para(c.title, "h3"),
+                story.append(KeepTogether(heading + ([] if single else [para(c.title, "h3")]) + [
                     data_table(["Item", "You", "Mentees", "Plausible range"], body,
                                [240, 55, 70, FRAME_WIDTH - 365], numeric_cols=(1, 2)),
                     Spacer(1, 4),
                 ]))
+                heading = []
 
     # change since the previous wave
     if d.change and d.previous_wave_label:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Sequence
 
 __all__ = [
-    "fmt", "mentees", "wave_label", "participation", "suppressed_notice", "summary",
+    "fmt", "mentees", "wave_label", "participation", "suppressed_notice", "summary", "summary_single",
     "gap_heading", "gap_paragraph", "more_gaps", "similar_views", "hidden_competency", "band_sentence",
     "change_sentence", "how_to_read", "closing_note", "evidence_note", "methods_note",
     "comment_heading", "COMMENT_HEADINGS", "instrument_status",
@@ -137,6 +137,23 @@ def summary(*, strongest: Sequence[tuple[str, float, int | None]],
     return " ".join(parts)
 
 
+def summary_single(*, title: str, mean: float | None, n: int | None, own: float | None,
+                   gap_class: str | None) -> str:
+    """Summary for an instrument with one overall scale (no strongest/weakest competencies)."""
+    if mean is None or not n:
+        return ("Too few of your mentees answered these questions to show their average. The next pages show "
+                "your own ratings and suggest one or two concrete next steps.")
+    s = f"Your mentees' average rating of {title[0].lower() + title[1:]} was {fmt(mean)}, based on {mentees(n)}."
+    if own is not None:
+        if gap_class == "blind_spot":
+            s += f" Your own rating ({fmt(own)}) is noticeably higher than your mentees'."
+        elif gap_class == "hidden_strength":
+            s += f" Your mentees rated you higher than you rated yourself ({fmt(own)})."
+        else:
+            s += f" Your own rating ({fmt(own)}) is similar, given the uncertainty."
+    return s + (" The next pages show the individual questions and suggest one or two concrete next steps.")
+
+
 def band_sentence(mean: float, low: float, high: float, n: int) -> str:
     return (f"Based on {mentees(n)}, the true average could plausibly be anywhere between "
             f"{fmt(low)} and {fmt(high)}.")
@@ -205,8 +222,11 @@ def how_to_read(*, n_competencies: int, scale_min: int, scale_max: int, anchors:
                 min_raters: int, mentees_shown: bool, n_mentees: int | None, band: bool) -> str:
     lo = f'{scale_min} “{anchors[scale_min]}”' if scale_min in anchors else str(scale_min)
     hi = f'{scale_max} “{anchors[scale_max]}”' if scale_max in anchors else str(scale_max)
-    comp = "competency" if n_competencies == 1 else f"one of the {n_competencies} mentoring competencies"
-    s = [f"Each row of the chart is {comp}, rated from {lo} to {hi}. The open diamond is your own rating."]
+    if n_competencies == 1:
+        s = [f"The chart shows the overall rating from {lo} to {hi}. The open diamond is your own rating."]
+    else:
+        s = [f"Each row of the chart is one of the {n_competencies} mentoring competencies, rated from {lo} to "
+             f"{hi}. The open diamond is your own rating."]
     if mentees_shown and n_mentees:
         s.append(f"The filled circle is your mentees' average, based on {mentees(n_mentees)}. The shaded band "
                  "shows where that average could plausibly lie (a 95% range): with few mentees one person's "
