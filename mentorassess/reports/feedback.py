@@ -253,7 +253,7 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
                           "them or when.", "small"))
         for group in d.comments:
             block = [para(group.heading, "h3")]
-            block += [para(f"“{c}”", "quote", bullet="•") for c in group.comments]
+            block += [para(f"“{c}”", "quote", bullet="•", auto_dir=True) for c in group.comments]
             story.append(KeepTogether(block[:2]))
             story.extend(block[2:])
     elif d.comments_withheld:

@@ -44,7 +44,7 @@ __all__ = [
     "FONT", "FONT_BOLD", "FONT_ITALIC", "FONT_BOLD_ITALIC", "FONT_CJK", "FONT_FILES",
     "PALETTE", "PAGE_SIZE", "MARGIN", "FRAME_WIDTH",
     "register_fonts", "font_covers", "font_for_char", "missing_glyphs", "visual", "markup",
-    "styles", "para", "data_table", "shaded_box", "resolve_report_date", "build_pdf",
+    "styles", "para", "BidiParagraph", "data_table", "shaded_box", "resolve_report_date", "build_pdf",
 ]
 
 # --- palette (Paul Tol "bright" and greys; colour is never the only cue) ---------------------------
@@ -181,7 +181,11 @@ def markup(text: object, font: str = FONT) -> str:
 
 @lru_cache(maxsize=16384)
 def _markup(text: str, font: str) -> str:
-    s = visual(text)
+    return _runs_markup(visual(text), font)
+
+
+def _runs_markup(s: str, font: str) -> str:
+    """Escape already-visual text and wrap runs ``font`` lacks in the fallback font."""
     if _cmap(font).issuperset(map(ord, s)):  # fast path: one font draws it all
         return escape(s)
     out: list[str] = []
@@ -239,10 +243,76 @@ def styles() -> dict[str, ParagraphStyle]:
     return s
 
 
-def para(text: str, style: str = "body", *, raw: bool = False, bullet: str | None = None) -> Paragraph:
-    """A Paragraph in a named style. ``text`` is plain text unless ``raw`` (trusted markup)."""
+def para(text: str, style: str = "body", *, raw: bool = False, bullet: str | None = None,
+         auto_dir: bool = False) -> Flowable:
+    """A Paragraph in a named style. ``text`` is plain text unless ``raw`` (trusted markup).
+
+    Text with right-to-left characters becomes a :class:`BidiParagraph` (lines broken first, then
+    each line reordered). ``auto_dir`` lets a paragraph whose first strong character is
+    right-to-left (an Arabic comment) run right-to-left and align right; otherwise the paragraph
+    is left-to-right with RTL runs (names) inside it.
+    """
     st = styles()[style]
+    if not raw and _has_rtl(str(text)):
+        return BidiParagraph(str(text), st, bullet=bullet, auto_dir=auto_dir)
     return Paragraph(text if raw else markup(text, st.fontName), st, bulletText=bullet)
+
+
+def _first_strong_rtl(text: str) -> bool:
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+class BidiParagraph(Flowable):
+    """A paragraph with right-to-left text: shaped, broken into lines in logical order, then each
+    line put in visual order (Unicode bidi works per line, after line breaking)."""
+
+    def __init__(self, text: str, style: ParagraphStyle, *, bullet: str | None = None,
+                 auto_dir: bool = False) -> None:
+        super().__init__()
+        self.text = unicodedata.normalize("NFC", text)
+        self.style = style
+        self.bullet = bullet
+        self.rtl = auto_dir and _first_strong_rtl(self.text)
+        self._para: Paragraph | None = None
+
+    def _build(self, avail_width: float) -> Paragraph:
+        from reportlab.lib.utils import simpleSplit
+
+        st = self.style
+        try:
+            import arabic_reshaper
+            from bidi import get_display
+        except ImportError:  # documented limit: unshaped, logical order
+            return Paragraph(escape(self.text), st, bulletText=self.bullet)
+        logical = arabic_reshaper.reshape(self.text)
+        width = max(avail_width - st.leftIndent - st.rightIndent, 10)
+        lines = simpleSplit(logical, st.fontName, st.fontSize, width) or [""]
+        base = "R" if self.rtl else "L"
+        body = "<br/>".join(_runs_markup(get_display(line, base_dir=base), st.fontName) for line in lines)
+        if self.rtl:
+            st = ParagraphStyle(f"{st.name}_rtl", parent=st, alignment=2)
+        return Paragraph(body, st, bulletText=self.bullet)
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 (reportlab API)
+        self._para = self._build(availWidth)
+        return self._para.wrap(availWidth, availHeight)
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        if self._para is None:
+            self._para = self._build(availWidth)
+        return self._para.split(availWidth, availHeight)
+
+    def draw(self) -> None:
+        self._para.drawOn(self.canv, 0, 0)
+
+    def getKeepWithNext(self):  # noqa: N802
+        return getattr(self.style, "keepWithNext", 0)
 
 
 def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widths: Sequence[float],
