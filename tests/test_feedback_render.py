@@ -38,7 +38,7 @@ def test_full_report_has_every_section(full):
                    "Summary", "Your mentees rated you highest on Maintaining effective communication (6.1, based "
                    "on 5 mentees)", "Your competency profile", "How to read this report", "Not at all skilled",
                    "Extremely skilled", "Your ratings in numbers", "Where your view and your mentees' differ",
-                   "A strength you may underrate", "Your view is higher than your mentees'",
+                   "A strength you may underrate", "Where your view is higher than your mentees'",
                    "Item by item, for your focus areas", "Change since the start of the program",
                    "What your mentees wrote", "What works well", "What could be different",
                    "Next steps to consider", "A conversation, not a grade",

@@ -186,13 +186,14 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
         for gclass in ("hidden_strength", "blind_spot"):
             group = sorted((c for c in flagged if c.gap_class == gclass),
                            key=lambda c: (-abs(c.gap or 0.0), comps.index(c)))
-            for c in group[:2]:  # at most two paragraphs per kind; the rest in one sentence
+            heading = [para(W.gap_heading(gclass, len(group)), "h3")]
+            for i, c in enumerate(group[:2]):  # at most two paragraphs per kind; the rest in one sentence
                 lowest = _lowest_item(focus_items.get(c.id, ())) if gclass == "blind_spot" else None
-                story.append(KeepTogether([
-                    para(W.gap_heading(gclass), "h3"),
+                story.append(KeepTogether(heading + [
                     para(W.gap_paragraph(title=c.title, gap_class=gclass, own=c.self_score, mean=c.mean,
-                                         low=c.low, high=c.high, n=c.n, item=lowest)),
+                                         low=c.low, high=c.high, n=c.n, item=lowest, brief=i > 0)),
                 ]))
+                heading = []
             if len(group) > 2:
                 story.append(para(W.more_gaps(gclass, [c.title for c in group[2:]])))
         if not flagged:

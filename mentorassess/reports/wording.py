@@ -159,25 +159,31 @@ def band_sentence(mean: float, low: float, high: float, n: int) -> str:
             f"{fmt(low)} and {fmt(high)}.")
 
 
-def gap_heading(gap_class: str) -> str:
-    return {"blind_spot": "Your view is higher than your mentees'",
-            "hidden_strength": "A strength you may underrate"}.get(gap_class, "Similar views")
-
-
-def gap_paragraph(*, title: str, gap_class: str, own: float, mean: float, low: float, high: float,
-                  n: int, item: str | None = None) -> str:
-    """The paragraph for one flagged difference (task-focused, never "blind spot")."""
+def gap_heading(gap_class: str, count: int = 1) -> str:
+    """Task-focused heading for flagged differences (never "blind spot")."""
     if gap_class == "blind_spot":
-        s = (f"{title}: you rated yourself {fmt(own)}; your {mentees(n)}' average was {fmt(mean)} "
-             f"(plausibly {fmt(low)} to {fmt(high)}). The difference is larger than the uncertainty, so it "
-             "is worth exploring.")
+        return "Where your view is higher than your mentees'"
+    if gap_class == "hidden_strength":
+        return "A strength you may underrate" if count == 1 else "Strengths you may underrate"
+    return "Similar views"
+
+
+def gap_paragraph(*, title: str, gap_class: str, own: float, mean: float, low: float | None,
+                  high: float | None, n: int, item: str | None = None, brief: bool = False) -> str:
+    """The paragraph for one flagged difference; ``brief`` for the second of a kind (no repeated advice)."""
+    rng = f" (plausibly {fmt(low)} to {fmt(high)})" if low is not None and high is not None else ""
+    if gap_class == "blind_spot":
+        s = f"{title}: you rated yourself {fmt(own)}; your {mentees(n)}' average was {fmt(mean)}{rng}."
+        s += (" This difference is also larger than the uncertainty." if brief else
+              " The difference is larger than the uncertainty, so it is worth exploring.")
         if item:
             s += (f" A place to start: ask your mentees what would help most with “{item}”, the item they "
                   "rated lowest here.")
         return s
-    return (f"{title}: your mentees rated you {fmt(mean)} (plausibly {fmt(low)} to {fmt(high)}), higher than "
-            f"your own {fmt(own)}. Your mentees may value this more than you realise; it is a strength to "
-            "build on.")
+    s = f"{title}: your mentees rated you {fmt(mean)}{rng}, higher than your own {fmt(own)}."
+    if not brief:
+        s += " Your mentees may value this more than you realise; it is a strength to build on."
+    return s
 
 
 def more_gaps(gap_class: str, titles: Sequence[str]) -> str:
