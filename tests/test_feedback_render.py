@@ -136,3 +136,18 @@ def test_without_band_or_change():
 ])
 def test_report_filename(mid, name, wave, expected):
     assert report_filename(mid, name, wave) == expected
+
+
+@pytest.mark.parametrize("n", [2, 5])
+def test_without_a_self_assessment(n):
+    _, text = _text(feedback_pdf_bytes(make_data(n=n, self_done=False)))
+    flat = _flat(text)
+    assert "We did not receive a self-assessment from you this round." in flat
+    for phrase in ("open diamond", "similar, given the uncertainty", "Where your view", "shows your self-assessment"):
+        assert phrase not in flat, phrase
+    assert "Next steps to consider" in flat
+
+
+def test_file_names_transliterate_latin_letters():
+    assert report_filename("M011", "Søren Kierkegaard-Holm", "post") == "feedback_soren-kierkegaard-holm_m011_post.pdf"
+    assert report_filename("M009", "Łukasz Żółkiewski", "pre") == "feedback_lukasz-zolkiewski_m009_pre.pdf"

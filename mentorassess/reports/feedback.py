@@ -81,10 +81,16 @@ def _date_text(d: _dt.date) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
+# Latin letters that NFKD does not decompose into ASCII.
+_ASCII_EXTRA = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "ł": "l", "Ł": "L",
+                              "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th", "œ": "oe", "Œ": "OE", "ı": "i",
+                              "ð": "d", "Ð": "D"})
+
+
 def report_filename(mentor_id: str, name: str, wave: str) -> str:
     """A safe, stable file name: ``feedback_<slug of name>_<id>_<wave>.pdf`` (ASCII only)."""
     def slug(s: str, limit: int = 40) -> str:
-        s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
+        s = unicodedata.normalize("NFKD", s.translate(_ASCII_EXTRA)).encode("ascii", "ignore").decode("ascii")
         s = re.sub(r"[^A-Za-z0-9]+", "-", s).strip("-").lower()
         return s[:limit].strip("-")
 
@@ -105,6 +111,7 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
     anchors = dict(d.anchors)
     comps = d.competencies
     band = any(c.band_low is not None for c in comps)
+    has_self = any(c.self_score is not None for c in comps)
     story: list[Any] = []
 
     # header
@@ -130,7 +137,8 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
             c = comps[0]
             text = W.summary_single(title=c.title, mean=c.mean, n=c.n, own=c.self_score, gap_class=c.gap_class)
         else:
-            text = W.summary(strongest=strongest, focus=focus, biggest_gap=biggest, mentees_shown=True)
+            text = W.summary(strongest=strongest, focus=focus, biggest_gap=biggest, mentees_shown=True,
+                             has_self=has_self)
     else:
         rated = [c for c in comps if c.self_score is not None]
         high = [(by_id[c].title, by_id[c].self_score) for c in d.strongest[:2]
@@ -154,7 +162,7 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
         para("How to read this report", "h3"),
         para(W.how_to_read(n_competencies=len(comps), scale_min=d.scale_min, scale_max=d.scale_max,
                            anchors=anchors, min_raters=d.min_raters, mentees_shown=d.mentees_shown,
-                           n_mentees=d.n_mentees, band=band), "box"),
+                           n_mentees=d.n_mentees, band=band, has_self=has_self), "box"),
     ]))
 
     # the numbers: on page 1 when they fit there, else at the top of page 2
@@ -178,9 +186,10 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
         story.append(para("The program's middle half is shown once at least 10 mentors in the program have "
                           "enough mentee responses.", "small"))
 
-    # where views differ
-    if d.mentees_shown:
+    # where views differ (only with a self-assessment to compare)
+    if d.mentees_shown and has_self:
         story.append(para("Where your view and your mentees' differ", "h2"))
+    if d.mentees_shown:
         flagged = [c for c in comps if c.gap_class in ("hidden_strength", "blind_spot")]
         focus_items = dict(d.focus_items)
         for gclass in ("hidden_strength", "blind_spot"):
@@ -196,7 +205,7 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
                 heading = []
             if len(group) > 2:
                 story.append(para(W.more_gaps(gclass, [c.title for c in group[2:]])))
-        if not flagged:
+        if not flagged and has_self:
             story.append(para(W.similar_views()))
         for c in comps:
             if c.hidden:

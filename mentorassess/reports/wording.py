@@ -60,11 +60,11 @@ def comment_heading(prompt_id: str, prompt: str) -> str:
     return COMMENT_HEADINGS.get(prompt_id, prompt)
 
 
-def suppressed_notice(min_raters: int) -> str:
+def suppressed_notice(min_raters: int, self_done: bool = True) -> str:
     """The whole-report notice below the threshold; identical for 0, 1, ... min_raters-1."""
-    return (f"Fewer than {min_raters} of your mentees responded this round, so this report shows your "
-            "self-assessment and program-wide results only, to protect your mentees' anonymity. "
-            "Mentee results will appear once enough mentees have responded.")
+    shows = "your self-assessment and program-wide results" if self_done else "program-wide results and suggestions"
+    return (f"Fewer than {min_raters} of your mentees responded this round, so this report shows {shows} only, "
+            "to protect your mentees' anonymity. Mentee results will appear once enough mentees have responded.")
 
 
 def participation(self_done: bool, mentees_shown: bool, n_mentees: int | None, min_raters: int) -> str:
@@ -73,7 +73,7 @@ def participation(self_done: bool, mentees_shown: bool, n_mentees: int | None, m
            else "We did not receive a self-assessment from you this round.")
     if mentees_shown and n_mentees is not None:
         return f"{own} {mentees(n_mentees).capitalize()} responded and their ratings are summarised here."
-    return f"{own} {suppressed_notice(min_raters)}"
+    return f"{own} {suppressed_notice(min_raters, self_done)}"
 
 
 def summary(*, strongest: Sequence[tuple[str, float, int | None]],
@@ -81,7 +81,7 @@ def summary(*, strongest: Sequence[tuple[str, float, int | None]],
             biggest_gap: tuple[str, float, float, str] | None,
             mentees_shown: bool,
             self_high: Sequence[tuple[str, float]] = (), self_low: Sequence[tuple[str, float]] = (),
-            band: bool = False) -> str:
+            band: bool = False, has_self: bool = True) -> str:
     """One paragraph: strengths first, then where to grow, then the biggest self-vs-mentee difference.
 
     Parameters
@@ -103,8 +103,10 @@ def summary(*, strongest: Sequence[tuple[str, float, int | None]],
         if not parts:
             parts.append("No self-assessment was received this round; the suggestions at the end of "
                          "this report are a place to start.")
-        if band:
+        if band and (self_high or self_low):
             parts.append("The chart shows your own ratings next to the middle half of mentors in this program.")
+        elif band:
+            parts.append("The chart shows the middle half of mentors in this program.")
         return " ".join(parts)
     parts = []
     if strongest:
@@ -131,9 +133,12 @@ def summary(*, strongest: Sequence[tuple[str, float, int | None]],
                              f"({fmt(own)}).")
         parts.append("The next pages show where your view and theirs differ and suggest one or two concrete "
                      "next steps.")
-    else:
+    elif has_self:
         parts.append("Your own ratings and your mentees' are similar, given the uncertainty. The next pages "
                      "show the numbers behind the chart and suggest one or two concrete next steps.")
+    else:
+        parts.append("The next pages show the numbers behind the chart and suggest one or two concrete next "
+                     "steps.")
     return " ".join(parts)
 
 
@@ -225,14 +230,17 @@ def change_sentence(*, title: str, previous: str, self_before: float | None, sel
 
 
 def how_to_read(*, n_competencies: int, scale_min: int, scale_max: int, anchors: dict[int, str],
-                min_raters: int, mentees_shown: bool, n_mentees: int | None, band: bool) -> str:
+                min_raters: int, mentees_shown: bool, n_mentees: int | None, band: bool,
+                has_self: bool = True) -> str:
     lo = f'{scale_min} “{anchors[scale_min]}”' if scale_min in anchors else str(scale_min)
     hi = f'{scale_max} “{anchors[scale_max]}”' if scale_max in anchors else str(scale_max)
     if n_competencies == 1:
-        s = [f"The chart shows the overall rating from {lo} to {hi}. The open diamond is your own rating."]
+        s = [f"The chart shows the overall rating from {lo} to {hi}."]
     else:
         s = [f"Each row of the chart is one of the {n_competencies} mentoring competencies, rated from {lo} to "
-             f"{hi}. The open diamond is your own rating."]
+             f"{hi}."]
+    if has_self:
+        s.append("The open diamond is your own rating.")
     if mentees_shown and n_mentees:
         s.append(f"The filled circle is your mentees' average, based on {mentees(n_mentees)}. The shaded band "
                  "shows where that average could plausibly lie (a 95% range): with few mentees one person's "
