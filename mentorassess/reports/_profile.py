@@ -9,7 +9,7 @@ NaN there and ``None`` here, and a below-threshold report carries no mentee valu
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from mentorassess.reports import wording as W
 from mentorassess.reports._view import (ChangeView, CommentGroup, CompetencyView, FeedbackData, ItemView,

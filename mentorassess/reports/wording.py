@@ -14,7 +14,7 @@ from typing import Sequence
 
 __all__ = [
     "fmt", "mentees", "wave_label", "participation", "suppressed_notice", "summary", "summary_single",
-    "gap_heading", "gap_paragraph", "more_gaps", "similar_views", "hidden_competency", "band_sentence",
+    "gap_heading", "gap_paragraph", "more_gaps", "similar_views", "hidden_competency",
     "change_sentence", "how_to_read", "closing_note", "evidence_note", "methods_note",
     "comment_heading", "COMMENT_HEADINGS", "instrument_status",
 ]
@@ -157,11 +157,6 @@ def summary_single(*, title: str, mean: float | None, n: int | None, own: float 
         else:
             s += f" Your own rating ({fmt(own)}) is similar, given the uncertainty."
     return s + (" The next pages show the individual questions and suggest one or two concrete next steps.")
-
-
-def band_sentence(mean: float, low: float, high: float, n: int) -> str:
-    return (f"Based on {mentees(n)}, the true average could plausibly be anywhere between "
-            f"{fmt(low)} and {fmt(high)}.")
 
 
 def gap_heading(gap_class: str, count: int = 1) -> str:
