@@ -1,0 +1,63 @@
+"""mentorassess: survey-based assessment of research mentors.
+
+Instruments as data, import of real survey exports, competency scoring with a confidentiality
+rule, psychometric checks that agree with R, and feedback reports.
+
+Examples
+--------
+>>> import mentorassess as m
+>>> mca = m.load_instrument("mca-26")
+>>> mca.title
+'Mentoring Competency Assessment (26 items)'
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+from mentorassess.errors import (
+    ConfigError,
+    DataError,
+    ImportFormatError,
+    InstrumentError,
+    InsufficientDataError,
+    MentorAssessError,
+    MentorAssessWarning,
+    Problem,
+    ReportError,
+)
+from mentorassess.instruments import Instrument, list_instruments, load_instrument, validate_instrument
+
+# Heavy parts (pandas, numpy) load on first use, so `import mentorassess` stays light.
+_LAZY = {
+    "generate_sample": ("mentorassess.sample", "generate"),
+    "SampleProgram": ("mentorassess.sample", "SampleProgram"),
+}
+
+__all__ = [
+    "__version__",
+    "ConfigError",
+    "DataError",
+    "ImportFormatError",
+    "InstrumentError",
+    "InsufficientDataError",
+    "MentorAssessError",
+    "MentorAssessWarning",
+    "Problem",
+    "ReportError",
+    "Instrument",
+    "list_instruments",
+    "load_instrument",
+    "validate_instrument",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        return getattr(import_module(module), attr)
+    raise AttributeError(f"module 'mentorassess' has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""Reading survey exports and writing canonical files."""
