@@ -250,7 +250,6 @@ def estimate_alpha(
     0.9533
     """
     frame = item_frame(items, what=f"scale {scale!r}")
-    frame = frame.loc[frame.notna().any(axis=1)]
     notes: list[str] = []
     unknown = [k for k in keys if k not in frame.columns]
     if unknown:
@@ -261,6 +260,7 @@ def estimate_alpha(
         notes.append(msg)
         warnings.warn(msg, DataQualityWarning, stacklevel=2)
         frame = frame.drop(columns=bad)
+    frame = frame.loc[frame.notna().any(axis=1)]
     check_min(frame, what=f"scale {scale!r}")
     keys = tuple(k for k in keys if k in frame.columns)
     if keys:
