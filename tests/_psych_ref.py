@@ -31,7 +31,8 @@ def data(name: str) -> pd.DataFrame:
 
 def rmat(m: dict) -> pd.DataFrame:
     """A matrix written by make_reference.R's ``mat()``."""
-    vals = np.array([[np.nan if v is None else v for v in row] for row in m["values"]], dtype=float)
+    rows = [row if isinstance(row, list) else [row] for row in m["values"]]
+    vals = np.array([[np.nan if v is None else v for v in row] for row in rows], dtype=float)
     return pd.DataFrame(vals, index=m["rows"], columns=m["cols"])
 
 

@@ -474,6 +474,11 @@ def fit_cfa(
     params.loc[fixed_std, "std_all"] = 1.0
     params.loc[fixed_std, "std_all_se"] = 0.0
 
+    if np.linalg.eigvalsh(phi).min() <= 0:
+        msg = "Heywood case in the CFA: the factor covariance matrix is not positive definite " \
+              "(a factor correlation at or beyond 1); see factor_correlations()"
+        notes.append(msg)
+        warnings.warn(msg, HeywoodWarning, stacklevel=2)
     heywood = [items[i] for i in range(p) if theta[i] < 0]
     big = params[(params["op"] == "=~") & (params["std_all"].abs() > 1)]["rhs"].tolist()
     if heywood or big:
