@@ -33,7 +33,8 @@ def rmat(m: dict) -> pd.DataFrame:
     """A matrix written by make_reference.R's ``mat()``."""
     rows = [row if isinstance(row, list) else [row] for row in m["values"]]
     vals = np.array([[np.nan if v is None else v for v in row] for row in rows], dtype=float)
-    return pd.DataFrame(vals, index=m["rows"], columns=m["cols"])
+    cols = m["cols"] if isinstance(m["cols"], list) else [m["cols"]]
+    return pd.DataFrame(vals, index=m["rows"], columns=cols)
 
 
 def arr(values) -> np.ndarray:
