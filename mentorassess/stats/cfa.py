@@ -30,6 +30,7 @@ from scipy import stats as sps
 
 from mentorassess.errors import ConfigError, ConvergenceWarning, HeywoodWarning, InsufficientDataError
 from mentorassess.stats._common import (
+    single_threaded_blas,
     cov2cor,
     item_frame,
     jsonable,
@@ -314,6 +315,7 @@ class CfaFit:
         })
 
 
+@single_threaded_blas
 def fit_cfa(
     data: pd.DataFrame,
     structure: Any,

@@ -24,6 +24,7 @@ from scipy import stats as sps
 
 from mentorassess.errors import ConfigError, InsufficientDataError
 from mentorassess.stats._common import (
+    single_threaded_blas,
     check_min,
     check_rng,
     cov2cor,
@@ -72,6 +73,7 @@ class KmoResult:
                          "n_obs": self.n_obs, "n_complete": self.n_complete, "inverted": self.inverted})
 
 
+@single_threaded_blas
 def estimate_kmo(items: pd.DataFrame) -> KmoResult:
     """KMO overall and per item from pairwise correlations, equal to ``psych::KMO(x)``.
 
@@ -133,6 +135,7 @@ class BartlettResult:
                          "n_obs": self.n_obs, "n_items": self.n_items})
 
 
+@single_threaded_blas
 def bartlett_sphericity(items: pd.DataFrame, *, n_obs: int | None = None) -> BartlettResult:
     """Bartlett's test that the correlation matrix is an identity.
 
@@ -226,6 +229,7 @@ def _first_not_above(obs: np.ndarray, thr: np.ndarray) -> int | None:
     return int(idx[0]) if idx.size else None
 
 
+@single_threaded_blas
 def parallel_analysis(
     items: pd.DataFrame,
     *,

@@ -23,6 +23,7 @@ from scipy import stats as sps
 
 from mentorassess.errors import ConfigError, DataQualityWarning, InsufficientDataError
 from mentorassess.stats._common import (
+    single_threaded_blas,
     check_min,
     check_rng,
     cov2cor,
@@ -190,6 +191,7 @@ def _alpha_core(c: np.ndarray, r: np.ndarray) -> tuple[float, ...]:
     return raw, std, g6, av_r, sn, q, var_r, med_r
 
 
+@single_threaded_blas
 def estimate_alpha(
     items: pd.DataFrame,
     *,
