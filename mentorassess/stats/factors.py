@@ -106,6 +106,11 @@ def estimate_kmo(items: pd.DataFrame) -> KmoResult:
         inverted = True
     except np.linalg.LinAlgError:
         q, inverted = r.copy(), False
+    if (np.diag(q) <= 0).any():
+        # psych returns NaN here (cov2cor of a matrix with negative diagonal); we say why
+        raise InsufficientDataError(
+            f"KMO: the pairwise correlation matrix is not positive definite (n={frame.shape[0]}, "
+            f"{int(frame.notna().all(axis=1).sum())} complete rows)")
     q = cov2cor(q)
     np.fill_diagonal(q, 0.0)
     r0 = r.copy()
