@@ -80,6 +80,8 @@ def item_frame(data: pd.DataFrame, items: Sequence[str] | None = None, *, what: 
         else:
             raise DataError(f"{what}: expected a pandas DataFrame, got {type(data).__name__}")
     if items is None:
+        if any(not isinstance(c, str) for c in data.columns):
+            data = data.rename(columns=str)
         items = [str(c) for c in data.columns]
     items = list(items)
     missing = [i for i in items if i not in data.columns]
