@@ -145,3 +145,18 @@ def test_no_semopy_or_factor_analyzer_on_our_paths():
             "print(any(m.split('.')[0] in ('semopy', 'factor_analyzer') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("case", ["hs", "bfi_ac"])
+def test_modification_indices_equal_lavaan(case):
+    # not on the MCA sample: its factor covariance matrix is not positive definite (50 complete
+    # rows), where lavaan's list depends on numerical noise (e.g. MIs for fixed marker loadings)
+    fit, ref = fit_case(case)
+    r = pd.DataFrame(ref["mi"])
+    m = r.merge(fit.modindices, on=["lhs", "op", "rhs"], how="left", suffixes=("_r", ""))
+    assert len(r) == len(fit.modindices) and not m["mi"].isna().any()
+    # MI is a chi-square-like statistic: relative 1e-4 (absolute for tiny values)
+    assert ((m["mi_r"] - m["mi"]).abs() / np.maximum(m["mi_r"].abs(), 1)).max() < 1e-4
+    assert (m["epc_r"] - m["epc"]).abs().max() < TOL
+    top = fit.modification_indices(top=3)
+    assert top["mi"].is_monotonic_decreasing and len(top) == 3
