@@ -114,6 +114,14 @@ def _print_report(report, ins) -> None:  # noqa: ANN001 - internal rendering
                           _fmt(row["chisq"], 2), _fmt(row["df"], 0) if isinstance(row["df"], float) else _fmt(row["df"]),
                           _fmt(row["cfi"]), _fmt(row["tli"]), _fmt(row["rmsea"]), ci, _fmt(row["srmr"]))
             console.print(c)
+        if sec.cfa is not None:
+            mi = sec.cfa.modification_indices(top=3)
+            if len(mi):
+                hints = "; ".join(f"{r.lhs} {r.op} {r.rhs} (MI {r.mi:.1f})" for r in mi.itertuples())
+                console.print(f"largest modification indices: {hints}")
+            rc = sec.cfa.residual_correlations(top=3)
+            hints = "; ".join(f"{r.item1}-{r.item2} {r.residual:+.3f}" for r in rc.itertuples())
+            console.print(f"largest residual correlations: {hints}")
         for name, why in sec.skipped.items():
             console.print(f"[yellow]skipped {name}[/yellow]: {why}")
         for note in sec.notes:
