@@ -328,6 +328,10 @@ def fit_cfa(
             rows.append({"lhs": factors[k], "op": "=~", "rhs": items[i], "free": False, "est": 1.0, "se": 0.0,
                          "z": np.nan, "std_all": float(np.sqrt(phi[k, k]) / sdi[i]),
                          "std_all_se": float(np.sqrt(max(gr @ vcov @ gr, 0)))})
+    if std_lv:
+        for k, fname in enumerate(factors):
+            rows.append({"lhs": fname, "op": "~~", "rhs": fname, "free": False, "est": 1.0, "se": 0.0,
+                         "z": np.nan, "std_all": 1.0, "std_all_se": 0.0})
     params = pd.DataFrame(rows)
     params["pvalue"] = 2 * sps.norm.sf(np.abs(params["z"]))
     order = {it: i for i, it in enumerate(items)}
