@@ -178,7 +178,7 @@ def _run(name: str, fn: Any, skipped: dict[str, str], notes: list[str]) -> Any:
         msg = f"{name}: {w.message}"
         if msg not in notes:
             notes.append(msg)
-        warnings.warn(msg, w.category, stacklevel=3)
+        warnings.warn(msg, w.category, stacklevel=4)
     return out
 
 
