@@ -252,7 +252,7 @@ def _raise_value_problems(table: RawTable, unknown: Counter, off: list, m: Mappi
                                      "codes under values:"))
     for (col, label), count in sorted(unknown.items(), key=lambda kv: (kv[0][0], -kv[1])):
         first = int(np.flatnonzero((table.body[col].astype(str).str.strip() == label).to_numpy())[0])
-        problems.append(Problem(f"unknown answer label in {count} row(s)", file=table.file, row=int(table.rows[first]),
+        problems.append(Problem(f"unknown answer label {label!r} in {count} row(s)", file=table.file, row=int(table.rows[first]),
                                 column=col, value=label, code="unknown-label",
                                 hint="expected a scale value, an anchor label or a non-substantive answer; map the "
                                      "label under values: in the mapping file (e.g. 'label: 6' or 'label: na')"))
@@ -351,8 +351,8 @@ def _match_mentors(resp, table, res, rindex, warnings) -> list[str]:
             rows = resp.loc[raw == v, "source_row"].tolist()
             hint = (f"resembles roster {', '.join(sugg)}; correct the export or the roster" if sugg
                     else "add the mentor to the roster or correct the export")
-            msg = ("mentor matches several roster entries" if how == "ambiguous"
-                   else "mentor not found in the roster")
+            msg = (f"mentor {v!r} matches several roster entries" if how == "ambiguous"
+                   else f"mentor {v!r} not found in the roster")
             warnings.append(Problem(f"{msg} ({len(rows)} response(s) excluded as unmatched_mentor)", file=table.file,
                                     row=int(rows[0]), column=col, value=v, code="unmatched-mentor",
                                     severity="warning", hint=hint))

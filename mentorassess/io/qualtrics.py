@@ -118,7 +118,7 @@ def status_reasons(table: RawTable, warnings: list[Problem]) -> np.ndarray:
             problems = []
             for value in unknown:
                 where = np.flatnonzero((codes == value).to_numpy())
-                problems.append(Problem(f"unknown Status value in {len(where)} row(s)", file=table.file,
+                problems.append(Problem(f"unknown Status value {value!r} in {len(where)} row(s)", file=table.file,
                                         row=int(table.rows[where[0]]), column="Status", value=value,
                                         code="unknown-status",
                                         hint="expected a Qualtrics response type (0 IP Address, 1 Survey Preview, "
@@ -136,7 +136,7 @@ def status_reasons(table: RawTable, warnings: list[Problem]) -> np.ndarray:
         reasons = np.where(reasons == "", by_channel, reasons)
         other = sorted(set(chan) - KNOWN_CHANNELS - {""})
         for value in other:
-            warnings.append(Problem(f"unrecognised DistributionChannel in {int((chan == value).sum())} row(s); kept",
+            warnings.append(Problem(f"unrecognised DistributionChannel {value!r} in {int((chan == value).sum())} row(s); kept",
                                     file=table.file, column="DistributionChannel", value=value,
                                     code="unknown-channel", severity="warning"))
     return reasons

@@ -77,13 +77,13 @@ def read_roster(path: str | Path) -> pd.DataFrame:
         dup = vals[(vals != "") & vals.duplicated(keep=False)]
         for v in sorted(set(dup)):
             rows = [int(table.rows[i]) for i in dup.index[dup == v]]
-            problems.append(Problem(f"duplicate {key} in rows {', '.join(map(str, rows))}", file=file, row=rows[0],
+            problems.append(Problem(f"duplicate {key} {v!r} in rows {', '.join(map(str, rows))}", file=file, row=rows[0],
                                     column=key, value=v, code="roster-duplicate",
                                     hint=f"each mentor must appear once with a unique {key}"))
     trained = out["trained"].str.casefold()
     bad = trained[~trained.isin(_TRUE | _FALSE)]
     for i in bad.index[:5]:
-        problems.append(Problem("trained must be yes/no, true/false or 1/0", file=file, row=int(table.rows[i]),
+        problems.append(Problem(f"trained must be yes/no, true/false or 1/0; found {out['trained'].iat[i]!r}", file=file, row=int(table.rows[i]),
                                 column="trained", value=out["trained"].iat[i], code="roster-bad-bool"))
     if problems:
         raise DataError.from_problems(problems, summary=f"{file}: the roster cannot be used")

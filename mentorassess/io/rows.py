@@ -62,10 +62,10 @@ class ImportOptions:
                               hint=f"allowed: {', '.join(sorted(known))}")
         opts = cls(**values)
         if not 0 <= float(opts.incomplete_min_answered) <= 1:
-            raise ConfigError("incomplete_min_answered must be between 0 and 1",
+            raise ConfigError(f"incomplete_min_answered must be between 0 and 1; found {opts.incomplete_min_answered!r}",
                               value=opts.incomplete_min_answered)
         if opts.duplicates not in ("keep_latest", "keep_first", "keep_all"):
-            raise ConfigError("duplicates must be keep_latest, keep_first or keep_all", value=opts.duplicates)
+            raise ConfigError(f"duplicates must be keep_latest, keep_first or keep_all; found {opts.duplicates!r}", value=opts.duplicates)
         return opts
 
 
@@ -93,7 +93,7 @@ def parse_dates(values: pd.Series, column: str, file: str, warnings: list[Proble
                                 file=file, column=column, code="locale-dates", severity="warning"))
     if todo.any():
         first = int(np.flatnonzero(todo.to_numpy())[0])
-        warnings.append(Problem(f"{int(todo.sum())} date(s) not understood; left empty", file=file, column=column,
+        warnings.append(Problem(f"{int(todo.sum())} date(s) not understood (first: {text.iat[first]!r}); left empty", file=file, column=column,
                                 value=text.iat[first], code="bad-date", severity="warning",
                                 hint="expected YYYY-MM-DD HH:MM:SS"))
     return out.to_numpy(dtype=object)
