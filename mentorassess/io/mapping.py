@@ -276,14 +276,18 @@ def resolve(table: RawTable, instrument, mapping: Mapping | None) -> Resolved:
         if looped:
             items, how = _auto_looped(table, instrument, prefix, iterations[0])
         if not items:
+            other = _other_instrument(table, instrument)
             raise DataError(f"none of the {len(instrument.items)} items of instrument {instrument.id!r} were found "
-                            "in the export's columns", file=table.file, row=1,
+                            "in the export's columns" + (f"; its columns match instrument {other!r}" if other else ""),
+                            file=table.file, row=1,
                             hint="is this the right instrument and file? Otherwise draft a mapping with "
                                  "--write-mapping draft.yaml, review it and pass it with --mapping")
         missing = [i for i in instrument.item_ids if i not in items]
         if missing:
+            other = _other_instrument(table, instrument)
             raise DataError(f"{len(missing)} item(s) of {instrument.id!r} have no column: {', '.join(missing[:10])}"
-                            + (" ..." if len(missing) > 10 else ""), file=table.file, row=1,
+                            + (" ..." if len(missing) > 10 else "")
+                            + (f"; the columns match instrument {other!r}" if other else ""), file=table.file, row=1,
                             hint="draft a mapping with --write-mapping draft.yaml, complete it and pass --mapping")
     comments: dict[str, str | None] = {}
     if mapping and mapping.comments:
@@ -328,3 +332,14 @@ def _loc_of(mapping: Mapping, what: str) -> tuple:
     if what in mapping.comments:
         return ("comments", what)
     return ("columns", what)
+
+
+def _other_instrument(table: RawTable, instrument) -> str | None:
+    """Id of a built-in instrument whose items are all columns of the export, if any."""
+    from mentorassess.instruments import list_instruments
+
+    cols = {c.casefold() for c in table.columns}
+    for other in list_instruments():
+        if other.id != instrument.id and all(i.casefold() in cols for i in other.item_ids):
+            return other.id
+    return None

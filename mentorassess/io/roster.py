@@ -77,7 +77,8 @@ def read_roster(path: str | Path) -> pd.DataFrame:
         dup = vals[(vals != "") & vals.duplicated(keep=False)]
         for v in sorted(set(dup)):
             rows = [int(table.rows[i]) for i in dup.index[dup == v]]
-            problems.append(Problem(f"duplicate {key} {v!r} in rows {', '.join(map(str, rows))}", file=file, row=rows[0],
+            shown = out[key].iat[int(dup.index[dup == v][0])]
+            problems.append(Problem(f"duplicate {key} {shown!r} in rows {', '.join(map(str, rows))}", file=file, row=rows[0],
                                     column=key, value=v, code="roster-duplicate",
                                     hint=f"each mentor must appear once with a unique {key}"))
     trained = out["trained"].str.casefold()
