@@ -105,6 +105,8 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     warnings: list[Problem] = list(table.warnings)
     res = resolve(table, ins, m)
+    if rc_dict is not None and "response_id" not in res.meta and rc_dict.record_id in table.body.columns:
+        res.meta["response_id"] = rc_dict.record_id
     rindex = None
     if roster is not None:
         rdf = roster if isinstance(roster, pd.DataFrame) else read_roster(roster)
@@ -279,7 +281,7 @@ def _set_ids(resp: pd.DataFrame, table: RawTable, res: Resolved, ins: Instrument
     it = resp["_iter"].to_numpy(dtype=object)
     resp["response_id"] = np.where(it != "", rid + "_" + it, rid)
     rater = _cell(table, res.meta.get("rater_id"), rowpos)
-    resp["rater_id"] = pd.Series(rater, dtype=object).replace("", np.nan).to_numpy(dtype=object)
+    resp["rater_id"] = np.where(rater == "", np.nan, rater).astype(object)
 
 
 def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos) -> None:
@@ -311,7 +313,7 @@ def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos) -> None:
         wmap = {k.strip(): v for k, v in m.waves.items()}
         is_event = res.meta["wave"] == "redcap_event_name"
         values = [wmap.get(v, re.sub(r"_arm_\d+$", "", v) if is_event else v) for v in raw]
-        resp["wave"] = pd.Series(values, dtype=object).replace("", np.nan).to_numpy(dtype=object)
+        resp["wave"] = np.array([v if v else np.nan for v in values], dtype=object)
     else:
         raise ConfigError("the wave is unknown: the export has no wave column", file=table.file,
                           hint="pass --wave (e.g. pre or post) or map a wave column in the mapping")
