@@ -30,6 +30,8 @@ COMMAND_MODULES = (
     "mentorassess.commands.sample",
     "mentorassess.commands.importing",
     "mentorassess.commands.scoring",
+    "mentorassess.commands.psychometrics",
+    "mentorassess.commands.reports",
 )
 
 
