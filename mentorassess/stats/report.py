@@ -266,6 +266,9 @@ def psychometrics(
     if wave is not None:
         if "wave" not in df.columns:
             raise DataError("responses have no 'wave' column; cannot select a wave")
+        if not (df["wave"] == wave).any():
+            present = ", ".join(order_waves(df["wave"].dropna())) or "none"
+            raise InsufficientDataError(f"no responses for wave {wave!r} (waves present: {present})")
         waves: list[str | None] = [wave]
     elif "wave" in df.columns:
         waves = list(order_waves(df["wave"].dropna()))
