@@ -28,7 +28,11 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "mentorassess.commands.instruments",
     "mentorassess.commands.sample",
+    "mentorassess.commands.importing",
     "mentorassess.commands.scoring",
+    "mentorassess.commands.psychometrics",
+    "mentorassess.commands.reports",
+    "mentorassess.commands.pipeline",
 )
 
 
