@@ -53,7 +53,7 @@ from mentorassess.errors import DataError
 from mentorassess.scoring import OVERALL, Scores
 
 __all__ = ["Participation", "TrainingNeeds", "Change", "SubgroupTable", "ProgramTables",
-           "participation", "training_needs", "pre_post_change", "subgroup_table", "program_tables",
+           "participation", "training_needs", "program_profile", "mentor_distribution", "pre_post_change", "subgroup_table", "program_tables",
            "PRIMARY", "SECONDARY", "NOT_RECORDED"]
 
 PRIMARY = "primary"
@@ -347,6 +347,30 @@ def subgroup_table(profiles: Profiles, by: str, *, roles: Iterable[str] = ("ment
                                                               "mean"]))
 
 
+# --- program profile ----------------------------------------------------------------------------------
+def program_profile(profiles: Profiles, *, level: float = 0.95) -> pd.DataFrame:
+    """Program mean of mentor-level values per wave, role and competency with a t interval.
+
+    Columns ``wave, rater_role, competency, n_mentors, mean, sd, ci_low, ci_high`` (mentee: shown
+    means of eligible mentors; self: self scores); values absent below ``min_raters`` mentors.
+    """
+    k = profiles.settings.min_raters
+    rows = []
+    for role in ("self", "mentee"):
+        vals = _mentor_values(profiles, role)
+        for w in profiles.settings.waves:
+            for cid in profiles.competency_ids:
+                v = vals.loc[(vals["wave"] == w) & (vals["competency"] == cid), "value"].to_numpy(float)
+                row = {"wave": w, "rater_role": role, "competency": cid, "n_mentors": len(v)}
+                if len(v) >= k:
+                    m, sd = float(v.mean()), float(v.std(ddof=1))
+                    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1)) * sd / np.sqrt(len(v))
+                    row.update(mean=m, sd=sd, ci_low=m - half, ci_high=m + half)
+                rows.append(row)
+    return pd.DataFrame(rows, columns=["wave", "rater_role", "competency", "n_mentors", "mean", "sd", "ci_low",
+                                       "ci_high"])
+
+
 # --- bundle ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ProgramTables:
@@ -357,6 +381,7 @@ class ProgramTables:
     changes: tuple[Change, ...]
     subgroups: tuple[SubgroupTable, ...]
     distribution: pd.DataFrame = field(repr=False)
+    profile: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def to_frame(self) -> pd.DataFrame:
         """All subgroup cells in one tidy frame."""
@@ -392,4 +417,4 @@ def program_tables(scores: Scores, profiles: Profiles, *, import_reports: Sequen
                  if b in profiles.mentors.columns and profiles.mentors[b].notna().any())
     return ProgramTables(participation=participation(scores, profiles, import_reports),
                          training_needs=training_needs(profiles, level=level), changes=changes, subgroups=subs,
-                         distribution=mentor_distribution(profiles))
+                         distribution=mentor_distribution(profiles), profile=program_profile(profiles))
