@@ -103,17 +103,15 @@ def build_level(frame: pd.DataFrame, cols: list[str], key: str, grid: pd.DataFra
 
 def _extremes(tab: pd.DataFrame, col: str, keys: list[str]) -> pd.DataFrame:
     """``;``-joined competencies at the max and min of ``col`` per mentor and wave (ties all listed)."""
-    sub = tab[tab["competency"].isin(keys) & tab[col].notna()]
-    rows = []
-    for (m, w), g in sub.groupby(_KEYS, sort=False):
-        if len(g) < 2:
-            continue
-        hi, lo = g[col].max(), g[col].min()
-        order = {k: i for i, k in enumerate(keys)}
-        top = sorted(g.loc[g[col] >= hi - _TIE, "competency"], key=order.get)
-        bottom = sorted(g.loc[g[col] <= lo + _TIE, "competency"], key=order.get)
-        rows.append((m, w, ";".join(top), ";".join(bottom)))
-    return pd.DataFrame(rows, columns=_KEYS + ["top", "bottom"])
+    sub = tab.loc[tab["competency"].isin(keys) & tab[col].notna(), _KEYS + ["competency", col]].copy()
+    g = sub.groupby(_KEYS)[col]
+    sub["hi"], sub["lo"], sub["cnt"] = g.transform("max"), g.transform("min"), g.transform("size")
+    sub = sub[sub["cnt"] >= 2]
+    sub["order"] = sub["competency"].map({k: i for i, k in enumerate(keys)})
+    sub = sub.sort_values(_KEYS + ["order"], kind="stable")
+    top = sub[sub[col] >= sub["hi"] - _TIE].groupby(_KEYS)["competency"].agg(";".join).rename("top")
+    bottom = sub[sub[col] <= sub["lo"] + _TIE].groupby(_KEYS)["competency"].agg(";".join).rename("bottom")
+    return pd.concat([top, bottom], axis=1).reset_index().reindex(columns=_KEYS + ["top", "bottom"])
 
 
 def build_mentors(grid: pd.DataFrame, comp: pd.DataFrame, comments: pd.DataFrame, roster, min_raters: int,

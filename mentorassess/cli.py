@@ -28,6 +28,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "mentorassess.commands.instruments",
     "mentorassess.commands.sample",
+    "mentorassess.commands.scoring",
     "mentorassess.commands.program",
 )
 

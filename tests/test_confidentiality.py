@@ -182,3 +182,154 @@ def test_suppression_holds_for_any_rater_count(counts, min_raters, with_comments
     # program benchmarks never rest on fewer than min_raters mentors
     p = prof.program
     assert p.loc[p["n_mentors"] < min_raters, ["mean", "sd", "p25", "p50", "p75"]].isna().all().all()
+
+
+# --------------------------------------------------------------------------------------------
+# Subgroup tables: primary and secondary suppression
+
+from mentorassess.program import ALL, program_summary, training_needs  # noqa: E402
+from mentorassess.suppression import protect_cells  # noqa: E402
+
+
+def _attacker_recovers(members: np.ndarray, shown: np.ndarray, target: np.ndarray) -> bool:
+    """Independent check: is the target's sum a linear combination of the shown cells' sums?"""
+    a = members[shown].astype(float).T            # units x shown cells
+    if a.shape[1] == 0:
+        return False
+    coef, *_ = np.linalg.lstsq(a, target.astype(float), rcond=None)
+    return bool(np.allclose(a @ coef, target, atol=1e-8))
+
+
+def _check_table(members: np.ndarray, parts: list[int], status: np.ndarray, min_n: int) -> None:
+    n = members.sum(axis=1)
+    shown = status == "shown"
+    hidden = np.isin(status, ["primary", "secondary"])
+    assert (status[(n > 0) & (n < min_n)] == "primary").all()
+    assert (n[shown] >= min_n).all()
+    for i in np.flatnonzero(hidden):
+        assert not _attacker_recovers(members, shown, members[i]), i
+    for p in set(parts) - {-1}:
+        cells = np.array(parts) == p
+        h = hidden & cells
+        assert h.sum() != 1 or hidden[np.array(parts) == -1].all()
+        if h.any() and shown[np.array(parts) == -1].any():
+            assert n[h].sum() >= min_n            # total - shown siblings = at least min_n ratings
+    # a group and the same group minus fewer than min_n people are never both shown
+    for a in np.flatnonzero(shown):
+        for b in np.flatnonzero(shown):
+            if a != b and not (members[b] & ~members[a]).any():
+                assert n[a] - n[b] == 0 or n[a] - n[b] >= min_n
+
+
+def _two_way(sizes_a: list[int], split: list[int]) -> tuple[np.ndarray, list[int]]:
+    """Units grouped by partition A (sizes) and by partition B (first split[i] units of group i -> B0)."""
+    unit_a, unit_b = [], []
+    for g, (s, k) in enumerate(zip(sizes_a, split)):
+        unit_a += [g] * s
+        unit_b += [0] * min(k, s) + [1] * (s - min(k, s))
+    unit_a, unit_b = np.array(unit_a), np.array(unit_b)
+    rows = [np.ones(len(unit_a), bool)] + [unit_a == g for g in range(len(sizes_a))] + [unit_b == 0, unit_b == 1]
+    parts = [-1] + [0] * len(sizes_a) + [1, 1]
+    return np.vstack(rows), parts
+
+
+@pytest.mark.parametrize("sizes,expected", [
+    ([5, 2, 6], ["shown", "secondary", "primary", "shown"]),       # one primary -> the smallest sibling
+    ([5, 1, 1], ["shown", "shown", "primary", "primary"]),          # B + C = 2 < 3 ... see below
+    ([2], ["primary", "primary"]),
+    ([4, 4, 4], ["shown", "shown", "shown", "shown"]),
+])
+def test_partition_rules(sizes, expected):
+    m = np.vstack([np.ones(sum(sizes), bool)] + [np.repeat(np.arange(len(sizes)), sizes) == g
+                                                 for g in range(len(sizes))])
+    status = protect_cells(m, [-1] + [0] * len(sizes), 3)
+    if sizes == [5, 1, 1]:   # the two primaries hold only 2 ratings: the third group is hidden too
+        expected = ["shown", "secondary", "primary", "primary"]
+    assert status.tolist() == expected
+    _check_table(m, [-1] + [0] * len(sizes), status, 3)
+
+
+def test_total_minus_one_person_never_published():
+    m = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 1, 0], [0, 0, 0, 0, 1]], bool)
+    status = protect_cells(m, [-1, 0, 0], 3)
+    assert status[1] != "shown" or status[0] != "shown"
+    _check_table(m, [-1, 0, 0], status, 3)
+
+
+@given(st.lists(st.integers(0, 9), min_size=1, max_size=6), st.lists(st.integers(0, 9), min_size=6, max_size=6),
+       st.integers(3, 5))
+@settings(max_examples=60, deadline=None)
+def test_no_hidden_cell_recoverable_two_partitions(sizes, split, min_n):
+    m, parts = _two_way(sizes, split)
+    status = protect_cells(m, parts, min_n)
+    _check_table(m, parts, status, min_n)
+
+
+def _dept_program():
+    # departments: D1 has mentors with 5 and 2 mentees, D2 one mentor with 4, D3 one with 3, D4 one with 6
+    counts = [5, 2, 4, 3, 6]
+    df = _synthetic(counts, seed=7)
+    roster = pd.DataFrame({"mentor_id": [f"M{m:02d}" for m in range(5)],
+                           "department": ["D1", "D1", "D2", "D3", "D4"],
+                           "cohort": ["A", "B", "A", "B", "B"]})
+    sc = score(df, "mca-26")
+    return df, roster, sc, aggregate(sc, roster=roster)
+
+
+def test_subgroup_tables_never_use_suppressed_mentors():
+    df, roster, sc, prof = _dept_program()
+    tab = program_summary(sc, prof, by=("department",), roles=("mentee",)).to_frame()
+    d1 = tab[(tab["group"] == "D1") & (tab["competency"] == "overall")].iloc[0]
+    assert d1["n"] == 5 and d1["n_mentors"] == 1     # M01's two ratings are left out
+    total = tab[(tab["by"] == ALL) & (tab["competency"] == "overall")].iloc[0]
+    assert total["n"] == 5 + 4 + 3 + 6
+    # changing the suppressed mentor's ratings changes nothing in any table
+    df2 = df.copy()
+    sel = (df2["mentor_id"] == "M01") & (df2["rater_role"] == "mentee")
+    items = list(load_instrument("mca-26").item_ids)
+    df2.loc[sel, items] = 1.0
+    sc2 = score(df2, "mca-26")
+    tab2 = program_summary(sc2, aggregate(sc2, roster=roster), by=("department",), roles=("mentee",)).to_frame()
+    pd.testing.assert_frame_equal(tab, tab2)
+
+
+def test_subgroup_tables_primary_and_secondary_with_higher_threshold():
+    df, roster, sc, prof = _dept_program()
+    tab = program_summary(sc, prof, by=("department", "cohort"), min_raters=4).to_frame()
+    for (wave, role, comp), g in tab.groupby(["wave", "rater_role", "competency"]):
+        hidden = g[g["suppressed"]]
+        assert hidden[["n", "n_mentors", "mean", "sd"]].isna().all().all()
+        shown = g[~g["suppressed"] & (g["n"].fillna(0) > 0)]
+        assert (shown["n"] >= 4).all()
+        # rebuild the membership of every cell from the data and attack it
+        d = sc.scores[(sc.scores["wave"] == wave) & (sc.scores["rater_role"] == role)][["mentor_id", comp]].dropna()
+        if role == "mentee":
+            ok = prof.competencies[~prof.competencies["suppressed"] & (prof.competencies["competency"] == comp)]
+            d = d[d["mentor_id"].isin(ok["mentor_id"])]
+        info = roster.set_index("mentor_id").reindex(d["mentor_id"])
+        rows, parts, statuses = [], [], []
+        for _, cell in g.iterrows():
+            if cell["by"] == ALL:
+                rows.append(np.ones(len(d), bool)); parts.append(-1)
+            else:
+                rows.append((info[cell["by"]] == cell["group"]).to_numpy()); parts.append(
+                    0 if cell["by"] == "department" else 1)
+            statuses.append("primary" if cell["suppressed_reason"] == "primary" else
+                            "secondary" if cell["suppressed_reason"] == "secondary" else
+                            ("shown" if rows[-1].sum() else "empty"))
+        _check_table(np.vstack(rows), parts, np.array(statuses, dtype=object), 4)
+    # D3 (3 mentee ratings) is below 4: hidden, and so is at least one sibling
+    pre = tab[(tab["rater_role"] == "mentee") & (tab["competency"] == "overall") & (tab["by"] == "department")]
+    assert pre.set_index("group").loc["D3", "suppressed_reason"] == "primary"
+    assert (pre["suppressed_reason"] == "secondary").any()
+
+
+def test_training_needs_only_from_shown_values():
+    prog = generate(seed=5, n_mentors=15)
+    prof = aggregate(score(prog.responses, "mca-26"))
+    tn = training_needs(prof, top=3).to_frame()
+    assert (tn["n_mentors"] >= 3).all()
+    low = tn[(tn["kind"] == "lowest_mentee_mean") & (tn["level"] == "competency") & (tn["wave"] == "pre")]
+    p = prof.program[(prof.program["rater_role"] == "mentee") & (prof.program["wave"] == "pre")
+                     & (prof.program["level"] == "competency") & (prof.program["competency"] != "overall")]
+    assert list(low["value"]) == sorted(p["mean"])[:3]

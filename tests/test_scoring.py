@@ -188,3 +188,89 @@ def test_wave_order():
     assert order_waves(["post", "pre"]) == ("pre", "post")
     assert order_waves(["b", "a", "follow_up", "post"]) == ("post", "follow_up", "b", "a")
     assert order_waves(["y", "x"], order=["x", "y"]) == ("x", "y")
+
+
+# --------------------------------------------------------------------------------------------
+# psych::scoreItems(impute = "none") references (tests/reference/scoring/make_reference.R)
+
+REF = __import__("pathlib").Path(__file__).parent / "reference" / "scoring"
+
+
+def test_scoreitems_sample_equals_r():
+    ours = score(pd.read_csv(REF / "sample_responses.csv", dtype={"rater_id": str}), _mca()).scores
+    r = pd.read_csv(REF / "scoreitems_sample.csv")
+    assert list(r["response_id"]) == list(ours["response_id"])
+    worst = 0.0
+    for comp in _mca().competency_ids:
+        a, b = ours[comp].to_numpy(), r[comp].to_numpy()
+        both = ~np.isnan(a)
+        np.testing.assert_allclose(a[both], b[both], rtol=0, atol=1e-10)
+        worst = max(worst, float(np.max(np.abs(a[both] - b[both]))))
+        # where the min-answered rule leaves a value unscored, R still averages what is there
+        assert (ours.loc[~both, f"n_answered_{comp}"] * 2 < len(_mca().competency(comp).items)).all()
+    assert worst < 1e-10
+
+
+def test_scoreitems_bfi_reverse_keys_equal_r():
+    from mentorassess.instruments import Competency, Form, Instrument, Item, Scale, Scoring
+
+    keys = {"agree": ["-A1", "A2", "A3", "A4", "A5"], "conscientious": ["C1", "C2", "C3", "-C4", "-C5"],
+            "extraversion": ["-E1", "-E2", "E3", "E4", "E5"], "neuroticism": ["N1", "N2", "N3", "N4", "N5"],
+            "openness": ["O1", "-O2", "O3", "O4", "-O5"]}
+    items = tuple(Item(id=k.lstrip("-"), label=k.lstrip("-"), reverse=k.startswith("-"))
+                  for ks in keys.values() for k in ks)
+    ins = Instrument(id="bfi", title="bfi", status="our-design", citation="psych::bfi",
+                     scale=Scale(values=(1, 2, 3, 4, 5, 6)), forms={"self": Form(id="self", rater_role="self")},
+                     scoring=Scoring(), items=items,
+                     competencies=tuple(Competency(id=c, title=c, items=tuple(k.lstrip("-") for k in ks))
+                                        for c, ks in keys.items()))
+    b = pd.read_csv(REF / "bfi_items.csv")
+    df = b.assign(response_id=[f"r{i}" for i in range(len(b))], mentor_id="m", rater_role="self", wave="pre")
+    ours = score(df, ins).scores
+    r = pd.read_csv(REF / "scoreitems_bfi.csv")
+    for comp in keys:
+        a, e = ours[comp].to_numpy(), r[comp].to_numpy()
+        ok = ~np.isnan(a)
+        np.testing.assert_allclose(a[ok], e[ok], rtol=0, atol=1e-10)
+        assert ((ours[f"n_answered_{comp}"] * 2 >= 5) == ok).all()
+
+
+# --------------------------------------------------------------------------------------------
+# CLI: mentorassess score
+
+
+def test_score_command_xlsx_and_csv(tmp_path):
+    from openpyxl import load_workbook
+
+    from tests.conftest import ROOT, run_cli
+
+    out = tmp_path / "scores.xlsx"
+    res = run_cli("score", str(ROOT / "data/sample/responses.csv"), "--instrument", "mca-26", "-o", str(out),
+                  "--roster", str(ROOT / "data/sample/roster.csv"))
+    assert res.returncode == 0, res.stderr
+    wb = load_workbook(out)
+    assert {"README", "Scores", "Mentors", "Profiles", "Items", "Benchmarks", "Subgroups", "Training needs",
+            "Comments"} <= set(wb.sheetnames)
+    rater_ids = set(pd.read_csv(ROOT / "data/sample/responses.csv", dtype=str).query("rater_role == 'mentee'")
+                    ["rater_id"])
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate)
+                assert c.value not in {"rater_id", "submitted_at"} and c.value not in rater_ids, ws.title
+    texts = [c.value for row in wb["Comments"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("'=") for t in texts) and not any(t.startswith("=") for t in texts)
+
+    res = run_cli("score", str(ROOT / "data/sample/responses.csv"), "-i", "mca-26", "-o", str(tmp_path / "s.csv"))
+    assert res.returncode == 0, res.stderr
+    folder = tmp_path / "s"
+    assert {"scores.csv", "profiles.csv", "mentors.csv", "benchmarks.csv", "comments.csv"} <= {
+        p.name for p in folder.iterdir()}
+    prof = pd.read_csv(folder / "profiles.csv")
+    assert prof.loc[prof["suppressed"], "mentee_mean"].isna().all()
+
+    bad = run_cli("score", str(ROOT / "data/sample/responses.csv"), "-i", "mca-26", "-o", str(tmp_path / "x.xlsx"),
+                  "--min-raters", "2")
+    assert bad.returncode == 2 and "at least 3" in bad.stderr and "Traceback" not in bad.stderr
+    bad = run_cli("score", str(ROOT / "data/sample/responses.csv"), "-i", "mca-26", "-o", str(tmp_path / "x.txt"))
+    assert bad.returncode == 2
