@@ -29,7 +29,9 @@ from scipy import optimize
 from scipy import stats as sps
 
 from mentorassess.errors import ConfigError, ConvergenceWarning, HeywoodWarning, InsufficientDataError
+from mentorassess.stats._cfa_fit import _fit, _Model, modification_indices
 from mentorassess.stats._common import (
+    single_threaded_blas,
     cov2cor,
     item_frame,
     jsonable,
@@ -38,159 +40,6 @@ from mentorassess.stats._common import (
 )
 
 __all__ = ["CfaFit", "fit_cfa", "rmsea_ci", "published_fit"]
-
-
-class _Model:
-    """Parameter layout of a simple-structure CFA (each item on one factor)."""
-
-    def __init__(self, items: list[str], factor_of: np.ndarray, m: int, std_lv: bool) -> None:
-        self.items = items
-        self.p = len(items)
-        self.m = m
-        self.factor_of = factor_of
-        self.std_lv = std_lv
-        markers = [int(np.flatnonzero(factor_of == k)[0]) for k in range(m)]
-        self.markers = markers
-        self.free_load = [i for i in range(self.p) if std_lv or i not in markers]
-        self.phi_idx = [(j, k) for j in range(m) for k in range(j + 1) if not (std_lv and j == k)]
-        self.n_load = len(self.free_load)
-        self.n_theta = self.p
-        self.q = self.n_load + self.n_theta + len(self.phi_idx)
-
-    def unpack(self, th: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        lam = np.zeros((self.p, self.m))
-        if not self.std_lv:
-            for k, i in enumerate(self.markers):
-                lam[i, k] = 1.0
-        for a, i in enumerate(self.free_load):
-            lam[i, self.factor_of[i]] = th[a]
-        theta = th[self.n_load:self.n_load + self.p]
-        phi = np.eye(self.m) if self.std_lv else np.zeros((self.m, self.m))
-        for a, (j, k) in enumerate(self.phi_idx):
-            v = th[self.n_load + self.p + a]
-            phi[j, k] = phi[k, j] = v
-        return lam, phi, theta
-
-    def sigma(self, th: np.ndarray) -> np.ndarray:
-        lam, phi, theta = self.unpack(th)
-        return lam @ phi @ lam.T + np.diag(theta)
-
-    def dsigma(self, th: np.ndarray) -> np.ndarray:
-        lam, phi, _ = self.unpack(th)
-        p = self.p
-        out = np.zeros((self.q, p, p))
-        lp = lam @ phi
-        for a, i in enumerate(self.free_load):
-            k = self.factor_of[i]
-            out[a, i, :] += lp[:, k]
-            out[a, :, i] += lp[:, k]
-        for a, i in enumerate(range(p)):
-            out[self.n_load + a, i, i] = 1.0
-        for a, (j, k) in enumerate(self.phi_idx):
-            d = np.outer(lam[:, j], lam[:, k])
-            out[self.n_load + p + a] = d + d.T if j != k else d
-        return out
-
-    def labels(self, factors: list[str]) -> list[tuple[str, str, str]]:
-        lab = [(factors[self.factor_of[i]], "=~", self.items[i]) for i in self.free_load]
-        lab += [(it, "~~", it) for it in self.items]
-        lab += [(factors[k], "~~", factors[j]) for j, k in self.phi_idx]
-        return lab
-
-
-def _fml(sigma: np.ndarray, s: np.ndarray, logdet_s: float) -> float:
-    sign, logdet = np.linalg.slogdet(sigma)
-    if sign <= 0:
-        return np.inf
-    return float(logdet + np.trace(np.linalg.solve(sigma, s)) - logdet_s - s.shape[0])
-
-
-def _start(model: _Model, s: np.ndarray) -> np.ndarray:
-    """Simple starting values: one-factor principal axes per block, theta = diag(S)/2."""
-    p, m = model.p, model.m
-    lam0 = np.zeros(p)
-    for k in range(m):
-        idx = np.flatnonzero(model.factor_of == k)
-        sub = s[np.ix_(idx, idx)]
-        if len(idx) >= 2:
-            w, v = np.linalg.eigh(sub - np.diag(np.diag(sub)) / 2)
-            load = v[:, -1] * np.sqrt(max(w[-1], 1e-6))
-            if load.sum() < 0:
-                load = -load
-        else:
-            load = np.sqrt(np.diag(sub) / 2)
-        lam0[idx] = load
-    th = np.zeros(model.q)
-    scale = np.ones(m)
-    if not model.std_lv:
-        scale = np.array([lam0[i] for i in model.markers])
-        scale = np.where(np.abs(scale) < 1e-3, 1e-3, scale)
-    for a, i in enumerate(model.free_load):
-        th[a] = lam0[i] / scale[model.factor_of[i]]
-    th[model.n_load:model.n_load + p] = np.diag(s) / 2
-    # factor covariances from block sums
-    sd = np.sqrt(np.diag(s))
-    r = s / np.outer(sd, sd)
-    for a, (j, k) in enumerate(model.phi_idx):
-        if j == k:
-            th[model.n_load + p + a] = scale[j] ** 2
-        else:
-            ij, ik = np.flatnonzero(model.factor_of == j), np.flatnonzero(model.factor_of == k)
-            rjk = r[np.ix_(ij, ik)].mean() / np.sqrt(max(r[np.ix_(ij, ij)].mean() * r[np.ix_(ik, ik)].mean(), 1e-6))
-            th[model.n_load + p + a] = np.clip(rjk, -0.9, 0.9) * scale[j] * scale[k]
-    return th
-
-
-def _fit(model: _Model, s: np.ndarray, tol: float = 1e-10, maxit: int = 500) -> tuple[np.ndarray, float, bool, int]:
-    logdet_s = np.linalg.slogdet(s)[1]
-    th = _start(model, s)
-    f = _fml(model.sigma(th), s, logdet_s)
-    if not np.isfinite(f):
-        th[model.n_load:model.n_load + model.p] = np.diag(s) * 0.9
-        f = _fml(model.sigma(th), s, logdet_s)
-    converged = False
-    it = 0
-    for it in range(1, maxit + 1):
-        sig = model.sigma(th)
-        sinv = np.linalg.inv(sig)
-        w = sinv @ (sig - s) @ sinv
-        d = model.dsigma(th)
-        grad = np.einsum("ij,aij->a", w, d)
-        msd = np.einsum("ij,ajk->aik", sinv, d)
-        h = np.einsum("aij,bji->ab", msd, msd)
-        try:
-            step = -np.linalg.solve(h, grad)
-        except np.linalg.LinAlgError:
-            step = -np.linalg.lstsq(h, grad, rcond=None)[0]
-        t = 1.0
-        for _ in range(40):
-            cand = th + t * step
-            fc = _fml(model.sigma(cand), s, logdet_s)
-            if fc <= f + 1e-14 * abs(f):
-                break
-            t /= 2
-        else:
-            break
-        th, f_old, f = cand, f, fc
-        if np.max(np.abs(grad)) < tol or (abs(f_old - f) < 1e-15 and np.max(np.abs(t * step)) < 1e-9):
-            converged = np.max(np.abs(grad)) < 1e-6
-            if np.max(np.abs(grad)) < tol:
-                converged = True
-                break
-    if not converged:
-        # fall back to a quasi-Newton polish
-        def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
-            sig = model.sigma(x)
-            val = _fml(sig, s, logdet_s)
-            if not np.isfinite(val):
-                return 1e10, np.zeros_like(x)
-            sinv = np.linalg.inv(sig)
-            return val, np.einsum("ij,aij->a", sinv @ (sig - s) @ sinv, model.dsigma(x))
-
-        res = optimize.minimize(fun, th, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 5000})
-        th, f = res.x, float(res.fun)
-        converged = bool(np.max(np.abs(fun(th)[1])) < 1e-6)
-    return th, f, converged, it
 
 
 def rmsea_ci(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:
@@ -251,6 +100,7 @@ class CfaFit:
     parameters: pd.DataFrame = field(repr=False)
     sigma: np.ndarray = field(repr=False)
     sample_cov: np.ndarray = field(repr=False)
+    modindices: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     converged: bool = True
     iterations: int = 0
     std_lv: bool = False
@@ -288,6 +138,18 @@ class CfaFit:
         df = df.reindex(df["residual"].abs().sort_values(ascending=False, kind="stable").index).reset_index(drop=True)
         return df if top is None else df.head(top)
 
+    def modification_indices(self, top: int | None = 10) -> pd.DataFrame:
+        """lavaan ``modindices(fit, sort. = TRUE)``: cross-loadings and residual covariances.
+
+        Columns ``lhs, op, rhs, mi, epc, sepc_all``; largest MI first. Use as hints, not as a
+        licence to free parameters until the model fits.
+        """
+        mi = self.modindices
+        if mi.empty:
+            return mi.copy()
+        out = mi.reindex(mi["mi"].sort_values(ascending=False, kind="stable").index).reset_index(drop=True)
+        return out if top is None else out.head(top)
+
     def composite_reliability(self) -> dict[str, float]:
         """Omega per factor as ``semTools::compRelSEM(fit)`` (observed total variance)."""
         p = self.parameters
@@ -309,11 +171,13 @@ class CfaFit:
         return jsonable({
             "n_obs": self.n_obs, "n_rows": self.n_rows, "fit_measures": self.fit_measures(),
             "parameters": self.parameters, "composite_reliability": self.composite_reliability(),
-            "residual_correlations": self.residual_correlations(), "converged": self.converged,
+            "residual_correlations": self.residual_correlations(),
+            "modification_indices": self.modification_indices(), "converged": self.converged,
             "std_lv": self.std_lv, "notes": list(self.notes),
         })
 
 
+@single_threaded_blas
 def fit_cfa(
     data: pd.DataFrame,
     structure: Any,
@@ -464,6 +328,10 @@ def fit_cfa(
             rows.append({"lhs": factors[k], "op": "=~", "rhs": items[i], "free": False, "est": 1.0, "se": 0.0,
                          "z": np.nan, "std_all": float(np.sqrt(phi[k, k]) / sdi[i]),
                          "std_all_se": float(np.sqrt(max(gr @ vcov @ gr, 0)))})
+    if std_lv:
+        for k, fname in enumerate(factors):
+            rows.append({"lhs": fname, "op": "~~", "rhs": fname, "free": False, "est": 1.0, "se": 0.0,
+                         "z": np.nan, "std_all": 1.0, "std_all_se": 0.0})
     params = pd.DataFrame(rows)
     params["pvalue"] = 2 * sps.norm.sf(np.abs(params["z"]))
     order = {it: i for i, it in enumerate(items)}
@@ -492,7 +360,8 @@ def fit_cfa(
         baseline_chisq=float(t0), baseline_df=int(df0), cfi=float(cfi), tli=float(tli), rmsea=rmsea,
         rmsea_ci_lower=lo, rmsea_ci_upper=hi, rmsea_pvalue=rmsea_p, srmr=srmr, logl=float(logl),
         unrestricted_logl=float(logl_sat), aic=float(-2 * logl + 2 * q), bic=float(-2 * logl + q * np.log(n)),
-        gfi=float(gfi), parameters=params, sigma=readonly(sig), sample_cov=readonly(s), converged=converged,
+        gfi=float(gfi), parameters=params, sigma=readonly(sig), sample_cov=readonly(s),
+        modindices=modification_indices(model, th, s, n, factors), converged=converged,
         iterations=iters, std_lv=std_lv, notes=tuple(notes),
     )
 

@@ -24,6 +24,7 @@ from scipy import optimize
 
 from mentorassess.errors import ConfigError, ConvergenceWarning, HeywoodWarning, InsufficientDataError
 from mentorassess.stats._common import (
+    single_threaded_blas,
     check_min,
     cov2cor,
     item_frame,
@@ -234,6 +235,7 @@ class EfaResult:
         })
 
 
+@single_threaded_blas
 def fit_efa(
     items: pd.DataFrame,
     n_factors: int,

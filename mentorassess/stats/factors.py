@@ -24,6 +24,7 @@ from scipy import stats as sps
 
 from mentorassess.errors import ConfigError, InsufficientDataError
 from mentorassess.stats._common import (
+    single_threaded_blas,
     check_min,
     check_rng,
     cov2cor,
@@ -72,6 +73,7 @@ class KmoResult:
                          "n_obs": self.n_obs, "n_complete": self.n_complete, "inverted": self.inverted})
 
 
+@single_threaded_blas
 def estimate_kmo(items: pd.DataFrame) -> KmoResult:
     """KMO overall and per item from pairwise correlations, equal to ``psych::KMO(x)``.
 
@@ -104,6 +106,11 @@ def estimate_kmo(items: pd.DataFrame) -> KmoResult:
         inverted = True
     except np.linalg.LinAlgError:
         q, inverted = r.copy(), False
+    if (np.diag(q) <= 0).any():
+        # psych returns NaN here (cov2cor of a matrix with negative diagonal); we say why
+        raise InsufficientDataError(
+            f"KMO: the pairwise correlation matrix is not positive definite (n={frame.shape[0]}, "
+            f"{int(frame.notna().all(axis=1).sum())} complete rows)")
     q = cov2cor(q)
     np.fill_diagonal(q, 0.0)
     r0 = r.copy()
@@ -133,6 +140,7 @@ class BartlettResult:
                          "n_obs": self.n_obs, "n_items": self.n_items})
 
 
+@single_threaded_blas
 def bartlett_sphericity(items: pd.DataFrame, *, n_obs: int | None = None) -> BartlettResult:
     """Bartlett's test that the correlation matrix is an identity.
 
@@ -226,6 +234,7 @@ def _first_not_above(obs: np.ndarray, thr: np.ndarray) -> int | None:
     return int(idx[0]) if idx.size else None
 
 
+@single_threaded_blas
 def parallel_analysis(
     items: pd.DataFrame,
     *,

@@ -23,6 +23,7 @@ import pandas as pd
 
 from mentorassess.errors import ConfigError, DataQualityWarning, InsufficientDataError
 from mentorassess.stats._common import (
+    single_threaded_blas,
     check_min,
     item_frame,
     jsonable,
@@ -78,6 +79,7 @@ class OmegaResult:
         })
 
 
+@single_threaded_blas
 def estimate_omega(
     items: pd.DataFrame,
     structure: Any = None,

@@ -43,7 +43,9 @@ cfa_ref <- function(model, d, std.lv = FALSE) {
   ss <- standardizedSolution(fit)
   pe <- parameterEstimates(fit)
   res <- resid(fit, type = "cor")$cov
+  mi <- modindices(fit)
   list(fit = as.list(unclass(fm)), nobs = lavInspect(fit, "nobs"),
+       mi = list(lhs = mi$lhs, op = mi$op, rhs = mi$rhs, mi = mi$mi, epc = mi$epc, sepc_all = mi$sepc.all),
        std = list(lhs = ss$lhs, op = ss$op, rhs = ss$rhs, est_std = ss$est.std, se = ss$se),
        est = list(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, est = pe$est, se = pe$se),
        comprel = as.list(compRelSEM(fit)), resid_cor = mat(res))
