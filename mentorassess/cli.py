@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "mentorassess.commands.instruments",
     "mentorassess.commands.sample",
     "mentorassess.commands.scoring",
+    "mentorassess.commands.reports",
     "mentorassess.commands.program",
 )
 

@@ -9,7 +9,7 @@ refuses to render a below-threshold report holding any mentee value, count or co
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from mentorassess.errors import ConfidentialityError
 
@@ -106,7 +106,6 @@ class FeedbackData:
     comments_withheld: bool = False
     suggestions: tuple[SuggestionGroup, ...] = ()
     interval_method: str = "pooled within-mentor standard deviation"
-    program_band_mentors: int | None = None
     department: str | None = None
     contact: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
@@ -153,11 +152,3 @@ class FeedbackData:
                 f"mentor {self.mentor_id}: below min_raters but the report data holds mentee values "
                 f"({', '.join(leaks[:5])}{'...' if len(leaks) > 5 else ''})")
         return self
-
-    def numbers(self) -> list[float]:
-        """Every number in the data (for tests and debugging)."""
-        out: list[float] = []
-        for c in self.competencies:
-            out += [getattr(c, f.name) for f in fields(c) if isinstance(getattr(c, f.name), (int, float))
-                    and not isinstance(getattr(c, f.name), bool)]
-        return out

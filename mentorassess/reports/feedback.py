@@ -92,7 +92,7 @@ def report_filename(mentor_id: str, name: str, wave: str) -> str:
 
 
 # --- story ----------------------------------------------------------------------------------------------
-def _story(d: FeedbackData) -> list[Any]:
+def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
     from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
     from mentorassess.reports import wording as W
@@ -175,15 +175,19 @@ def _story(d: FeedbackData) -> list[Any]:
     if d.mentees_shown:
         story.append(para("Where your view and your mentees' differ", "h2"))
         flagged = [c for c in comps if c.gap_class in ("hidden_strength", "blind_spot")]
-        flagged.sort(key=lambda c: (c.gap_class != "hidden_strength", comps.index(c)))
         focus_items = dict(d.focus_items)
-        for c in flagged:
-            lowest = _lowest_item(focus_items.get(c.id, ()))
-            story.append(KeepTogether([
-                para(f"{W.gap_heading(c.gap_class)}", "h3"),
-                para(W.gap_paragraph(title=c.title, gap_class=c.gap_class, own=c.self_score, mean=c.mean,
-                                     low=c.low, high=c.high, n=c.n, item=lowest)),
-            ]))
+        for gclass in ("hidden_strength", "blind_spot"):
+            group = sorted((c for c in flagged if c.gap_class == gclass),
+                           key=lambda c: (-abs(c.gap or 0.0), comps.index(c)))
+            for c in group[:2]:  # at most two paragraphs per kind; the rest in one sentence
+                lowest = _lowest_item(focus_items.get(c.id, ())) if gclass == "blind_spot" else None
+                story.append(KeepTogether([
+                    para(W.gap_heading(gclass), "h3"),
+                    para(W.gap_paragraph(title=c.title, gap_class=gclass, own=c.self_score, mean=c.mean,
+                                         low=c.low, high=c.high, n=c.n, item=lowest)),
+                ]))
+            if len(group) > 2:
+                story.append(para(W.more_gaps(gclass, [c.title for c in group[2:]])))
         if not flagged:
             story.append(para(W.similar_views()))
         for c in comps:
@@ -194,7 +198,7 @@ def _story(d: FeedbackData) -> list[Any]:
         if d.focus_items:
             story.append(CondPageBreak(120))
             story.append(para("Item by item, for your focus areas", "h2"))
-            for cid, items in d.focus_items:
+            for cid, items in d.focus_items[:1] if compact else d.focus_items:
                 c = by_id[cid]
                 body = [[it.label, W.fmt(it.self_score),
                          "not shown" if it.mean is None else W.fmt(it.mean),
@@ -211,24 +215,27 @@ def _story(d: FeedbackData) -> list[Any]:
         story.append(CondPageBreak(120))
         story.append(para(f"Change since the {d.previous_wave_label}", "h2"))
         has_m = any(ch.mean_before is not None for ch in d.change)
-        header = ["Competency", "You: before", "You: now"] + (["Mentees: before", "Mentees: now"] if has_m else [])
-        widths = [180, 60, 60] + ([(FRAME_WIDTH - 300) / 2] * 2 if has_m else [])
-        if not has_m:
-            widths[0] = FRAME_WIDTH - 120
+        has_s = any(ch.self_before is not None for ch in d.change)
+        header = (["Competency"] + (["You: before", "You: now"] if has_s else [])
+                  + (["Mentees: before", "Mentees: now"] if has_m else []))
+        cols = len(header) - 1
+        widths = [FRAME_WIDTH - 72 * cols] + [72] * cols
         body = []
         for ch in d.change:
-            row = [ch.title, W.fmt(ch.self_before), W.fmt(ch.self_after)]
+            row = [ch.title]
+            if has_s:
+                row += [W.fmt(ch.self_before), W.fmt(ch.self_after)]
             if has_m:
                 row += [W.fmt(ch.mean_before), W.fmt(ch.mean_after)]
             body.append(row)
         story.append(data_table(header, body, widths, numeric_cols=tuple(range(1, len(header)))))
-        note = ("Your own ratings are shown for both rounds. "
-                + ("Your mentees' averages are shown where enough mentees responded both times. "
-                   "With numbers this small a change in their average could be chance, "
-                   if has_m else
-                   "Your mentees' averages are shown only where enough mentees responded both times. ")
-                + ("and a change is not proof of what caused it." if has_m else
-                   "A change is not proof of what caused it."))
+        note = ("Your own ratings are shown where you rated yourself both times. " if has_s else "")
+        if has_m:
+            note += ("Your mentees' averages are shown where enough mentees responded both times. With numbers "
+                     "this small a change in their average could be chance, and a change is not proof of what "
+                     "caused it.")
+        else:
+            note += "A change is not proof of what caused it."
         story.append(para(note, "small"))
 
     # comments
@@ -251,17 +258,17 @@ def _story(d: FeedbackData) -> list[Any]:
     if d.suggestions:
         story.append(CondPageBreak(140))
         story.append(para("Next steps to consider", "h2"))
-        for g in d.suggestions:
-            block = [para(g.title, "h3")] + [para(s, "bullet", bullet="•") for s in g.suggestions]
+        for g in d.suggestions[:1] if compact else d.suggestions:
+            ideas = g.suggestions[:1] if compact else g.suggestions
+            block = [para(g.title, "h3")] + [para(s, "bullet", bullet="•") for s in ideas]
             story.append(KeepTogether(block))
     story.append(Spacer(1, 4))
-    story.append(shaded_box([para("A conversation, not a grade", "h3"), para(W.closing_note(d.contact), "box"),
-                             para(W.evidence_note(), "box")]))
-    story.append(Spacer(1, 4))
-    story.append(para(W.methods_note(citation=d.instrument_citation, status=d.instrument_status,
+    closing = [shaded_box([para("A conversation, not a grade", "h3"), para(W.closing_note(d.contact), "box"),
+                           para(W.evidence_note(), "box")]), Spacer(1, 4)]
+    story.append(KeepTogether(closing + [para(W.methods_note(citation=d.instrument_citation, status=d.instrument_status,
                                      min_raters=d.min_raters, min_raters_comments=d.min_raters_comments,
-                                     interval_method=d.interval_method, band_mentors=d.program_band_mentors
-                                     if band else None), "small"))
+                                     interval_method=d.interval_method, band=band,
+                                     mentees_shown=d.mentees_shown), "small")]))
     return story
 
 
@@ -275,18 +282,35 @@ def _lowest_item(items) -> str | None:
 
 
 # --- rendering ------------------------------------------------------------------------------------------
+MAX_PAGES = 3
+
+
 def feedback_pdf_bytes(data: FeedbackData, *, author: str = "mentorassess") -> bytes:
-    """Render prepared feedback data to PDF bytes (deterministic for the same data)."""
+    """Render prepared feedback data to PDF bytes (deterministic for the same data).
+
+    A report longer than three pages is laid out again in a compact form (item detail and
+    suggestions for the first focus competency only, one suggestion each); comments are never cut,
+    so a mentor with many long comments can still get a fourth page.
+    """
     from mentorassess.reports.pdf import build_pdf
 
     data.check()
     title = f"Mentoring feedback for {data.mentor_name} ({data.wave_label})"
-    return build_pdf(
-        _story(data), title=title, author=author,
-        subject=f"{data.program}: mentoring feedback, {data.instrument_title}",
-        keywords=("mentoring", "feedback", data.instrument_id, data.wave),
-        footer_text=f"Confidential: prepared for {data.mentor_name}", report_date=data.report_date,
-    )
+    info: dict = {}
+
+    def build(compact: bool) -> bytes:
+        return build_pdf(
+            _story(data, compact=compact), title=title, author=author,
+            subject=f"{data.program}: mentoring feedback, {data.instrument_title}",
+            keywords=("mentoring", "feedback", data.instrument_id, data.wave),
+            footer_text=f"Confidential: prepared for {data.mentor_name}", report_date=data.report_date,
+            info=info,
+        )
+
+    pdf = build(False)
+    if info.get("pages", 0) > MAX_PAGES:
+        pdf = build(True)
+    return pdf
 
 
 def _prepare(profile: Any, instrument: Any, options: ReportOptions, **kwargs: Any) -> FeedbackData:
@@ -332,19 +356,27 @@ def render_feedback(profile: Any, instrument: Any, path: str | os.PathLike, *,
     return atomic_write_bytes(path, feedback_pdf_bytes(data, author=options.author))
 
 
-def _worker_init() -> None:
+# Worker state: set once per process by _worker_init (inherited, not pickled, under "fork").
+_STATE: dict[str, Any] = {}
+
+
+def _worker_init(source: Any = None) -> None:
     from mentorassess.reports.pdf import register_fonts, styles
 
     register_fonts()
     styles()
+    _STATE["source"] = source
 
 
-def _render_job(job: tuple[FeedbackData, str, str]) -> str:
+def _render_job(job: tuple[Any, str]) -> tuple[str, bool]:
+    """Render one report; ``job`` is (FeedbackData or a key understood by the source, path)."""
     from mentorassess._files import atomic_write_bytes
 
-    data, path, author = job
-    atomic_write_bytes(path, feedback_pdf_bytes(data, author=author))
-    return path
+    key, path = job
+    source = _STATE.get("source")
+    data = key if isinstance(key, FeedbackData) else source.data(key)
+    atomic_write_bytes(path, feedback_pdf_bytes(data, author=source.author if source else "mentorassess"))
+    return path, data.mentees_shown
 
 
 def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os.PathLike, *,
@@ -371,21 +403,29 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
     Returns
     -------
     RenderSummary
+        Files written (in mentor, wave order), suppressed reports as ``"<mentor_id> (<wave>)"``.
     """
     import time
 
+    from mentorassess.reports._profile import ProfileSource
+
     options = options or ReportOptions()
     t0 = time.perf_counter()
-    datas = list(_iter_data(profiles, instrument, options, wave=wave, roster=roster))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    work = [(d, str(out / report_filename(d.mentor_id, d.mentor_name, d.wave)), options.author) for d in datas]
-    jobs = jobs or os.cpu_count() or 1
-    written: list[str] = []
-    if jobs <= 1 or len(work) <= 2:
-        _worker_init()
+    if isinstance(profiles, Sequence) and profiles and all(isinstance(p, FeedbackData) for p in profiles):
+        source = None
+        keys = [(d, d.mentor_id, d.mentor_name, d.wave) for d in profiles if wave is None or d.wave == wave]
+    else:
+        source = ProfileSource(profiles, instrument, options=options, roster=roster)
+        keys = [(k, k[0], source.name(k[0]), k[1]) for k in source.keys(wave)]
+    work = [(key, str(out / report_filename(mid, name, w))) for key, mid, name, w in keys]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    results: list[tuple[str, bool]] = []
+    _worker_init(source)  # fonts load once here; forked workers inherit them
+    if jobs == 1 or len(work) <= 2:
         for i, job in enumerate(work, 1):
-            written.append(_render_job(job))
+            results.append(_render_job(job))
             if progress:
                 progress(i, len(work))
     else:
@@ -393,26 +433,17 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
         from concurrent.futures import ProcessPoolExecutor
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        chunk = max(1, min(16, len(work) // (jobs * 4) or 1))
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init) as ex:
-            for i, path in enumerate(ex.map(_render_job, work, chunksize=chunk), 1):
-                written.append(path)
+        chunk = max(1, min(8, len(work) // (jobs * 4) or 1))
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=ctx, initializer=_worker_init,
+                                 initargs=(source,)) as ex:
+            for i, res in enumerate(ex.map(_render_job, work, chunksize=chunk), 1):
+                results.append(res)
                 if progress:
                     progress(i, len(work))
+    suppressed = [f"{mid} ({w})" for (_, mid, _, w), (_, shown) in zip(keys, results) if not shown]
     return RenderSummary(
-        written=tuple(Path(p) for p in written),
-        suppressed=tuple(sorted({f"{d.mentor_id}" + (f" ({d.wave})" if wave is None else "")
-                                 for d in datas if not d.mentees_shown})),
-        mentors=tuple(sorted({d.mentor_id for d in datas})),
+        written=tuple(Path(p) for p, _ in results),
+        suppressed=tuple(suppressed),
+        mentors=tuple(sorted({mid for _, mid, _, _ in keys})),
         seconds=time.perf_counter() - t0,
     )
-
-
-def _iter_data(profiles: Any, instrument: Any, options: ReportOptions, *, wave: str | None,
-               roster: Any) -> Iterable[FeedbackData]:
-    if isinstance(profiles, Sequence) and all(isinstance(p, FeedbackData) for p in profiles):
-        yield from (p for p in profiles if wave is None or p.wave == wave)
-        return
-    from mentorassess.reports._profile import iter_feedback_data
-
-    yield from iter_feedback_data(profiles, instrument, options=options, wave=wave, roster=roster)

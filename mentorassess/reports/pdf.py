@@ -19,7 +19,9 @@ Nothing here computes a statistic.
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
+import hashlib
 import io
 import os
 import unicodedata
@@ -242,8 +244,6 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
 
     Cells may be plain strings (escaped and font-run wrapped) or ready flowables.
     """
-    st = styles()
-
     def cell(value: object, bold: bool = False) -> object:
         if isinstance(value, Flowable):
             return value
@@ -252,14 +252,20 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
     numeric = set(numeric_cols)
     data = [[cell(h, True) for h in header]]
     for row in rows:
-        data.append([cell(v) for v in row])
-    for r in data:
-        for j, c in enumerate(r):
-            if j in numeric and isinstance(c, Paragraph):
-                c.style = ParagraphStyle(f"{c.style.name}_r", parent=c.style, alignment=2)
+        # numbers are short plain strings: drawn directly (faster than a Paragraph), right-aligned
+        data.append([("" if v is None else str(v)) if j in numeric and not isinstance(v, Flowable)
+                     else cell(v) for j, v in enumerate(row)])
+    for j in numeric:
+        h = data[0][j]
+        h.style = ParagraphStyle("cell_bold_r", parent=h.style, alignment=2)
     table = Table(data, colWidths=list(col_widths), repeatRows=1, hAlign="LEFT")
     commands = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 1), (-1, -1), FONT),
+        ("FONTSIZE", (0, 1), (-1, -1), 9),
+        ("LEADING", (0, 1), (-1, -1), 11.5),
+        ("TEXTCOLOR", (0, 1), (-1, -1), PALETTE["ink"]),
+        *[("ALIGN", (j, 1), (j, -1), "RIGHT") for j in sorted(numeric)],
         ("BACKGROUND", (0, 0), (-1, 0), PALETTE["header_fill"]),
         ("LINEABOVE", (0, 0), (-1, 0), 0.8, PALETTE["ink"]),
         ("LINEBELOW", (0, 0), (-1, 0), 0.5, PALETTE["ink"]),
@@ -273,7 +279,6 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
         for i in range(2, len(data), 2):
             commands.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#F7F7F7")))
     table.setStyle(TableStyle(commands))
-    del st
     return table
 
 
@@ -326,7 +331,13 @@ def _page_canvas(footer: Callable[[Canvas, int, int], None], stamp: _Stamp) -> t
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._doc._timeStamp = stamp
+            # reportlab seeds the file ID with the clock or SOURCE_DATE_EPOCH: seed it with the
+            # report date instead, so the bytes depend on the content and the date only.
+            doc = self._doc
+            doc._timeStamp = stamp
+            doc.signature = hashlib.md5(usedforsecurity=False)
+            doc.signature.update(b"a reportlab document")
+            doc.signature.update(ascii(stamp.t).encode("ascii"))
             self._saved: list[dict] = []
 
         def showPage(self):  # noqa: N802 (reportlab API)
@@ -346,10 +357,11 @@ def _page_canvas(footer: Callable[[Canvas, int, int], None], stamp: _Stamp) -> t
 
 def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = "",
               keywords: Sequence[str] = (), footer_text: str = "", report_date: _dt.date,
-              lang: str = "en-GB") -> bytes:
+              lang: str = "en-GB", info: dict | None = None) -> bytes:
     """Lay out ``story`` on A4 pages and return the PDF bytes (deterministic).
 
-    Every page carries ``footer_text`` on the left and "page n of N" on the right.
+    Every page carries ``footer_text`` on the left and "page n of N" on the right. If ``info`` is
+    a dict, ``info["pages"]`` receives the page count.
     """
     register_fonts()
     buf = io.BytesIO()
@@ -375,7 +387,10 @@ def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = 
         canvas.setFillColor(PALETTE["muted"])
         canvas.drawRightString(PAGE_SIZE[0] - MARGIN, y - 1, f"page {page} of {total}")
         canvas.restoreState()
+        if info is not None:
+            info["pages"] = total
 
-    stamp = _Stamp(YMDhms=(report_date.year, report_date.month, report_date.day, 0, 0, 0))
+    stamp = _Stamp(YMDhms=(report_date.year, report_date.month, report_date.day, 0, 0, 0),
+                   t=float(calendar.timegm(report_date.timetuple())))
     doc.build(story, canvasmaker=_page_canvas(footer, stamp))
     return buf.getvalue()

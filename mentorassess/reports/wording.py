@@ -14,7 +14,7 @@ from typing import Sequence
 
 __all__ = [
     "fmt", "mentees", "wave_label", "participation", "suppressed_notice", "summary",
-    "gap_heading", "gap_paragraph", "similar_views", "hidden_competency", "band_sentence",
+    "gap_heading", "gap_paragraph", "more_gaps", "similar_views", "hidden_competency", "band_sentence",
     "change_sentence", "how_to_read", "closing_note", "evidence_note", "methods_note",
     "comment_heading", "COMMENT_HEADINGS",
 ]
@@ -162,6 +162,13 @@ def gap_paragraph(*, title: str, gap_class: str, own: float, mean: float, low: f
             "build on.")
 
 
+def more_gaps(gap_class: str, titles: Sequence[str]) -> str:
+    """One sentence for the flagged differences beyond the two described in full."""
+    what = ("your own rating is also higher than your mentees' average" if gap_class == "blind_spot"
+            else "your mentees also rated you higher than you rated yourself")
+    return f"For {_join(list(titles))}, {what} by more than the uncertainty (see the table above)."
+
+
 def similar_views() -> str:
     return ("For every competency, your view and your mentees' are similar, given the uncertainty: no "
             "difference is larger than the plausible range of your mentees' average.")
@@ -230,11 +237,14 @@ def closing_note(contact: str | None) -> str:
 
 
 def methods_note(*, citation: str, status: str, min_raters: int, min_raters_comments: int,
-                 interval_method: str, band_mentors: int | None) -> str:
-    s = (f"Methods: {citation} (instrument status: {status}). Mentee averages are shown with a 95% plausible "
-         f"range computed from the {interval_method}; mentee results need at least {min_raters} responses, "
-         f"comments at least {min_raters_comments}.")
-    if band_mentors:
+                 interval_method: str, band: bool, mentees_shown: bool = True) -> str:
+    s = f"Methods: {citation} (instrument status: {status})."
+    if mentees_shown:
+        s += (f" Mentee averages are shown with a 95% plausible range computed from the {interval_method};"
+              f" mentee results need at least {min_raters} responses, comments at least {min_raters_comments}.")
+    else:
+        s += f" Mentee results need at least {min_raters} responses."
+    if band:
         s += (" The program's middle half is the 25th to 75th percentile of mentor averages among mentors with "
               "enough responses.")
     return s
