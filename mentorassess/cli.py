@@ -28,6 +28,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "mentorassess.commands.instruments",
     "mentorassess.commands.sample",
+    "mentorassess.commands.importing",
     "mentorassess.commands.scoring",
     "mentorassess.commands.reports",
     "mentorassess.commands.program",
