@@ -9,15 +9,16 @@ from functools import lru_cache
 REPORT_DATE = dt.date(2026, 6, 30)
 EVIL_NAME = "=HYPERLINK(\"http://x\",\"click\")"
 EVIL_COMMENT = "=1+2 and more"
-IMPORT_AUDIT = {"source": "qualtrics_mentee.csv", "rows_read": 212, "rows_kept": 199, "rows_excluded": 13,
-                "rows_excluded_by_reason": {"preview": 2, "incomplete": 8, "duplicate": 3}}
+# The shape of ImportReport.to_dict() (mentorassess.io.audit): rows_excluded maps reason -> rows.
+IMPORT_AUDIT = {"source": "qualtrics_mentee.csv", "rows_read": 212, "rows_kept": 199,
+                "rows_excluded": {"preview": 2, "incomplete": 8, "duplicate": 3}, "rows_excluded_total": 13}
 
 
 @lru_cache(maxsize=None)
 def program_data():
     """Sample program (24 mentors) with a formula-like name and comment, scored and aggregated."""
     from mentorassess.aggregate import aggregate
-    from mentorassess.program_tables import program_tables
+    from mentorassess.stats.program_data import program_tables
     from mentorassess.sample import generate
     from mentorassess.scoring import score
 
@@ -31,7 +32,7 @@ def program_data():
     responses.loc[first, "comment_strengths"] = EVIL_COMMENT
     sc = score(responses, "mca-26")
     prof = aggregate(sc, roster=roster)
-    tables = program_tables(sc, prof, import_reports=[IMPORT_AUDIT])
+    tables = program_tables(sc, prof, import_reports=[IMPORT_AUDIT], roster=roster)
     return prog, responses, roster, sc, prof, tables
 
 

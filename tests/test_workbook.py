@@ -80,10 +80,14 @@ def test_benchmarks_change_and_subgroups_equal_the_api(written):
     assert bench["mean"].astype(float).to_numpy() == pytest.approx(prof.program["mean"].to_numpy(), nan_ok=True)
     change = _frame(wb["Change"])
     api = pd.concat([c.to_frame() for c in tables.changes], ignore_index=True)
-    assert change["mean_change"].astype(float).to_numpy() == pytest.approx(api["mean_change"].to_numpy(), nan_ok=True)
+    for col in ("mean_diff", "ci_low", "ci_high", "d_z", "phi_dz", "share_improved"):
+        assert change[col].astype(float).to_numpy() == pytest.approx(api[col].astype(float).to_numpy(), nan_ok=True)
     subs = _frame(wb["Subgroups"])
-    hidden = subs[subs["status"] != "shown"]
-    assert len(hidden) and hidden["mean"].isna().all() and hidden["n_mentors"].isna().all()
+    hidden = subs[subs["status"].str.startswith("suppressed")]
+    assert len(hidden) and hidden["mean"].isna().all() and hidden["n"].isna().all()
+    assert set(hidden["status"]) <= {"suppressed (n < 3)", "suppressed (secondary: protects a small group)"}
+    api_sub = tables.subgroups.table
+    assert subs["mean"].astype(float).to_numpy() == pytest.approx(api_sub["mean"].to_numpy(), nan_ok=True)
 
 
 def test_import_audit_and_item_statistics(written):

@@ -47,11 +47,13 @@ def program_cmd(
     min_raters: int = typer.Option(3, "--min-raters", help="Mentee responses needed to show mentee figures (>= 3)."),
     report_date: Optional[str] = typer.Option(None, "--report-date", help="Date printed in the reports (YYYY-MM-DD)."),
     show_names: bool = typer.Option(False, "--show-names", help="Name mentors in the PDF (off by default)."),
+    audit: Optional[list[Path]] = typer.Option(None, "--audit",
+                                               help="Import audit JSON from 'mentorassess import --report' (repeatable)."),
 ) -> None:
     """Write the program summary PDF and the staff workbook."""
     from mentorassess.aggregate import aggregate
     from mentorassess.instruments import load_instrument
-    from mentorassess.program_tables import program_tables
+    from mentorassess.stats.program_data import program_tables
     from mentorassess.reports.pdf import resolve_report_date
     from mentorassess.reports.program import render_program
     from mentorassess.reports.workbook import write_staff_workbook
@@ -65,12 +67,27 @@ def program_cmd(
     date = resolve_report_date(report_date or _latest(df))
     sc = score(df, ins)
     prof = aggregate(sc, min_raters=min_raters, roster=rost)
-    tables = program_tables(sc, prof)
+    reports = [_read_audit(p) for p in audit or []]
+    tables = program_tables(sc, prof, import_reports=reports, roster=rost)
     pdf = render_program(sc, prof, tables, out / "program_summary.pdf", report_date=date, show_names=show_names)
     wb = write_staff_workbook(sc, prof, tables, out / "staff_workbook.xlsx", report_date=date,
                               instrument_title=ins.title)
     typer.echo(f"wrote {pdf}")
     typer.echo(f"wrote {wb}")
+
+
+def _read_audit(path: Path) -> dict:
+    import json
+
+    from mentorassess.errors import DataError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot read the import audit {path}: {exc.__class__.__name__}") from None
+    if not isinstance(data, dict) or "rows_read" not in data:
+        raise DataError(f"{path} is not an import audit (no 'rows_read')")
+    return data
 
 
 def _latest(df) -> str | None:

@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from mentorassess.aggregate import Profiles
-from mentorassess.program_tables import NOT_RECORDED, ProgramTables
+from mentorassess.program import ALL, UNKNOWN
+from mentorassess.stats.program_data import ProgramTables
 from mentorassess.scoring import OVERALL, Scores
 
 __all__ = ["program_pdf_bytes", "render_program", "fmt1", "fmt2", "fmt_pct", "LEVEL_NOTE"]
@@ -63,6 +64,17 @@ def _ci(lo: Any, hi: Any, f=fmt1) -> str:
 
 def _date_text(d: _dt.date) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def _right(text: str):
+    """A right-aligned table cell that wraps inside its column (never spills into the next)."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    from mentorassess.reports.pdf import markup, styles
+
+    base = styles()["cell"]
+    return Paragraph(markup(text, base.fontName), ParagraphStyle("cell_right", parent=base, alignment=2))
 
 
 def _titles(instrument) -> dict[str, str]:
@@ -200,28 +212,39 @@ def _story(scores: Scores, profiles: Profiles, tables: ProgramTables, *, report_
             out.append(Spacer(1, 4))
 
     # --- 4 training needs and gaps --------------------------------------------------------------------------
-    tn = tables.training_needs
+    tn = tables.training_needs.table if tables.training_needs is not None else pd.DataFrame()
+    wave_n = tables.needs_wave
     out.append(CondPageBreak(260))
-    out.append(para(f"4. Where training could help (wave {tn.wave})", "h2"))
-    out.append(para(LEVEL_NOTE.format(level=tn.level), "small"))
-    nrows = [[titles.get(c, c), str(n), fmt1(m), fmt_pct(s), fmt1(sm), fmt_signed1(g)]
-             for c, n, m, s, sm, g in tn.competencies[["competency", "n_mentors", "mentee_mean", "share_below",
-                                                       "self_mean", "gap"]].itertuples(index=False)]
-    out.append(data_table(["Competency (lowest first)", "Mentors", "Mentees' mean", f"Mentors below {tn.level:g}",
-                           "Self mean", "Gap (self − mentees)"], nrows,
-                          [0.32 * W, 0.12 * W, 0.13 * W, 0.15 * W, 0.12 * W, 0.16 * W], numeric_cols=(1, 2, 3, 4, 5)))
-    gaps = tn.competencies["gap"].dropna()
+    out.append(para(f"4. Where training could help (wave {wave_n})", "h2"))
+    out.append(para(LEVEL_NOTE.format(level=tables.level), "small"))
+    below = tables.share_below.set_index("competency")
+    low = tn[(tn["kind"] == "lowest_mentee_mean") & (tn["level"] == "competency")] if len(tn) else tn
+    nrows = [[titles.get(c, c), str(int(n)), fmt1(v),
+              fmt_pct(below.loc[c, "share_below"]) if c in below.index else "–"]
+             for c, n, v in low[["competency", "n_mentors", "value"]].itertuples(index=False)] if len(low) else []
+    if nrows:
+        out.append(data_table(["Competency (lowest first)", "Mentors", "Mentees' mean",
+                               f"Mentors below {tables.level:g}"], nrows,
+                              [0.46 * W, 0.14 * W, 0.18 * W, 0.22 * W], numeric_cols=(1, 2, 3)))
+    gaps = tn[(tn["kind"] == "largest_gap") & (tn["level"] == "competency")] if len(tn) else tn
     if len(gaps):
-        below = int((gaps < 0).sum())
-        out.append(para(f"Mentors rated themselves lower than their mentees did in {below} of {len(gaps)} "
-                        f"competencies and higher in {int((gaps > 0).sum())} (gap = average of self minus mentees' "
-                        "mean, over mentors with both).", "small"))
-    if not tn.items.empty:
-        out.append(para("Items with the lowest mentee ratings", "h3"))
-        irows = [[ins.item(i).label, titles.get(c, c), fmt1(m)] for i, c, m in
-                 tn.items[["item", "competency", "mentee_mean"]].itertuples(index=False)]
-        out.append(data_table(["Item", "Competency", "Mentees' mean"], irows, [0.45 * W, 0.4 * W, 0.15 * W],
-                              numeric_cols=(2,)))
+        grows = [[titles.get(c, c), str(int(n)), fmt_signed1(v)]
+                 for c, n, v in gaps[["competency", "n_mentors", "value"]].itertuples(index=False)]
+        block = [para("Self-ratings against mentees' ratings", "h3"),
+                 data_table(["Competency (largest gap first)", "Mentors", "Gap (self − mentees)"], grows,
+                            [0.56 * W, 0.14 * W, 0.3 * W], numeric_cols=(1, 2))]
+        pos = int((gaps["value"] > 0).sum())
+        block.append(para(f"Gap = self-rating minus the mentees' mean, averaged over mentors with both. Positive gaps "
+                          f"(mentors rate themselves higher) in {pos} of the {len(gaps)} competencies listed; a "
+                          "negative gap means mentees rate the mentor higher than the mentor does.", "small"))
+        out.append(KeepTogether(block))
+    items = tn[(tn["kind"] == "lowest_mentee_mean") & (tn["level"] == "item")] if len(tn) else tn
+    if len(items):
+        irows = [[ins.item(i).label, titles.get(c, c), fmt1(v)] for i, c, v in
+                 items[["item", "competency", "value"]].itertuples(index=False)]
+        out.append(KeepTogether([para("Items with the lowest mentee ratings", "h3"),
+                                 data_table(["Item", "Competency", "Mentees' mean"], irows,
+                                            [0.45 * W, 0.4 * W, 0.15 * W], numeric_cols=(2,))]))
 
     # --- 5 change -----------------------------------------------------------------------------------------------
     out.append(CondPageBreak(300))
@@ -231,75 +254,90 @@ def _story(scores: Scores, profiles: Profiles, tables: ProgramTables, *, report_
     for ch in tables.changes:
         who = "Mentors' self-ratings" if ch.role == "self" else "Mentees' ratings of their mentors"
         t = ch.table
+        pairing = ch.result.pairing
+        unit = ("mentors in both waves" if pairing == "mentor_id" else
+                "mentees who rated the same mentor in both waves" if pairing != "none" else
+                "responses, unpaired (no rater ids)")
         ov = t[t["competency"] == OVERALL]
         block: list[Any] = [para(f"{who}, {ch.pre} to {ch.post}", "h3")]
-        if not ov.empty and not _nan(ov["mean_change"].iloc[0]):
+        if not ov.empty and not _nan(ov["mean_diff"].iloc[0]):
             r = ov.iloc[0]
-            direction = "rose" if r["mean_change"] > 0 else "fell" if r["mean_change"] < 0 else "did not change"
-            block.append(para(f"{who} {direction} by {fmt1(abs(r['mean_change']))} points on the 1–{ins.scale.max:g} "
-                            f"scale (95% CI {fmt1(r['ci_low'])} to {fmt1(r['ci_high'])}; {int(r['n_pairs'])} mentors "
-                            f"in both waves). About {round(10 * r['share_improved'])} in 10 mentors improved; under a "
-                            f"normal model the chance of improving is Φ(d_z) = {fmt_pct(r['phi_dz'])}.", "body"))
+            direction = "rose" if r["mean_diff"] > 0 else "fell" if r["mean_diff"] < 0 else "did not change"
+            text = (f"{who} {direction} by {fmt1(abs(r['mean_diff']))} points on the 1–{ins.scale.max:g} scale "
+                    f"(95% CI {fmt1(r['ci_low'])} to {fmt1(r['ci_high'])}; {int(r['n'])} {unit}).")
+            if not _nan(r.get("share_improved")) and r.get("mentors_compared", 0):
+                text += (f" About {round(10 * r['share_improved'])} in 10 mentors improved "
+                         f"({int(r['mentors_compared'])} mentors compared)")
+                text += (f"; under a normal model the chance of improving is Φ(d_z) = {fmt_pct(r['phi_dz'])}."
+                         if not _nan(r.get("phi_dz")) else ".")
+            block.append(para(text, "body"))
         crow = []
         for r in t.itertuples(index=False):
-            if _nan(r.mean_change):
-                crow.append([titles.get(r.competency, r.competency), str(r.n_pairs)] +
-                            [f"suppressed (n\u00a0<\u00a0{k})"] + [""] * 4)
+            name = titles.get(r.competency, r.competency)
+            if _nan(r.mean_diff) or _nan(getattr(r, "ci_low", None)):
+                crow.append([name, str(int(r.n)), "–", "–", "–", "", ""])
                 continue
-            crow.append([titles.get(r.competency, r.competency), str(r.n_pairs), fmt1(r.pre_mean), fmt1(r.post_mean),
-                         f"{fmt_signed1(r.mean_change)} {_ci(r.ci_low, r.ci_high, fmt_signed1)}", fmt2(r.d_z),
+            crow.append([name, str(int(r.n)), fmt1(r.mean_pre), fmt1(r.mean_post),
+                         f"{fmt_signed1(r.mean_diff)} {_ci(r.ci_low, r.ci_high, fmt_signed1)}",
+                         fmt2(getattr(r, "d_z", None)),
                          f"{fmt_pct(r.share_improved)} / {fmt_pct(r.phi_dz)}"])
         block.append(data_table(["Competency", "Pairs", ch.pre, ch.post, "Change [95% CI]", "d_z",
-                               "Improved: seen / Φ(d_z)"], crow,
-                              [0.3 * W, 0.07 * W, 0.07 * W, 0.07 * W, 0.22 * W, 0.08 * W, 0.19 * W],
-                              numeric_cols=(1, 2, 3, 4, 5, 6)))
+                                 "Improved: seen / Φ(d_z)"], crow,
+                                [0.3 * W, 0.08 * W, 0.07 * W, 0.07 * W, 0.21 * W, 0.08 * W, 0.19 * W],
+                                numeric_cols=(1, 2, 3, 4, 5, 6)))
         out.append(KeepTogether(block))
         out.append(Spacer(1, 4))
     if tables.changes:
         out.append(para("Read with care: there is no control group, so change is not proof that training worked; "
                         "mentors who started low tend to score higher next time anyway (regression to the mean); "
                         "retrospective pre-tests, where used, are reported as their own wave. d_z is the mean "
-                        "change divided by the SD of the changes.", "small"))
+                        "change divided by the SD of the changes; 'seen' is the share of mentors whose own score "
+                        "rose (mentee form: mentors with enough mentees in both waves).", "small"))
+    for n in tables.notes:
+        out.append(para(n, "small"))
 
     # --- 6 subgroups ----------------------------------------------------------------------------------------------
     out.append(CondPageBreak(300))
     out.append(para("6. Subgroups", "h2"))
-    out.append(para(f"Overall score by group: mentor-level averages, shown as mean (mentors). A group with fewer "
-                    f"than {k} mentors is hidden (\"suppressed (n < {k})\"); a second group is then hidden too "
-                    "(\"suppressed (secondary)\") so that the first cannot be worked out from the total.", "small"))
-    if not tables.subgroups:
+    out.append(para(f"Overall score by group, shown as mean (number of ratings). A group with fewer than {k} "
+                    f"ratings is hidden (\"suppressed (n < {k})\"); further groups are hidden (\"suppressed "
+                    "(secondary)\") so that no hidden group can be worked out from the total or the other groups. "
+                    "Mentee ratings count only where the mentor's own profile is shown.", "small"))
+    sg = tables.subgroups
+    if sg is None:
         out.append(para("No roster with department, cohort or training was given.", "body"))
-    for sg in tables.subgroups:
+    else:
         t = sg.table[sg.table["competency"] == OVERALL]
-        groups = sorted(t["group"].unique(), key=lambda g: (g == NOT_RECORDED, g))
-        cols = [(w, r) for w in waves for r in ("mentee", "self")]
-        header = [_BY_TITLE.get(sg.by, sg.by)] + [f"{w}: {'mentees' if r == 'mentee' else 'self'}" for w, r in cols]
-        grows = []
-        for g in groups:
-            row = [g]
-            for w, r in cols:
-                c = t[(t["group"] == g) & (t["wave"] == w) & (t["rater_role"] == r)]
-                if c.empty:
-                    row.append("–")
-                elif bool(c["suppressed"].iloc[0]):
-                    row.append(f"suppressed (n\u00a0<\u00a0{k})" if c["suppressed_reason"].iloc[0] == "primary"
-                               else "suppressed (secondary)")
-                else:
-                    row.append(f"{fmt1(c['mean'].iloc[0])} ({int(c['n_mentors'].iloc[0])})")
-            grows.append(row)
-        tot = sg.totals[sg.totals["competency"] == OVERALL]
-        trow = ["All mentors"]
-        for w, r in cols:
-            c = tot[(tot["wave"] == w) & (tot["rater_role"] == r)]
-            trow.append("–" if c.empty or _nan(c["mean"].iloc[0]) else
-                        f"{fmt1(c['mean'].iloc[0])} ({int(c['n_mentors'].iloc[0])})")
-        grows.append(trow)
+        cols = [(w, r) for w in waves for r in ("mentee", "self") if ((t["wave"] == w) & (t["rater_role"] == r)).any()]
+
+        def cell(c: pd.DataFrame):
+            return _right(_cell_text(c))
+
+        def _cell_text(c: pd.DataFrame) -> str:
+            if c.empty:
+                return "–"
+            c = c.iloc[0]
+            if bool(c["suppressed"]):
+                return (f"suppressed (n\u00a0<\u00a0{sg.min_raters})" if c["suppressed_reason"] == "primary"
+                        else "suppressed (secondary)")
+            if _nan(c["mean"]):
+                return "–"
+            return f"{fmt1(c['mean'])} ({int(c['n'])})"
+
         first = 0.24 * W
-        rest = (W - first) / len(cols)
-        out.append(KeepTogether([para(_BY_TITLE.get(sg.by, sg.by), "h3"),
-                                 data_table(header, grows, [first] + [rest] * len(cols),
-                                            numeric_cols=tuple(range(1, len(cols) + 1)))]))
-        out.append(Spacer(1, 4))
+        rest = (W - first) / max(len(cols), 1)
+        for b in sg.by:
+            sub = t[t["by"] == b]
+            groups = sorted(sub["group"].unique(), key=lambda g: (g == UNKNOWN, str(g)))
+            header = [_BY_TITLE.get(b, b)] + [f"{w}: {'mentees' if r == 'mentee' else 'self'}" for w, r in cols]
+            grows = [[str(g)] + [cell(sub[(sub["group"] == g) & (sub["wave"] == w) & (sub["rater_role"] == r)])
+                                 for w, r in cols] for g in groups]
+            tot = t[t["by"] == ALL]
+            grows.append(["All mentors"] + [cell(tot[(tot["wave"] == w) & (tot["rater_role"] == r)]) for w, r in cols])
+            out.append(KeepTogether([para(_BY_TITLE.get(b, b), "h3"),
+                                     data_table(header, grows, [first] + [rest] * len(cols),
+                                                numeric_cols=tuple(range(1, len(cols) + 1)))]))
+            out.append(Spacer(1, 4))
 
     # --- 7 methods --------------------------------------------------------------------------------------------------
     out.append(CondPageBreak(220))
@@ -308,16 +346,16 @@ def _story(scores: Scores, profiles: Profiles, tables: ProgramTables, *, report_
     methods = [
         f"Instrument: {ins.title} ({ins.short_title}), version {ins.version}; status: {status}. {ins.citation or ''}",
         f"Confidentiality: mentee figures need at least {k} mentee responses for the mentor and wave and at least "
-        f"{k} valid answers per value; every table cell needs at least {k} mentors, with secondary suppression "
-        "inside each group variable. Mentor names, ids and single-mentor rows do not appear in this report"
+        f"{k} valid answers per value; every subgroup cell needs at least {k} ratings, with secondary suppression "
+        "across the total and all groups. Mentor names, ids and single-mentor rows do not appear in this report"
         + (" except in the appendix, which the configuration allows." if show_names else "."),
         f"Missing data: a competency score is the mean of its answered items when at least "
         f"{ins.scoring.min_answered:.0%} of them are answered; otherwise it is missing. 'N/A' answers count as "
         "missing.",
-        f"What n counts: the number of mentors whose averages enter a cell; a mentor's mentee average counts once "
-        f"whatever their number of mentees (at least {k}).",
-        "Intervals: 95% t intervals over mentor-level averages; change intervals are paired t intervals over "
-        "mentors present in both waves. d_z = mean change / SD of changes; Φ(d_z) is the chance that a mentor "
+        f"What n counts: in the profile and spread, mentors (a mentor's mentee average counts once, whatever "
+        f"their number of mentees, at least {k}); in subgroups, ratings; in change, pairs.",
+        "Intervals: 95% t intervals over mentor-level averages; change intervals are paired t intervals (self: "
+        "mentors in both waves; mentees: the same mentee rating the same mentor in both waves). d_z = mean change / SD of changes; Φ(d_z) is the chance that a mentor "
         "improved under a normal model, shown next to the observed share.",
     ]
     for m in methods:

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from mentorassess.aggregate import BELOW_MIN_RATERS, TOO_FEW_VALID, Profiles
-from mentorassess.program_tables import ProgramTables
+from mentorassess.stats.program_data import ProgramTables
 from mentorassess.reports.excel import Sheet, workbook_bytes
 from mentorassess.scoring import Scores
 
@@ -73,18 +73,14 @@ def workbook_sheets(scores: Scores, profiles: Profiles, tables: ProgramTables, *
     items = items[lead_i + keep]
 
     bench = profiles.program.copy()
-    tn = tables.training_needs
-    needs = pd.concat([tn.competencies.assign(level="competency", item=None, wave=tn.wave),
-                       tn.items.assign(level="item", wave=tn.wave)], ignore_index=True, sort=False)
-    needs = needs[["wave", "level", "competency", "item", "n_mentors", "mentee_mean", "self_mean", "n_pairs", "gap",
-                   "share_below"]]
+    tn = tables.training_needs.to_frame() if tables.training_needs is not None else pd.DataFrame()
+    needs = tn.merge(tables.share_below[["wave", "competency", "share_below"]].assign(level="competency"),
+                     on=["wave", "level", "competency"], how="left") if len(tn) else tn
     change = (pd.concat([c.to_frame() for c in tables.changes], ignore_index=True) if tables.changes
-              else pd.DataFrame(columns=["role", "pre", "post", "competency", "n_pairs"]))
-    if not change.empty:
-        change = change[["role", "pre", "post"] + [c for c in change.columns if c not in ("role", "pre", "post")]]
+              else pd.DataFrame({"note": ["only one wave: no change"]}))
     subs = tables.to_frame()
     if not subs.empty:
-        subs = _with_status(subs, k)
+        subs = _with_status(subs, tables.subgroups.min_raters)
     part = tables.participation
     audit = part.imports.merge(part.exclusions.pivot_table(index="source", columns="reason", values="rows",
                                                            aggfunc="sum").reset_index(), on="source", how="left") \
@@ -114,12 +110,15 @@ def workbook_sheets(scores: Scores, profiles: Profiles, tables: ProgramTables, *
         Sheet("Mentor items", items.reset_index(drop=True),
               note="Per mentor, wave and item; same suppression rule as the competencies."),
         Sheet("Program benchmarks", bench, note="Over mentor-level values; empty below the threshold."),
-        Sheet("Training needs", needs, number_formats={"share_below": "0%"},
-              note=f"Wave {tn.wave}; share_below = share of eligible mentors with a mentee mean below {tn.level:g}."),
+        Sheet("Training needs", needs if len(needs) else pd.DataFrame({"note": ["no wave with enough mentors"]}),
+              number_formats={"share_below": "0%"},
+              note=f"Lowest program mentee means and largest self-minus-mentee gaps; share_below = share of "
+                   f"eligible mentors with a mentee mean below {tables.level:g}."),
         Sheet("Change", change, number_formats={"phi_dz": "0%", "share_improved": "0%"},
-              note="Paired by mentor; 95% paired t interval; d_z = mean change / SD of changes."),
+              note="Program change per competency (stats.change.compare_waves); phi_dz = Phi(d_z); share_improved = "
+                   "share of mentors whose own change is positive."),
         Sheet("Subgroups", subs if not subs.empty else pd.DataFrame({"note": ["no roster groups"]}),
-              note=f"Cells need {k} mentors (primary); secondary suppression protects small groups from subtraction."),
+              note=f"Cells need {k} ratings (primary); secondary suppression protects hidden groups from subtraction."),
         Sheet("Participation", part.table),
         Sheet("Import audit", audit, note="Rows read = rows kept + rows excluded, per source and reason."),
         Sheet("Item statistics", item_statistics.reset_index(drop=True)),
