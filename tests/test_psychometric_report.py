@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from mentorassess.reports.psychometric import psychometric_pdf_bytes, r2, write_psychometric_json
-from mentorassess.stats.psych_summary import SCHEMA_VERSION, icc_nested, psychometric_summary
+from mentorassess.stats.psych_summary import SCHEMA_VERSION, psychometric_summary
 from tests._program_helpers import REPORT_DATE, page_count, pdf_text
 
 
@@ -18,7 +18,7 @@ from tests._program_helpers import REPORT_DATE, page_count, pdf_text
 def summary(sample_program):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return psychometric_summary(sample_program.responses, "mca-26", form="mentee", wave="pre", pa_iterations=3)
+        return psychometric_summary(sample_program.responses, "mca-26", form="mentee", wave="pre", n_iter=3)
 
 
 @pytest.fixture(scope="module")
@@ -26,21 +26,16 @@ def pdf(summary):
     return psychometric_pdf_bytes(summary, report_date=REPORT_DATE)
 
 
-def test_icc_nested_equals_anova_formulas():
-    rng = np.random.default_rng(5)
-    groups = np.repeat(list("abcdefg"), [2, 3, 5, 4, 3, 6, 2])
-    vals = rng.normal(size=len(groups)) + pd.Series(groups).map({g: i * 0.3 for i, g in enumerate("abcdefg")})
-    r = icc_nested(pd.Series(vals), pd.Series(groups))
-    # independent: statsmodels-free one-way ANOVA by hand
-    df = pd.DataFrame({"v": vals, "g": groups})
-    n_j = df.groupby("g").size()
-    N, J = len(df), len(n_j)
-    ssb = (n_j * (df.groupby("g")["v"].mean() - df["v"].mean()) ** 2).sum()
-    ssw = ((df["v"] - df.groupby("g")["v"].transform("mean")) ** 2).sum()
-    msb, msw = ssb / (J - 1), ssw / (N - J)
-    npr = (N - (n_j ** 2).sum() / N) / (J - 1)
-    assert r["icc1"] == pytest.approx((msb - msw) / (msb + (npr - 1) * msw))
-    assert r["icc2"] == pytest.approx((msb - msw) / msb)
+def test_agreement_equals_the_api(summary, sample_program):
+    from mentorassess.scoring import score
+    from mentorassess.stats.agreement import rater_agreement
+
+    r = sample_program.responses
+    sc = score(r[(r["rater_role"] == "mentee") & (r["wave"] == "pre")], "mca-26")
+    api = rater_agreement(sc, wave="pre").to_frame().set_index("variable")
+    for row in summary.icc.itertuples():
+        assert row.icc1 == pytest.approx(api.loc[row.scale, "ICC1"])
+        assert row.icc2 == pytest.approx(api.loc[row.scale, "ICC2"])
 
 
 def test_summary_matches_the_statistics_modules(summary, sample_program, mca26):
@@ -66,6 +61,10 @@ def test_json_round_trip(summary, tmp_path):
     assert back["cfa"]["cfi"] == pytest.approx(summary.cfa["cfi"])
     assert len(back["items"]) == len(summary.items)
     assert {p["form"] for p in back["published_cfa"]} == {"mentee"}
+    # the API's report object is embedded whole
+    assert back["psychometric_report"] == json.loads(json.dumps(summary.report.to_dict()))
+    sec = back["psychometric_report"]["sections"][0]
+    assert (sec["form"], sec["wave"]) == ("mentee", "pre")
 
 
 def test_pdf_figures_equal_the_summary(summary, pdf):

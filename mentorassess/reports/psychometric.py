@@ -107,6 +107,10 @@ def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
     out.append(para("Factorability and number of factors", "h2"))
     b = d["bartlett"]
     kmo = d["kmo"]
+    if not b or kmo.get("msa") is None:
+        out.append(para("Not computed: " + "; ".join(f"{k}: {v}" for k, v in d.get("skipped", {}).items()
+                                                     if k in ("kmo", "bartlett")), "body"))
+        b = {"df": "–", "chisq": None, "p_value": None, "n_obs": "–"}
     min_msa = min((i["msa"] for i in kmo["items"] if not _nan(i["msa"])), default=float("nan"))
     out.append(para(f"KMO = {r2(kmo['msa'])} (lowest item MSA {r2(min_msa)}); Bartlett's test χ²({b['df']}) = "
                     f"{n2(b['chisq'])}, p {_p(b['p_value']) if _p(b['p_value']).startswith('<') else '= ' + _p(b['p_value'])}, "
@@ -115,19 +119,43 @@ def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
                                    "'meritorious' in Kaiser's terms)." if not _nan(kmo["msa"]) and kmo["msa"] >= 0.8
                                    else "factorability is modest; interpret factor solutions cautiously."), "body"))
     pa = d["parallel_analysis"]
-    eig = pa["eigenvalues"]
+    eig = pa.get("eigenvalues") or []
     if eig:
         out.append(KeepTogether([para("Scree plot with parallel analysis", "h3"),
                                  scree_plot([e["fa_observed"] for e in eig], [e["fa_simulated_quantile"] for e in eig],
                                             width=W, height=180)]))
-    out.append(para(f"Parallel analysis (Horn 1965; {pa['n_iter']} simulated data sets, seed {pa['seed']}, "
+    if pa.get("n_factors") is not None:
+        out.append(para(f"Parallel analysis (Horn 1965; {pa['n_iter']} simulated data sets, seed {pa['seed']}, "
                     f"{_pct(pa['quant'])} quantile) suggests {pa['n_factors']} factor(s) and {pa['n_components']} "
-                    f"component(s). Reading: with competencies that correlate this highly, a single strong general "
-                    "factor is expected; the instrument's competencies are then best read as facets of one skill "
-                    "rather than separate abilities.", "body"))
+                        f"component(s). Reading: with competencies that correlate this highly, a single strong "
+                        "general factor is expected; the instrument's competencies are then best read as facets of "
+                        "one skill rather than separate abilities.", "body"))
 
     # EFA
     e = d["efa"]
+    if e.get("method") is not None:
+        out.extend(_efa(e, rules, W))
+    # CFA
+    c = d["cfa"]
+    if c:
+        out.extend(_cfa(c, d["published_cfa"], W))
+    # Agreement
+    out.extend(_agreement(d["agreement"], W))
+    if d["notes"]:
+        out.append(Spacer(1, 4))
+        for n in d["notes"]:
+            out.append(para(n, "small", bullet="•"))
+    if d.get("skipped"):
+        out.append(para("Not computed: " + "; ".join(f"{k} ({v})" for k, v in d["skipped"].items()), "small"))
+    return out
+
+
+def _efa(e: Mapping[str, Any], rules: Mapping[str, float], W: float) -> list[Any]:
+    from reportlab.platypus import CondPageBreak, KeepTogether
+
+    from mentorassess.reports.pdf import data_table, para
+
+    out: list[Any] = []
     out.append(CondPageBreak(300))
     out.append(para(f"Exploratory factor analysis ({e['method']}, {e['rotation']} rotation, {e['n_factors']} factors)",
                     "h2"))
@@ -156,14 +184,21 @@ def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
                                  data_table(["Factor"] + factors, prow, [0.12 * W] + [fw] * len(factors),
                                             numeric_cols=tuple(range(1, len(factors) + 1)))]))
 
-    # CFA
-    c = d["cfa"]
+    return out
+
+
+def _cfa(c: Mapping[str, Any], published: list, W: float) -> list[Any]:
+    from reportlab.platypus import CondPageBreak
+
+    from mentorassess.reports.pdf import data_table, para
+
+    out: list[Any] = []
     out.append(CondPageBreak(260))
     out.append(para("Confirmatory factor analysis: this program next to the published fit", "h2"))
     hdr = ["Sample", "N", "χ²", "df", "CFI", "TLI", "RMSEA [90% CI]", "SRMR"]
     crow = [["This program", str(c["n_obs"]), n2(c["chisq"]), f"{c['df']:.0f}", r2(c["cfi"]), r2(c["tli"]),
              f"{r2(c['rmsea'])} [{r2(c['rmsea_ci_low'])}, {r2(c['rmsea_ci_high'])}]", r2(c["srmr"])]]
-    for p in d["published_cfa"]:
+    for p in published:
         crow.append([f"Published ({p.get('source') or ''}, {p.get('form')} form)",
                      "–" if _nan(p.get("n")) else f"{p['n']:.0f}", n2(p.get("chisq")),
                      "–" if _nan(p.get("df")) else f"{p['df']:.0f}", r2(p.get("cfi")), r2(p.get("tli")),
@@ -180,26 +215,30 @@ def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
                                    "did in the published validation; compare with the published figures rather than "
                                    "with the cut-offs alone."), "body"))
 
-    # Agreement
-    if d["agreement"]:
+    return out
+
+
+def _agreement(agreement: list, W: float) -> list[Any]:
+    from reportlab.platypus import CondPageBreak
+
+    from mentorassess.reports.pdf import data_table, para
+
+    out: list[Any] = []
+    if agreement:
         out.append(CondPageBreak(220))
         out.append(para("Agreement among a mentor's mentees", "h2"))
         arows = [[a["scale"].replace("_", " "), a["wave"], str(a["n"]), str(a["mentors"]), r2(a["icc1"]),
-                  r2(a["icc2"])] for a in d["agreement"]]
+                  r2(a["icc2"])] for a in agreement]
         out.append(data_table(["Scale", "Wave", "Ratings", "Mentors", "ICC(1)", "ICC(2)"], arows,
                               [0.36 * W, 0.1 * W, 0.12 * W, 0.12 * W, 0.15 * W, 0.15 * W], numeric_cols=(2, 3, 4, 5)))
         out.append(para("Note. One-way random effects, mentees nested in mentors, unbalanced (as psych::statsBy). "
                         "ICC(1): share of rating variance due to the mentor; ICC(2): reliability of a mentor's mean "
                         "over the average number of mentees.", "small"))
-        ov = [a for a in d["agreement"] if a["scale"] == "overall" and not _nan(a["icc1"])]
+        ov = [a for a in agreement if a["scale"] == "overall" and not _nan(a["icc1"])]
         if ov:
             out.append(para(f"Reading: ICC(1) = {r2(ov[0]['icc1'])} for the overall score means that mentees of the "
                             "same mentor agree only partly; a mean from three mentees is a rough signal, which is why "
                             "feedback reports show it with an interval.", "body"))
-    if d["notes"]:
-        out.append(Spacer(1, 4))
-        for n in d["notes"]:
-            out.append(para(n, "small", bullet="•"))
     return out
 
 
