@@ -23,11 +23,15 @@ whole report                   2.04 s    3.81 s (sum of the steps)
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def simulate(n: int, missing: float, seed: int = 1) -> tuple[pd.DataFrame, object]:

@@ -30,8 +30,10 @@ COMMAND_MODULES = (
     "mentorassess.commands.sample",
     "mentorassess.commands.importing",
     "mentorassess.commands.scoring",
+    "mentorassess.commands.psychometrics",
     "mentorassess.commands.reports",
     "mentorassess.commands.program",
+    "mentorassess.commands.pipeline",
 )
 
 

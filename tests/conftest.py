@@ -10,10 +10,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# Some test modules import helpers as top-level modules (``from _feedback_helpers import ...``),
-# written on a branch without tests/__init__.py; keep both import styles working.
-if str(Path(__file__).resolve().parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -36,8 +32,6 @@ def mca26():
     from mentorassess import load_instrument
 
     return load_instrument("mca-26")
-
-
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

@@ -150,3 +150,23 @@ def test_nested_degenerate_and_validation():
         icc_nested(d, group="nope")
     with pytest.raises(DataError):
         icc_nested(d, group="g", columns=["zz"])
+
+
+def test_profile_reliability_uses_shown_values_only():
+    from mentorassess.aggregate import aggregate
+    from mentorassess.stats.agreement import profile_reliability
+
+    sc = sample_scores()
+    prof = aggregate(sc)
+    rel = profile_reliability(sc, prof)
+    shown = prof.competencies[~prof.competencies["suppressed"]]
+    assert len(rel.mentors) == len(shown)
+    row = rel.program[(rel.program["wave"] == "pre") & (rel.program["competency"] == "overall")].iloc[0]
+    ok = shown[(shown["wave"] == "pre") & (shown["competency"] == "overall")]["mentor_id"]
+    d = sc.scores[(sc.scores["rater_role"] == "mentee") & (sc.scores["wave"] == "pre")
+                  & sc.scores["mentor_id"].isin(ok)]
+    t = icc_nested(d, group="mentor_id", columns=["overall"]).to_frame().iloc[0]
+    assert row["icc1"] == pytest.approx(t["ICC1"]) and row["icc2"] == pytest.approx(t["ICC2"])
+    assert row["reliability_at_min"] == pytest.approx(mean_reliability(t["ICC1"], 3))
+    m = rel.mentors.iloc[0]
+    assert m["reliability"] == pytest.approx(mean_reliability(m["icc1"], m["mentee_n"]))

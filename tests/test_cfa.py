@@ -27,12 +27,15 @@ def fit_case(case: str, std_lv: bool = False):
         return fit_cfa(data("hs1939.csv"), HS, std_lv=std_lv), reference()["hs"]["cfa_std_lv" if std_lv else "cfa"]
     if case == "bfi_ac":
         return fit_cfa(data("bfi.csv"), AC), reference()["bfi"]["cfa_AC"]
+    if case == "mca_sim":
+        return fit_cfa(data("mca26_simulated.csv"), MCA_BLOCKS), reference()["mca_sim"]["cfa"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HeywoodWarning)
         return fit_cfa(data("mca26_mentee_pre.csv"), MCA_BLOCKS), reference()["mca"]["cfa"]
 
 
-@pytest.mark.parametrize("case,std_lv", [("hs", False), ("hs", True), ("bfi_ac", False), ("mca", False)])
+@pytest.mark.parametrize("case,std_lv", [("hs", False), ("hs", True), ("bfi_ac", False), ("mca", False),
+                                         ("mca_sim", False)])
 def test_fit_measures_equal_lavaan(case, std_lv):
     fit, ref = fit_case(case, std_lv)
     ours = fit.fit_measures()
@@ -45,7 +48,7 @@ def test_fit_measures_equal_lavaan(case, std_lv):
             assert abs(ours[key] - r) < FIT_TOL / 10, key      # indices: well inside 1e-3
 
 
-@pytest.mark.parametrize("case", ["hs", "bfi_ac", "mca"])
+@pytest.mark.parametrize("case", ["hs", "bfi_ac", "mca", "mca_sim"])
 def test_standardized_solution_and_ses_equal_lavaan(case):
     fit, ref = fit_case(case)
     std = pd.DataFrame(ref["std"])
@@ -59,7 +62,7 @@ def test_standardized_solution_and_ses_equal_lavaan(case):
     assert (m2["se_r"] - m2["se"]).abs().max() < TOL
 
 
-@pytest.mark.parametrize("case", ["hs", "mca"])
+@pytest.mark.parametrize("case", ["hs", "mca", "mca_sim"])
 def test_composite_reliability_equals_semtools(case):
     fit, ref = fit_case(case)
     ours = fit.composite_reliability()
@@ -147,7 +150,7 @@ def test_no_semopy_or_factor_analyzer_on_our_paths():
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("case", ["hs", "bfi_ac"])
+@pytest.mark.parametrize("case", ["hs", "bfi_ac", "mca_sim"])
 def test_modification_indices_equal_lavaan(case):
     # not on the MCA sample: its factor covariance matrix is not positive definite (50 complete
     # rows), where lavaan's list depends on numerical noise (e.g. MIs for fixed marker loadings)

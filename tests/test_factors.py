@@ -207,3 +207,10 @@ def test_rotation_ports_match_factor_analyzer_rotator():
         fa_var = Rotator(method="varimax").fit_transform(a)
     assert np.allclose(_rotations.oblimin(a).loadings, fa_obl, atol=1e-6)
     assert np.allclose(_rotations.varimax(a).loadings, fa_var, atol=1e-6)
+
+
+def test_omega_six_factors_on_simulated_mca():
+    ref = reference()["mca_sim"]["omega6"]
+    res = estimate_omega(data("mca26_simulated.csv"), MCA_BLOCKS)
+    assert abs(res.omega_h - ref["omega_h"]) < TOL
+    assert abs(res.omega_total - ref["omega_t"]) < TOL

@@ -10,7 +10,7 @@ import unicodedata
 import pytest
 from pypdf import PdfReader
 
-from _feedback_helpers import COMMENTS, GROWTH, make_data
+from tests._feedback_helpers import COMMENTS, GROWTH, make_data
 from mentorassess.errors import ConfidentialityError
 from mentorassess.reports.feedback import feedback_pdf_bytes, render_feedback, report_filename
 from mentorassess.sample import _NAMES

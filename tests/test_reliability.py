@@ -136,7 +136,7 @@ def test_errors_are_real_exceptions():
     with pytest.raises(ConfigError):
         estimate_alpha(d[["A1", "A2"]], keys=["zz"])
     with pytest.raises(ConfigError):
-        estimate_alpha(d[["A1", "A2"]]).confidence_interval(method="bootstrap")
+        estimate_alpha(d[["A2", "A3"]]).confidence_interval(method="bootstrap")
 
 
 def test_zero_variance_item_is_dropped_with_warning():

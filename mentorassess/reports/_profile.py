@@ -37,10 +37,16 @@ def _clip(v: float | None, lo: float, hi: float) -> float | None:
     return None if v is None else min(max(v, lo), hi)
 
 
+_COLUMNS = ("self_score", "mentee_n", "mentee_mean", "pooled_ci_low", "pooled_ci_high", "suppressed", "gap",
+            "gap_class", "mentee_rank", "self_rank", "p25", "p75")
+
+
 def _rows(frame, key: str) -> dict[str, dict[str, Any]]:
-    if frame is None or len(frame) == 0:
+    """``{key value: {column: value}}`` for the columns we read (plain lists: fast for small frames)."""
+    if frame is None or len(frame) == 0 or key not in frame.columns:
         return {}
-    return {str(r[key]): r for r in frame.to_dict("records")}
+    cols = {c: frame[c].tolist() for c in _COLUMNS if c in frame.columns}
+    return {str(k): {c: v[i] for c, v in cols.items()} for i, k in enumerate(frame[key].tolist())}
 
 
 def _competency_views(profile, instrument, shown: bool) -> list[CompetencyView]:

@@ -11,6 +11,7 @@ cue: shapes differ and the legend uses words, so the chart reads in grayscale pr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Rect, String
@@ -41,16 +42,7 @@ class DotRow:
 def text_group(x: float, y: float, text: str, *, size: float = 8.5, font: str = FONT,
                anchor: str = "start", color=None) -> Group:
     """A line of text as reportlab Strings, one per font run (CJK falls back per glyph run)."""
-    register_fonts()
-    s = visual(text)
-    runs: list[tuple[str, str]] = []
-    for ch in s:
-        f = font if ch == " " else (font_for_char(ch, font) or font)
-        if runs and (runs[-1][0] == f or ch == " "):
-            runs[-1] = (runs[-1][0], runs[-1][1] + ch)
-        else:
-            runs.append((f, ch))
-    widths = [stringWidth(t, f, size) for f, t in runs]
+    runs, widths = _runs(text, font, size)
     total = sum(widths)
     start = x - (total if anchor == "end" else total / 2 if anchor == "middle" else 0)
     g = Group()
@@ -58,6 +50,20 @@ def text_group(x: float, y: float, text: str, *, size: float = 8.5, font: str = 
         g.add(String(start, y, t, fontName=f, fontSize=size, fillColor=color or PALETTE["ink"]))
         start += w
     return g
+
+
+@lru_cache(maxsize=4096)
+def _runs(text: str, font: str, size: float) -> tuple[tuple[tuple[str, str], ...], tuple[float, ...]]:
+    """Font runs of ``text`` and their widths (cached: labels repeat in every report)."""
+    register_fonts()
+    runs: list[tuple[str, str]] = []
+    for ch in visual(text):
+        f = font if ch == " " else (font_for_char(ch, font) or font)
+        if runs and (runs[-1][0] == f or ch == " "):
+            runs[-1] = (runs[-1][0], runs[-1][1] + ch)
+        else:
+            runs.append((f, ch))
+    return tuple(runs), tuple(stringWidth(t, f, size) for f, t in runs)
 
 
 def diamond(x: float, y: float, r: float = 4.6, *, stroke=None, fill=colors.white) -> Polygon:

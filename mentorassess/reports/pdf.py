@@ -176,7 +176,14 @@ def markup(text: object, font: str = FONT) -> str:
     font : str
         The font of the paragraph style the text goes into.
     """
-    s = visual(str(text))
+    return _markup(str(text), font)
+
+
+@lru_cache(maxsize=16384)
+def _markup(text: str, font: str) -> str:
+    s = visual(text)
+    if _cmap(font).issuperset(map(ord, s)):  # fast path: one font draws it all
+        return escape(s)
     out: list[str] = []
     run: list[str] = []
     run_font = font

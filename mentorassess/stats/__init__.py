@@ -16,6 +16,8 @@ semTools 0.5-6, GPArotation 2022.10-2; reference values in ``tests/reference/psy
 - ``cfa``: ``fit_cfa`` = ``lavaan::cfa`` + ``fitMeasures``, ``standardizedSolution``,
   ``modindices``, ``resid(type = "cor")``, ``semTools::compRelSEM``.
 - ``report``: ``psychometrics`` bundles all of them per form and wave.
+- ``agreement``: ``icc_nested`` = ``psych::statsBy`` ICC1/ICC2; ``icc_shrout_fleiss`` = ``psych::ICC``; rwg.
+- ``change``: paired t = ``t.test(paired = TRUE)``; Wilcoxon = ``wilcox.test(paired = TRUE)``.
 
 Known, deliberate differences from R:
 

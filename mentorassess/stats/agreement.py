@@ -17,8 +17,8 @@ Examples
 >>> import pandas as pd
 >>> d = pd.DataFrame({"mentor": list("abbcccdddd"), "y": [5, 6, 7, 4, 5, 5, 6, 6, 7, 7]})
 >>> res = icc_nested(d, group="mentor", columns=["y"])
->>> round(float(res.to_frame().loc[0, "ICC1"]), 4)
-0.6364
+>>> round(float(res.to_frame().loc[0, "ICC1"]), 4)  # R: psych::statsBy(d, group = "mentor")$ICC1
+0.701
 """
 
 from __future__ import annotations
@@ -30,11 +30,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from mentorassess.aggregate import Profiles
 from mentorassess.errors import ConfigError, DataError, InsufficientDataError
 from mentorassess.scoring import Scores
 
-__all__ = ["NestedIcc", "ShroutFleissIcc", "RwgResult", "icc_nested", "rater_agreement", "icc_shrout_fleiss",
-           "rwg", "rwg_j", "rwg_by_mentor", "mean_reliability", "uniform_null_variance"]
+__all__ = ["NestedIcc", "ShroutFleissIcc", "RwgResult", "ProfileReliability", "icc_nested", "rater_agreement",
+           "icc_shrout_fleiss", "rwg", "rwg_j", "rwg_by_mentor", "mean_reliability", "profile_reliability",
+           "uniform_null_variance"]
 
 
 @dataclass(frozen=True)
@@ -356,3 +358,65 @@ def mean_reliability(icc1, n):
         raise ConfigError("n must be at least 1")
     out = n * icc1 / (1 + (n - 1) * icc1)
     return float(out) if out.ndim == 0 else out
+
+
+@dataclass(frozen=True)
+class ProfileReliability:
+    """How far to trust a mentor's mean rating from n mentees.
+
+    ``program``: per wave and competency ``icc1, icc2, k_bar, n_mentors, reliability_at_min``
+    (Spearman-Brown at ``min_raters`` raters). ``mentors``: per shown mentor, wave and competency
+    ``mentee_n, icc1, reliability``.
+    """
+
+    program: pd.DataFrame = field(repr=False)
+    mentors: pd.DataFrame = field(repr=False)
+    min_raters: int = 3
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.mentors.copy()
+
+
+def profile_reliability(scores: Scores, profiles: Profiles) -> ProfileReliability:
+    """Reliability of each shown mentee mean: Spearman-Brown on the program's ICC(1).
+
+    ICC(1) is computed per wave and competency (``psych::statsBy`` definition) from the mentee
+    ratings of shown profile values only, so suppressed ratings influence nothing; each shown mean
+    gets ``n ICC1 / (1 + (n - 1) ICC1)`` with its own n.
+
+    Examples
+    --------
+    >>> from mentorassess.sample import generate
+    >>> from mentorassess.scoring import score
+    >>> from mentorassess.aggregate import aggregate
+    >>> sc = score(generate(seed=2, n_mentors=20).responses, "mca-26")
+    >>> rel = profile_reliability(sc, aggregate(sc))
+    >>> bool(rel.mentors["reliability"].between(-1, 1).all())
+    True
+    """
+    if not isinstance(scores, Scores) or not isinstance(profiles, Profiles):
+        raise DataError("profile_reliability needs a Scores and the Profiles aggregated from it")
+    comps = list(scores.score_columns)
+    shown = profiles.competencies[~profiles.competencies["suppressed"]]
+    prog_rows, ment_rows = [], []
+    mentee = scores.scores[scores.scores["rater_role"] == "mentee"]
+    for wave in profiles.settings.waves:
+        d = mentee[mentee["wave"] == wave]
+        for comp in comps:
+            ok = shown[(shown["wave"] == wave) & (shown["competency"] == comp)]
+            sub = d.loc[d["mentor_id"].isin(ok["mentor_id"]), ["mentor_id", comp]]
+            if ok.empty:
+                continue
+            t = icc_nested(sub, group="mentor_id", columns=[comp]).table.iloc[0]
+            icc1 = float(t["ICC1"]) if pd.notna(t["ICC1"]) else np.nan
+            prog_rows.append({"wave": wave, "competency": comp, "n_mentors": int(t["n_groups"]), "k_bar": t["k_bar"],
+                              "icc1": icc1, "icc2": t["ICC2"],
+                              "reliability_at_min": mean_reliability(icc1, profiles.settings.min_raters)})
+            for _, r in ok.iterrows():
+                ment_rows.append({"mentor_id": r["mentor_id"], "wave": wave, "competency": comp,
+                                  "mentee_n": int(r["mentee_n"]), "icc1": icc1,
+                                  "reliability": mean_reliability(icc1, int(r["mentee_n"]))})
+    program = pd.DataFrame(prog_rows, columns=["wave", "competency", "n_mentors", "k_bar", "icc1", "icc2",
+                                               "reliability_at_min"])
+    mentors = pd.DataFrame(ment_rows, columns=["mentor_id", "wave", "competency", "mentee_n", "icc1", "reliability"])
+    return ProfileReliability(program=program, mentors=mentors, min_raters=profiles.settings.min_raters)

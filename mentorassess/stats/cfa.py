@@ -253,7 +253,7 @@ def fit_cfa(
     if not converged:
         msg = "CFA did not converge; estimates are unreliable"
         notes.append(msg)
-        warnings.warn(msg, ConvergenceWarning, stacklevel=2)
+        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
     sig = model.sigma(th)
     q = model.q
     t_stat = n * fmin
@@ -346,14 +346,14 @@ def fit_cfa(
         msg = "Heywood case in the CFA: the factor covariance matrix is not positive definite " \
               "(a factor correlation at or beyond 1); see factor_correlations()"
         notes.append(msg)
-        warnings.warn(msg, HeywoodWarning, stacklevel=2)
+        warnings.warn(msg, HeywoodWarning, stacklevel=3)
     heywood = [items[i] for i in range(p) if theta[i] < 0]
     big = params[(params["op"] == "=~") & (params["std_all"].abs() > 1)]["rhs"].tolist()
     if heywood or big:
         msg = f"Heywood case in the CFA: negative residual variance for {', '.join(heywood) or 'none'}; " \
               f"standardized loading above 1 for {', '.join(big) or 'none'}"
         notes.append(msg)
-        warnings.warn(msg, HeywoodWarning, stacklevel=2)
+        warnings.warn(msg, HeywoodWarning, stacklevel=3)
     return CfaFit(
         items=tuple(items), factors=tuple(factors), n_obs=n, n_rows=int(frame.shape[0]), npar=q,
         chisq=float(t_stat), df=int(df), pvalue=float(sps.chi2.sf(t_stat, df)) if df > 0 else float("nan"),

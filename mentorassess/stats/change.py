@@ -98,7 +98,7 @@ def hedges_j(df: float) -> float:
     Examples
     --------
     >>> round(hedges_j(11), 6)
-    0.929956
+    0.92996
     """
     if not df > 1:
         return float("nan")

@@ -324,11 +324,11 @@ def fit_efa(
         msg = (f"Heywood case: communality at or above {1 - _LOWER} for {', '.join(hey)} "
                f"(max h2 = {h2.max():.4f}); the solution is reported unclipped")
         notes.append(msg)
-        warnings.warn(msg, HeywoodWarning, stacklevel=2)
+        warnings.warn(msg, HeywoodWarning, stacklevel=3)
     if not fa.converged:
         msg = f"EFA did not converge ({fa.optimizer_message})"
         notes.append(msg)
-        warnings.warn(msg, ConvergenceWarning, stacklevel=2)
+        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
     return EfaResult(
         items=tuple(names), factors=fa.names, method=method, rotation=rotation if n_factors > 1 else "none",
         n_obs=n, loadings=readonly(fa.loadings), phi=readonly(phi), communalities=readonly(h2),

@@ -151,7 +151,7 @@ def estimate_omega(
         gload = np.array([1.0])
         msg = "omega_h is not meaningful with one factor"
         notes.append(msg)
-        warnings.warn(msg, DataQualityWarning, stacklevel=2)
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
     else:
         try:
             ob = oblimin(orth)
@@ -167,7 +167,7 @@ def estimate_omega(
             gload = np.array([np.sqrt(abs(phi[0, 1])), np.sign(phi[0, 1]) * np.sqrt(abs(phi[0, 1]))])
             msg = "three factors are required for identification; general loadings set equal (psych option 'equal')"
             notes.append(msg)
-            warnings.warn(msg, DataQualityWarning, stacklevel=2)
+            warnings.warn(msg, DataQualityWarning, stacklevel=3)
     g = fload @ gload
     h2 = (orth**2).sum(axis=1)
     u2 = np.diag(m) - h2

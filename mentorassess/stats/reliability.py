@@ -260,7 +260,7 @@ def estimate_alpha(
     if bad:
         msg = f"scale {scale!r}: item(s) {', '.join(bad)} had no variance and were dropped"
         notes.append(msg)
-        warnings.warn(msg, DataQualityWarning, stacklevel=2)
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
         frame = frame.drop(columns=bad)
     frame = frame.loc[frame.notna().any(axis=1)]
     check_min(frame, what=f"scale {scale!r}")
@@ -298,40 +298,40 @@ def estimate_alpha(
             rows.append((c[0, 1] / other, r12, s1, r12, r12 / (1.0 - r12), np.nan, 0.0, r12))
     alpha_drop = pd.DataFrame(rows, index=cols, columns=list(_DROP_COLUMNS))
 
-    # item statistics
-    vt = r.sum()
-    std_r = r.sum(axis=0) / np.sqrt(vt)
-    rc = r.copy()
-    np.fill_diagonal(rc, smc(r))
-    r_cor = rc.sum(axis=0) / np.sqrt(rc.sum())
-    r_drop = np.empty(k)
-    for i in range(k):
-        keep = [j for j in range(k) if j != i]
-        r_drop[i] = (c[:, i].sum() - c[i, i]) / np.sqrt(c[i, i] * c[np.ix_(keep, keep)].sum())
-    with np.errstate(invalid="ignore"):
+    # item statistics (NaN, as in psych, where a scale's total variance is not positive)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vt = r.sum()
+        std_r = r.sum(axis=0) / np.sqrt(vt)
+        rc = r.copy()
+        np.fill_diagonal(rc, smc(r))
+        r_cor = rc.sum(axis=0) / np.sqrt(rc.sum())
+        r_drop = np.empty(k)
+        for i in range(k):
+            keep = [j for j in range(k) if j != i]
+            r_drop[i] = (c[:, i].sum() - c[i, i]) / np.sqrt(c[i, i] * c[np.ix_(keep, keep)].sum())
         total = np.nanmean(x, axis=1)
-    raw_r = np.empty(k)
-    for i in range(k):
-        ok = ~np.isnan(x[:, i]) & ~np.isnan(total)
-        raw_r[i] = np.corrcoef(total[ok], x[ok, i])[0, 1]
-    item_stats = pd.DataFrame(
-        {
-            "n": (~np.isnan(x)).sum(axis=0).astype(int),
-            "raw_r": raw_r,
-            "std_r": std_r,
-            "r_cor": r_cor,
-            "r_drop": r_drop,
-            "mean": np.nanmean(x, axis=0),
-            "sd": np.nanstd(x, axis=0, ddof=1),
-        },
-        index=cols,
-    )
+        raw_r = np.empty(k)
+        for i in range(k):
+            ok = ~np.isnan(x[:, i]) & ~np.isnan(total)
+            raw_r[i] = np.corrcoef(total[ok], x[ok, i])[0, 1]
+        item_stats = pd.DataFrame(
+            {
+                "n": (~np.isnan(x)).sum(axis=0).astype(int),
+                "raw_r": raw_r,
+                "std_r": std_r,
+                "r_cor": r_cor,
+                "r_drop": r_drop,
+                "mean": np.nanmean(x, axis=0),
+                "sd": np.nanstd(x, axis=0, ddof=1),
+            },
+            index=cols,
+        )
     neg = [cols[i] for i in range(k) if r_drop[i] < 0]
     if neg:
         msg = (f"scale {scale!r}: item(s) {', '.join(neg)} correlate negatively with the rest of the scale; "
                "check reverse keying")
         notes.append(msg)
-        warnings.warn(msg, DataQualityWarning, stacklevel=2)
+        warnings.warn(msg, DataQualityWarning, stacklevel=3)
 
     boot = None
     if n_boot:

@@ -178,7 +178,7 @@ def _run(name: str, fn: Any, skipped: dict[str, str], notes: list[str]) -> Any:
         msg = f"{name}: {w.message}"
         if msg not in notes:
             notes.append(msg)
-        warnings.warn(msg, w.category, stacklevel=3)
+        warnings.warn(msg, w.category, stacklevel=4)
     return out
 
 
@@ -266,6 +266,9 @@ def psychometrics(
     if wave is not None:
         if "wave" not in df.columns:
             raise DataError("responses have no 'wave' column; cannot select a wave")
+        if not (df["wave"] == wave).any():
+            present = ", ".join(order_waves(df["wave"].dropna())) or "none"
+            raise InsufficientDataError(f"no responses for wave {wave!r} (waves present: {present})")
         waves: list[str | None] = [wave]
     elif "wave" in df.columns:
         waves = list(order_waves(df["wave"].dropna()))

@@ -111,6 +111,11 @@ out$mca <- list(
   cfa = cfa_ref(model_of(blocks), mca[items])
 )
 
+## a well-conditioned simulated MCA-26 data set (600 rows, 1% missing cells), written by
+## benchmarks/bench_psychometrics.py's simulate(600, 0.01, seed = 2026)
+sim <- read.csv("mca26_simulated.csv")
+out$mca_sim <- list(cfa = cfa_ref(model_of(blocks), sim[items]), omega6 = omega_ref(drop_empty(sim[items]), 6))
+
 out$versions <- list(R = R.version.string, psych = as.character(packageVersion("psych")),
                      lavaan = as.character(packageVersion("lavaan")),
                      semTools = as.character(packageVersion("semTools")),

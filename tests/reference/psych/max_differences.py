@@ -73,7 +73,8 @@ note("EFA factor correlations", maxdiff(f6.phi, rmat(ref["mca"]["fa6"]["phi"]).t
 
 chi_like = {"chisq", "baseline.chisq", "logl", "unrestricted.logl", "aic", "bic"}
 for fit, r in [(fit_cfa(data("hs1939.csv"), HS), ref["hs"]["cfa"]), (fit_cfa(data("hs1939.csv"), HS, std_lv=True), ref["hs"]["cfa_std_lv"]),
-               (fit_cfa(bfi, AC), ref["bfi"]["cfa_AC"]), (fit_cfa(mca, MCA_BLOCKS), ref["mca"]["cfa"])]:
+               (fit_cfa(bfi, AC), ref["bfi"]["cfa_AC"]), (fit_cfa(mca, MCA_BLOCKS), ref["mca"]["cfa"]),
+               (fit_cfa(data("mca26_simulated.csv"), MCA_BLOCKS), ref["mca_sim"]["cfa"])]:
     fm = fit.fit_measures()
     note("CFA chi2, logl, AIC, BIC (relative)", max(abs(fm[k] - r["fit"][k]) / abs(r["fit"][k]) for k in chi_like))
     note("CFA CFI, TLI, RMSEA (+CI, p-close), SRMR, GFI", max(abs(fm[k] - r["fit"][k]) for k in r["fit"] if k not in chi_like))
