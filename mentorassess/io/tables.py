@@ -24,6 +24,7 @@ from mentorassess.io.encoding import decode_bytes, mojibake_warning
 __all__ = ["Grid", "read_text_grid", "read_xlsx_grid", "head_records", "sniff_delimiter", "cell_text"]
 
 MAX_BYTES = 2_000_000_000
+_PANDAS_ENCODING = {"utf-16-le (BOM)": "utf-16", "utf-16-be (BOM)": "utf-16"}
 
 
 @dataclass
@@ -86,24 +87,27 @@ def read_text_grid(path: Path, file: str) -> tuple[Grid, str]:
     moji = mojibake_warning(text, file)
     if moji is not None:
         warnings.append(moji)
-    first_line = text.split("\n", 1)[0]
+    head = text[:200_000]
+    del text  # pandas decodes the bytes itself; keeping both would double the peak memory
+    first_line = head.split("\n", 1)[0]
     delimiter = sniff_delimiter(first_line)
-    first = head_records(text, delimiter, 1)
+    first = head_records(head, delimiter, 1)
     if not first or not any(c.strip() for c in first[0]):
         raise ImportFormatError("the first row is empty: no header found", file=file, row=1,
                                 hint="the header must be on row 1; remove blank rows above it")
     ncols = len(first[0])
     try:
-        cells = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=list(range(ncols)), dtype=str,
-                            keep_default_na=False, na_filter=False, engine="c", skip_blank_lines=True,
-                            quoting=csv.QUOTE_MINIMAL)
+        cells = pd.read_csv(io.BytesIO(raw), encoding=_PANDAS_ENCODING.get(encoding, encoding), sep=delimiter,
+                            header=None, names=list(range(ncols)), dtype=str, keep_default_na=False,
+                            na_filter=False, engine="c", skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL)
     except pd.errors.ParserError as exc:
         msg = str(exc).strip().splitlines()[-1]
         raise ImportFormatError(f"the file is not a well-formed table: {msg}", file=file,
                                 hint="rows must have as many fields as the header; a quote may be unclosed "
                                      "or the file truncated. Export it again") from exc
-    if cells.isna().to_numpy().any():
-        short = int(np.flatnonzero(cells.isna().any(axis=1).to_numpy())[0])
+    last = cells[ncols - 1]
+    if last.isna().any():  # a short row leaves its last fields empty (NaN)
+        short = int(np.flatnonzero(last.isna().to_numpy())[0])
         warnings.append(Problem(f"row has fewer fields than the header ({ncols})", file=file, row=short + 1,
                                 code="short-row", severity="warning",
                                 hint="missing trailing fields are read as empty; check the file was not truncated"))
@@ -290,3 +294,10 @@ def split_header(grid: Grid, n_header: int, names: list[str], fmt: str) -> RawTa
     rows = np.arange(n_header + 1, n_header + 1 + len(out))
     return RawTable(columns=list(out.columns), body=out.reset_index(drop=True), rows=rows, format=fmt, file=file,
                     encoding=grid.encoding, sheet=grid.sheet, warnings=list(grid.warnings))
+
+
+def strip_cells(values: pd.Series) -> np.ndarray:
+    """Stripped text of a column as an object array (computed once per distinct value)."""
+    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    stripped = np.array([str(u).strip() if isinstance(u, str) else "" for u in uniq], dtype=object)
+    return stripped[codes]
