@@ -102,7 +102,7 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     dict_path = Path(dictionary) if dictionary else m.dictionary or _find_dictionary(path)
     rc_dict = redcap.read_dictionary(dict_path) if dict_path else None
     table = read_table(path, file, format=format or m.format, sheet=m.sheet, dictionary=rc_dict)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = table.extra.get("sha256") or hashlib.sha256(path.read_bytes()).hexdigest()
     warnings: list[Problem] = list(table.warnings)
     res = resolve(table, ins, m)
     if rc_dict is not None and "response_id" not in res.meta and rc_dict.record_id in table.body.columns:
@@ -229,8 +229,11 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
     for cid in ins.comment_ids:
         col = res.column(res.comments.get(cid), it, table)
         if col in table.body.columns:
-            vals = table.body[col].astype(str).map(unescape_cell)
-            frame[f"comment::{cid}"] = vals.where(vals.str.strip() != "", None).to_numpy(dtype=object)
+            vals = table.body[col].to_numpy(dtype=object).copy()
+            quoted = np.flatnonzero(pd.Series(vals).str.startswith("'").to_numpy(dtype=bool))
+            vals[quoted] = [unescape_cell(v) for v in vals[quoted]]
+            vals[strip_cells(table.body[col]) == ""] = None
+            frame[f"comment::{cid}"] = vals
         else:
             frame[f"comment::{cid}"] = pd.Series([None] * n, dtype=object)
     for key in ("submitted_at",):
