@@ -191,7 +191,7 @@ def _story(scores: Scores, profiles: Profiles, tables: ProgramTables, *, report_
     # --- 3 distribution ----------------------------------------------------------------------------------
     dist = tables.distribution
     bench = profiles.program[(profiles.program["rater_role"] == "mentee") & (profiles.program["level"] == "competency")]
-    out.append(PageBreak())
+    out.append(CondPageBreak(320))
     out.append(para("3. How mentors' scores are spread", "h2"))
     out.append(para(f"Each circle is one mentor's average from their mentees (unnamed; only mentors with at least "
                     f"{k} mentee responses). The grey box is the middle half of mentors, the bar the median.",
