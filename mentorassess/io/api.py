@@ -34,7 +34,7 @@ from mentorassess.io.detect import read_table
 from mentorassess.io.mapping import Mapping, Resolved, load_mapping, resolve
 from mentorassess.io.roster import RosterIndex, read_roster
 from mentorassess.io.rows import ImportOptions, decide, parse_dates
-from mentorassess.io.tables import RawTable
+from mentorassess.io.tables import RawTable, strip_cells
 from mentorassess.io.values import ValueRules, convert_column, normalise_label
 
 __all__ = ["read_export", "ImportResult", "CANONICAL_META"]
@@ -102,7 +102,7 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     dict_path = Path(dictionary) if dictionary else m.dictionary or _find_dictionary(path)
     rc_dict = redcap.read_dictionary(dict_path) if dict_path else None
     table = read_table(path, file, format=format or m.format, sheet=m.sheet, dictionary=rc_dict)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = table.extra.get("sha256") or hashlib.sha256(path.read_bytes()).hexdigest()
     warnings: list[Problem] = list(table.warnings)
     res = resolve(table, ins, m)
     if rc_dict is not None and "response_id" not in res.meta and rc_dict.record_id in table.body.columns:
@@ -119,7 +119,7 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     for col, values in m.test_rows:
         if col not in table.body.columns:
             raise DataError(f"test_rows names column {col!r}, which the export lacks", file=m.source, column=col)
-        hit = table.body[col].astype(str).str.strip().isin(values).to_numpy()
+        hit = np.isin(strip_cells(table.body[col]), list(values))
         row_reason = np.where((row_reason == "") & hit, "test", row_reason)
     finished = _finished(table, res, ins, rc_dict)
 
@@ -190,7 +190,7 @@ def _finished(table: RawTable, res: Resolved, ins: Instrument, rc_dict) -> np.nd
             col = f"{f.form}_complete"
     if col is None:
         return np.ones(n, dtype=bool)
-    raw = table.body[col].astype(str).str.strip().str.casefold()
+    raw = pd.Series(strip_cells(table.body[col])).str.casefold()
     if col.endswith("_complete"):
         return (raw == "2").to_numpy()
     bad = sorted(set(raw) - set(_TRUTH))
@@ -216,7 +216,7 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
             continue
         cv = convert_column(table.body[col], rules, table.value_labels.get(col), table.missing_codes.get(col))
         codes[:, j], ns[:, j], oor[:, j] = cv.codes, cv.non_substantive, cv.out_of_range
-        nonempty += (table.body[col].astype(str).str.strip() != "").to_numpy()
+        nonempty += cv.nonempty
         for label, count in cv.unknown.items():
             unknown[(col, label)] += count
         bad = int(cv.out_of_range.sum()) + sum(cv.unknown.values())
@@ -225,13 +225,15 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
         recodes.update(cv.recodes)
     frame = pd.DataFrame({"_row": np.arange(n), "_iter": "" if it is None else str(it)})
     mentor_col = res.column(res.meta.get("mentor"), it, table)
-    frame["_mentor"] = (table.body[mentor_col].astype(str).str.strip().to_numpy()
-                        if mentor_col in table.body.columns else "")
+    frame["_mentor"] = strip_cells(table.body[mentor_col]) if mentor_col in table.body.columns else ""
     for cid in ins.comment_ids:
         col = res.column(res.comments.get(cid), it, table)
         if col in table.body.columns:
-            vals = table.body[col].astype(str).map(unescape_cell)
-            frame[f"comment::{cid}"] = vals.where(vals.str.strip() != "", None).to_numpy(dtype=object)
+            vals = table.body[col].to_numpy(dtype=object).copy()
+            quoted = np.flatnonzero(pd.Series(vals).str.startswith("'").to_numpy(dtype=bool))
+            vals[quoted] = [unescape_cell(v) for v in vals[quoted]]
+            vals[strip_cells(table.body[col]) == ""] = None
+            frame[f"comment::{cid}"] = vals
         else:
             frame[f"comment::{cid}"] = pd.Series([None] * n, dtype=object)
     for key in ("submitted_at",):
@@ -267,7 +269,7 @@ def _raise_value_problems(table: RawTable, unknown: Counter, off: list, m: Mappi
 def _cell(table: RawTable, col: str | None, rowpos: np.ndarray) -> np.ndarray:
     if col is None or col not in table.body.columns:
         return np.full(len(rowpos), "", dtype=object)
-    return table.body[col].astype(str).str.strip().to_numpy(dtype=object)[rowpos]
+    return strip_cells(table.body[col])[rowpos]
 
 
 def _set_ids(resp: pd.DataFrame, table: RawTable, res: Resolved, ins: Instrument, rowpos: np.ndarray) -> None:

@@ -26,15 +26,19 @@ __all__ = ["decode_bytes", "mojibake_warning"]
 _MOJIBAKE = re.compile("Ã[\u0080-\u00ff]|â€[\u0080-\u00ff\u2018-\u203a]|ï»¿|\ufffd")
 
 
-def decode_bytes(raw: bytes, file: str) -> tuple[str, str]:
+def decode_bytes(raw: bytes, file: str, *, head_only: bool = False) -> tuple[str, str]:
     """Decode an export's bytes; return ``(text, encoding name)``.
+
+    With ``head_only``, a UTF-8 file is checked and decoded only in its first megabyte (the
+    caller then decodes the rest strictly, e.g. with pandas, and reports invalid bytes later);
+    the text returned is that first part.
 
     Raises
     ------
     ImportFormatError
         When the file is empty, binary, or in none of the supported encodings.
     """
-    if not raw.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+    if len(raw) < 65536 and not raw.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise ImportFormatError("the file is empty", file=file,
                                 hint="export the survey again; the file has no header and no data")
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -53,10 +57,12 @@ def decode_bytes(raw: bytes, file: str) -> tuple[str, str]:
             return _strict(raw, "utf-16-be", file), "utf-16-be"
         raise ImportFormatError("this is a binary file, not a text export", file=file,
                                 hint="export the survey as CSV, TSV, XLSX or SPSS .sav and pass that file")
+    part = raw[:1 << 20] if head_only else raw
     try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+        return part.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        if part is not raw and exc.start > len(part) - 4 and exc.reason == "unexpected end of data":
+            return part[:exc.start].decode("utf-8"), "utf-8"
     try:
         text = raw.decode("cp1252")
     except UnicodeDecodeError as exc:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from mentorassess.errors import DataError, ImportFormatError, Problem
-from mentorassess.io.tables import Grid, RawTable, split_header
+from mentorassess.io.tables import Grid, RawTable, split_header, strip_cells
 
 __all__ = ["looks_like_qualtrics", "parse_qualtrics", "status_reasons", "finished_flags", "STATUS",
            "LEGACY_NAMES"]
@@ -110,9 +110,12 @@ def status_reasons(table: RawTable, warnings: list[Problem]) -> np.ndarray:
     n = len(table.body)
     reasons = np.full(n, "", dtype=object)
     if "Status" in table.body.columns:
-        raw = table.body["Status"].astype(str).str.strip()
-        codes = raw.map(lambda v: v if v in STATUS else _STATUS_BY_LABEL.get(v.casefold(), v))
-        codes = codes.map(lambda v: v[:-2] if v.endswith(".0") else v)
+        raw = pd.Series(strip_cells(table.body["Status"]))
+        lut = {}
+        for v in pd.unique(raw):
+            code = v if v in STATUS else _STATUS_BY_LABEL.get(v.casefold(), v)
+            lut[v] = code[:-2] if code.endswith(".0") else code
+        codes = raw.map(lut)
         unknown = sorted(set(codes[(codes != "") & ~codes.isin(list(STATUS))]))
         if unknown:
             problems = []
@@ -124,14 +127,14 @@ def status_reasons(table: RawTable, warnings: list[Problem]) -> np.ndarray:
                                         hint="expected a Qualtrics response type (0 IP Address, 1 Survey Preview, "
                                              "2 Survey Test, 4 Imported, 8 Spam, 16 Offline, ...)"))
             raise DataError.from_problems(problems, summary=f"{table.file}: unknown response types")
-        reasons = codes.map(lambda v: STATUS[v][1] or "" if v in STATUS else "").to_numpy(dtype=object)
+        reasons = codes.map({c: (t or "") for c, (_, t) in STATUS.items()}).fillna("").to_numpy(dtype=object)
         imported = int(codes.isin(["4", "36"]).sum())
         if imported:
             warnings.append(Problem(f"{imported} response(s) have Status 'Imported' (data from another file); "
                                     "kept", file=table.file, column="Status", code="imported-responses",
                                     severity="warning"))
     if "DistributionChannel" in table.body.columns:
-        chan = table.body["DistributionChannel"].astype(str).str.strip().str.casefold()
+        chan = pd.Series(strip_cells(table.body["DistributionChannel"])).str.casefold()
         by_channel = chan.map(lambda v: _CHANNEL_REASON.get(v, "")).to_numpy(dtype=object)
         reasons = np.where(reasons == "", by_channel, reasons)
         other = sorted(set(chan) - KNOWN_CHANNELS - {""})
@@ -146,7 +149,7 @@ def finished_flags(table: RawTable) -> np.ndarray | None:
     """Per body row: True when ``Finished`` says the respondent reached an end point; None if absent."""
     if "Finished" not in table.body.columns:
         return None
-    raw = table.body["Finished"].astype(str).str.strip().str.casefold()
+    raw = pd.Series(strip_cells(table.body["Finished"])).str.casefold()
     truth = {"1": True, "true": True, "0": False, "false": False, "1.0": True, "0.0": False, "": False}
     bad = sorted(set(raw) - set(truth))
     if bad:

@@ -104,13 +104,15 @@ class RosterIndex:
         self.emails: dict[str, list[str]] = {}
         self.names: dict[str, list[str]] = {}
         self.display: dict[str, str] = {}
-        for _, r in roster.iterrows():
-            mid = str(r["mentor_id"]).strip()
-            self.display[mid] = str(r.get("name", mid))
-            email = r.get("email")
+        n = len(roster)
+        names = roster["name"].tolist() if "name" in roster else [""] * n
+        emails = roster["email"].tolist() if "email" in roster else [None] * n
+        for mid, name, email in zip(roster["mentor_id"].tolist(), names, emails):
+            mid = str(mid).strip()
+            self.display[mid] = str(name)
             if isinstance(email, str) and email.strip():
                 self.emails.setdefault(email.strip().casefold(), []).append(mid)
-            self.names.setdefault(normalise_name(r.get("name", "")), []).append(mid)
+            self.names.setdefault(normalise_name(name), []).append(mid)
 
     def match(self, value: str) -> tuple[str | None, str, list[str]]:
         """``(mentor_id or None, method, suggestions)`` for one mentor cell."""

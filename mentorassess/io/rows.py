@@ -85,7 +85,10 @@ def parse_dates(values: pd.Series, column: str, file: str, warnings: list[Proble
         parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
         ok = parsed.notna()
         if ok.any():
-            out[ok[ok].index] = parsed[ok].dt.strftime("%Y-%m-%dT%H:%M:%S")
+            if fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):  # already ISO: no reformatting needed
+                out[ok[ok].index] = text[ok[ok].index].str.replace(" ", "T", n=1)
+            else:
+                out[ok[ok].index] = parsed[ok].dt.strftime("%Y-%m-%dT%H:%M:%S")
             todo[ok[ok].index] = False
             used.append(fmt)
     if any(f.startswith("%m/") for f in used):

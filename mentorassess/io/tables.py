@@ -10,6 +10,7 @@ their zeros.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from mentorassess.io.encoding import decode_bytes, mojibake_warning
 __all__ = ["Grid", "read_text_grid", "read_xlsx_grid", "head_records", "sniff_delimiter", "cell_text"]
 
 MAX_BYTES = 2_000_000_000
+_PANDAS_ENCODING = {"utf-16-le (BOM)": "utf-16", "utf-16-be (BOM)": "utf-16"}
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Grid:
     encoding: str | None = None
     sheet: str | None = None
     warnings: list[Problem] = field(default_factory=list)
+    sha256: str | None = None
 
     def row(self, i: int) -> list[str]:
         """Header or data record ``i`` (0-based) as a list of strings."""
@@ -81,34 +84,43 @@ def head_records(text: str, delimiter: str, n: int = 5) -> list[list[str]]:
 def read_text_grid(path: Path, file: str) -> tuple[Grid, str]:
     """Decode and parse a delimited text file; return the grid and the decoded text's delimiter."""
     raw = _read_bytes(path, file)
-    text, encoding = decode_bytes(raw, file)
+    text, encoding = decode_bytes(raw, file, head_only=True)
     warnings = []
     moji = mojibake_warning(text, file)
     if moji is not None:
         warnings.append(moji)
-    first_line = text.split("\n", 1)[0]
+    head = text[:200_000]
+    del text  # pandas decodes the bytes itself; keeping both would double the peak memory
+    first_line = head.split("\n", 1)[0]
     delimiter = sniff_delimiter(first_line)
-    first = head_records(text, delimiter, 1)
+    first = head_records(head, delimiter, 1)
     if not first or not any(c.strip() for c in first[0]):
         raise ImportFormatError("the first row is empty: no header found", file=file, row=1,
                                 hint="the header must be on row 1; remove blank rows above it")
     ncols = len(first[0])
     try:
-        cells = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=list(range(ncols)), dtype=str,
-                            keep_default_na=False, na_filter=False, engine="c", skip_blank_lines=True,
-                            quoting=csv.QUOTE_MINIMAL)
+        # Reading from the path lets pandas' C parser decode UTF-8 natively (much faster than a BytesIO).
+        cells = pd.read_csv(path, encoding=_PANDAS_ENCODING.get(encoding, encoding), sep=delimiter,
+                            header=None, names=list(range(ncols)), dtype=str, keep_default_na=False,
+                            na_filter=False, engine="c", skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL)
     except pd.errors.ParserError as exc:
         msg = str(exc).strip().splitlines()[-1]
         raise ImportFormatError(f"the file is not a well-formed table: {msg}", file=file,
                                 hint="rows must have as many fields as the header; a quote may be unclosed "
                                      "or the file truncated. Export it again") from exc
-    if cells.isna().to_numpy().any():
-        short = int(np.flatnonzero(cells.isna().any(axis=1).to_numpy())[0])
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(f"invalid {encoding} text after the first megabyte (mixed encodings?)", file=file,
+                                hint="save the whole export as UTF-8 CSV") from exc
+    last = cells[ncols - 1]
+    if last.isna().any():  # a short row leaves its last fields empty (NaN)
+        short = int(np.flatnonzero(last.isna().to_numpy())[0])
         warnings.append(Problem(f"row has fewer fields than the header ({ncols})", file=file, row=short + 1,
                                 code="short-row", severity="warning",
                                 hint="missing trailing fields are read as empty; check the file was not truncated"))
         cells = cells.fillna("")
-    return Grid(cells=cells, file=file, encoding=encoding, warnings=warnings), delimiter
+    grid = Grid(cells=cells, file=file, encoding=encoding, warnings=warnings)
+    grid.sha256 = hashlib.sha256(raw).hexdigest()
+    return grid, delimiter
 
 
 def _read_bytes(path: Path, file: str) -> bytes:
@@ -209,7 +221,7 @@ def read_xlsx_grid(path: Path, file: str, sheet: str | None = None) -> Grid:
     cells = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     cells = cells[[c for c in cells.columns if cells[c].astype(bool).any()]]
     cells.columns = range(cells.shape[1])
-    return Grid(cells=cells, file=file, encoding=None, sheet=ws.title)
+    return Grid(cells=cells, file=file, encoding=None, sheet=ws.title, sha256=hashlib.sha256(raw).hexdigest())
 
 
 @dataclass
@@ -289,4 +301,12 @@ def split_header(grid: Grid, n_header: int, names: list[str], fmt: str) -> RawTa
     out.columns = [names[j] for j in keep]
     rows = np.arange(n_header + 1, n_header + 1 + len(out))
     return RawTable(columns=list(out.columns), body=out.reset_index(drop=True), rows=rows, format=fmt, file=file,
-                    encoding=grid.encoding, sheet=grid.sheet, warnings=list(grid.warnings))
+                    encoding=grid.encoding, sheet=grid.sheet, warnings=list(grid.warnings),
+                    extra={"sha256": grid.sha256})
+
+
+def strip_cells(values: pd.Series) -> np.ndarray:
+    """Stripped text of a column as an object array (computed once per distinct value)."""
+    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    stripped = np.array([str(u).strip() if isinstance(u, str) else "" for u in uniq], dtype=object)
+    return stripped[codes]

@@ -105,6 +105,7 @@ class ColumnValues:
     unknown: Counter                 # raw label -> count
     recodes: Counter                 # (raw text, code) -> count, for text that was not a plain code
     answered: int                    # non-empty cells
+    nonempty: np.ndarray             # bool: the cell is not empty
 
 
 def classify(raw: str, rules: ValueRules, labels: dict[str, str] | None, missing: set[str] | None):
@@ -153,9 +154,10 @@ def classify(raw: str, rules: ValueRules, labels: dict[str, str] | None, missing
 def convert_column(values: pd.Series, rules: ValueRules, labels: dict[str, str] | None = None,
                    missing: set[str] | None = None) -> ColumnValues:
     """Convert a column of answer texts into codes (see the module rules)."""
-    arr = values.to_numpy(dtype=object)
-    uniq, inverse = np.unique(arr.astype(str), return_inverse=True)
+    inverse, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    uniq = [u if isinstance(u, str) else "" for u in uniq]
     counts = np.bincount(inverse, minlength=len(uniq))
+    empty_u = np.zeros(len(uniq), dtype=bool)
     code_u = np.full(len(uniq), np.nan)
     ns_u = np.zeros(len(uniq), dtype=bool)
     oor_u = np.zeros(len(uniq), dtype=bool)
@@ -166,6 +168,8 @@ def convert_column(values: pd.Series, rules: ValueRules, labels: dict[str, str] 
         kind, val, recoded = classify(raw, rules, labels, missing)
         if kind != "empty":
             answered += int(counts[k])
+        else:
+            empty_u[k] = True
         if kind == "code":
             code_u[k] = val
             if recoded:
@@ -179,4 +183,5 @@ def convert_column(values: pd.Series, rules: ValueRules, labels: dict[str, str] 
         elif kind == "unknown":
             unknown[str(raw).strip()] += int(counts[k])
     return ColumnValues(codes=code_u[inverse], non_substantive=ns_u[inverse], out_of_range=oor_u[inverse],
-                        unknown=unknown, recodes=recodes, answered=answered)
+                        unknown=unknown, recodes=recodes, answered=answered,
+                        nonempty=~empty_u[inverse])
