@@ -28,8 +28,12 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "mentorassess.commands.instruments",
     "mentorassess.commands.sample",
+    "mentorassess.commands.importing",
     "mentorassess.commands.scoring",
+    "mentorassess.commands.psychometrics",
     "mentorassess.commands.reports",
+    "mentorassess.commands.program",
+    "mentorassess.commands.pipeline",
 )
 
 

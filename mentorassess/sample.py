@@ -48,7 +48,7 @@ TARGET_MEANS = {
 }
 TARGET_SDS = {("self", "pre"): 1.38, ("self", "post"): 0.91, ("mentee", "pre"): 1.46, ("mentee", "post"): 1.37}
 # Correlations between competency factors: published ranges .49-.87 (mentors), .58-.92 (mentees).
-FACTOR_CORR = {"self": 0.92, "mentee": 0.93}
+FACTOR_CORR = {"self": 0.80, "mentee": 0.84}
 MENTOR_ICC = 0.30  # share of a mentee rating's latent variance that is the mentor's own
 
 _NAMES = [
@@ -221,11 +221,16 @@ def generate(*, seed: int = DEFAULT_SEED, n_mentors: int = 40, instrument: str |
             cols = np.flatnonzero(comp_index == j)
             values[np.ix_(sel, cols)] = _discretise(signal[np.ix_(sel, cols)] * spread + shifts[j], lo, hi)
 
-    # Missing answers: 2% skipped at random; N/A more often on items not every mentor can show.
+    # Missing answers as in real surveys: most raters answer everything; N/A clusters on items not
+    # every mentor can show (6% each), and one rater in five skips one or two items.
     na_prone = {"mca06", "mca20", "mca21", "mca26"}
-    na_rate = np.array([0.08 if i in na_prone else 0.01 for i in item_ids])
+    na_rate = np.array([0.06 if i in na_prone else 0.0 for i in item_ids])
     not_applicable = rng.random((n, n_items)) < na_rate
-    skipped = (rng.random((n, n_items)) < 0.02) & ~not_applicable
+    skipped = np.zeros((n, n_items), dtype=bool)
+    skippers = np.flatnonzero(rng.random(n) < 0.2)
+    for r in skippers:
+        skipped[r, rng.choice(n_items, size=int(rng.integers(1, 3)), replace=False)] = True
+    skipped &= ~not_applicable
     values[not_applicable | skipped] = np.nan
 
     meta = pd.DataFrame(rows)
@@ -324,13 +329,80 @@ def _roster(rng: np.random.Generator, n_mentors: int) -> pd.DataFrame:
 
 
 def write_sample(program: SampleProgram, out: str | Path) -> list[Path]:
-    """Write the roster and the canonical responses as CSV (UTF-8, ``\\n``, escaped text).
+    """Write the roster, the canonical responses and real-shaped sample exports.
 
-    Returns the paths written. Export-format writers (Qualtrics, REDCap, SPSS...) add their
-    files here as they are built.
+    Files (all byte-identical for the same program):
+
+    - ``roster.csv``, ``responses.csv``: canonical CSV (UTF-8, ``\\n``, escaped text);
+    - ``qualtrics_mentee.csv``: Qualtrics mentee form, three header rows, choice-text labels, with
+      2 previews, 1 test response, 2 partials, 1 kept partial, 1 earlier duplicate and 1 mistyped
+      mentor id;
+    - ``qualtrics_self.xlsx`` + ``qualtrics_self.mapping.yaml``: Qualtrics self form, numeric codes,
+      N/A coded 8 (declared in the mapping);
+    - ``redcap_mentee_DATA_LABELS.csv`` + ``redcap_mentee_DataDictionary.csv`` +
+      ``redcap_mentee.mapping.yaml``: REDCap labels export of the mentee form (events Pre/Post);
+    - ``spss_post.sav``: both forms at the ``post`` wave, N/A = 8 declared user-missing;
+    - ``generic_pre.csv``: both forms at the ``pre`` wave, one header row, mentors by e-mail.
+
+    Returns the paths written.
     """
+    from mentorassess._files import atomic_write_text
+    from mentorassess.io import writers
     from mentorassess.io.canonical import write_csv
 
     out = Path(out)
+    ins, resp, na = program.instrument, program.responses, program.not_applicable
     roster = program.roster.assign(trained=program.roster["trained"].map({True: "yes", False: "no"}))
-    return [write_csv(roster, out / "roster.csv"), write_csv(program.responses, out / "responses.csv")]
+    paths = [write_csv(roster, out / "roster.csv"), write_csv(resp, out / "responses.csv")]
+
+    def part(mask):
+        idx = np.flatnonzero(mask.to_numpy())
+        return resp.iloc[idx].reset_index(drop=True), na.iloc[idx].reset_index(drop=True)
+
+    mentee, mentee_na = part(resp["rater_role"] == "mentee")
+    header, body = writers.qualtrics_rows(mentee, mentee_na, ins, "mentee", choice_text=True, seed=program.seed)
+    body = writers.add_qualtrics_traps(header, body, choice_text=True, n_items=len(ins.items))
+    paths.append(writers.write_qualtrics_csv(out / "qualtrics_mentee.csv", header, body))
+
+    selfr, self_na = part(resp["rater_role"] == "self")
+    header, body = writers.qualtrics_rows(selfr, self_na, ins, "self", choice_text=False, seed=program.seed + 1)
+    paths.append(writers.write_qualtrics_xlsx(out / "qualtrics_self.xlsx", header, body))
+    paths.append(atomic_write_text(out / "qualtrics_self.mapping.yaml", _SELF_MAPPING))
+
+    paths.extend(writers.write_redcap(out / "redcap_mentee_DATA_LABELS.csv", out / "redcap_mentee_DataDictionary.csv",
+                                      mentee, mentee_na, ins))
+    paths.append(atomic_write_text(out / "redcap_mentee.mapping.yaml", _REDCAP_MAPPING))
+
+    post, post_na = part(resp["wave"] == "post")
+    paths.append(writers.write_spss(out / "spss_post.sav", post, post_na, ins))
+    pre, pre_na = part(resp["wave"] == "pre")
+    paths.append(writers.write_generic_csv(out / "generic_pre.csv", pre, pre_na, ins, program.roster))
+    return paths
+
+
+_SELF_MAPPING = """\
+# Mapping for qualtrics_self.xlsx (Qualtrics self form, numeric codes).
+# Items are found by their question text; this file only says what the codes mean.
+instrument: mca-26
+role: self
+columns:
+  rater_id: ExternalReference
+values:
+  8: na          # the survey's recode value for the "N/A" choice
+"""
+
+_REDCAP_MAPPING = """\
+# Mapping for redcap_mentee_DATA_LABELS.csv (REDCap labels export, longitudinal).
+instrument: mca-26
+dictionary: redcap_mentee_DataDictionary.csv
+role: mentee
+columns:
+  response_id: record_id
+  rater_id: record_id
+  mentor: mentor_id
+  wave: redcap_event_name
+waves:
+  Pre: pre
+  Post: post
+missing_codes: [UNK]   # project missing-data code "UNK, Unknown"
+"""

@@ -32,3 +32,6 @@ def mca26():
     from mentorassess import load_instrument
 
     return load_instrument("mca-26")
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT

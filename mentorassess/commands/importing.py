@@ -1,0 +1,81 @@
+"""``mentorassess import``: a survey export to canonical responses, with an audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_cmd)
+
+
+def import_cmd(
+    export: Path = typer.Argument(..., help="Qualtrics CSV/TSV/XLSX, REDCap CSV, SPSS .sav or a generic CSV/XLSX."),
+    instrument: str = typer.Option(..., "--instrument", "-i", help="Instrument id (e.g. mca-26) or YAML file."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", "-m", help="Mapping file (YAML)."),
+    roster: Optional[Path] = typer.Option(None, "--roster", help="Roster CSV/XLSX to match mentors against."),
+    role: Optional[str] = typer.Option(None, "--role", help="Rater role of every response (self, mentee)."),
+    wave: Optional[str] = typer.Option(None, "--wave", help="Wave of every response (e.g. pre, post)."),
+    format: Optional[str] = typer.Option(None, "--format",
+                                         help="qualtrics, qualtrics-legacy, redcap, spss or generic (default: detect)."),
+    dictionary: Optional[Path] = typer.Option(None, "--dictionary", help="REDCap data dictionary CSV."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Canonical responses CSV to write."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write the audit as JSON here."),
+    write_mapping: Optional[Path] = typer.Option(None, "--write-mapping",
+                                                 help="Draft a mapping file for this export and stop."),
+) -> None:
+    """Import a survey export: map it to an instrument, exclude what must go, and say why."""
+    from mentorassess.errors import ConfigError
+
+    outputs = [p for p in (out, report, write_mapping) if p is not None]
+    for p in outputs:
+        if export.exists() and p.resolve() == export.resolve():
+            raise ConfigError("an output would overwrite the export; inputs are never modified", file=str(p),
+                              hint="choose another output path")
+    if write_mapping is not None:
+        _draft(export, instrument, format, dictionary, mapping, write_mapping)
+        if out is None:
+            return
+    if out is None:
+        raise ConfigError("no output file: give -o responses.csv (or --write-mapping draft.yaml)")
+    import json
+
+    from rich.console import Console
+
+    from mentorassess._files import atomic_write_text
+    from mentorassess.io import read_export
+    from mentorassess.io.canonical import write_csv
+
+    result = read_export(export, instrument, mapping=mapping, roster=roster, role=role, wave=wave, format=format,
+                         dictionary=dictionary)
+    console = Console(width=100, stderr=False)
+    console.print(result.report)
+    for w in result.report.warnings[:15]:
+        console.print(f"[yellow]warning:[/yellow] {w}", markup=True, highlight=False)
+    if len(result.report.warnings) > 15:
+        console.print(f"... and {len(result.report.warnings) - 15} more warnings (see --report)")
+    write_csv(result.responses, out)
+    typer.echo(f"wrote {out} ({len(result.responses)} responses)")
+    if report is not None:
+        atomic_write_text(report, json.dumps(result.report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        typer.echo(f"wrote {report}")
+
+
+def _draft(export: Path, instrument: str, format, dictionary, mapping, target: Path) -> None:
+    from mentorassess._files import atomic_write_text
+    from mentorassess.instruments import load_instrument
+    from mentorassess.io.api import _find_dictionary
+    from mentorassess.io.detect import read_table
+    from mentorassess.io.draft import draft_mapping
+    from mentorassess.io.redcap import read_dictionary
+
+    ins = load_instrument(instrument)
+    dict_path = dictionary or _find_dictionary(export)
+    rc = read_dictionary(dict_path) if dict_path else None
+    table = read_table(export, str(export), format=format, dictionary=rc)
+    text = draft_mapping(table, ins, dictionary=Path(dict_path) if dict_path else None, base=target.parent)
+    atomic_write_text(target, text)
+    typer.echo(f"wrote draft mapping {target}: review every line marked REVIEW before using it")

@@ -1,0 +1,415 @@
+"""``read_export``: one entry point from a survey export to canonical responses and an audit.
+
+Steps: read and recognise the file (:mod:`detect`), apply the mapping (:mod:`mapping`), convert
+answers (:mod:`values`), decide exclusions (:mod:`rows`), match mentors (:mod:`roster`) and build
+the :class:`~mentorassess.io.audit.ImportReport`, whose invariant is checked when it is created.
+The input file is only read, never modified.
+
+Examples
+--------
+>>> from mentorassess.io import read_export
+>>> res = read_export("data/sample/qualtrics_mentee.csv", "mca-26",
+...                   roster="data/sample/roster.csv")  # doctest: +SKIP
+>>> res.report.rows_read == res.report.rows_kept + res.report.rows_excluded_total  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mentorassess._safe import unescape_cell
+from mentorassess.errors import ConfigError, DataError, Problem
+from mentorassess.instruments import Instrument, load_instrument
+from mentorassess.io import qualtrics, redcap
+from mentorassess.io.audit import ImportReport
+from mentorassess.io.detect import read_table
+from mentorassess.io.mapping import Mapping, Resolved, load_mapping, resolve
+from mentorassess.io.roster import RosterIndex, read_roster
+from mentorassess.io.rows import ImportOptions, decide, parse_dates
+from mentorassess.io.tables import RawTable, strip_cells
+from mentorassess.io.values import ValueRules, convert_column, normalise_label
+
+__all__ = ["read_export", "ImportResult", "CANONICAL_META"]
+
+CANONICAL_META = ("response_id", "mentor_id", "rater_role", "wave", "rater_id", "submitted_at")
+_TRUTH = {"1": True, "true": True, "yes": True, "2": True, "0": False, "false": False, "no": False, "": False}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Canonical responses (kept ones only) and the audit of the import."""
+
+    responses: pd.DataFrame
+    report: ImportReport
+
+
+def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str | Path | Mapping | None = None,
+                roster: str | Path | pd.DataFrame | None = None, role: str | None = None, wave: str | None = None,
+                format: str | None = None, options: ImportOptions | dict | None = None,
+                dictionary: str | Path | None = None) -> ImportResult:
+    """Import a survey export into canonical responses with an audit.
+
+    Parameters
+    ----------
+    path : str or Path
+        Qualtrics CSV/TSV/XLSX, REDCap CSV, SPSS .sav, or a generic CSV/XLSX with one header row.
+    instrument : str or Instrument
+        Built-in id (``"mca-26"``), a YAML path, or a loaded instrument.
+    mapping : path or Mapping, optional
+        Mapping file; without one, columns must be recognisable (item ids as names or ImportIds,
+        exact item labels as question text or field labels).
+    roster : path or DataFrame, optional
+        Mentors to match against; without one, mentor cells are taken as ids.
+    role, wave : str, optional
+        Constant rater role and wave (override the mapping and any column).
+    format : str, optional
+        ``qualtrics``, ``qualtrics-legacy``, ``redcap``, ``spss`` or ``generic``; detected when None.
+    options : ImportOptions or dict, optional
+        Row rules (override the mapping's ``options:``).
+    dictionary : path, optional
+        REDCap data dictionary (else the mapping's ``dictionary:``, else a ``*DataDictionary*.csv``
+        beside the export).
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    ImportFormatError
+        The file cannot be read or recognised.
+    DataError
+        The content does not fit the instrument or mapping (unknown labels, a wrong mapping...).
+    ConfigError
+        Invalid mapping file or options.
+    """
+    ins = load_instrument(instrument)
+    path = Path(path)
+    file = str(path)
+    m = load_mapping(mapping) if isinstance(mapping, (str, Path)) else (mapping or Mapping())
+    if m.instrument and m.instrument != ins.id:
+        raise ConfigError(f"the mapping is for instrument {m.instrument!r}, not {ins.id!r}", file=m.source,
+                          hint="pass the matching --instrument or mapping")
+    opts = ImportOptions.build(options, m.options)
+    dict_path = Path(dictionary) if dictionary else m.dictionary or _find_dictionary(path)
+    rc_dict = redcap.read_dictionary(dict_path) if dict_path else None
+    table = read_table(path, file, format=format or m.format, sheet=m.sheet, dictionary=rc_dict)
+    digest = table.extra.get("sha256") or hashlib.sha256(path.read_bytes()).hexdigest()
+    warnings: list[Problem] = list(table.warnings)
+    res = resolve(table, ins, m)
+    if rc_dict is not None and "response_id" not in res.meta and rc_dict.record_id in table.body.columns:
+        res.meta["response_id"] = rc_dict.record_id
+    rindex = None
+    if roster is not None:
+        rdf = roster if isinstance(roster, pd.DataFrame) else read_roster(roster)
+        rindex = RosterIndex(rdf)
+
+    n_rows = len(table.body)
+    row_reason = np.full(n_rows, "", dtype=object)
+    if table.format.startswith("qualtrics"):
+        row_reason = qualtrics.status_reasons(table, warnings)
+    for col, values in m.test_rows:
+        if col not in table.body.columns:
+            raise DataError(f"test_rows names column {col!r}, which the export lacks", file=m.source, column=col)
+        hit = np.isin(strip_cells(table.body[col]), list(values))
+        row_reason = np.where((row_reason == "") & hit, "test", row_reason)
+    finished = _finished(table, res, ins, rc_dict)
+
+    rules = ValueRules.build(ins, m.values, m.missing_codes)
+    parts, unknown, off_scale, recodes = [], Counter(), [], Counter()
+    for it in res.iterations:
+        part, unk, off, rec = _iteration(table, res, it, ins, rules)
+        parts.append(part)
+        unknown.update(unk)
+        off_scale.extend(off)
+        recodes.update(rec)
+    _raise_value_problems(table, unknown, off_scale, m)
+
+    resp = pd.concat([p["frame"] for p in parts], ignore_index=True)
+    codes = np.vstack([p["codes"] for p in parts])
+    ns = np.vstack([p["ns"] for p in parts])
+    oor = np.vstack([p["oor"] for p in parts])
+    answered = np.concatenate([p["answered"] for p in parts])
+    rowpos = resp["_row"].to_numpy()
+    resp["row_reason"] = row_reason[rowpos]
+    resp["finished"] = finished[rowpos]
+    resp["source_row"] = table.rows[rowpos]
+
+    _set_ids(resp, table, res, ins, rowpos)
+    _set_role_wave(resp, table, res, ins, m, role, wave, rowpos)
+    matches = _match_mentors(resp, table, res, rindex, warnings)
+    resp["submitted_at"] = (parse_dates(resp["_submitted"], res.meta.get("submitted_at", ""), file, warnings)
+                            if "submitted_at" in res.meta else np.nan)
+    duration = qualtrics.durations(table) if table.format.startswith("qualtrics") else None
+    if "duration" in res.meta:
+        duration = pd.to_numeric(table.body[res.meta["duration"]], errors="coerce").to_numpy(dtype=float)
+    ip = table.body[res.meta["ip_address"]].to_numpy(dtype=object) if "ip_address" in res.meta else None
+    reason, speed, straight = decide(resp, codes, answered, len(ins.items), opts,
+                                     duration[rowpos] if duration is not None else None,
+                                     ip[rowpos] if ip is not None else None)
+    kept = reason == ""
+    _check_kept(resp, kept, table)
+
+    out = resp.loc[kept, list(CANONICAL_META)].reset_index(drop=True)
+    for j, item in enumerate(ins.item_ids):
+        out[item] = codes[kept, j]
+    for cid in ins.comment_ids:
+        out[cid] = resp.loc[kept, f"comment::{cid}"].to_numpy(dtype=object)
+    out["flag_speeder"] = speed[kept]
+    out["flag_straightline"] = straight[kept]
+    out["source_row"] = resp.loc[kept, "source_row"].to_numpy(dtype=np.int64)
+
+    report = _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, matches, speed, straight,
+                     warnings, rowpos)
+    return ImportResult(responses=out, report=report)
+
+
+def _find_dictionary(path: Path) -> Path | None:
+    if path.suffix.lower() not in (".csv", ".txt"):
+        return None
+    stem = re.split(r"_DATA", path.stem, maxsplit=1, flags=re.I)[0]
+    cands = sorted(p for p in path.parent.glob(f"{stem}*DataDictionary*.csv") if p != path)
+    return cands[0] if len(cands) == 1 else None
+
+
+def _finished(table: RawTable, res: Resolved, ins: Instrument, rc_dict) -> np.ndarray:
+    n = len(table.body)
+    col = res.meta.get("finished")
+    if col is None and table.format == "redcap" and rc_dict is not None:
+        first_item = next((c for c in res.items.values() if c), None)
+        f = rc_dict.field(first_item) if first_item else None
+        if f is not None and f"{f.form}_complete" in table.body.columns:
+            col = f"{f.form}_complete"
+    if col is None:
+        return np.ones(n, dtype=bool)
+    raw = pd.Series(strip_cells(table.body[col])).str.casefold()
+    if col.endswith("_complete"):
+        return (raw == "2").to_numpy()
+    bad = sorted(set(raw) - set(_TRUTH))
+    if bad:
+        where = int(np.flatnonzero(raw.isin(bad).to_numpy())[0])
+        raise DataError(f"cannot read {bad[0]!r} as finished yes/no", file=table.file, row=int(table.rows[where]),
+                        column=col, hint="expected 1/0, TRUE/FALSE or yes/no")
+    return raw.map(_TRUTH).to_numpy(dtype=bool)
+
+
+def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: ValueRules):
+    n = len(table.body)
+    codes = np.full((n, len(ins.items)), np.nan)
+    ns = np.zeros((n, len(ins.items)), dtype=bool)
+    oor = np.zeros((n, len(ins.items)), dtype=bool)
+    nonempty = np.zeros(n, dtype=int)
+    unknown, off, recodes = Counter(), [], Counter()
+    cols: list[str | None] = []
+    for j, item in enumerate(ins.item_ids):
+        col = res.column(res.items.get(item), it, table)
+        cols.append(col)
+        if col is None or col not in table.body.columns:
+            continue
+        cv = convert_column(table.body[col], rules, table.value_labels.get(col), table.missing_codes.get(col))
+        codes[:, j], ns[:, j], oor[:, j] = cv.codes, cv.non_substantive, cv.out_of_range
+        nonempty += cv.nonempty
+        for label, count in cv.unknown.items():
+            unknown[(col, label)] += count
+        bad = int(cv.out_of_range.sum()) + sum(cv.unknown.values())
+        if cv.answered and bad > 0.5 * cv.answered:
+            off.append((col, bad, cv.answered))
+        recodes.update(cv.recodes)
+    frame = pd.DataFrame({"_row": np.arange(n), "_iter": "" if it is None else str(it)})
+    mentor_col = res.column(res.meta.get("mentor"), it, table)
+    frame["_mentor"] = strip_cells(table.body[mentor_col]) if mentor_col in table.body.columns else ""
+    for cid in ins.comment_ids:
+        col = res.column(res.comments.get(cid), it, table)
+        if col in table.body.columns:
+            vals = table.body[col].to_numpy(dtype=object).copy()
+            quoted = np.flatnonzero(pd.Series(vals).str.startswith("'").to_numpy(dtype=bool))
+            vals[quoted] = [unescape_cell(v) for v in vals[quoted]]
+            vals[strip_cells(table.body[col]) == ""] = None
+            frame[f"comment::{cid}"] = vals
+        else:
+            frame[f"comment::{cid}"] = pd.Series([None] * n, dtype=object)
+    for key in ("submitted_at",):
+        frame["_submitted"] = table.body[res.meta[key]].to_numpy(dtype=object) if key in res.meta else ""
+    if it is not None:
+        produced = (frame["_mentor"] != "").to_numpy() | (nonempty > 0)
+        keep = np.flatnonzero(produced)
+        frame = frame.iloc[keep].reset_index(drop=True)
+        codes, ns, oor, nonempty = codes[keep], ns[keep], oor[keep], nonempty[keep]
+    return {"frame": frame, "codes": codes, "ns": ns, "oor": oor, "answered": nonempty}, unknown, off, recodes
+
+
+def _raise_value_problems(table: RawTable, unknown: Counter, off: list, m: Mapping) -> None:
+    problems = []
+    for col, bad, answered in off:
+        problems.append(Problem(f"{bad} of {answered} answers are off the scale or unknown labels: the column "
+                                "probably is not this item, or the export uses other codes", file=table.file,
+                                column=col, code="wrong-mapping",
+                                hint="check the mapping of this column (--write-mapping drafts one) and map the "
+                                     "codes under values:"))
+    for (col, label), count in sorted(unknown.items(), key=lambda kv: (kv[0][0], -kv[1])):
+        first = int(np.flatnonzero((table.body[col].astype(str).str.strip() == label).to_numpy())[0])
+        problems.append(Problem(f"unknown answer label {label!r} in {count} row(s)", file=table.file, row=int(table.rows[first]),
+                                column=col, value=label, code="unknown-label",
+                                hint="expected a scale value, an anchor label or a non-substantive answer; map the "
+                                     "label under values: in the mapping file (e.g. 'label: 6' or 'label: na')"))
+    if problems:
+        raise DataError.from_problems(problems[:40], summary=f"{table.file}: answers that are not on the scale "
+                                                             f"({len(unknown)} unknown label(s), {len(off)} "
+                                                             "column(s) mostly off the scale)")
+
+
+def _cell(table: RawTable, col: str | None, rowpos: np.ndarray) -> np.ndarray:
+    if col is None or col not in table.body.columns:
+        return np.full(len(rowpos), "", dtype=object)
+    return strip_cells(table.body[col])[rowpos]
+
+
+def _set_ids(resp: pd.DataFrame, table: RawTable, res: Resolved, ins: Instrument, rowpos: np.ndarray) -> None:
+    rid = _cell(table, res.meta.get("response_id"), rowpos)
+    if table.format == "redcap":
+        for pseudo in ("redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"):
+            extra = _cell(table, pseudo, rowpos)
+            rid = np.where(extra != "", rid + "-" + extra, rid)
+    stem = Path(table.file).stem
+    rid = np.where(rid == "", np.array([f"{stem}-row{r}" for r in table.rows[rowpos]], dtype=object), rid)
+    it = resp["_iter"].to_numpy(dtype=object)
+    resp["response_id"] = np.where(it != "", rid + "_" + it, rid)
+    rater = _cell(table, res.meta.get("rater_id"), rowpos)
+    resp["rater_id"] = np.where(rater == "", np.nan, rater).astype(object)
+
+
+def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos) -> None:
+    roles = {f.rater_role for f in ins.forms.values()}
+    role_of = {**{fid.casefold(): f.rater_role for fid, f in ins.forms.items()}, **{r.casefold(): r for r in roles}}
+    role_map = {normalise_label(k): v for k, v in m.roles.items()}
+    given = role or m.role
+    if given is None and "role" in res.meta:
+        raw = _cell(table, res.meta["role"], rowpos)
+        values = [role_map.get(normalise_label(v), v) for v in raw]
+        resp["rater_role"] = [role_of.get(str(v).casefold(), v if v else np.nan) for v in values]
+    else:
+        if given is None:
+            given = _role_from_questions(table, res, ins)
+        if given is None:
+            raise ConfigError("the rater role is unknown: the export has no role column", file=table.file,
+                              hint=f"pass --role ({', '.join(sorted(roles))}) or set role: in the mapping")
+        resp["rater_role"] = role_of.get(given.casefold(), given)
+    bad = sorted({str(v) for v in resp["rater_role"].dropna()} - roles)
+    if bad:
+        raise DataError(f"unknown rater role(s) {', '.join(map(repr, bad))}", file=table.file,
+                        column=res.meta.get("role"), hint=f"roles of {ins.id}: {', '.join(sorted(roles))}; map other "
+                                                          "values under roles: in the mapping file")
+    given = wave or m.wave
+    if given is not None:
+        resp["wave"] = str(given)
+    elif "wave" in res.meta:
+        raw = _cell(table, res.meta["wave"], rowpos)
+        wmap = {k.strip(): v for k, v in m.waves.items()}
+        is_event = res.meta["wave"] == "redcap_event_name"
+        values = [wmap.get(v, re.sub(r"_arm_\d+$", "", v) if is_event else v) for v in raw]
+        resp["wave"] = np.array([v if v else np.nan for v in values], dtype=object)
+    else:
+        raise ConfigError("the wave is unknown: the export has no wave column", file=table.file,
+                          hint="pass --wave (e.g. pre or post) or map a wave column in the mapping")
+
+
+def _role_from_questions(table: RawTable, res: Resolved, ins: Instrument) -> str | None:
+    texts = [normalise_label(table.questions.get(c, "")) for c in res.items.values() if c]
+    found = set()
+    for form in ins.forms.values():
+        if form.stem and any(t.startswith(normalise_label(form.stem)) for t in texts):
+            found.add(form.rater_role)
+    return found.pop() if len(found) == 1 else None
+
+
+def _match_mentors(resp, table, res, rindex, warnings) -> list[str]:
+    raw = resp["_mentor"].to_numpy(dtype=object)
+    methods = np.full(len(raw), "", dtype=object)
+    ids = np.full(len(raw), np.nan, dtype=object)
+    if "mentor" not in res.meta:
+        raise ConfigError("no mentor column: the export has no mentor_id column and the mapping names none",
+                          file=table.file, hint="map the column holding the mentor under columns: mentor:")
+    col = res.meta["mentor"]
+    cache: dict[str, tuple] = {}
+    for i, v in enumerate(raw):
+        if v == "":
+            continue
+        if rindex is None:
+            ids[i], methods[i] = v, "no roster"
+            continue
+        if v not in cache:
+            cache[v] = rindex.match(v)
+        mid, how, sugg = cache[v]
+        if mid is not None:
+            ids[i], methods[i] = mid, how
+    for v, (mid, how, sugg) in sorted(cache.items()):
+        if mid is None:
+            rows = resp.loc[raw == v, "source_row"].tolist()
+            hint = (f"resembles roster {', '.join(sugg)}; correct the export or the roster" if sugg
+                    else "add the mentor to the roster or correct the export")
+            msg = (f"mentor {v!r} matches several roster entries" if how == "ambiguous"
+                   else f"mentor {v!r} not found in the roster")
+            warnings.append(Problem(f"{msg} ({len(rows)} response(s) excluded as unmatched_mentor)", file=table.file,
+                                    row=int(rows[0]), column=col, value=v, code="unmatched-mentor",
+                                    severity="warning", hint=hint))
+    resp["mentor_id"] = ids
+    return list(methods)
+
+
+def _check_kept(resp: pd.DataFrame, kept: np.ndarray, table: RawTable) -> None:
+    for col, what in (("wave", "wave"), ("rater_role", "rater role")):
+        missing = kept & resp[col].isna().to_numpy()
+        if missing.any():
+            rows = resp.loc[missing, "source_row"].tolist()
+            raise DataError(f"{what} is empty in {len(rows)} kept response(s)", file=table.file, row=int(rows[0]),
+                            hint=f"fill in the {what}, or pass a constant with --{what.split()[-1]}")
+
+
+def _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, matches, speed, straight, warnings,
+            rowpos) -> ImportReport:
+    n_rows = len(table.body)
+    row_kept = np.zeros(n_rows, dtype=bool)
+    np.logical_or.at(row_kept, rowpos, kept)
+    row_why = np.full(n_rows, "no_items_answered", dtype=object)
+    first = {}
+    for pos, why in zip(rowpos[::-1], reason[::-1]):
+        first[pos] = why
+    for pos, why in first.items():
+        row_why[pos] = why
+    excluded_rows = Counter(row_why[~row_kept])
+    excluded = tuple((int(r), str(w), str(i)) for r, w, i in zip(resp.loc[~kept, "source_row"], reason[~kept],
+                                                                 resp.loc[~kept, "response_id"]))
+    col_map = {}
+    for key, col in res.meta.items():
+        col_map[key] = col
+    for item, col in res.items.items():
+        col_map[item] = f"{col} ({res.how.get(item, 'mapping')})" if col else "(not asked)"
+    for cid, col in res.comments.items():
+        col_map[cid] = col
+    oor_cols: Counter = Counter()
+    for j, item in enumerate(ins.item_ids):
+        n = int(oor[kept, j].sum())
+        if n:
+            oor_cols[res.items.get(item) or item] += n
+    for col, n in oor_cols.items():
+        warnings.append(Problem(f"{n} value(s) off the scale set to missing", file=table.file, column=col,
+                                code="out-of-range", severity="warning",
+                                hint="if these are codes (e.g. N/A), map them under values:"))
+    return ImportReport(
+        source=table.file, sha256=digest, format=table.format, encoding=table.encoding, sheet=table.sheet,
+        instrument=ins.id, mapping=m.source, rows_read=n_rows, rows_kept=int(row_kept.sum()),
+        rows_excluded=dict(sorted(excluded_rows.items())), excluded=excluded,
+        responses_produced=len(resp), responses_kept=int(kept.sum()),
+        responses_excluded=dict(sorted(Counter(reason[~kept]).items())),
+        non_substantive={item: int(ns[kept, j].sum()) for j, item in enumerate(ins.item_ids)},
+        out_of_range=dict(oor_cols), recodes={f"{a!r} -> {b}": c for (a, b), c in sorted(recodes.items(), key=str)},
+        column_map=col_map, flags={"speeder": int(speed[kept].sum()), "straightline": int(straight[kept].sum())},
+        mentor_matches=dict(Counter(np.asarray(matches, dtype=object)[kept])), warnings=tuple(warnings))

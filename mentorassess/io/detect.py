@@ -1,0 +1,84 @@
+"""Recognising an export's format and reading it into a :class:`~mentorassess.io.tables.RawTable`.
+
+Detection looks at the file's first bytes and header rows, never at its name alone:
+
+- ``$FL2``/``$FL3`` magic: SPSS ``.sav``;
+- a zip archive named ``.xlsx``/``.xlsm``: a workbook, whose first rows are inspected like text;
+- Qualtrics: row 3 holds ``{"ImportId": ...}`` JSON, or the legacy ``V1,V2,...`` rows;
+- REDCap: pseudo-fields (``redcap_event_name``), ``<form>_complete`` columns, label headers
+  (``Complete?``), or a data dictionary was supplied;
+- generic: one header row.
+
+When two formats fit, the import stops and names the candidates; ``--format`` decides.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mentorassess.errors import ImportFormatError
+from mentorassess.io import qualtrics, redcap
+from mentorassess.io.spss import SAV_MAGIC, read_spss
+from mentorassess.io.tables import Grid, RawTable, read_text_grid, read_xlsx_grid, split_header
+
+__all__ = ["FORMATS", "read_table", "detect_grid_format"]
+
+FORMATS = ("qualtrics", "qualtrics-legacy", "redcap", "spss", "generic")
+
+
+def detect_grid_format(grid: Grid, dictionary) -> tuple[str, list[str]]:
+    """Best format for a grid and the list of candidates that fit."""
+    head = [grid.row(i) for i in range(min(3, len(grid.cells)))]
+    names = [h.strip() for h in head[0]] if head else []
+    cands: list[str] = []
+    layout = qualtrics.looks_like_qualtrics(head)
+    if layout:
+        cands.append(layout)
+    if dictionary is not None or redcap.looks_like_redcap(names):
+        cands.append("redcap")
+    if not cands:
+        return "generic", ["generic"]
+    return cands[0], cands
+
+
+def read_table(path: Path, file: str, *, format: str | None = None, sheet: str | None = None,
+               dictionary=None) -> RawTable:
+    """Read ``path`` as ``format`` (detected when None) into a RawTable."""
+    if format is not None and format not in FORMATS + ("qualtrics-noheader",):
+        raise ImportFormatError(f"unknown format {format!r}", file=file, hint=f"use one of {', '.join(FORMATS)}")
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except FileNotFoundError as exc:
+        raise ImportFormatError("file not found", file=file, hint="check the path") from exc
+    except IsADirectoryError as exc:
+        raise ImportFormatError("this is a folder, not a file", file=file, hint="pass the export file") from exc
+    suffix = path.suffix.lower()
+    if format == "spss" or magic in SAV_MAGIC or suffix in (".sav", ".zsav"):
+        if format not in (None, "spss"):
+            raise ImportFormatError(f"this is an SPSS file, not {format}", file=file, hint="drop --format")
+        return read_spss(path, file)
+    if suffix == ".xls":
+        raise ImportFormatError("old Excel .xls files are not supported", file=file,
+                                hint="open the file in Excel and save it as .xlsx, or export CSV")
+    if suffix in (".xlsx", ".xlsm") or magic.startswith(b"PK\x03\x04"):
+        grid = read_xlsx_grid(path, file, sheet)
+    else:
+        grid, _ = read_text_grid(path, file)
+    detected, cands = detect_grid_format(grid, dictionary)
+    if format is None:
+        if len(cands) > 1:
+            raise ImportFormatError(f"the format is unclear: it could be {' or '.join(cands)}", file=file,
+                                    hint=f"choose with --format ({', '.join(cands)})")
+        format = detected
+    if format.startswith("qualtrics"):
+        layout = qualtrics.looks_like_qualtrics([grid.row(i) for i in range(min(3, len(grid.cells)))])
+        if layout is None:
+            raise ImportFormatError("not a Qualtrics export: row 3 has no ImportId cells, row 1 is not the legacy "
+                                    "V1,V2,... header and there is no ResponseId column", file=file, row=1,
+                                    hint="export again from Qualtrics (CSV, 'Download all fields'), or use "
+                                         "--format generic")
+        return qualtrics.parse_qualtrics(grid, layout)
+    if format == "redcap":
+        return redcap.parse_redcap(grid, dictionary)
+    return split_header(grid, 1, grid.row(0), "generic")

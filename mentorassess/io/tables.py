@@ -1,0 +1,312 @@
+"""Reading a file into a grid of text cells, before any format-specific header parsing.
+
+A :class:`Grid` is every record of a CSV/TSV file or every row of one worksheet as strings
+(``""`` for empty), with the 1-based row number a user sees in a spreadsheet. Header rows are
+still part of the grid; the format readers (:mod:`qualtrics`, :mod:`redcap`, :mod:`generic`)
+decide how many there are. Cells are never converted by guesswork here: ids like ``00123`` keep
+their zeros.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mentorassess.errors import ImportFormatError, Problem
+from mentorassess.io.encoding import decode_bytes, mojibake_warning
+
+__all__ = ["Grid", "read_text_grid", "read_xlsx_grid", "head_records", "sniff_delimiter", "cell_text"]
+
+MAX_BYTES = 2_000_000_000
+_PANDAS_ENCODING = {"utf-16-le (BOM)": "utf-16", "utf-16-be (BOM)": "utf-16"}
+
+
+@dataclass
+class Grid:
+    """All records of a table as text cells.
+
+    Attributes
+    ----------
+    cells : DataFrame
+        Object dtype, columns ``0..n-1``, ``""`` for empty cells; header rows included.
+    file : str
+    encoding : str or None
+    sheet : str or None
+    warnings : list of Problem
+    """
+
+    cells: pd.DataFrame
+    file: str
+    encoding: str | None = None
+    sheet: str | None = None
+    warnings: list[Problem] = field(default_factory=list)
+    sha256: str | None = None
+
+    def row(self, i: int) -> list[str]:
+        """Header or data record ``i`` (0-based) as a list of strings."""
+        return [str(v) for v in self.cells.iloc[i].tolist()]
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """The delimiter of a header line: the most frequent of comma, semicolon and tab outside quotes."""
+    counts = {",": 0, ";": 0, "\t": 0}
+    inside = False
+    for ch in first_line:
+        if ch == '"':
+            inside = not inside
+        elif not inside and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def head_records(text: str, delimiter: str, n: int = 5) -> list[list[str]]:
+    """The first ``n`` records of a delimited text, parsed with the csv module."""
+    reader = csv.reader(io.StringIO(text[:200_000]), delimiter=delimiter)
+    out = []
+    try:
+        for rec in reader:
+            out.append(rec)
+            if len(out) >= n:
+                break
+    except csv.Error:
+        pass
+    return out
+
+
+def read_text_grid(path: Path, file: str) -> tuple[Grid, str]:
+    """Decode and parse a delimited text file; return the grid and the decoded text's delimiter."""
+    raw = _read_bytes(path, file)
+    text, encoding = decode_bytes(raw, file, head_only=True)
+    warnings = []
+    moji = mojibake_warning(text, file)
+    if moji is not None:
+        warnings.append(moji)
+    head = text[:200_000]
+    del text  # pandas decodes the bytes itself; keeping both would double the peak memory
+    first_line = head.split("\n", 1)[0]
+    delimiter = sniff_delimiter(first_line)
+    first = head_records(head, delimiter, 1)
+    if not first or not any(c.strip() for c in first[0]):
+        raise ImportFormatError("the first row is empty: no header found", file=file, row=1,
+                                hint="the header must be on row 1; remove blank rows above it")
+    ncols = len(first[0])
+    try:
+        # Reading from the path lets pandas' C parser decode UTF-8 natively (much faster than a BytesIO).
+        cells = pd.read_csv(path, encoding=_PANDAS_ENCODING.get(encoding, encoding), sep=delimiter,
+                            header=None, names=list(range(ncols)), dtype=str, keep_default_na=False,
+                            na_filter=False, engine="c", skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL)
+    except pd.errors.ParserError as exc:
+        msg = str(exc).strip().splitlines()[-1]
+        raise ImportFormatError(f"the file is not a well-formed table: {msg}", file=file,
+                                hint="rows must have as many fields as the header; a quote may be unclosed "
+                                     "or the file truncated. Export it again") from exc
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(f"invalid {encoding} text after the first megabyte (mixed encodings?)", file=file,
+                                hint="save the whole export as UTF-8 CSV") from exc
+    last = cells[ncols - 1]
+    if last.isna().any():  # a short row leaves its last fields empty (NaN)
+        short = int(np.flatnonzero(last.isna().to_numpy())[0])
+        warnings.append(Problem(f"row has fewer fields than the header ({ncols})", file=file, row=short + 1,
+                                code="short-row", severity="warning",
+                                hint="missing trailing fields are read as empty; check the file was not truncated"))
+        cells = cells.fillna("")
+    grid = Grid(cells=cells, file=file, encoding=encoding, warnings=warnings)
+    grid.sha256 = hashlib.sha256(raw).hexdigest()
+    return grid, delimiter
+
+
+def _read_bytes(path: Path, file: str) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ImportFormatError(f"the file has {size:,} bytes; the limit is {MAX_BYTES:,}", file=file)
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ImportFormatError("file not found", file=file, hint="check the path") from exc
+    except IsADirectoryError as exc:
+        raise ImportFormatError("this is a folder, not a file", file=file, hint="pass the export file") from exc
+    except PermissionError as exc:
+        raise ImportFormatError("permission denied", file=file) from exc
+
+
+def cell_text(value) -> str:
+    """Text of an Excel cell value: whole numbers without ``.0``, dates ISO, booleans TRUE/FALSE."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "isoformat"):
+        text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        return text
+    return str(value)
+
+
+def read_xlsx_grid(path: Path, file: str, sheet: str | None = None) -> Grid:
+    """Read one worksheet of an .xlsx workbook as a grid.
+
+    Refuses workbooks that are not zip files, formulas and error cells (an export holds values),
+    merged cells in the first rows (hand-made headers), more than one sheet with data unless
+    ``sheet`` names one, and data that sits only on hidden sheets.
+    """
+    from openpyxl import load_workbook
+
+    raw = _read_bytes(path, file)
+    if not raw:
+        raise ImportFormatError("the file is empty", file=file, hint="export the survey again")
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise ImportFormatError("not an Excel workbook (.xlsx files are zip archives; this one is not)",
+                                file=file, hint="open it in Excel and save it as .xlsx, or export CSV instead")
+    try:
+        wb = load_workbook(io.BytesIO(raw), data_only=False)
+    except Exception as exc:  # openpyxl raises many types for damaged workbooks
+        raise ImportFormatError(f"cannot open the workbook: {type(exc).__name__}", file=file,
+                                hint="open it in Excel and save it again as .xlsx") from exc
+    sheets = {ws.title: ws for ws in wb.worksheets}
+    with_data = [ws for ws in wb.worksheets if ws.max_row > 1 or (ws.max_row == 1 and ws.cell(1, 1).value is not None)]
+    visible = [ws for ws in with_data if ws.sheet_state == "visible"]
+    if sheet is not None:
+        if sheet not in sheets:
+            raise ImportFormatError(f"no sheet named {sheet!r}; sheets: {', '.join(sheets)}", file=file)
+        ws = sheets[sheet]
+    elif len(visible) == 1:
+        ws = visible[0]
+    elif not visible and with_data:
+        names = ", ".join(repr(w.title) for w in with_data)
+        raise ImportFormatError(f"the only data is on hidden sheet(s) {names}", file=file,
+                                hint="unhide the sheet in Excel if it is the export, or name it with 'sheet:' "
+                                     "in the mapping file")
+    elif not with_data:
+        raise ImportFormatError("the workbook has no data", file=file, hint="export the survey again")
+    else:
+        names = ", ".join(repr(w.title) for w in visible)
+        raise ImportFormatError(f"the workbook has several sheets with data: {names}", file=file,
+                                hint="name the sheet to read with 'sheet:' in the mapping file")
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= 5:
+            raise ImportFormatError(f"merged cells {rng.coord} in the header rows of sheet {ws.title!r}", file=file,
+                                    row=rng.min_row, hint="unmerge the cells so that every column has its own name")
+    rows, bad = [], []
+    for r, row in enumerate(ws.iter_rows(), start=1):
+        out = []
+        for c in row:
+            if c.data_type == "f":
+                bad.append(Problem("formula cell; an export holds values", file=file, row=r, column=c.coordinate,
+                                   code="formula-cell"))
+            elif c.data_type == "e":
+                bad.append(Problem(f"Excel error cell {c.value}", file=file, row=r, column=c.coordinate,
+                                   value=c.value, code="error-cell"))
+            out.append(cell_text(c.value))
+        rows.append(out)
+    if bad:
+        raise ImportFormatError.from_problems(
+            bad[:20], summary=f"{file}: {len(bad)} cell(s) of sheet {ws.title!r} hold formulas or Excel errors "
+                              "(replace them with the exported values, e.g. paste as values)")
+    while rows and not any(rows[-1]):
+        rows.pop()
+    if not rows:
+        raise ImportFormatError("the sheet is empty", file=file)
+    width = max(len(r) for r in rows)
+    cells = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    cells = cells[[c for c in cells.columns if cells[c].astype(bool).any()]]
+    cells.columns = range(cells.shape[1])
+    return Grid(cells=cells, file=file, encoding=None, sheet=ws.title, sha256=hashlib.sha256(raw).hexdigest())
+
+
+@dataclass
+class RawTable:
+    """An export after its header rows are understood: named columns of text cells.
+
+    Attributes
+    ----------
+    columns : list of str
+        Column names (row 1 of a Qualtrics file, raw field names of REDCap, variable names of SPSS).
+    body : DataFrame
+        Object dtype text cells (``""`` empty), one row per data record, columns = ``columns``.
+    rows : ndarray
+        1-based row number of each body row in the original file.
+    format : str
+        ``qualtrics``, ``qualtrics-legacy``, ``redcap``, ``spss`` or ``generic``.
+    import_ids, questions : dict, optional
+        Column -> Qualtrics ImportId / question text (row 3 / row 2).
+    value_labels : dict
+        Column -> {code text: label} (SPSS value labels, REDCap choices).
+    missing_codes : dict
+        Column -> set of code texts declared missing (SPSS user-missing values).
+    column_labels : dict
+        Column -> variable label (SPSS) or field label (REDCap).
+    """
+
+    columns: list[str]
+    body: pd.DataFrame
+    rows: np.ndarray
+    format: str
+    file: str
+    encoding: str | None = None
+    sheet: str | None = None
+    import_ids: dict[str, str] = field(default_factory=dict)
+    questions: dict[str, str] = field(default_factory=dict)
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    missing_codes: dict[str, set[str]] = field(default_factory=dict)
+    column_labels: dict[str, str] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+def split_header(grid: Grid, n_header: int, names: list[str], fmt: str) -> RawTable:
+    """Build a :class:`RawTable` from a grid whose first ``n_header`` rows are headers.
+
+    Drops trailing unnamed empty columns; refuses unnamed non-empty columns, duplicate names and
+    files with no data rows.
+    """
+    file = grid.file
+    names = [n.strip() for n in names]
+    body = grid.cells.iloc[n_header:]
+    keep = []
+    problems = []
+    for j, name in enumerate(names):
+        if name == "" or name.startswith("Unnamed:"):
+            if body[j].astype(bool).any():
+                problems.append(Problem("column has data but no name in the header", file=file, row=1,
+                                        column=f"#{j + 1}", code="unnamed-column",
+                                        hint="give every column a name in the header row"))
+            continue
+        keep.append(j)
+    seen: dict[str, int] = {}
+    for j in keep:
+        key = names[j]
+        if key in seen:
+            problems.append(Problem(f"column name appears twice (columns {seen[key] + 1} and {j + 1})", file=file,
+                                    row=1, column=key, code="duplicate-column",
+                                    hint="rename one of them; each column must have a unique name"))
+        else:
+            seen[key] = j
+    if problems:
+        raise ImportFormatError.from_problems(problems, summary=f"{file}: the header row cannot be used")
+    if len(body) == 0:
+        raise ImportFormatError(f"the file has only its header row(s) ({n_header}) and no responses", file=file,
+                                hint="export again after responses were collected, or check the filter used")
+    out = body[keep].copy()
+    out.columns = [names[j] for j in keep]
+    rows = np.arange(n_header + 1, n_header + 1 + len(out))
+    return RawTable(columns=list(out.columns), body=out.reset_index(drop=True), rows=rows, format=fmt, file=file,
+                    encoding=grid.encoding, sheet=grid.sheet, warnings=list(grid.warnings),
+                    extra={"sha256": grid.sha256})
+
+
+def strip_cells(values: pd.Series) -> np.ndarray:
+    """Stripped text of a column as an object array (computed once per distinct value)."""
+    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    stripped = np.array([str(u).strip() if isinstance(u, str) else "" for u in uniq], dtype=object)
+    return stripped[codes]
