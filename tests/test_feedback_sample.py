@@ -74,7 +74,7 @@ def test_cli_refuses_low_threshold(tmp_path, capsys):
     from mentorassess.cli import main
     from mentorassess.sample import write_sample
 
-    write_sample(generate(n_mentors=3), tmp_path / "s")
+    write_sample(generate(n_mentors=6), tmp_path / "s")
     with pytest.raises(SystemExit) as exc:
         main(["reports", str(tmp_path / "s" / "responses.csv"), "--instrument", "mca-26",
               "--out", str(tmp_path / "o"), "--min-raters", "2"])

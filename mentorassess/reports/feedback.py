@@ -230,7 +230,9 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
     # change since the previous wave
     if d.change and d.previous_wave_label:
         story.append(CondPageBreak(120))
-        story.append(para(f"Change since the {d.previous_wave_label}", "h2"))
+        prev = d.previous_wave_label
+        # our own labels are phrases ("start of the program"); a program's labels are names ("Spring 2026")
+        story.append(para(f"Change since the {prev}" if prev[:1].islower() else f"Change since {prev}", "h2"))
         has_m = any(ch.mean_before is not None for ch in d.change)
         has_s = any(ch.self_before is not None for ch in d.change)
         header = (["Competency"] + (["You: before", "You: now"] if has_s else [])
