@@ -229,10 +229,9 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
 
     # change since the previous wave
     if d.change and d.previous_wave_label:
-        story.append(CondPageBreak(120))
         prev = d.previous_wave_label
         # our own labels are phrases ("start of the program"); a program's labels are names ("Spring 2026")
-        story.append(para(f"Change since the {prev}" if prev[:1].islower() else f"Change since {prev}", "h2"))
+        block = [para(f"Change since the {prev}" if prev[:1].islower() else f"Change since {prev}", "h2")]
         has_m = any(ch.mean_before is not None for ch in d.change)
         has_s = any(ch.self_before is not None for ch in d.change)
         header = (["Competency"] + (["You: before", "You: now"] if has_s else [])
@@ -247,7 +246,7 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
             if has_m:
                 row += [W.fmt(ch.mean_before), W.fmt(ch.mean_after)]
             body.append(row)
-        story.append(data_table(header, body, widths, numeric_cols=tuple(range(1, len(header)))))
+        block.append(data_table(header, body, widths, numeric_cols=tuple(range(1, len(header)))))
         note = ("Your own ratings are shown where you rated yourself both times. " if has_s else "")
         if has_m:
             note += ("Your mentees' averages are shown where enough mentees responded both times. With numbers "
@@ -255,7 +254,7 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
                      "caused it.")
         else:
             note += "A change is not proof of what caused it."
-        story.append(para(note, "small"))
+        story.append(KeepTogether(block + [para(note, "small")]))
 
     # comments
     if d.comments:
