@@ -24,6 +24,7 @@ import datetime as _dt
 import hashlib
 import io
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -139,11 +140,11 @@ def missing_glyphs(text: str, preferred: str = FONT) -> list[str]:
     return sorted({ch for ch in visual(text) if font_for_char(ch, preferred) is None})
 
 
-_RTL_RANGES = ((0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
+_RTL_RE = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic, Syriac, Thaana, NKo...
 
 
 def _has_rtl(text: str) -> bool:
-    return any(lo <= ord(ch) <= hi for ch in text for lo, hi in _RTL_RANGES)
+    return _RTL_RE.search(text) is not None
 
 
 @lru_cache(maxsize=4096)
