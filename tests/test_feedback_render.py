@@ -151,3 +151,13 @@ def test_without_a_self_assessment(n):
 def test_file_names_transliterate_latin_letters():
     assert report_filename("M011", "Søren Kierkegaard-Holm", "post") == "feedback_soren-kierkegaard-holm_m011_post.pdf"
     assert report_filename("M009", "Łukasz Żółkiewski", "pre") == "feedback_lukasz-zolkiewski_m009_pre.pdf"
+
+
+def test_unwritable_target_is_a_report_error(tmp_path):
+    from mentorassess.errors import ReportError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ReportError) as exc:
+        render_feedback(make_data(n=2), None, blocker / "sub" / "a.pdf")
+    assert exc.value.exit_code == 2

@@ -367,11 +367,20 @@ def render_feedback(profile: Any, instrument: Any, path: str | os.PathLike, *,
     ConfidentialityError
         If the data for a below-threshold report still holds mentee values.
     """
-    from mentorassess._files import atomic_write_bytes
-
     options = options or ReportOptions()
     data = _prepare(profile, instrument, options, previous=previous, name=name, department=department)
-    return atomic_write_bytes(path, feedback_pdf_bytes(data, author=options.author))
+    return _write(path, feedback_pdf_bytes(data, author=options.author))
+
+
+def _write(path: str | os.PathLike, pdf: bytes) -> Path:
+    from mentorassess._files import atomic_write_bytes
+    from mentorassess.errors import ReportError
+
+    try:
+        return atomic_write_bytes(path, pdf)
+    except OSError as exc:
+        raise ReportError(f"cannot write the report: {exc.strerror or exc}", file=str(path),
+                          hint="check that the output folder exists and is writable") from exc
 
 
 # Worker state: set once per process by _worker_init (inherited, not pickled, under "fork").
@@ -388,12 +397,10 @@ def _worker_init(source: Any = None) -> None:
 
 def _render_job(job: tuple[Any, str]) -> tuple[str, bool]:
     """Render one report; ``job`` is (FeedbackData or a key understood by the source, path)."""
-    from mentorassess._files import atomic_write_bytes
-
     key, path = job
     source = _STATE.get("source")
     data = key if isinstance(key, FeedbackData) else source.data(key)
-    atomic_write_bytes(path, feedback_pdf_bytes(data, author=source.author if source else "mentorassess"))
+    _write(path, feedback_pdf_bytes(data, author=source.author if source else "mentorassess"))
     return path, data.mentees_shown
 
 
@@ -430,7 +437,12 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
     options = options or ReportOptions()
     t0 = time.perf_counter()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from mentorassess.errors import ReportError
+
+        raise ReportError(f"cannot create the output folder: {exc.strerror or exc}", file=str(out)) from exc
     if isinstance(profiles, Sequence) and profiles and all(isinstance(p, FeedbackData) for p in profiles):
         source = None
         keys = [(d, d.mentor_id, d.mentor_name, d.wave) for d in profiles if wave is None or d.wave == wave]
