@@ -41,12 +41,19 @@ def main() -> None:
     prog = generate(n_mentors=args.mentors)
     profiles = aggregate(score(prog.responses, inst), roster=prog.roster)
     options = ReportOptions(report_date="2026-11-25")
+    import resource
+
     rates = []
     pages = []
+    worker_cpu = []
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             summary = render_all(profiles, inst, tmp, options=options, jobs=args.jobs, wave=args.wave)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
             rates.append(summary.rate)
+            cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+            worker_cpu.append(cpu / len(summary.written) * 1000)
             if not pages:
                 from pypdf import PdfReader
 
@@ -67,6 +74,7 @@ def main() -> None:
         "reports": len(summary.written), "jobs": args.jobs, "cores": os.cpu_count(),
         "reports_per_second_median": round(statistics.median(rates), 1),
         "reports_per_second_runs": [round(r, 1) for r in rates],
+        "worker_cpu_ms_per_report_runs": [round(c, 1) for c in worker_cpu],
         "pages_min": min(pages), "pages_max": max(pages),
         "suppressed": len(summary.suppressed),
         "cpu_ms_per_report": round(cpu_ms, 1),
