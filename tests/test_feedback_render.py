@@ -161,3 +161,12 @@ def test_unwritable_target_is_a_report_error(tmp_path):
     with pytest.raises(ReportError) as exc:
         render_feedback(make_data(n=2), None, blocker / "sub" / "a.pdf")
     assert exc.value.exit_code == 2
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_own_goals_are_shown_with_or_without_mentee_results(n):
+    data = dataclasses.replace(make_data(n=n), own_goals=("Hold regular check-ins about career goals.",))
+    _, text = _text(feedback_pdf_bytes(data))
+    flat = _flat(text)
+    assert "What you wrote in your self-assessment:" in flat
+    assert "Hold regular check-ins about career goals." in flat

@@ -34,7 +34,7 @@ def test_every_mentor_and_wave_gets_a_clean_pdf(sample_run):
     flagged = {f"{m} ({w})" for m, w, s in zip(profiles.mentors["mentor_id"], profiles.mentors["wave"],
                                                profiles.mentors["suppressed"]) if s}
     assert set(summary.suppressed) == flagged and flagged
-    comments = [c for texts in _COMMENTS.values() for c in texts]
+    comments = [c for q in ("comment_strengths", "comment_growth") for c in _COMMENTS[q]]  # mentee forms
     pages = []
     for path in summary.written:
         reader = PdfReader(path)

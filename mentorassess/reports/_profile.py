@@ -154,6 +154,7 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
         sugg = [SuggestionGroup(c.id, c.title, c.suggestions[:1]) for c in instrument.competencies
                 if c.suggestions]
 
+    own_goals = tuple(str(t).strip() for _, t in getattr(profile, "self_comments", ()) if str(t).strip())
     mrc = min_raters_comments if min_raters_comments is not None else profile.min_raters
     n_mentees = _int(profile.mentee_n) if shown else None
     return FeedbackData(
@@ -168,7 +169,8 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
         n_mentees=n_mentees, competencies=tuple(comps), strongest=strongest, weakest=weakest,
         focus_items=tuple(focus_items), previous_wave_label=prev_label, change=tuple(change),
         comments=tuple(groups), comments_withheld=shown and not profile.comments_shown and mrc > profile.min_raters,
-        suggestions=tuple(sugg), department=department or profile.department, contact=options.contact,
+        suggestions=tuple(sugg), own_goals=own_goals, department=department or profile.department,
+        contact=options.contact,
     ).check()
 
 

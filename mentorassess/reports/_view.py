@@ -105,6 +105,7 @@ class FeedbackData:
     comments: tuple[CommentGroup, ...] = ()
     comments_withheld: bool = False
     suggestions: tuple[SuggestionGroup, ...] = ()
+    own_goals: tuple[str, ...] = ()  # the mentor's own answers to self-form open questions
     interval_method: str = "pooled within-mentor standard deviation"
     department: str | None = None
     contact: str | None = None

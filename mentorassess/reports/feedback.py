@@ -273,9 +273,16 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
                           "to protect their anonymity."))
 
     # next steps
-    if d.suggestions:
+    if d.suggestions or d.own_goals:
         story.append(CondPageBreak(140))
         story.append(para("Next steps to consider", "h2"))
+    if d.own_goals:
+        block = [para("What you wrote in your self-assessment:", "body")]
+        block += [para(f"“{g}”", "quote", bullet="•", auto_dir=True) for g in d.own_goals]
+        story.append(KeepTogether(block))
+    if d.suggestions:
+        if d.own_goals:
+            story.append(para("Ideas from the questionnaire for your focus areas:", "body"))
         for g in d.suggestions[:1] if compact else d.suggestions:
             ideas = g.suggestions[:1] if compact else g.suggestions
             block = [para(g.title, "h3")] + [para(s, "bullet", bullet="•") for s in ideas]
