@@ -348,7 +348,8 @@ def _prepare(profile: Any, instrument: Any, options: ReportOptions, **kwargs: An
 
 def render_feedback(profile: Any, instrument: Any, path: str | os.PathLike, *,
                     options: ReportOptions | None = None, previous: Any = None,
-                    name: str | None = None, department: str | None = None) -> Path:
+                    name: str | None = None, department: str | None = None,
+                    min_raters_comments: int | None = None) -> Path:
     """Write one mentor's feedback PDF for one wave.
 
     Parameters
@@ -363,6 +364,9 @@ def render_feedback(profile: Any, instrument: Any, path: str | os.PathLike, *,
         The same mentor's profile for the previous wave, for the change section.
     name, department : str, optional
         Override the name/department in the profile (from a roster); default the profile's, else the id.
+    min_raters_comments : int, optional
+        The comment threshold ``aggregate`` used (``Profiles.settings.min_raters_comments``), for the
+        wording; a ``MentorProfile`` does not carry it. Default: the profile's ``min_raters``.
 
     Returns
     -------
@@ -375,7 +379,8 @@ def render_feedback(profile: Any, instrument: Any, path: str | os.PathLike, *,
         If the data for a below-threshold report still holds mentee values.
     """
     options = options or ReportOptions()
-    data = _prepare(profile, instrument, options, previous=previous, name=name, department=department)
+    data = _prepare(profile, instrument, options, previous=previous, name=name, department=department,
+                    min_raters_comments=min_raters_comments)
     return _write(path, feedback_pdf_bytes(data, author=options.author))
 
 
