@@ -29,6 +29,10 @@ COMMAND_MODULES = (
     "mentorassess.commands.instruments",
     "mentorassess.commands.sample",
     "mentorassess.commands.importing",
+    "mentorassess.commands.scoring",
+    "mentorassess.commands.psychometrics",
+    "mentorassess.commands.reports",
+    "mentorassess.commands.pipeline",
 )
 
 

@@ -18,7 +18,6 @@ Examples
 from __future__ import annotations
 
 import copy
-import importlib.resources
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -217,13 +216,14 @@ class Instrument:
 def builtin_instrument_dir() -> Path:
     """Folder holding the built-in instrument files.
 
-    In an installed wheel they live in the data package ``mentorassess._builtin_instruments``;
-    in a source checkout, in the top-level ``instruments/`` folder (the source of truth).
+    In an installed wheel they live in ``mentorassess/_builtin_instruments`` (copied there at
+    build time); in a source checkout, in the top-level ``instruments/`` folder (the source of
+    truth).
     """
-    try:
-        return Path(str(importlib.resources.files("mentorassess._builtin_instruments")))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "instruments"
+    packaged = Path(__file__).resolve().parent / "_builtin_instruments"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "instruments"
 
 
 def list_instruments() -> list[Instrument]:
@@ -277,6 +277,7 @@ def _load_builtin(instrument_id: str) -> Instrument:
 
 def _load_path(path: str) -> Instrument:
     data, problems = _resolve(path, chain=())
+    problems = _sorted(problems)
     if problems:
         raise InstrumentError(f"{path}: {len(problems)} problem(s) in the instrument definition",
                               problems=problems, file=path)
@@ -291,7 +292,11 @@ def validate_instrument(path: str | Path) -> list[Problem]:
     >>> validate_instrument(builtin_instrument_dir() / "mca-26.yaml")
     []
     """
-    return _resolve(str(path), chain=())[1]
+    return _sorted(_resolve(str(path), chain=())[1])
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.file or "", p.line or 0))
 
 
 def _resolve(path: str, chain: tuple[str, ...]) -> tuple[dict | None, list[Problem]]:
@@ -335,8 +340,8 @@ def _resolve_extends(doc: YamlDocument, chain: tuple[str, ...]) -> tuple[dict | 
     if problems:
         return None, problems
     merged = _merge(base, data)
-    merged_doc = YamlDocument(merged, {}, path)
-    problems = check_instrument(merged_doc)
+    # Check the merged definition as a full instrument (locations refer to the merged entries).
+    problems = check_instrument(YamlDocument({k: v for k, v in merged.items() if k != "extends"}, {}, path))
     return (merged if not problems else None), problems
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,26 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``python -m mentorassess ARGS`` in a subprocess against this source tree."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, "-m", "mentorassess", *args], cwd=cwd or ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def sample_program():
+    from mentorassess.sample import generate
+
+    return generate()
+
+
+@pytest.fixture(scope="session")
+def mca26():
+    from mentorassess import load_instrument
+
+    return load_instrument("mca-26")
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

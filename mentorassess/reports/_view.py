@@ -1,0 +1,154 @@
+"""What a feedback report shows, as plain data: the only input of the renderer.
+
+:class:`FeedbackData` is a reshaped, presentation-ready copy of a mentor's profile: every mentee
+value is already gated by ``aggregate`` (``None`` where it must not be shown), so the renderer never
+decides suppression and never computes a statistic. :meth:`FeedbackData.check` is a last guard that
+refuses to render a below-threshold report holding any mentee value, count or comment.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from mentorassess.errors import ConfidentialityError
+
+__all__ = ["CompetencyView", "ItemView", "ChangeView", "CommentGroup", "SuggestionGroup", "FeedbackData"]
+
+
+@dataclass(frozen=True)
+class CompetencyView:
+    """One competency row. Mentee fields are ``None`` when they may not be shown."""
+
+    id: str
+    title: str
+    self_score: float | None = None
+    mean: float | None = None
+    n: int | None = None
+    low: float | None = None
+    high: float | None = None
+    band_low: float | None = None
+    band_high: float | None = None
+    gap: float | None = None
+    gap_class: str | None = None  # "blind_spot" | "hidden_strength" | "aligned" | None
+    hidden: bool = False          # mentee results shown in the report, but not for this competency
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One item row for the item detail of a focus competency."""
+
+    id: str
+    label: str
+    self_score: float | None = None
+    mean: float | None = None
+    n: int | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """Change of one competency between the previous and this wave (mentee part may be ``None``)."""
+
+    id: str
+    title: str
+    self_before: float | None = None
+    self_after: float | None = None
+    mean_before: float | None = None
+    mean_after: float | None = None
+    n_before: int | None = None
+    n_after: int | None = None
+
+
+@dataclass(frozen=True)
+class CommentGroup:
+    heading: str
+    comments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SuggestionGroup:
+    competency_id: str
+    title: str
+    suggestions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FeedbackData:
+    """Everything one mentor's feedback PDF shows, already gated for confidentiality."""
+
+    mentor_id: str
+    mentor_name: str
+    wave: str
+    wave_label: str
+    program: str
+    report_date: _dt.date
+    instrument_id: str
+    instrument_title: str
+    instrument_status: str
+    instrument_citation: str
+    scale_min: int
+    scale_max: int
+    anchors: tuple[tuple[int, str], ...]
+    min_raters: int
+    min_raters_comments: int
+    self_done: bool
+    mentees_shown: bool
+    n_mentees: int | None
+    competencies: tuple[CompetencyView, ...]
+    strongest: tuple[str, ...] = ()
+    weakest: tuple[str, ...] = ()
+    focus_items: tuple[tuple[str, tuple[ItemView, ...]], ...] = ()
+    previous_wave_label: str | None = None
+    change: tuple[ChangeView, ...] = ()
+    comments: tuple[CommentGroup, ...] = ()
+    comments_withheld: bool = False
+    suggestions: tuple[SuggestionGroup, ...] = ()
+    interval_method: str = "pooled within-mentor standard deviation"
+    department: str | None = None
+    contact: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def competency(self, cid: str) -> CompetencyView:
+        for c in self.competencies:
+            if c.id == cid:
+                return c
+        raise KeyError(cid)
+
+    def check(self) -> "FeedbackData":
+        """Raise :class:`ConfidentialityError` if a gated report still holds mentee data."""
+        if self.mentees_shown:
+            if self.n_mentees is None or self.n_mentees < self.min_raters:
+                raise ConfidentialityError(
+                    f"mentor {self.mentor_id}: mentee results marked as shown below min_raters")
+            for c in self.competencies:
+                if c.n is not None and c.n < self.min_raters:
+                    raise ConfidentialityError(
+                        f"mentor {self.mentor_id}: competency {c.id} shown below min_raters")
+            if self.comments and (self.n_mentees or 0) < self.min_raters_comments:
+                raise ConfidentialityError(f"mentor {self.mentor_id}: comments below threshold")
+            return self
+        leaks: list[str] = []
+        if self.n_mentees is not None:
+            leaks.append("n_mentees")
+        if self.comments:
+            leaks.append("comments")
+        for c in self.competencies:
+            for name in ("mean", "n", "low", "high", "gap", "gap_class"):
+                if getattr(c, name) is not None:
+                    leaks.append(f"{c.id}.{name}")
+        for _, items in self.focus_items:
+            for it in items:
+                for name in ("mean", "n", "low", "high"):
+                    if getattr(it, name) is not None:
+                        leaks.append(f"{it.id}.{name}")
+        for ch in self.change:
+            for name in ("mean_before", "mean_after", "n_before", "n_after"):
+                if getattr(ch, name) is not None:
+                    leaks.append(f"change.{ch.id}.{name}")
+        if leaks:
+            raise ConfidentialityError(
+                f"mentor {self.mentor_id}: below min_raters but the report data holds mentee values "
+                f"({', '.join(leaks[:5])}{'...' if len(leaks) > 5 else ''})")
+        return self

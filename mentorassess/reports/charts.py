@@ -1,0 +1,198 @@
+"""Charts drawn with reportlab graphics: vector, fast, same fonts as the text.
+
+Chart functions take plain numbers (never profiles), so the program and psychometric reports can
+reuse them. The competency profile is a Cleveland dot plot, not a radar chart or bars
+(``docs/feedback-reports.md`` §3-4): one row per competency on the instrument's full scale, your
+own rating as an open diamond, your mentees' average as a filled circle on a shaded band for its
+plausible range, and the program's middle half as a grey background. Colour is never the only
+cue: shapes differ and the legend uses words, so the chart reads in grayscale print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Mapping, Sequence
+
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Rect, String
+from reportlab.lib import colors
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from mentorassess.reports.pdf import (FONT, FONT_ITALIC, FRAME_WIDTH, PALETTE, font_for_char,
+                                      register_fonts, visual)
+
+__all__ = ["DotRow", "dot_plot", "text_group", "diamond", "dot", "legend_item"]
+
+
+@dataclass(frozen=True)
+class DotRow:
+    """One row of a dot plot, in scale units; ``None`` means "not shown"."""
+
+    label: str
+    self_score: float | None = None
+    mean: float | None = None
+    low: float | None = None
+    high: float | None = None
+    band_low: float | None = None
+    band_high: float | None = None
+    note: str | None = None
+
+
+def text_group(x: float, y: float, text: str, *, size: float = 8.5, font: str = FONT,
+               anchor: str = "start", color=None) -> Group:
+    """A line of text as reportlab Strings, one per font run (CJK falls back per glyph run)."""
+    runs, widths = _runs(text, font, size)
+    total = sum(widths)
+    start = x - (total if anchor == "end" else total / 2 if anchor == "middle" else 0)
+    g = Group()
+    for (f, t), w in zip(runs, widths):
+        g.add(String(start, y, t, fontName=f, fontSize=size, fillColor=color or PALETTE["ink"]))
+        start += w
+    return g
+
+
+@lru_cache(maxsize=4096)
+def _runs(text: str, font: str, size: float) -> tuple[tuple[tuple[str, str], ...], tuple[float, ...]]:
+    """Font runs of ``text`` and their widths (cached: labels repeat in every report)."""
+    register_fonts()
+    runs: list[tuple[str, str]] = []
+    for ch in visual(text):
+        f = font if ch == " " else (font_for_char(ch, font) or font)
+        if runs and (runs[-1][0] == f or ch == " "):
+            runs[-1] = (runs[-1][0], runs[-1][1] + ch)
+        else:
+            runs.append((f, ch))
+    return tuple(runs), tuple(stringWidth(t, f, size) for f, t in runs)
+
+
+def diamond(x: float, y: float, r: float = 4.6, *, stroke=None, fill=colors.white) -> Polygon:
+    """Open diamond: the self rating."""
+    return Polygon([x - r, y, x, y + r, x + r, y, x, y - r], fillColor=fill,
+                   strokeColor=stroke or PALETTE["self"], strokeWidth=1.3)
+
+
+def dot(x: float, y: float, r: float = 3.9, *, fill=None) -> Circle:
+    """Filled circle: the mentees' average."""
+    return Circle(x, y, r, fillColor=fill or PALETTE["mentee"], strokeColor=colors.white, strokeWidth=0.6)
+
+
+def legend_item(x: float, y: float, kind: str, label: str, *, size: float = 8.5) -> tuple[Group, float]:
+    """A legend entry (marker + words); returns the group and its width."""
+    g = Group()
+    if kind == "self":
+        g.add(diamond(x + 5, y + 3, 4.2))
+    elif kind == "mean":
+        g.add(dot(x + 5, y + 3, 3.7))
+    elif kind == "band":
+        g.add(Rect(x, y - 0.5, 12, 7, fillColor=PALETTE["mentee_band"], strokeColor=None))
+    elif kind == "program":
+        g.add(Rect(x, y - 3, 12, 12, fillColor=PALETTE["program"], strokeColor=None))
+    g.add(text_group(x + 16, y, label, size=size))
+    return g, 16 + stringWidth(label, FONT, size)
+
+
+def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
+             anchors: Mapping[int, str] | None = None, width: float = FRAME_WIDTH,
+             label_width: float = 150, row_height: float = 25, legend: bool = True,
+             labels: Mapping[str, str] | None = None) -> Drawing:
+    """Cleveland dot plot of self ratings, means with bands and a background band per row.
+
+    Parameters
+    ----------
+    rows : sequence of DotRow
+        Drawn top to bottom in the given order (keep the same order in every report).
+    scale_min, scale_max : number
+        The axis always spans the instrument's full scale.
+    anchors : mapping of scale value to label
+        Anchor labels written under the axis (e.g. 1 "Not at all skilled").
+    labels : mapping
+        Legend words for ``self``, ``mean``, ``band`` and ``program``.
+    """
+    register_fonts()
+    words = {"self": "you", "mean": "your mentees' average", "band": "plausible range of that average",
+             "program": "middle half of mentors in this program"}
+    words.update(labels or {})
+    anchors = dict(anchors or {})
+    n = len(rows)
+    legend_groups: list[Group] = []
+    if legend:
+        entries = [("self", words["self"])] if any(r.self_score is not None for r in rows) else []
+        if any(r.mean is not None for r in rows):
+            entries += [("mean", words["mean"]), ("band", words["band"])]
+        if any(r.band_low is not None for r in rows):
+            entries.append(("program", words["program"]))
+        placed: list[tuple[int, float, str, str]] = []  # (line, x, kind, text)
+        line, lx = 0, 0.0
+        for kind, text in entries:
+            w = 16 + stringWidth(text, FONT, 8.3)
+            if lx > 0 and lx + w > width:
+                line, lx = line + 1, 0.0
+            placed.append((line, lx, kind, text))
+            lx += w + 14
+        n_lines = (placed[-1][0] + 1) if placed else 0
+        legend_h = 14 * n_lines + 8 if n_lines else 0
+    else:
+        placed, legend_h = [], 0
+    axis_h = 30 if anchors else 18
+    height = legend_h + n * row_height + axis_h
+    d = Drawing(width, height)
+    for line, lx, kind, text in placed:
+        legend_groups.append(legend_item(lx, height - 9 - 14 * line, kind, text, size=8.3)[0])
+    x0 = label_width + 8
+    x1 = width - 12
+    span = float(scale_max - scale_min) or 1.0
+
+    def xpos(v: float) -> float:
+        v = min(max(float(v), scale_min), scale_max)
+        return x0 + (v - scale_min) / span * (x1 - x0)
+
+    top = height - legend_h
+    bottom = axis_h
+    # gridlines at every scale value
+    ticks = list(range(int(scale_min), int(scale_max) + 1))
+    for t in ticks:
+        d.add(Line(xpos(t), bottom, xpos(t), top, strokeColor=colors.HexColor("#E4E4E4"), strokeWidth=0.6))
+    for i, row in enumerate(rows):
+        yc = top - (i + 0.5) * row_height
+        if i % 2 == 0:
+            d.add(Rect(0, yc - row_height / 2, width, row_height, fillColor=colors.HexColor("#FAFAFA"),
+                       strokeColor=None))
+        if row.band_low is not None and row.band_high is not None:
+            d.add(Rect(xpos(row.band_low), yc - row_height * 0.36, xpos(row.band_high) - xpos(row.band_low),
+                       row_height * 0.72, fillColor=PALETTE["program"], strokeColor=None))
+        # label, wrapped to two lines at most
+        lines = simpleSplit(visual(row.label), FONT, 8.5, label_width)[:2]
+        extra = [row.note] if row.note else []
+        block = len(lines) * 10 + len(extra) * 9
+        ly = yc + block / 2 - 8
+        for line in lines:
+            d.add(text_group(0, ly, line, size=8.5))
+            ly -= 10
+        for note in extra:
+            d.add(text_group(0, ly + 1, note, size=7.5, font=FONT_ITALIC, color=PALETTE["muted"]))
+            ly -= 9
+        if row.mean is not None and row.low is not None and row.high is not None:
+            d.add(Rect(xpos(row.low), yc - 3.6, xpos(row.high) - xpos(row.low), 7.2,
+                       fillColor=PALETTE["mentee_band"], strokeColor=None))
+        if row.mean is not None and row.self_score is not None:
+            d.add(Line(xpos(row.self_score), yc, xpos(row.mean), yc, strokeColor=PALETTE["previous"],
+                       strokeWidth=0.8))
+        if row.mean is not None:
+            d.add(dot(xpos(row.mean), yc))
+        if row.self_score is not None:
+            d.add(diamond(xpos(row.self_score), yc))
+    # axis
+    d.add(Line(x0, bottom, x1, bottom, strokeColor=PALETTE["rule"], strokeWidth=0.7))
+    for t in ticks:
+        d.add(Line(xpos(t), bottom, xpos(t), bottom - 3, strokeColor=PALETTE["rule"], strokeWidth=0.7))
+        d.add(text_group(xpos(t), bottom - 11, str(t), size=8, anchor="middle"))
+    for value, text in sorted(anchors.items()):
+        anchor = "start" if value == scale_min else "end" if value == scale_max else "middle"
+        xa = xpos(value) - (3 if anchor == "start" else -3 if anchor == "end" else 0)
+        d.add(text_group(xa, bottom - 22, text, size=7.8, anchor=anchor, color=PALETTE["muted"]))
+    # legend (only what is drawn), laid out above the rows
+    for g in legend_groups:
+        d.add(g)
+    return d
+

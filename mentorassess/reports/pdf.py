@@ -1,0 +1,403 @@
+"""Shared PDF machinery for every mentorassess report: fonts, text runs, styles, tables, pages.
+
+Everything here is report-agnostic so the feedback, program and psychometric reports look alike:
+
+* **Fonts.** DejaVu Sans (regular, bold, oblique, bold-oblique) is taken from matplotlib's
+  ``mpl-data/fonts/ttf`` and embedded (subset) in every PDF; it covers Latin (Polish, Vietnamese,
+  Turkish...), Greek, Cyrillic, Hebrew and Arabic. CJK characters fall back, run by run, to the
+  vendored Droid Sans Fallback (Apache-2.0, ``fonts/``). :func:`markup` splits text into runs by
+  the first font whose character map covers each character, so no glyph is ever missing where any
+  of our fonts has it; :func:`missing_glyphs` tells what none of them covers.
+* **Right-to-left text.** Arabic is shaped into presentation forms (``arabic_reshaper``) and put
+  into visual order (``python-bidi``) inside a left-to-right paragraph; the PDF text layer then
+  holds the visual-order presentation forms (see :func:`visual`).
+* **Determinism.** :func:`build_pdf` uses reportlab's ``invariant=1`` and stamps the report date
+  (not the clock) as creation date, so the same inputs give byte-identical files.
+
+Nothing here computes a statistic.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+import hashlib
+import io
+import os
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Sequence
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+__all__ = [
+    "FONT", "FONT_BOLD", "FONT_ITALIC", "FONT_BOLD_ITALIC", "FONT_CJK", "FONT_FILES",
+    "PALETTE", "PAGE_SIZE", "MARGIN", "FRAME_WIDTH",
+    "register_fonts", "font_covers", "font_for_char", "missing_glyphs", "visual", "markup",
+    "styles", "para", "data_table", "shaded_box", "resolve_report_date", "build_pdf",
+]
+
+# --- palette (Paul Tol "bright" and greys; colour is never the only cue) ---------------------------
+PALETTE = {
+    "mentee": colors.HexColor("#4477AA"),       # Tol blue: mentees' average (filled circle)
+    "mentee_band": colors.HexColor("#9DBADB"),  # tint of the same blue (grey ~180 in print): 95% band
+    "self": colors.HexColor("#222222"),         # self: open diamond, dark edge
+    "previous": colors.HexColor("#777777"),     # earlier wave
+    "program": colors.HexColor("#DDDDDD"),      # program middle half
+    "accent": colors.HexColor("#EE6677"),       # Tol red: used sparingly, always with words
+    "ink": colors.HexColor("#222222"),
+    "muted": colors.HexColor("#555555"),
+    "rule": colors.HexColor("#999999"),
+    "box": colors.HexColor("#F2F2F2"),
+    "header_fill": colors.HexColor("#E8EEF5"),
+}
+
+# --- page geometry: a 170 x 239 mm frame fits A4 and Letter -----------------------------------------
+PAGE_SIZE = (595.2756, 841.8898)  # A4 in points
+MARGIN = 20 * mm
+FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
+
+# --- fonts --------------------------------------------------------------------------------------------
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+FONT_ITALIC = "DejaVuSans-Oblique"
+FONT_BOLD_ITALIC = "DejaVuSans-BoldOblique"
+FONT_CJK = "DroidSansFallback"
+
+_FONT_DIR = Path(__file__).with_name("fonts")
+
+
+def _mpl_ttf(name: str) -> Path:
+    import matplotlib  # only for the location of its bundled fonts
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
+
+
+FONT_FILES: dict[str, Callable[[], Path]] = {
+    FONT: lambda: _mpl_ttf("DejaVuSans.ttf"),
+    FONT_BOLD: lambda: _mpl_ttf("DejaVuSans-Bold.ttf"),
+    FONT_ITALIC: lambda: _mpl_ttf("DejaVuSans-Oblique.ttf"),
+    FONT_BOLD_ITALIC: lambda: _mpl_ttf("DejaVuSans-BoldOblique.ttf"),
+    FONT_CJK: lambda: _FONT_DIR / "DroidSansFallbackFull.ttf",
+}
+
+# Order in which fonts are tried for a character the requested font lacks.
+_FALLBACK_ORDER = (FONT, FONT_BOLD, FONT_CJK)
+
+
+@lru_cache(maxsize=None)
+def register_fonts() -> None:
+    """Register DejaVu Sans (with its bold/italic family) and the CJK fallback with reportlab.
+
+    Idempotent and cheap after the first call (about 50 ms for all five files).
+    """
+    from reportlab.lib.fonts import addMapping
+
+    for name, path in FONT_FILES.items():
+        pdfmetrics.registerFont(TTFont(name, str(path())))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
+                                  boldItalic=FONT_BOLD_ITALIC)
+    # The fallback has one weight; map all four styles to it so <b>/<i> around a CJK run work.
+    for bold in (0, 1):
+        for italic in (0, 1):
+            addMapping(FONT_CJK, bold, italic, FONT_CJK)
+
+
+@lru_cache(maxsize=None)
+def _cmap(font: str) -> frozenset[int]:
+    register_fonts()
+    return frozenset(pdfmetrics.getFont(font).face.charToGlyph)
+
+
+def font_covers(font: str, ch: str) -> bool:
+    """Whether ``font`` has a glyph for the character ``ch`` (spaces always count as covered)."""
+    return ch in " \n\t" or ord(ch) in _cmap(font)
+
+
+def font_for_char(ch: str, preferred: str = FONT) -> str | None:
+    """The font that will draw ``ch``: ``preferred`` if it covers it, else the first fallback."""
+    if font_covers(preferred, ch):
+        return preferred
+    for font in _FALLBACK_ORDER:
+        if font_covers(font, ch):
+            return font
+    return None
+
+
+def missing_glyphs(text: str, preferred: str = FONT) -> list[str]:
+    """Characters of ``text`` (after :func:`visual`) that none of our fonts can draw."""
+    return sorted({ch for ch in visual(text) if font_for_char(ch, preferred) is None})
+
+
+_RTL_RANGES = ((0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
+
+
+def _has_rtl(text: str) -> bool:
+    return any(lo <= ord(ch) <= hi for ch in text for lo, hi in _RTL_RANGES)
+
+
+@lru_cache(maxsize=4096)
+def visual(text: str) -> str:
+    """Text as it is drawn: NFC-normalised; Arabic shaped and put in visual order.
+
+    Left-to-right text is returned unchanged (apart from NFC). For text containing Hebrew or
+    Arabic, Arabic letters are replaced by their contextual presentation forms and right-to-left
+    runs are reordered for a left-to-right paragraph, which is what a PDF viewer then shows.
+    Without ``arabic_reshaper``/``python-bidi`` installed the text is left in logical order.
+    """
+    text = unicodedata.normalize("NFC", str(text))
+    if not _has_rtl(text):
+        return text
+    try:
+        import arabic_reshaper
+        from bidi import get_display
+    except ImportError:  # documented limit: unshaped, logical order
+        return text
+    return get_display(arabic_reshaper.reshape(text), base_dir="L")
+
+
+def markup(text: object, font: str = FONT) -> str:
+    """Escape ``text`` for a reportlab Paragraph and wrap runs the style's ``font`` lacks.
+
+    Parameters
+    ----------
+    text : object
+        Plain text (names, comments, instrument wording); never markup.
+    font : str
+        The font of the paragraph style the text goes into.
+    """
+    return _markup(str(text), font)
+
+
+@lru_cache(maxsize=16384)
+def _markup(text: str, font: str) -> str:
+    s = visual(text)
+    if _cmap(font).issuperset(map(ord, s)):  # fast path: one font draws it all
+        return escape(s)
+    out: list[str] = []
+    run: list[str] = []
+    run_font = font
+
+    def flush() -> None:
+        if not run:
+            return
+        chunk = escape("".join(run))
+        out.append(chunk if run_font == font else f'<font name="{run_font}">{chunk}</font>')
+        run.clear()
+
+    for ch in s:
+        f = font if ch in " \n\t" else (font_for_char(ch, font) or font)
+        if ch not in " \n\t" and f != run_font:
+            flush()
+            run_font = f
+        run.append(ch)
+    flush()
+    return "".join(out)
+
+
+# --- styles -------------------------------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def styles() -> dict[str, ParagraphStyle]:
+    """Paragraph styles shared by all reports (10 pt body, 9 pt tables, 8 pt notes)."""
+    register_fonts()
+    ink = PALETTE["ink"]
+    base = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=13.5, textColor=ink,
+                          alignment=TA_LEFT, spaceAfter=5)
+    s = {
+        "body": base,
+        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=17, leading=21,
+                                spaceAfter=2),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=10, leading=13,
+                                   textColor=PALETTE["muted"], spaceAfter=8),
+        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=12.5, leading=16,
+                             spaceBefore=8, spaceAfter=4, keepWithNext=1),
+        "h3": ParagraphStyle("h3", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=14,
+                             spaceBefore=4, spaceAfter=2, keepWithNext=1),
+        "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11, spaceAfter=3,
+                                textColor=PALETTE["muted"]),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=11.5, spaceAfter=0),
+        "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=FONT_BOLD, fontSize=9,
+                                    leading=11.5, spaceAfter=0),
+        "bullet": ParagraphStyle("bullet", parent=base, leftIndent=12, bulletIndent=2,
+                                 spaceAfter=3),
+        "quote": ParagraphStyle("quote", parent=base, fontSize=9.5, leading=12.5, leftIndent=12,
+                                bulletIndent=2, spaceAfter=3),
+        "box": ParagraphStyle("box", parent=base, fontSize=9.5, leading=12.8, spaceAfter=3),
+        "footer": ParagraphStyle("footer", parent=base, fontSize=8, leading=10,
+                                 textColor=PALETTE["muted"], spaceAfter=0),
+    }
+    return s
+
+
+def para(text: str, style: str = "body", *, raw: bool = False, bullet: str | None = None) -> Paragraph:
+    """A Paragraph in a named style. ``text`` is plain text unless ``raw`` (trusted markup)."""
+    st = styles()[style]
+    return Paragraph(text if raw else markup(text, st.fontName), st, bulletText=bullet)
+
+
+def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widths: Sequence[float],
+               *, numeric_cols: Sequence[int] = (), zebra: bool = True) -> Table:
+    """A compact table: bold header on a tint, thin rules, numbers right-aligned, header repeats.
+
+    Cells may be plain strings (escaped and font-run wrapped) or ready flowables.
+    """
+    def cell(value: object, bold: bool = False) -> object:
+        if isinstance(value, Flowable):
+            return value
+        return para("" if value is None else str(value), "cell_bold" if bold else "cell")
+
+    numeric = set(numeric_cols)
+    data = [[cell(h, True) for h in header]]
+    for row in rows:
+        # numbers are short plain strings: drawn directly (faster than a Paragraph), right-aligned
+        data.append([("" if v is None else str(v)) if j in numeric and not isinstance(v, Flowable)
+                     else cell(v) for j, v in enumerate(row)])
+    for j in numeric:
+        h = data[0][j]
+        h.style = ParagraphStyle("cell_bold_r", parent=h.style, alignment=2)
+    table = Table(data, colWidths=list(col_widths), repeatRows=1, hAlign="LEFT")
+    commands = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 1), (-1, -1), FONT),
+        ("FONTSIZE", (0, 1), (-1, -1), 9),
+        ("LEADING", (0, 1), (-1, -1), 11.5),
+        ("TEXTCOLOR", (0, 1), (-1, -1), PALETTE["ink"]),
+        *[("ALIGN", (j, 1), (j, -1), "RIGHT") for j in sorted(numeric)],
+        ("BACKGROUND", (0, 0), (-1, 0), PALETTE["header_fill"]),
+        ("LINEABOVE", (0, 0), (-1, 0), 0.8, PALETTE["ink"]),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.5, PALETTE["ink"]),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.8, PALETTE["ink"]),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if zebra:
+        for i in range(2, len(data), 2):
+            commands.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#F7F7F7")))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def shaded_box(flowables: Sequence[Flowable], *, width: float = FRAME_WIDTH) -> Table:
+    """Flowables inside a light grey box with a left rule (for "How to read this report")."""
+    t = Table([[list(flowables)]], colWidths=[width], hAlign="LEFT")
+    t.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), PALETTE["box"]),
+        ("LINEBEFORE", (0, 0), (0, -1), 2.5, PALETTE["mentee"]),
+        ("LEFTPADDING", (0, 0), (-1, -1), 9),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 9),
+        ("TOPPADDING", (0, 0), (-1, -1), 6),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]))
+    return t
+
+
+# --- dates and documents ------------------------------------------------------------------------------
+def resolve_report_date(report_date: _dt.date | str | None = None) -> _dt.date:
+    """The date printed on and stamped into a report.
+
+    ``report_date`` if given (a date or ISO string), else ``SOURCE_DATE_EPOCH`` (UTC), else today.
+    """
+    if isinstance(report_date, _dt.datetime):
+        return report_date.date()
+    if isinstance(report_date, _dt.date):
+        return report_date
+    if isinstance(report_date, str) and report_date.strip():
+        return _dt.date.fromisoformat(report_date.strip()[:10])
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.timezone.utc).date()
+    return _dt.date.today()
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    """Stand-in for reportlab's TimeStamp: a fixed UTC creation date."""
+
+    YMDhms: tuple[int, int, int, int, int, int]
+    dhh: int = 0
+    dmm: int = 0
+    t: float = 0.0
+    tzname: str = "UTC"
+
+
+def _page_canvas(footer: Callable[[Canvas, int, int], None], stamp: _Stamp) -> type[Canvas]:
+    class _NumberedCanvas(Canvas):
+        """Defers page output to draw "page n of N" footers; stamps a fixed creation date."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            # reportlab seeds the file ID with the clock or SOURCE_DATE_EPOCH: seed it with the
+            # report date instead, so the bytes depend on the content and the date only.
+            doc = self._doc
+            doc._timeStamp = stamp
+            doc.signature = hashlib.md5(usedforsecurity=False)
+            doc.signature.update(b"a reportlab document")
+            doc.signature.update(ascii(stamp.t).encode("ascii"))
+            self._saved: list[dict] = []
+
+        def showPage(self):  # noqa: N802 (reportlab API)
+            self._saved.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._saved)
+            for i, state in enumerate(self._saved, start=1):
+                self.__dict__.update(state)
+                footer(self, i, total)
+                super().showPage()
+            super().save()
+
+    return _NumberedCanvas
+
+
+def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = "",
+              keywords: Sequence[str] = (), footer_text: str = "", report_date: _dt.date,
+              lang: str = "en-GB", info: dict | None = None) -> bytes:
+    """Lay out ``story`` on A4 pages and return the PDF bytes (deterministic).
+
+    Every page carries ``footer_text`` on the left and "page n of N" on the right. If ``info`` is
+    a dict, ``info["pages"]`` receives the page count.
+    """
+    register_fonts()
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=16 * mm,
+        bottomMargin=18 * mm, title=title, author=author, subject=subject,
+        keywords=", ".join(keywords), creator="mentorassess", producer="mentorassess (reportlab)",
+        lang=lang, displayDocTitle=True, invariant=1,
+    )
+    foot_style = styles()["footer"]
+    foot_para_text = markup(footer_text, foot_style.fontName)
+
+    def footer(canvas: Canvas, page: int, total: int) -> None:
+        canvas.saveState()
+        canvas.setStrokeColor(PALETTE["rule"])
+        canvas.setLineWidth(0.4)
+        y = 12 * mm
+        canvas.line(MARGIN, y + 10, PAGE_SIZE[0] - MARGIN, y + 10)
+        p = Paragraph(foot_para_text, foot_style)
+        _, h = p.wrap(FRAME_WIDTH - 70, 30)
+        p.drawOn(canvas, MARGIN, y + 7 - h)
+        canvas.setFont(FONT, 8)
+        canvas.setFillColor(PALETTE["muted"])
+        canvas.drawRightString(PAGE_SIZE[0] - MARGIN, y - 1, f"page {page} of {total}")
+        canvas.restoreState()
+        if info is not None:
+            info["pages"] = total
+
+    stamp = _Stamp(YMDhms=(report_date.year, report_date.month, report_date.day, 0, 0, 0),
+                   t=float(calendar.timegm(report_date.timetuple())))
+    doc.build(story, canvasmaker=_page_canvas(footer, stamp))
+    return buf.getvalue()

@@ -1,0 +1,301 @@
+"""Competency scores per response: recoding, reverse keys, the min-answered rule.
+
+:func:`score` turns canonical responses (one row per submitted questionnaire, item columns named
+by the instrument's item ids, NaN for missing or non-substantive answers) into a :class:`Scores`
+result: one competency score per response and competency, an overall score, the counts of
+answered items and, for every competency left unscored, the reason.
+
+Rules (DESIGN, "Scoring")
+-------------------------
+- Reverse-keyed items are recoded on the instrument's scale: ``min + max - x``.
+- A competency is scored when ``answered / asked >= scoring.min_answered`` (default 0.5: 1 of
+  2 yes, 1 of 3 no, 2 of 3 yes), where *asked* counts the competency's items on the response's
+  form. Its score is the mean of the answered (recoded) items.
+- The overall score is the mean of all answered in-total items, under the same rule.
+
+Where the rule is met this equals ``psych::scoreItems(keys, x, impute = "none",
+totals = FALSE)$scores`` (R averages whatever is answered and has no minimum).
+
+Examples
+--------
+>>> from mentorassess.sample import generate
+>>> from mentorassess.instruments import load_instrument
+>>> prog = generate(seed=1, n_mentors=6)
+>>> sc = score(prog.responses, load_instrument("mca-26"))
+>>> list(sc.scores.columns[:6])
+['response_id', 'mentor_id', 'rater_role', 'wave', 'rater_id', 'communication']
+>>> bool((sc.scores["n_answered_overall"] <= 26).all())
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from mentorassess.errors import DataError, Problem
+from mentorassess.instruments import Instrument, load_instrument
+
+__all__ = ["Scores", "score", "order_waves", "ID_COLUMNS", "WAVE_ORDER", "OVERALL"]
+
+ID_COLUMNS = ("response_id", "mentor_id", "rater_role", "wave", "rater_id")
+OVERALL = "overall"
+# Known wave names in their natural order; others follow in order of first appearance.
+WAVE_ORDER = ("pre", "retrospective_pre", "retro_pre", "then", "post", "follow_up", "followup")
+
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Scores of every response (build with :func:`score`).
+
+    Attributes
+    ----------
+    scores : DataFrame
+        One row per response: ``response_id, mentor_id, rater_role, wave, rater_id``, one column
+        per competency id, ``overall`` (unless a competency is itself called ``overall``, which
+        then is the overall score), ``n_answered_<competency>`` and ``n_answered_overall``.
+        Unscored values are NaN.
+    items : DataFrame
+        ``response_id, mentor_id, rater_role, wave, rater_id`` and the item columns, reverse-keyed
+        items recoded (``min + max - x``).
+    comments : DataFrame
+        Long: ``response_id, mentor_id, rater_role, wave, question, text``; blank answers dropped.
+    unscored : DataFrame
+        Long: ``response_id, competency, n_answered, n_asked, reason`` for each value left NaN
+        (reasons ``too_few_answered``, ``not_on_form``).
+    instrument : Instrument
+    waves : tuple of str
+        Waves in order (see :func:`order_waves`).
+    """
+
+    scores: pd.DataFrame = field(repr=False)
+    items: pd.DataFrame = field(repr=False)
+    comments: pd.DataFrame = field(repr=False)
+    unscored: pd.DataFrame = field(repr=False)
+    instrument: Instrument = field(repr=False)
+    waves: tuple[str, ...] = ()
+
+    @property
+    def score_columns(self) -> tuple[str, ...]:
+        """Score columns in order: competency ids, then ``overall`` if it is not a competency."""
+        return score_columns(self.instrument)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy long frame: ids, ``competency``, ``score``, ``n_answered`` (a copy, full precision)."""
+        cols = list(self.score_columns)
+        ids = [c for c in ID_COLUMNS if c in self.scores.columns]
+        long = self.scores.melt(id_vars=ids, value_vars=cols, var_name="competency", value_name="score")
+        counts = self.scores.melt(id_vars=["response_id"], value_vars=[f"n_answered_{c}" for c in cols],
+                                  var_name="competency", value_name="n_answered")
+        counts["competency"] = counts["competency"].str.slice(len("n_answered_"))
+        out = long.merge(counts, on=["response_id", "competency"], how="left", validate="one_to_one")
+        return out.reset_index(drop=True)
+
+
+def score_columns(instrument: Instrument) -> tuple[str, ...]:
+    """Competency ids, then ``overall`` unless a competency already has that id."""
+    comp = tuple(c.id for c in instrument.competencies)
+    return comp if OVERALL in comp else comp + (OVERALL,)
+
+
+def order_waves(waves: Iterable[str], order: Sequence[str] | None = None) -> tuple[str, ...]:
+    """Order wave labels: a configured order first, else ``pre < post < follow_up``.
+
+    Unknown labels follow in order of first appearance, never by plain string sorting.
+
+    Examples
+    --------
+    >>> order_waves(["post", "2026-spring", "pre", "retrospective_pre"])
+    ('pre', 'retrospective_pre', 'post', '2026-spring')
+    """
+    seen: list[str] = []
+    for w in waves:
+        if w is None or (isinstance(w, float) and math.isnan(w)):
+            continue
+        w = str(w)
+        if w not in seen:
+            seen.append(w)
+    ref = list(order) if order is not None else list(WAVE_ORDER)
+    known = [w for w in ref if w in seen]
+    return tuple(known + [w for w in seen if w not in known])
+
+
+def _role_items(instrument: Instrument) -> dict[str, set[str]]:
+    """Items asked per rater role (from the instrument's forms)."""
+    out: dict[str, set[str]] = {}
+    for form in instrument.forms.values():
+        out.setdefault(form.rater_role, set()).update(i.id for i in instrument.items_for_form(form.id))
+    return out
+
+
+def _role_comments(instrument: Instrument) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for form in instrument.forms.values():
+        out.setdefault(form.rater_role, set()).update(
+            o.id for o in instrument.open_ended if o.forms is None or form.id in o.forms)
+    return out
+
+
+def _validate(responses: pd.DataFrame, instrument: Instrument) -> None:
+    if not isinstance(responses, pd.DataFrame):
+        raise DataError(f"responses must be a pandas DataFrame, got {type(responses).__name__}")
+    problems: list[Problem] = []
+    for col in ("response_id", "mentor_id", "rater_role", "wave"):
+        if col not in responses.columns:
+            problems.append(Problem("required column is missing", column=col, code="missing-column"))
+    missing_items = [i for i in instrument.total_item_ids if i not in responses.columns]
+    if missing_items:
+        problems.append(Problem(f"{len(missing_items)} item column(s) of instrument {instrument.id!r} are missing: "
+                                + ", ".join(missing_items), code="missing-items",
+                                hint="check that the responses were imported with this instrument"))
+    if problems:
+        raise DataError.from_problems(problems, summary="responses cannot be scored")
+    for col in ("response_id", "mentor_id", "rater_role", "wave"):
+        if responses[col].isna().any():
+            rows = responses.index[responses[col].isna()][:5].tolist()
+            problems.append(Problem(f"{int(responses[col].isna().sum())} empty value(s)", column=col,
+                                    value=rows, code="empty-id"))
+    dup = responses["response_id"].duplicated(keep=False)
+    if dup.any():
+        problems.append(Problem(f"{int(dup.sum())} rows share a response_id", column="response_id",
+                                value=sorted(map(str, responses.loc[dup, "response_id"].unique()))[:5],
+                                code="duplicate-response"))
+    lo, hi = instrument.scale.min, instrument.scale.max
+    for item in instrument.item_ids:
+        if item not in responses.columns:
+            continue
+        col = responses[item]
+        num = pd.to_numeric(col, errors="coerce")
+        bad_type = num.isna() & col.notna()
+        if bad_type.any():
+            problems.append(Problem(f"{int(bad_type.sum())} non-numeric value(s)", column=item,
+                                    value=sorted(map(str, col[bad_type].unique()))[:5], code="not-numeric"))
+        off = num.notna() & ((num < lo) | (num > hi))
+        if off.any():
+            problems.append(Problem(f"{int(off.sum())} value(s) outside the scale {lo}-{hi}", column=item,
+                                    value=sorted(num[off].unique().tolist())[:5], code="out-of-range"))
+    if problems:
+        raise DataError.from_problems(problems, summary="responses cannot be scored")
+
+
+def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
+    """Score every response: competency scores, overall score, answered counts.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Canonical responses: ``response_id, mentor_id, rater_role, wave`` (``rater_id``
+        optional), the instrument's item columns (numeric codes, NaN for missing) and optional
+        comment columns.
+    instrument : Instrument or str
+        The instrument (or a built-in id).
+
+    Returns
+    -------
+    Scores
+
+    Raises
+    ------
+    DataError
+        Missing id or item columns, empty ids, duplicate ``response_id``, non-numeric or
+        off-scale item values (every problem listed at once; never comment text).
+
+    Notes
+    -----
+    R: ``psych::scoreItems(keys, x, impute = "none", totals = FALSE)$scores`` for rows that meet
+    the min-answered rule; ``psych`` reverses with the data's min and max, we with the scale's.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ins = load_instrument("mes-12")
+    >>> df = pd.DataFrame({"response_id": ["r1"], "mentor_id": ["m1"], "rater_role": ["mentee"],
+    ...                    "wave": ["pre"], **{i: [4.0] for i in ins.item_ids}})
+    >>> float(score(df, ins).scores.loc[0, "overall"])
+    4.0
+    """
+    instrument = load_instrument(instrument)
+    _validate(responses, instrument)
+    df = responses.reset_index(drop=True)
+    n = len(df)
+    ids = pd.DataFrame({c: (df[c].astype(object) if c in df.columns else pd.Series([None] * n, dtype=object))
+                        for c in ID_COLUMNS})
+    for c in ("response_id", "mentor_id", "rater_role", "wave"):
+        ids[c] = ids[c].map(str)
+    ids["rater_id"] = ids["rater_id"].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v))
+                                          else str(v))
+
+    # Recode: numeric, reverse-keyed items on the instrument's scale, items not on a form -> NaN.
+    role_items = _role_items(instrument)
+    all_items = [i.id for i in instrument.items]
+    values = np.full((n, len(all_items)), np.nan)
+    asked = np.zeros((n, len(all_items)), dtype=bool)
+    roles = ids["rater_role"].to_numpy()
+    for j, item in enumerate(instrument.items):
+        if item.id in df.columns:
+            col = pd.to_numeric(df[item.id], errors="coerce").to_numpy(dtype=float)
+            values[:, j] = instrument.scale.reverse(col) if item.reverse else col
+        on_form = np.array([item.id in role_items.get(r, set(all_items)) for r in roles], dtype=bool)
+        asked[:, j] = on_form
+    values[~asked] = np.nan
+    items_frame = pd.concat([ids, pd.DataFrame(values, columns=all_items)], axis=1)
+
+    # Competency and overall scores.
+    rule = instrument.scoring.min_answered
+    pos = {iid: j for j, iid in enumerate(all_items)}
+    groups: dict[str, list[int]] = {c.id: [pos[i] for i in c.items] for c in instrument.competencies}
+    if OVERALL not in groups:
+        groups[OVERALL] = [pos[i] for i in instrument.total_item_ids]
+    score_cols: dict[str, np.ndarray] = {}
+    count_cols: dict[str, np.ndarray] = {}
+    unscored: list[pd.DataFrame] = []
+    answered_all = ~np.isnan(values)
+    for cid, cols in groups.items():
+        sub = values[:, cols]
+        n_ans = answered_all[:, cols].sum(axis=1)
+        n_ask = asked[:, cols].sum(axis=1)
+        ok = (n_ask > 0) & (n_ans >= rule * n_ask - _EPS) & (n_ans > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(ok, np.nansum(sub, axis=1) / np.where(n_ans > 0, n_ans, 1), np.nan)
+        score_cols[cid] = means
+        count_cols[f"n_answered_{cid}"] = n_ans.astype(int)
+        if (~ok).any():
+            idx = np.flatnonzero(~ok)
+            unscored.append(pd.DataFrame({
+                "response_id": ids["response_id"].to_numpy()[idx], "competency": cid,
+                "n_answered": n_ans[idx].astype(int), "n_asked": n_ask[idx].astype(int),
+                "reason": np.where(n_ask[idx] == 0, "not_on_form", "too_few_answered")}))
+    scores_frame = pd.concat([ids, pd.DataFrame(score_cols), pd.DataFrame(count_cols)], axis=1)
+    unscored_frame = (pd.concat(unscored, ignore_index=True) if unscored else
+                      pd.DataFrame({"response_id": pd.Series(dtype=object), "competency": pd.Series(dtype=object),
+                                    "n_answered": pd.Series(dtype=int), "n_asked": pd.Series(dtype=int),
+                                    "reason": pd.Series(dtype=object)}))
+
+    return Scores(scores=scores_frame, items=items_frame, comments=_comments(df, ids, instrument),
+                  unscored=unscored_frame, instrument=instrument, waves=order_waves(ids["wave"]))
+
+
+def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    role_comments = _role_comments(instrument)
+    parts = []
+    for q in instrument.comment_ids:
+        if q not in df.columns:
+            continue
+        text = df[q].map(lambda v: v.strip() if isinstance(v, str) else None)
+        keep = text.map(bool).astype(bool) & ids["rater_role"].map(
+            lambda r: q in role_comments.get(r, {q})).astype(bool)
+        if keep.any():
+            part = ids.loc[keep, ["response_id", "mentor_id", "rater_role", "wave"]].copy()
+            part["question"] = q
+            part["text"] = df.loc[keep, q].map(str.strip)
+            parts.append(part)
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in
+                             ("response_id", "mentor_id", "rater_role", "wave", "question", "text")})
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,236 @@
+"""Shared helpers of the psychometric modules (private).
+
+Structure normalisation (an :class:`~mentorassess.instruments.Instrument` or a plain mapping
+``{competency_id: [item ids]}``), item-frame extraction and validation, R-compatible correlation
+matrices, read-only arrays and JSON conversion.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mentorassess.errors import DataError, InsufficientDataError
+
+__all__: list[str] = []
+
+Structure = Mapping[str, tuple[str, ...]]
+
+
+def structure_of(instrument_or_mapping: Any) -> Structure:
+    """Return ``{competency_id: (item ids, ...)}`` in instrument order.
+
+    Accepts an Instrument (anything with ``.competencies`` whose elements have ``.id`` and
+    ``.items``) or a mapping of competency id to a sequence of item ids. Items with
+    ``in_total = False`` stay in their competency if listed there.
+    """
+    comps = getattr(instrument_or_mapping, "competencies", None)
+    if comps is not None:
+        out = {str(c.id): tuple(str(i) for i in c.items) for c in comps}
+    elif isinstance(instrument_or_mapping, Mapping):
+        out = {}
+        for key, items in instrument_or_mapping.items():
+            if isinstance(items, str):
+                raise DataError(f"competency {key!r}: items must be a list of item ids, not a string")
+            out[str(key)] = tuple(str(i) for i in items)
+    else:
+        raise DataError(
+            "structure must be an Instrument or a mapping {competency id: [item ids]}; "
+            f"got {type(instrument_or_mapping).__name__}"
+        )
+    if not out:
+        raise DataError("the structure has no competencies")
+    return MappingProxyType(out)
+
+
+def reverse_items_of(instrument: Any) -> tuple[str, ...]:
+    """Item ids marked ``reverse`` in an instrument (empty for a plain mapping)."""
+    items = getattr(instrument, "items", None)
+    if items is None or isinstance(instrument, Mapping):
+        return ()
+    return tuple(str(i.id) for i in items if getattr(i, "reverse", False))
+
+
+def scale_range_of(instrument: Any) -> tuple[float, float] | None:
+    """``(min, max)`` of an instrument's scale values, or None."""
+    scale = getattr(instrument, "scale", None)
+    values = getattr(scale, "values", None)
+    if not values:
+        return None
+    return float(min(values)), float(max(values))
+
+
+def instrument_id_of(instrument: Any) -> str | None:
+    return getattr(instrument, "id", None) if not isinstance(instrument, Mapping) else None
+
+
+def item_frame(data: pd.DataFrame, items: Sequence[str] | None = None, *, what: str = "items") -> pd.DataFrame:
+    """Select ``items`` (all columns if None) as a float DataFrame; raise DataError if absent.
+
+    Non-numeric values raise a DataError naming the column.
+    """
+    if not isinstance(data, pd.DataFrame):
+        if isinstance(data, np.ndarray) and data.ndim == 2:
+            data = pd.DataFrame(data, columns=[f"V{j + 1}" for j in range(data.shape[1])])
+        else:
+            raise DataError(f"{what}: expected a pandas DataFrame, got {type(data).__name__}")
+    if items is None:
+        if any(not isinstance(c, str) for c in data.columns):
+            data = data.rename(columns=str)
+        items = [str(c) for c in data.columns]
+    items = list(items)
+    missing = [i for i in items if i not in data.columns]
+    if missing:
+        raise DataError(f"{what}: column(s) not found in the data: {', '.join(missing)}")
+    if len(set(items)) != len(items):
+        raise DataError(f"{what}: duplicate item ids")
+    out = {}
+    for col in items:
+        s = data[col]
+        try:
+            out[col] = pd.to_numeric(s, errors="raise").astype(float)
+        except (ValueError, TypeError) as exc:
+            raise DataError(f"{what}: column {col!r} is not numeric", column=col) from exc
+    frame = pd.DataFrame(out, index=data.index)
+    values = frame.to_numpy()
+    if np.isinf(values).any():
+        raise DataError(f"{what}: infinite values in the data")
+    return frame
+
+
+def check_min(frame: pd.DataFrame, *, what: str, min_items: int = 2, min_rows: int = 3) -> None:
+    """InsufficientDataError if fewer than ``min_items`` columns or ``min_rows`` complete rows."""
+    k = frame.shape[1]
+    if k < min_items:
+        raise InsufficientDataError(f"{what}: needs at least {min_items} items, got {k}")
+    n_complete = int(frame.notna().all(axis=1).sum())
+    if n_complete < min_rows:
+        raise InsufficientDataError(
+            f"{what}: needs at least {min_rows} complete responses, got n={n_complete} "
+            f"(of {frame.shape[0]} rows)"
+        )
+
+
+def zero_variance(frame: pd.DataFrame) -> list[str]:
+    sd = frame.std(axis=0, skipna=True)
+    return [str(c) for c in frame.columns if not (sd[c] > 0)]
+
+
+def pairwise_cov(frame: pd.DataFrame) -> np.ndarray:
+    """``cov(x, use = "pairwise")`` (divisor n_ij - 1)."""
+    x = frame.to_numpy(dtype=float)
+    if not np.isnan(x).any():
+        return np.cov(x, rowvar=False, ddof=1).reshape(x.shape[1], x.shape[1])
+    return frame.cov().to_numpy()
+
+
+def pairwise_cor(frame: pd.DataFrame) -> np.ndarray:
+    """``cor(x, use = "pairwise")`` (pair-specific means and SDs)."""
+    x = frame.to_numpy(dtype=float)
+    if not np.isnan(x).any():
+        c = np.corrcoef(x, rowvar=False).reshape(x.shape[1], x.shape[1])
+    else:
+        c = frame.corr().to_numpy()
+    np.fill_diagonal(c, 1.0)
+    if np.isnan(c).any():
+        raise InsufficientDataError("some pairs of items have no (or constant) joint responses; correlations are undefined")
+    return c
+
+
+def pairwise_counts(frame: pd.DataFrame) -> np.ndarray:
+    m = frame.notna().to_numpy().astype(float)
+    return m.T @ m
+
+
+def cov2cor(c: np.ndarray) -> np.ndarray:
+    d = np.sqrt(np.diag(c))
+    r = c / np.outer(d, d)
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+def pinv_r(x: np.ndarray) -> np.ndarray:
+    """psych::Pinv (tolerance sqrt(eps) relative to the largest singular value)."""
+    u, d, vt = np.linalg.svd(x)
+    keep = d > max(np.sqrt(np.finfo(float).eps) * d[0], 0)
+    return (vt[keep].T / d[keep]) @ u[:, keep].T
+
+
+def smc(r: np.ndarray) -> np.ndarray:
+    """psych::smc on a correlation matrix: 1 - 1/diag(Pinv(R)), clipped to [0, 1]."""
+    r = cov2cor(np.asarray(r, dtype=float))
+    s = 1.0 - 1.0 / np.diag(pinv_r(r))
+    return np.clip(s, 0.0, 1.0)
+
+
+def readonly(a: Any) -> np.ndarray:
+    arr = np.array(a, dtype=float, copy=True)
+    arr.flags.writeable = False
+    return arr
+
+
+def frozen_map(d: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(d))
+
+
+def jsonable(obj: Any) -> Any:
+    """Convert numpy scalars/arrays, mappings, tuples, DataFrames; NaN/inf -> None."""
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        f = float(obj)
+        return f if math.isfinite(f) else None
+    if isinstance(obj, np.ndarray):
+        return [jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, pd.DataFrame):
+        return [jsonable(r) for r in obj.to_dict(orient="records")]
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    return str(obj)
+
+
+def matrix_frame(m: np.ndarray, rows: Sequence[str], cols: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame(np.array(m, dtype=float), index=list(rows), columns=list(cols))
+
+
+def check_rng(rng: np.random.Generator | int | None, default: int = 20131002) -> np.random.Generator:
+    if rng is None:
+        return np.random.default_rng(default)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)):
+        return np.random.default_rng(int(rng))
+    raise DataError(f"rng must be a numpy Generator or an int seed, got {type(rng).__name__}")
+
+
+def single_threaded_blas(fn: Any) -> Any:
+    """Run ``fn`` with BLAS limited to one thread.
+
+    Our matrices are small (items x items); numpy and scipy ship two OpenBLAS builds whose
+    thread pools contend when calls alternate (measured 70x slower for an EFA on 2 cores).
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+            return fn(*args, **kwargs)
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,63 @@
+"""Workbook writer: no formula cells, escaping, structure, determinism."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+from openpyxl import load_workbook
+
+from mentorassess.reports.excel import Sheet, workbook_bytes, write_workbook
+
+DANGEROUS = ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1:A2)", "\tx", "\rx", "\nx", "'quoted"]
+
+
+def _frame():
+    return pd.DataFrame({
+        "mentor_id": ["M001", "M002", "=M003", "M004", "M005", "M006", "M007", "M008"],
+        "comment": DANGEROUS,
+        "score": [5.123456, np.nan, 6.0, 4.5, 1.0, 2.0, 3.0, 7.0],
+        "n": [3, 4, 5, 6, 7, 8, 9, 10],
+        "suppressed": [False, True, False, False, False, False, False, False],
+    })
+
+
+def test_no_formula_cells_and_text_escaped(tmp_path):
+    path = write_workbook([Sheet("Profiles", _frame(), note="Cells left blank are suppressed (fewer than 3 raters).")],
+                          tmp_path / "w.xlsx", readme=[("=bad topic", "Profiles per mentor")])
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["README", "Profiles"]
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r", "\n")), cell.value
+    ws = wb["Profiles"]
+    assert ws["A2"].value == "mentor_id" and ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:E10"
+    # XML reading normalises a lone CR to LF; the guard quote is what matters
+    assert [ws.cell(row=i, column=2).value for i in range(3, 11)] == ["'" + d.replace("\r", "\n") for d in DANGEROUS]
+    assert ws["C3"].value == 5.123456 and ws["C3"].number_format == "0.00"
+    assert ws["C4"].value is None and ws["D3"].value == 3 and ws["E4"].value is True
+
+
+def test_byte_identical_reruns():
+    a = workbook_bytes([Sheet("S", _frame())], readme=[("a", "b")])
+    time.sleep(1.1)
+    b = workbook_bytes([Sheet("S", _frame())], readme=[("a", "b")])
+    assert a == b
+
+
+def test_sheet_names_made_safe_and_unique(tmp_path):
+    df = pd.DataFrame({"x": [1]})
+    path = write_workbook([Sheet("a/b:c" * 10, df), Sheet("a/b:c" * 10, df)], tmp_path / "w.xlsx")
+    names = load_workbook(path).sheetnames
+    assert len(names) == 2 and len(set(names)) == 2 and all(len(n) <= 31 for n in names)
+
+
+def test_huge_cell_truncated(tmp_path):
+    df = pd.DataFrame({"comment": ["x" * 100_000]})
+    path = write_workbook([Sheet("S", df)], tmp_path / "w.xlsx")
+    value = load_workbook(path)["S"]["A2"].value
+    assert len(value) <= 32_767 and value.endswith("[truncated]")

@@ -1,0 +1,53 @@
+"""Modules import only along the pipeline: errors <- instruments <- io <- scoring <- stats <- reports <- cli."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parent.parent / "mentorassess"
+
+# Lower number = lower layer. A module may import its own layer or lower ones.
+LAYERS = {
+    "errors": 0, "_safe": 0, "_files": 0, "_yaml": 0, "_checks": 0,
+    "_instrument_schema": 1, "instruments": 1,
+    "io": 2, "sample": 2,
+    "scoring": 3, "aggregate": 3, "suppression": 3, "program": 3,
+    "stats": 4,
+    "reports": 5,
+    "config": 6, "pipeline": 6, "demo": 6,
+    "commands": 7, "cli": 7, "__main__": 7, "__init__": 7,
+}
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    if parts[0] != "mentorassess" or len(parts) == 1:
+        return None
+    return LAYERS.get(parts[1].removesuffix(".py"), 3)
+
+
+def test_no_import_against_the_pipeline():
+    bad = []
+    for path in PKG.rglob("*.py"):
+        rel = path.relative_to(PKG.parent).with_suffix("")
+        own = _layer(".".join(rel.parts)) if rel.parts[-1] != "__init__" or len(rel.parts) > 2 else 7
+        if own is None:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            for name in names:
+                target = _layer(name)
+                if target is not None and target > own:
+                    bad.append(f"{rel}: imports {name}")
+    assert not bad, "\n".join(bad)
+
+
+def test_no_assert_in_library_code():
+    offenders = [f"{p.relative_to(PKG)}:{n.lineno}" for p in PKG.rglob("*.py")
+                 for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))) if isinstance(n, ast.Assert)]
+    assert not offenders, offenders
