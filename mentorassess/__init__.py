@@ -35,6 +35,11 @@ from mentorassess.instruments import Instrument, list_instruments, load_instrume
 _LAZY = {
     "generate_sample": ("mentorassess.sample", "generate"),
     "SampleProgram": ("mentorassess.sample", "SampleProgram"),
+    "read_export": ("mentorassess.io", "read_export"),
+    "read_roster": ("mentorassess.io", "read_roster"),
+    "ImportResult": ("mentorassess.io", "ImportResult"),
+    "ImportReport": ("mentorassess.io", "ImportReport"),
+    "ImportOptions": ("mentorassess.io", "ImportOptions"),
 }
 
 __all__ = [

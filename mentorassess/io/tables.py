@@ -111,13 +111,10 @@ def read_text_grid(path: Path, file: str) -> tuple[Grid, str]:
     except UnicodeDecodeError as exc:
         raise ImportFormatError(f"invalid {encoding} text after the first megabyte (mixed encodings?)", file=file,
                                 hint="save the whole export as UTF-8 CSV") from exc
-    last = cells[ncols - 1]
-    if last.isna().any():  # a short row leaves its last fields empty (NaN)
-        short = int(np.flatnonzero(last.isna().to_numpy())[0])
-        warnings.append(Problem(f"row has fewer fields than the header ({ncols})", file=file, row=short + 1,
-                                code="short-row", severity="warning",
-                                hint="missing trailing fields are read as empty; check the file was not truncated"))
-        cells = cells.fillna("")
+    if not raw.rstrip(b"\x00").endswith((b"\n", b"\r")):
+        warnings.append(Problem("the file does not end with a line break: the last row may be truncated", file=file,
+                                row=len(cells), code="no-final-newline", severity="warning",
+                                hint="check the last response against the survey platform, or export again"))
     grid = Grid(cells=cells, file=file, encoding=encoding, warnings=warnings)
     grid.sha256 = hashlib.sha256(raw).hexdigest()
     return grid, delimiter
