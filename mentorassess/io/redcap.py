@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mentorassess.errors import DataError, ImportFormatError, Problem
+from mentorassess.errors import ImportFormatError
 from mentorassess.io.tables import Grid, RawTable, read_text_grid, split_header
 
 __all__ = ["RedcapDictionary", "RedcapField", "read_dictionary", "parse_redcap", "looks_like_redcap",
@@ -164,7 +164,6 @@ def parse_redcap(grid: Grid, dictionary: RedcapDictionary | None) -> RawTable:
         names, label_headers = _align_labels(header, expected, grid.file), True
     table = split_header(grid, 1, names, "redcap")
     table.extra["label_headers"] = label_headers
-    problems: list[Problem] = []
     decoded = 0
     for col in table.columns:
         base, _, suffix = col.rpartition("___")
@@ -198,8 +197,6 @@ def parse_redcap(grid: Grid, dictionary: RedcapDictionary | None) -> RawTable:
                 lut[v] = v
         table.body[col] = values.map(lut)
     table.extra["labels_decoded"] = decoded
-    if problems:
-        raise DataError.from_problems(problems)
     return table
 
 
