@@ -338,6 +338,10 @@ def _match_mentors(resp, table, res, rindex, warnings) -> list[str]:
         raise ConfigError("no mentor column: the export has no mentor_id column and the mapping names none",
                           file=table.file, hint="map the column holding the mentor under columns: mentor:")
     col = res.meta["mentor"]
+    if rindex is None:
+        warnings.append(Problem("no roster given: mentor cells are taken as mentor ids without a check", file=table.file,
+                                column=col, code="no-roster", severity="warning",
+                                hint="pass --roster to match mentors by id, e-mail or name and catch typos"))
     cache: dict[str, tuple] = {}
     for i, v in enumerate(raw):
         if v == "":
