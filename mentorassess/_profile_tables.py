@@ -15,6 +15,7 @@ from mentorassess.scoring import OVERALL
 
 _KEYS = ["mentor_id", "wave"]
 _TIE = 1e-9
+_TIE_DIGITS = 9  # ranks and percentiles compare values rounded to this many decimals
 BELOW_MIN_RATERS = "below_min_raters"
 TOO_FEW_VALID = "too_few_valid"
 
@@ -30,7 +31,8 @@ def _percentile(values: pd.Series, groups: list[pd.Series]) -> pd.Series:
     ok = values.notna()
     out = pd.Series(np.nan, index=values.index)
     if ok.any():
-        g = values[ok].groupby([s[ok] for s in groups])
+        # rounded so that ties which are exact on paper stay ties whatever the summation order
+        g = values[ok].round(_TIE_DIGITS).groupby([s[ok] for s in groups])
         out[ok] = 100.0 * (g.rank(method="average") - 0.5) / g.transform("count")
     return out
 
@@ -90,7 +92,7 @@ def build_level(frame: pd.DataFrame, cols: list[str], key: str, grid: pd.DataFra
     for col, name in (("mentee_mean", "mentee_rank"), ("self_score", "self_rank")):
         r = pd.Series(np.nan, index=out.index)
         sub = out.loc[rankable]
-        r[rankable] = sub.groupby(_KEYS)[col].rank(method="min", ascending=False)
+        r[rankable] = sub[col].round(_TIE_DIGITS).groupby([sub[k] for k in _KEYS]).rank(method="min", ascending=False)
         out[name] = r.astype("Int64")
     out["program_percentile"] = _percentile(out["mentee_mean"], [out["wave"], out[key]])
     out["self_percentile"] = _percentile(out["self_score"], [out["wave"], out[key]])

@@ -290,7 +290,7 @@ def _roster_frame(roster) -> pd.DataFrame | None:
 
 def aggregate(scores: Scores, *, min_raters: int = 3, min_raters_comments: int | None = None,
               roster: pd.DataFrame | None = None, comments: bool = True, gap_rule: GapRule | None = None,
-              exclude_comments=(), level: float = 0.95) -> Profiles:
+              exclude_comments=(), level: float = 0.95, wave_order=None) -> Profiles:
     """Per-mentor profiles with confidentiality, gaps, strongest/weakest and benchmarks.
 
     Parameters
@@ -311,6 +311,9 @@ def aggregate(scores: Scores, *, min_raters: int = 3, min_raters_comments: int |
         ``response_id`` values whose comments staff excluded after review.
     level : float
         Confidence level of the intervals (default 0.95).
+    wave_order : sequence of str, optional
+        Declared wave order (program config); default ``pre < post < follow_up``, then others in
+        order of first appearance.
 
     Returns
     -------
@@ -347,7 +350,7 @@ def aggregate(scores: Scores, *, min_raters: int = 3, min_raters_comments: int |
     excluded = frozenset(map(str, exclude_comments))
 
     ins = scores.instrument
-    waves = order_waves(scores.waves)
+    waves = order_waves(scores.waves, order=wave_order)
     mentors = sorted(set(scores.scores["mentor_id"]) | (set(rost["mentor_id"]) if rost is not None else set()))
     grid = pd.DataFrame([(m, w) for m in mentors for w in waves], columns=_KEYS)
     resp = scores.scores[scores.scores["rater_role"] == "mentee"].groupby(_KEYS).size().rename("responses")

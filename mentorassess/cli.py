@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "mentorassess.commands.scoring",
     "mentorassess.commands.psychometrics",
     "mentorassess.commands.reports",
+    "mentorassess.commands.program",
     "mentorassess.commands.pipeline",
 )
 

@@ -44,8 +44,9 @@ from typing import Any
 from mentorassess._yaml import YamlDocument, load_yaml_with_lines
 from mentorassess.errors import ConfigError, InstrumentError, Problem
 from mentorassess.instruments import Instrument, load_instrument
+from mentorassess.scoring import order_waves
 
-__all__ = ["ProgramConfig", "ExportSpec", "WaveSpec", "load_config", "OUTPUTS", "WAVE_TYPES", "order_waves"]
+__all__ = ["ProgramConfig", "ExportSpec", "WaveSpec", "load_config", "OUTPUTS", "WAVE_TYPES"]
 
 OUTPUTS = ("feedback", "program", "workbook", "psychometrics")
 WAVE_TYPES = ("pre", "post", "retrospective_pre", "follow_up", "cycle")
@@ -100,25 +101,6 @@ class ProgramConfig:
     import_options: dict[str, Any] = field(default_factory=dict)
     assignments: Path | None = None
     seed: int = 20261125
-
-
-def order_waves(waves, declared: tuple[WaveSpec, ...] = ()) -> list[str]:
-    """Order wave ids: the config's order; else pre < post < follow_up, then first appearance.
-
-    Examples
-    --------
-    >>> order_waves(["post", "2026-spring", "pre"])
-    ['pre', 'post', '2026-spring']
-    """
-    seen: list[str] = []
-    for w in waves:
-        if w not in seen:
-            seen.append(str(w))
-    if declared:
-        known = [w.id for w in declared]
-        return [w for w in known if w in seen] + [w for w in seen if w not in known]
-    rank = {"retrospective_pre": 0, "pre": 1, "post": 2, "follow_up": 3}
-    return sorted(seen, key=lambda w: (rank.get(w, 4), seen.index(w)))
 
 
 class _Checker:
@@ -217,7 +199,7 @@ def load_config(path: str | Path) -> ProgramConfig:
         c.add(("seed",), "seed must be a whole number", "wrong-type")
         seed = 20261125
     if not waves:  # undeclared: the exports' waves in the default order
-        named = order_waves([e.wave for e in exports if e.wave is not None])
+        named = list(order_waves([e.wave for e in exports if e.wave is not None]))
         waves = [WaveSpec(id=w, type=w if w in WAVE_TYPES else "cycle") for w in named]
     if c.problems:
         problems = sorted(c.problems, key=lambda p: p.line or 0)

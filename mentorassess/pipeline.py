@@ -214,15 +214,42 @@ class _Context:
     report_date: dt.date
     jobs: int | None
     say: Progress
-    psychometrics: Any = None
+    psychometrics: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    tables: Any = None
+
+
+def _relative(path: Any, base: Path) -> Any:
+    """A path as the config names it (relative to the config's folder), never a machine's absolute path."""
+    if not path:
+        return path
+    p = Path(str(path))
+    try:
+        return p.resolve().relative_to(base).as_posix()
+    except ValueError:
+        return p.name
+
+
+def _audits(ctx: _Context) -> list[dict]:
+    """Import audits with file names relative to the config (outputs do not depend on where files live)."""
+    base = ctx.cfg.source.parent.resolve()
+    out = []
+    for rep in ctx.import_reports:
+        d = rep.to_dict()
+        text = json.dumps(d, ensure_ascii=False, default=str)
+        for key in ("source", "mapping"):
+            if isinstance(d.get(key), str) and d[key]:
+                text = text.replace(json.dumps(d[key])[1:-1], str(_relative(d[key], base)))
+        text = text.replace(json.dumps(str(base) + os.sep)[1:-1], "")
+        out.append(json.loads(text))
+    return out
 
 
 def _step_audit(ctx: _Context) -> list[Path]:
     out = []
-    for spec, rep in zip(ctx.cfg.exports, ctx.import_reports):
+    for spec, audit in zip(ctx.cfg.exports, _audits(ctx)):
         rel = Path("audit") / f"{spec.path.stem}.json"
-        atomic_write_text(ctx.tmp / rel, json.dumps(rep.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n")
+        atomic_write_text(ctx.tmp / rel, json.dumps(audit, indent=2, ensure_ascii=False, default=str) + "\n")
         out.append(rel)
     return out
 
@@ -241,25 +268,89 @@ def _step_feedback(ctx: _Context) -> list[Path]:
 
 
 def _step_psychometrics(ctx: _Context) -> list[Path]:
+    """One psychometric report (PDF + JSON) per form and wave with enough responses."""
     if "psychometrics" not in ctx.cfg.outputs:
         return []
     import warnings
 
-    from mentorassess.stats.report import psychometrics
+    from mentorassess.errors import InsufficientDataError
+    from mentorassess.reports.psychometric import render_psychometric, write_psychometric_json
+    from mentorassess.stats.psych_summary import psychometric_summary
 
-    ctx.say("psychometric checks")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        report = psychometrics(ctx.responses, ctx.cfg.instrument, rng=ctx.cfg.seed)
-    ctx.psychometrics = report
-    ctx.warnings.extend(sorted({f"{w.category.__name__}: {w.message}" for w in caught}))
-    rel = Path("psychometrics") / "psychometrics.json"
-    payload = {"schema_version": 1, **report.to_dict()}
-    atomic_write_text(ctx.tmp / rel, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    out: list[Path] = []
+    roles = {f.rater_role: f.id for f in ctx.cfg.instrument.forms.values()}
+    waves = [w.id for w in ctx.cfg.waves] or sorted(ctx.responses["wave"].astype(str).unique())
+    for role, form in roles.items():
+        for wave in waves:
+            n = int(((ctx.responses["rater_role"] == role) & (ctx.responses["wave"].astype(str) == wave)).sum())
+            if n < _MIN_PSYCHOMETRIC_N:
+                ctx.warnings.append(f"psychometrics: {form}/{wave} skipped ({n} responses; at least "
+                                    f"{_MIN_PSYCHOMETRIC_N} are needed)")
+                continue
+            ctx.say(f"psychometric checks ({form}, {wave})")
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    summary = psychometric_summary(ctx.responses, ctx.cfg.instrument, form=form, wave=wave,
+                                                   seed=ctx.cfg.seed)
+                except InsufficientDataError as exc:
+                    ctx.warnings.append(f"psychometrics: {form}/{wave} skipped: {exc.summary or exc}")
+                    continue
+            ctx.warnings.extend(sorted({f"psychometrics {form}/{wave}: {w.category.__name__}: {w.message}"
+                                        for w in caught}))
+            ctx.psychometrics[(form, wave)] = summary
+            stem = Path("psychometrics") / f"psychometrics_{form}_{wave}"
+            render_psychometric(summary, ctx.tmp / stem.with_suffix(".pdf"), report_date=ctx.report_date)
+            write_psychometric_json(summary, ctx.tmp / stem.with_suffix(".json"))
+            out += [stem.with_suffix(".pdf"), stem.with_suffix(".json")]
+    return out
+
+
+def _program_tables(ctx: _Context):
+    if ctx.tables is None:
+        from mentorassess.stats.program_data import program_tables
+
+        waves = [w.id for w in ctx.cfg.waves]
+        pre = next((w.id for w in ctx.cfg.waves if w.type == "pre"), waves[0] if waves else None)
+        post = next((w.id for w in ctx.cfg.waves if w.type == "post"), waves[-1] if waves else None)
+        ctx.tables = program_tables(ctx.scores, ctx.profiles, import_reports=_audits(ctx),
+                                    roster=ctx.roster, pre=pre, post=post if post != pre else None)
+    return ctx.tables
+
+
+def _step_program(ctx: _Context) -> list[Path]:
+    if "program" not in ctx.cfg.outputs:
+        return []
+    from mentorassess.reports.program import render_program
+
+    ctx.say("writing the program summary")
+    rel = Path("program_summary.pdf")
+    render_program(ctx.scores, ctx.profiles, _program_tables(ctx), ctx.tmp / rel, report_date=ctx.report_date,
+                   program_name=ctx.cfg.program, show_names=ctx.cfg.show_names)
     return [rel]
 
 
-_STEPS: list[Callable[[_Context], list[Path]]] = [_step_audit, _step_psychometrics, _step_feedback]
+def _step_workbook(ctx: _Context) -> list[Path]:
+    if "workbook" not in ctx.cfg.outputs:
+        return []
+    from mentorassess.reports.workbook import write_staff_workbook
+
+    ctx.say("writing the staff workbook")
+    rel = Path("staff_workbook.xlsx")
+    items = None
+    mentee = [s for (form, _), s in ctx.psychometrics.items() if form == "mentee"]
+    if mentee and hasattr(mentee[0], "items"):
+        items = mentee[0].items
+    write_staff_workbook(ctx.scores, ctx.profiles, _program_tables(ctx), ctx.tmp / rel, report_date=ctx.report_date,
+                         item_statistics=items, instrument_title=ctx.cfg.instrument.title)
+    return [rel]
+
+
+_MIN_PSYCHOMETRIC_N = 30
+
+
+_STEPS: list[Callable[[_Context], list[Path]]] = [_step_audit, _step_psychometrics, _step_feedback,
+                                                  _step_program, _step_workbook]
 
 
 def _suppressed(profiles) -> tuple[tuple[str, str], ...]:

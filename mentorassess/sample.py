@@ -48,7 +48,7 @@ TARGET_MEANS = {
 }
 TARGET_SDS = {("self", "pre"): 1.38, ("self", "post"): 0.91, ("mentee", "pre"): 1.46, ("mentee", "post"): 1.37}
 # Correlations between competency factors: published ranges .49-.87 (mentors), .58-.92 (mentees).
-FACTOR_CORR = {"self": 0.92, "mentee": 0.93}
+FACTOR_CORR = {"self": 0.80, "mentee": 0.84}
 MENTOR_ICC = 0.30  # share of a mentee rating's latent variance that is the mentor's own
 
 _NAMES = [
@@ -221,11 +221,16 @@ def generate(*, seed: int = DEFAULT_SEED, n_mentors: int = 40, instrument: str |
             cols = np.flatnonzero(comp_index == j)
             values[np.ix_(sel, cols)] = _discretise(signal[np.ix_(sel, cols)] * spread + shifts[j], lo, hi)
 
-    # Missing answers: 2% skipped at random; N/A more often on items not every mentor can show.
+    # Missing answers as in real surveys: most raters answer everything; N/A clusters on items not
+    # every mentor can show (6% each), and one rater in five skips one or two items.
     na_prone = {"mca06", "mca20", "mca21", "mca26"}
-    na_rate = np.array([0.08 if i in na_prone else 0.01 for i in item_ids])
+    na_rate = np.array([0.06 if i in na_prone else 0.0 for i in item_ids])
     not_applicable = rng.random((n, n_items)) < na_rate
-    skipped = (rng.random((n, n_items)) < 0.02) & ~not_applicable
+    skipped = np.zeros((n, n_items), dtype=bool)
+    skippers = np.flatnonzero(rng.random(n) < 0.2)
+    for r in skippers:
+        skipped[r, rng.choice(n_items, size=int(rng.integers(1, 3)), replace=False)] = True
+    skipped &= ~not_applicable
     values[not_applicable | skipped] = np.nan
 
     meta = pd.DataFrame(rows)

@@ -74,7 +74,10 @@ def _check(prof_tab: pd.DataFrame, ind: pd.DataFrame, key: str) -> None:
                  ("pooled_ci_low", "plow")):
         np.testing.assert_allclose(m[a], m[b], rtol=0, atol=1e-12)
     np.testing.assert_allclose(m["mentee_ci_high"], m["mean"] + m["tq"] * m["se"], atol=1e-12)
+    np.testing.assert_allclose(m["mentee_ci_low"], m["mean"] - m["tq"] * m["se"], atol=1e-12)
     np.testing.assert_allclose(m["pooled_df"], m["df"])
+    np.testing.assert_allclose(m["pooled_sd"], np.sqrt(m["msw"]), atol=1e-12)
+    np.testing.assert_allclose(m["pooled_ci_high"], 2 * m["mean"] - m["plow"], atol=1e-12)
 
 
 def test_competency_profiles_equal_plain_groupby():
@@ -141,8 +144,10 @@ def test_program_benchmarks_and_percentiles():
         assert row["p75"] == pytest.approx(pd.Series(means).quantile(0.75), abs=1e-12)
         pct = g.dropna(subset=["mentee_mean"])
         for _, r in pct.iterrows():
-            below = (means < r["mentee_mean"]).sum()
-            equal = (means == r["mentee_mean"]).sum()
+            # ties are judged on values rounded to 9 decimals (exact ties on paper stay ties)
+            rounded, v = np.round(means, 9), round(r["mentee_mean"], 9)
+            below = (rounded < v).sum()
+            equal = (rounded == v).sum()
             assert r["program_percentile"] == pytest.approx(100 * (below + equal / 2) / len(means))
 
 
@@ -222,3 +227,50 @@ def test_to_frame_is_a_copy_with_both_levels():
     assert set(f["level"]) == {"competency", "item"}
     f.loc[:, "mentee_mean"] = 0
     assert (prof.competencies["mentee_mean"].dropna() != 0).all()
+
+
+def test_ranks_and_mentor_rows_equal_plain_computation():
+    prof = _profiles()
+    tab = prof.competencies[prof.competencies["competency"] != "overall"]
+    for (mentor, wave), g in tab.groupby(["mentor_id", "wave"]):
+        for col, rank_col in (("mentee_mean", "mentee_rank"), ("self_score", "self_rank")):
+            vals = np.round(g[col].to_numpy(float), 9)
+            for v, r in zip(vals, g[rank_col]):
+                if np.isnan(v):
+                    assert pd.isna(r)
+                else:
+                    assert r == 1 + (vals[~np.isnan(vals)] > v).sum()
+        row = prof.mentors[(prof.mentors["mentor_id"] == mentor) & (prof.mentors["wave"] == wave)].iloc[0]
+        shown = g.dropna(subset=["mentee_mean"])
+        if len(shown) >= 2:
+            best = shown.loc[shown["mentee_mean"] == shown["mentee_mean"].max(), "competency"]
+            worst = shown.loc[shown["mentee_mean"] == shown["mentee_mean"].min(), "competency"]
+            assert row["strongest"] == ";".join(best) and row["weakest"] == ";".join(worst)
+        else:
+            assert pd.isna(row["strongest"])
+    r = _program().responses
+    counts = r[r["rater_role"] == "mentee"].groupby(["mentor_id", "wave"]).size()
+    for _, row in prof.mentors.iterrows():
+        n = counts.get((row["mentor_id"], row["wave"]), 0)
+        assert row["suppressed"] == (n < MIN)
+        assert (pd.isna(row["mentee_n"]) if n < MIN else row["mentee_n"] == n)
+        assert row["self_present"] == bool(((r["mentor_id"] == row["mentor_id"]) & (r["wave"] == row["wave"])
+                                            & (r["rater_role"] == "self")).any())
+    roster = _program().roster.set_index("mentor_id")
+    assert (prof.mentors["name"].to_numpy() == roster.loc[prof.mentors["mentor_id"], "name"].to_numpy()).all()
+    # self percentile: mid-rank among the wave's self scores
+    g = prof.competencies[(prof.competencies["wave"] == "pre") & (prof.competencies["competency"] == "overall")]
+    v = g["self_score"].dropna().to_numpy()
+    for _, x in g.dropna(subset=["self_score"]).iterrows():
+        assert x["self_percentile"] == pytest.approx(100 * ((v < x["self_score"]).sum()
+                                                            + (v == x["self_score"]).sum() / 2) / len(v))
+
+
+def test_declared_wave_order():
+    resp = _program().responses.copy()
+    resp["wave"] = resp["wave"].map({"pre": "2025-fall", "post": "2026-spring"})
+    sc = score(resp.iloc[::-1], "mca-26")
+    assert aggregate(sc).settings.waves == ("2026-spring", "2025-fall")   # first appearance
+    prof = aggregate(sc, wave_order=["2025-fall", "2026-spring"])
+    assert prof.settings.waves == ("2025-fall", "2026-spring")
+    assert list(prof.mentors["wave"].iloc[:2]) == ["2025-fall", "2026-spring"]

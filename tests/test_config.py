@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from mentorassess.config import load_config, order_waves
+from mentorassess.config import load_config
+from mentorassess.scoring import order_waves
 from mentorassess.errors import ConfigError
 
 
@@ -96,7 +97,7 @@ def test_not_yaml(tmp_path):
 
 
 def test_wave_order_default():
-    assert order_waves(["post", "pre"]) == ["pre", "post"]
-    assert order_waves(["2026-spring", "2025-fall"]) == ["2026-spring", "2025-fall"]  # never string-sorted
-    assert order_waves(["post", "retrospective_pre", "follow_up", "pre"]) == [
-        "retrospective_pre", "pre", "post", "follow_up"]
+    assert order_waves(["post", "pre"]) == ("pre", "post")
+    assert order_waves(["2026-spring", "2025-fall"]) == ("2026-spring", "2025-fall")  # never string-sorted
+    assert order_waves(["post", "retrospective_pre", "follow_up", "pre"]) == (
+        "pre", "retrospective_pre", "post", "follow_up")

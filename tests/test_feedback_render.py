@@ -43,7 +43,7 @@ def test_full_report_has_every_section(full):
                    "What your mentees wrote", "What works well", "What could be different",
                    "Next steps to consider", "A conversation, not a grade",
                    "evidence linking them to mentee outcomes is still limited", "Methods:",
-                   "Mentoring Competency Assessment (26 items) (validated)",
+                   "Mentoring Competency Assessment (26 items), validated questionnaire",
                    "Confidential: prepared for Zofia Wiśniewska", f"page 1 of {len(reader.pages)}"):
         assert phrase in flat, phrase
     for c in COMMENTS + GROWTH:

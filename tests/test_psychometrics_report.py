@@ -15,7 +15,8 @@ import typer
 from typer.testing import CliRunner
 
 from mentorassess.errors import DataError, HeywoodWarning, InsufficientDataError, MentorAssessWarning
-from mentorassess.stats.report import order_waves, psychometrics
+from mentorassess.scoring import order_waves
+from mentorassess.stats.report import psychometrics
 from tests._psych_ref import TOL, data, reference
 from tests.test_reliability import MCA_BLOCKS
 
@@ -71,7 +72,7 @@ def test_sections_per_form_and_wave_in_wave_order():
         rep = psychometrics(prog.responses, prog.instrument, n_iter=2, efa=False, cfa=False)
     keys = [(s.form, s.wave) for s in rep.sections]
     assert keys == [("self", "pre"), ("self", "post"), ("mentee", "pre"), ("mentee", "post")]
-    assert order_waves(["post", "x", "pre", "follow_up", "post"]) == ["pre", "post", "follow_up", "x"]
+    assert order_waves(["post", "x", "pre", "follow_up", "post"]) == ("pre", "post", "follow_up", "x")
 
 
 def test_plain_mapping_and_insufficient_sections():

@@ -88,7 +88,10 @@ def report_filename(mentor_id: str, name: str, wave: str) -> str:
         s = re.sub(r"[^A-Za-z0-9]+", "-", s).strip("-").lower()
         return s[:limit].strip("-")
 
-    return f"feedback_{slug(name) or 'mentor'}_{slug(str(mentor_id)) or 'id'}_{slug(wave) or 'wave'}.pdf"
+    who = slug(name)
+    if not any(ch.isalpha() for ch in who):  # a name in a non-Latin script only: keep it generic
+        who = "-".join(p for p in ("mentor", who) if p)
+    return f"feedback_{who}_{slug(str(mentor_id)) or 'id'}_{slug(wave) or 'wave'}.pdf"
 
 
 # --- story ----------------------------------------------------------------------------------------------
@@ -108,8 +111,8 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
     story.append(para(f"Your mentoring feedback: {d.wave_label}", "title"))
     sub = [d.mentor_name] + ([d.department] if d.department else [])
     story.append(para(" · ".join(sub), "h3"))
-    story.append(para(f"{d.program} · {_date_text(d.report_date)} · {d.instrument_title} "
-                      f"({d.instrument_status})", "subtitle"))
+    story.append(para(f"{d.program} · {_date_text(d.report_date)} · {d.instrument_title}, "
+                      f"{W.instrument_status(d.instrument_status)}", "subtitle"))
     story.append(para(W.participation(d.self_done, d.mentees_shown, d.n_mentees, d.min_raters)))
 
     # summary
@@ -150,9 +153,8 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
                            n_mentees=d.n_mentees, band=band), "box"),
     ]))
 
-    # page 2: table
-    story.append(CondPageBreak(200))
-    story.append(para("Your ratings in numbers", "h2"))
+    # the numbers: on page 1 when they fit there, else at the top of page 2
+    numbers = [para("Your ratings in numbers", "h2")]
     if d.mentees_shown:
         header = ["Competency", "You", "Mentees (n)", "Plausible range", "Program middle half"]
         widths = [175, 50, 75, 90, FRAME_WIDTH - 390]
@@ -161,12 +163,13 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
             mean = "not shown" if c.mean is None else f"{W.fmt(c.mean)} ({c.n})"
             rng = "" if c.low is None else f"{W.fmt(c.low)} to {W.fmt(c.high)}"
             body.append([c.title, W.fmt(c.self_score), mean, rng, _band(c, W)])
-        story.append(data_table(header, body, widths, numeric_cols=(1, 2)))
+        numbers.append(data_table(header, body, widths, numeric_cols=(1, 2)))
     else:
         header = ["Competency", "Your own rating", "Program middle half"]
         widths = [230, 100, FRAME_WIDTH - 330]
         body = [[c.title, W.fmt(c.self_score), _band(c, W)] for c in comps]
-        story.append(data_table(header, body, widths, numeric_cols=(1,)))
+        numbers.append(data_table(header, body, widths, numeric_cols=(1,)))
+    story.append(KeepTogether(numbers))
     if not band:
         story.append(para("The program's middle half is shown once at least 10 mentors in the program have "
                           "enough mentee responses.", "small"))
@@ -264,7 +267,7 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
             story.append(KeepTogether(block))
     story.append(Spacer(1, 4))
     closing = [shaded_box([para("A conversation, not a grade", "h3"), para(W.closing_note(d.contact), "box"),
-                           para(W.evidence_note(), "box")]), Spacer(1, 4)]
+                           para(W.evidence_note(d.instrument_status), "box")]), Spacer(1, 4)]
     story.append(KeepTogether(closing + [para(W.methods_note(citation=d.instrument_citation, status=d.instrument_status,
                                      min_raters=d.min_raters, min_raters_comments=d.min_raters_comments,
                                      interval_method=d.interval_method, band=band,

@@ -16,7 +16,7 @@ __all__ = [
     "fmt", "mentees", "wave_label", "participation", "suppressed_notice", "summary",
     "gap_heading", "gap_paragraph", "more_gaps", "similar_views", "hidden_competency", "band_sentence",
     "change_sentence", "how_to_read", "closing_note", "evidence_note", "methods_note",
-    "comment_heading", "COMMENT_HEADINGS",
+    "comment_heading", "COMMENT_HEADINGS", "instrument_status",
 ]
 
 WAVE_LABELS = {
@@ -129,10 +129,11 @@ def summary(*, strongest: Sequence[tuple[str, float, int | None]],
                 parts.append(f"The biggest difference between your view and your mentees' is in {title}, "
                              f"where your mentees ({fmt(mean)}) rated you higher than you rated yourself "
                              f"({fmt(own)}).")
+        parts.append("The next pages show where your view and theirs differ and suggest one or two concrete "
+                     "next steps.")
     else:
-        parts.append("Your own ratings and your mentees' are similar, given the uncertainty.")
-    parts.append("The next pages show where your view and theirs differ and suggest one or two concrete "
-                 "next steps.")
+        parts.append("Your own ratings and your mentees' are similar, given the uncertainty. The next pages "
+                     "show the numbers behind the chart and suggest one or two concrete next steps.")
     return " ".join(parts)
 
 
@@ -218,9 +219,23 @@ def how_to_read(*, n_competencies: int, scale_min: int, scale_max: int, anchors:
     return " ".join(s)
 
 
-def evidence_note() -> str:
-    return ("This report is feedback for your own development. It uses a published questionnaire, but scores "
-            "are one view of mentoring, and evidence linking them to mentee outcomes is still limited.")
+STATUS_TEXT = {
+    "validated": "validated questionnaire",
+    "provisional": "provisional questionnaire, still being validated",
+    "our-design": "questionnaire designed for this program, not validated",
+}
+
+
+def instrument_status(status: str) -> str:
+    """Reader-facing words for an instrument's status (shown wherever its scores are)."""
+    return STATUS_TEXT.get(status, f"status: {status}")
+
+
+def evidence_note(status: str = "validated") -> str:
+    which = ("a validated questionnaire, but scores" if status == "validated"
+             else "a questionnaire that is not fully validated, and scores")
+    return (f"This report is feedback for your own development. It uses {which} are one view of mentoring, "
+            "and evidence linking them to mentee outcomes is still limited.")
 
 
 def closing_note(contact: str | None) -> str:
@@ -238,7 +253,7 @@ def closing_note(contact: str | None) -> str:
 
 def methods_note(*, citation: str, status: str, min_raters: int, min_raters_comments: int,
                  interval_method: str, band: bool, mentees_shown: bool = True) -> str:
-    s = f"Methods: {citation} (instrument status: {status})."
+    s = f"Methods: {citation.strip().rstrip('.')} ({instrument_status(status)})."
     if mentees_shown:
         s += (f" Mentee averages are shown with a 95% plausible range computed from the {interval_method};"
               f" mentee results need at least {min_raters} responses, comments at least {min_raters_comments}.")

@@ -132,9 +132,12 @@ def fa_core(r: np.ndarray, nf: int, fm: str = "minres", rotate: str = "oblimin")
     model = load @ load.T
     phi = None
     converged = bool(res.success)
+    message = str(res.message)
     if rotate != "none" and nf > 1:
         rot = _rotate(load, rotate)
         load, phi = rot.loadings, rot.phi
+        if not rot.converged:
+            message = f"the {rotate} rotation did not converge" + ("" if converged else f"; extraction: {message}")
         converged = converged and rot.converged
     sgn = np.sign(load.sum(axis=0))
     sgn[sgn == 0] = 1
@@ -161,7 +164,7 @@ def fa_core(r: np.ndarray, nf: int, fm: str = "minres", rotate: str = "oblimin")
         values=np.linalg.eigvalsh(s_red)[::-1],
         e_values=np.linalg.eigvalsh(r)[::-1],
         converged=converged,
-        optimizer_message=str(res.message),
+        optimizer_message=message,
     )
 
 

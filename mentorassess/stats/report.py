@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mentorassess.errors import DataError, InsufficientDataError, MentorAssessWarning
+from mentorassess.scoring import order_waves
 from mentorassess.stats._common import check_rng, instrument_id_of, jsonable, single_threaded_blas, structure_of
 from mentorassess.stats.cfa import CfaFit, fit_cfa, published_fit
 from mentorassess.stats.efa import EfaResult, fit_efa
@@ -35,19 +36,8 @@ from mentorassess.stats.factors import (
 from mentorassess.stats.omega import OmegaResult, estimate_omega
 from mentorassess.stats.reliability import ReliabilityResult, estimate_reliability
 
-__all__ = ["PsychometricSection", "PsychometricReport", "psychometrics", "order_waves"]
+__all__ = ["PsychometricSection", "PsychometricReport", "psychometrics"]
 
-_WAVE_ORDER = ("pre", "retrospective_pre", "post", "follow_up")
-
-
-def order_waves(waves: Any) -> list[str]:
-    """``pre`` < ``post`` < ``follow_up``, then other waves in order of first appearance."""
-    seen: list[str] = []
-    for w in waves:
-        if isinstance(w, str) and w not in seen:
-            seen.append(w)
-    known = [w for w in _WAVE_ORDER if w in seen]
-    return known + [w for w in seen if w not in _WAVE_ORDER]
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,145 @@
+"""Charts of the program and psychometric reports (reportlab vector graphics; plain numbers in).
+
+* :func:`strip_plot`: one row per competency, unnamed mentor-level means as small open circles
+  (stacked where they coincide, never jittered at random), the middle half as a grey box and the
+  median as a bar, on the instrument's full scale.
+* :func:`scree_plot`: observed eigenvalues against the parallel-analysis threshold.
+
+Nothing here computes a statistic; the caller passes the quartiles it got from the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect
+from reportlab.lib import colors
+from reportlab.lib.utils import simpleSplit
+
+from mentorassess.reports.charts import text_group
+from mentorassess.reports.pdf import FONT, FRAME_WIDTH, PALETTE, register_fonts, visual
+
+__all__ = ["StripRow", "strip_plot", "scree_plot"]
+
+
+@dataclass(frozen=True)
+class StripRow:
+    label: str
+    values: tuple[float, ...]
+    p25: float | None = None
+    p50: float | None = None
+    p75: float | None = None
+
+
+def strip_plot(rows: Sequence[StripRow], *, scale_min: float, scale_max: float,
+               anchors: Mapping[int, str] | None = None, width: float = FRAME_WIDTH,
+               label_width: float = 150, row_height: float = 30) -> Drawing:
+    """Strip plot of mentor means per competency with the middle half and the median."""
+    register_fonts()
+    anchors = dict(anchors or {})
+    legend_h = 18
+    axis_h = 30 if anchors else 18
+    height = legend_h + len(rows) * row_height + axis_h
+    d = Drawing(width, height)
+    x0, x1 = label_width + 8, width - 12
+    span = float(scale_max - scale_min) or 1.0
+
+    def xpos(v: float) -> float:
+        v = min(max(float(v), scale_min), scale_max)
+        return x0 + (v - scale_min) / span * (x1 - x0)
+
+    top, bottom = height - legend_h, axis_h
+    for t in range(int(scale_min), int(scale_max) + 1):
+        d.add(Line(xpos(t), bottom, xpos(t), top, strokeColor=colors.HexColor("#E4E4E4"), strokeWidth=0.6))
+    for i, row in enumerate(rows):
+        yc = top - (i + 0.5) * row_height
+        if i % 2 == 0:
+            d.add(Rect(0, yc - row_height / 2, width, row_height, fillColor=colors.HexColor("#FAFAFA"),
+                       strokeColor=None))
+        lines = simpleSplit(visual(row.label), FONT, 8.5, label_width)[:2]
+        ly = yc + len(lines) * 5 - 8
+        for line in lines:
+            d.add(text_group(0, ly, line, size=8.5))
+            ly -= 10
+        if row.p25 is not None and row.p75 is not None:
+            d.add(Rect(xpos(row.p25), yc - row_height * 0.38, xpos(row.p75) - xpos(row.p25), row_height * 0.76,
+                       fillColor=PALETTE["program"], strokeColor=None))
+        if row.p50 is not None:
+            d.add(Line(xpos(row.p50), yc - row_height * 0.42, xpos(row.p50), yc + row_height * 0.42,
+                       strokeColor=PALETTE["ink"], strokeWidth=1.6))
+        # stack coinciding values (rounded to the drawing's resolution) upwards and downwards
+        seen: dict[int, int] = {}
+        for v in sorted(row.values):
+            px = round(xpos(v) / 3)
+            k = seen.get(px, 0)
+            seen[px] = k + 1
+            off = ((k + 1) // 2) * 3.2 * (1 if k % 2 else -1)
+            off = max(-row_height * 0.4, min(row_height * 0.4, off))
+            d.add(Circle(xpos(v), yc + off, 2.1, fillColor=colors.white, strokeColor=PALETTE["mentee"],
+                         strokeWidth=0.9))
+    d.add(Line(x0, bottom, x1, bottom, strokeColor=PALETTE["rule"], strokeWidth=0.7))
+    for t in range(int(scale_min), int(scale_max) + 1):
+        d.add(Line(xpos(t), bottom, xpos(t), bottom - 3, strokeColor=PALETTE["rule"], strokeWidth=0.7))
+        d.add(text_group(xpos(t), bottom - 11, str(t), size=8, anchor="middle"))
+    for value, text in sorted(anchors.items()):
+        anchor = "start" if value == scale_min else "end" if value == scale_max else "middle"
+        xa = xpos(value) - (3 if anchor == "start" else -3 if anchor == "end" else 0)
+        d.add(text_group(xa, bottom - 22, text, size=7.8, anchor=anchor, color=PALETTE["muted"]))
+    # legend
+    lx, ly = 0, height - 11
+    d.add(Circle(lx + 4, ly + 3, 2.1, fillColor=colors.white, strokeColor=PALETTE["mentee"], strokeWidth=0.9))
+    d.add(text_group(lx + 10, ly, "one mentor (mentees' average)", size=8.2))
+    lx = 175
+    d.add(Rect(lx, ly - 2, 12, 10, fillColor=PALETTE["program"], strokeColor=None))
+    d.add(text_group(lx + 16, ly, "middle half of mentors", size=8.2))
+    lx = 310
+    d.add(Line(lx + 5, ly - 2, lx + 5, ly + 8, strokeColor=PALETTE["ink"], strokeWidth=1.6))
+    d.add(text_group(lx + 12, ly, "median", size=8.2))
+    return d
+
+
+def scree_plot(observed: Sequence[float], threshold: Sequence[float], *, width: float = FRAME_WIDTH,
+               height: float = 190, max_positions: int = 12, observed_label: str = "observed (factor) eigenvalues",
+               threshold_label: str = "95th percentile of random data") -> Drawing:
+    """Scree plot: observed eigenvalues (filled, solid) and the parallel-analysis threshold (open, dashed)."""
+    register_fonts()
+    n = min(len(observed), len(threshold), max_positions)
+    obs, thr = [float(v) for v in observed[:n]], [float(v) for v in threshold[:n]]
+    d = Drawing(width, height)
+    x0, x1, y0, y1 = 40, width - 10, 28, height - 22
+    vmax = max(obs + thr + [1.0])
+    vmin = min(0.0, min(obs + thr + [0.0]))
+
+    def xp(i: int) -> float:
+        return x0 + (i + 0.5) / n * (x1 - x0)
+
+    def yp(v: float) -> float:
+        return y0 + (v - vmin) / ((vmax - vmin) or 1.0) * (y1 - y0)
+
+    step = 1 if vmax <= 6 else 2 if vmax <= 12 else 5 if vmax <= 30 else 10
+    t = 0
+    while t <= vmax + 1e-9:
+        d.add(Line(x0, yp(t), x1, yp(t), strokeColor=colors.HexColor("#E4E4E4"), strokeWidth=0.6))
+        d.add(text_group(x0 - 4, yp(t) - 3, f"{t:g}", size=7.5, anchor="end"))
+        t += step
+    d.add(Line(x0, y0, x1, y0, strokeColor=PALETTE["rule"], strokeWidth=0.7))
+    d.add(Line(x0, y0, x0, y1, strokeColor=PALETTE["rule"], strokeWidth=0.7))
+    for i in range(n):
+        d.add(text_group(xp(i), y0 - 11, str(i + 1), size=7.5, anchor="middle"))
+    d.add(text_group((x0 + x1) / 2, y0 - 23, "factor number", size=8, anchor="middle", color=PALETTE["muted"]))
+    d.add(PolyLine([c for i in range(n) for c in (xp(i), yp(thr[i]))], strokeColor=PALETTE["previous"],
+                   strokeWidth=1, strokeDashArray=[3, 2]))
+    d.add(PolyLine([c for i in range(n) for c in (xp(i), yp(obs[i]))], strokeColor=PALETTE["mentee"],
+                   strokeWidth=1.3))
+    for i in range(n):
+        d.add(Circle(xp(i), yp(thr[i]), 2.4, fillColor=colors.white, strokeColor=PALETTE["previous"], strokeWidth=0.9))
+        d.add(Circle(xp(i), yp(obs[i]), 2.8, fillColor=PALETTE["mentee"], strokeColor=colors.white, strokeWidth=0.5))
+    ly = height - 10
+    d.add(Circle(x0 + 4, ly + 3, 2.8, fillColor=PALETTE["mentee"], strokeColor=None))
+    d.add(text_group(x0 + 11, ly, observed_label, size=8))
+    lx = x0 + 200
+    d.add(Line(lx, ly + 3, lx + 12, ly + 3, strokeColor=PALETTE["previous"], strokeWidth=1, strokeDashArray=[3, 2]))
+    d.add(Circle(lx + 6, ly + 3, 2.4, fillColor=colors.white, strokeColor=PALETTE["previous"], strokeWidth=0.9))
+    d.add(text_group(lx + 17, ly, threshold_label, size=8))
+    return d

@@ -1,0 +1,115 @@
+"""The staff workbook read back with openpyxl: sheets, values, suppression, no formula anywhere."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from mentorassess.reports.workbook import SHEET_NAMES, workbook_readme, workbook_sheets, write_staff_workbook
+from tests._program_helpers import EVIL_COMMENT, EVIL_NAME, REPORT_DATE, program_data
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    _, _, _, sc, prof, tables = program_data()
+    path = tmp_path_factory.mktemp("wb") / "staff.xlsx"
+    write_staff_workbook(sc, prof, tables, path, report_date=REPORT_DATE, instrument_title="MCA")
+    return path, load_workbook(path)
+
+
+def _frame(ws) -> pd.DataFrame:
+    rows = list(ws.iter_rows(values_only=True))
+    start = 1 if ws["A1"].font.i else 0  # a note line above the header
+    return pd.DataFrame(rows[start + 1:], columns=rows[start])
+
+
+def test_sheet_names_and_readme(written):
+    _, wb = written
+    assert wb.sheetnames == ["README", *SHEET_NAMES]
+    readme = dict((r[0], r[1]) for r in wb["README"].iter_rows(min_row=2, values_only=True))
+    assert readme["Report date"] == "2026-06-30"
+    assert "at least 3 mentee responses" in readme["Confidentiality"]
+    for name in SHEET_NAMES:
+        assert name in readme
+
+
+def test_no_formula_cell_anywhere(written):
+    _, wb = written
+    formulas = [f"{ws.title}!{c.coordinate}" for ws in wb for row in ws.iter_rows() for c in row
+                if c.data_type == "f"]
+    assert formulas == []
+    errors = [f"{ws.title}!{c.coordinate}" for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "e"]
+    assert errors == []
+
+
+def test_formula_like_name_and_comment_are_text(written):
+    path, wb = written
+    names = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)
+             and c.value.lstrip("'") == EVIL_NAME]
+    comments = [c for c in wb["Comments for review"]["G"] if c.value == "'" + EVIL_COMMENT]
+    assert names and all(c.value == "'" + EVIL_NAME and c.data_type == "s" for c in names)
+    assert comments and comments[0].data_type == "s"
+    # the raw sheet XML holds no <f> element at all
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        for n in z.namelist():
+            if n.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(n) and b"<f " not in z.read(n)
+
+
+def test_profiles_respect_suppression(written):
+    _, wb = written
+    _, _, _, _, prof, _ = program_data()
+    df = _frame(wb["Mentor profiles"])
+    sup = df[df["status"] != "shown"]
+    assert len(sup) and sup["mentee_mean"].isna().all() and sup["mentee_n"].isna().all()
+    assert sup["mentee_sd"].isna().all() and sup["pooled_ci_low"].isna().all()
+    assert set(sup["status"]) <= {"suppressed: fewer than 3 mentee responses", "suppressed: fewer than 3 valid answers"}
+    shown = df[df["status"] == "shown"].set_index(["mentor_id", "wave", "competency"])["mentee_mean"]
+    api = prof.competencies.dropna(subset=["mentee_mean"]).set_index(["mentor_id", "wave", "competency"])["mentee_mean"]
+    assert len(shown) == len(api)
+    assert shown.loc[api.index].to_numpy() == pytest.approx(api.to_numpy())
+
+
+def test_benchmarks_change_and_subgroups_equal_the_api(written):
+    _, wb = written
+    _, _, _, _, prof, tables = program_data()
+    bench = _frame(wb["Program benchmarks"])
+    assert bench["mean"].astype(float).to_numpy() == pytest.approx(prof.program["mean"].to_numpy(), nan_ok=True)
+    change = _frame(wb["Change"])
+    api = pd.concat([c.to_frame() for c in tables.changes], ignore_index=True)
+    for col in ("mean_diff", "ci_low", "ci_high", "d_z", "phi_dz", "share_improved"):
+        assert change[col].astype(float).to_numpy() == pytest.approx(api[col].astype(float).to_numpy(), nan_ok=True)
+    subs = _frame(wb["Subgroups"])
+    hidden = subs[subs["status"].str.startswith("suppressed")]
+    assert len(hidden) and hidden["mean"].isna().all() and hidden["n"].isna().all()
+    assert set(hidden["status"]) <= {"suppressed (n < 3)", "suppressed (secondary: protects a small group)"}
+    api_sub = tables.subgroups.table
+    assert subs["mean"].astype(float).to_numpy() == pytest.approx(api_sub["mean"].to_numpy(), nan_ok=True)
+
+
+def test_import_audit_and_item_statistics(written):
+    _, wb = written
+    audit = _frame(wb["Import audit"])
+    row = audit.iloc[0]
+    assert (row["source"], row["rows_read"], row["rows_kept"], row["rows_excluded"]) == ("qualtrics_mentee.csv", 212,
+                                                                                       199, 13)
+    assert row["rows_read"] == row["rows_kept"] + row["rows_excluded"]
+    assert (row["incomplete"], row["preview"], row["duplicate"]) == (8, 2, 3)
+
+
+def test_item_statistics_from_psychometric_summary_and_determinism(tmp_path):
+    from mentorassess.reports.excel import workbook_bytes
+
+    _, _, _, sc, prof, tables = program_data()
+    items = pd.DataFrame({"item": ["mca01"], "label": ["=cmd"], "r_drop": [0.5]})
+    sheets = workbook_sheets(sc, prof, tables, item_statistics=items)
+    readme = workbook_readme(prof, report_date=REPORT_DATE)
+    a = workbook_bytes(sheets, readme=readme)
+    assert a == workbook_bytes(workbook_sheets(sc, prof, tables, item_statistics=items), readme=readme)
+    path = tmp_path / "w.xlsx"
+    path.write_bytes(a)
+    ws = load_workbook(path)["Item statistics"]
+    assert ws["B2"].value == "'=cmd" and ws["B2"].data_type == "s"
