@@ -242,3 +242,19 @@ def test_draft_mapping_for_redcap_labels_uses_dictionary(root, tmp_path):
                          base=d)
     assert 'mca01: "mca01"' in text and 'wave: "redcap_event_name"' in text
     assert '"UNK":' in text  # the undeclared missing-data code is listed for review
+
+
+def test_dictionary_beside_a_generic_export_is_not_forced_on_it(root, tmp_path):
+    import shutil
+
+    d = root / "data" / "sample"
+    shutil.copy(d / "generic_pre.csv", tmp_path / "proj_DATA.csv")
+    shutil.copy(d / "redcap_mentee_DataDictionary.csv", tmp_path / "proj_DataDictionary.csv")
+    res = read_export(tmp_path / "proj_DATA.csv", "mca-26")
+    assert res.report.format == "generic"
+    assert not any(w.code == "dictionary-found" for w in res.report.warnings)
+    shutil.copy(d / "redcap_mentee_DATA_LABELS.csv", tmp_path / "proj_DATA.csv")
+    res = read_export(tmp_path / "proj_DATA.csv", "mca-26", role="mentee",
+                      mapping=_write(tmp_path, "missing_codes: [UNK]\n"))
+    assert res.report.format == "redcap"
+    assert any(w.code == "dictionary-found" for w in res.report.warnings)

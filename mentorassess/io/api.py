@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import re
 from collections import Counter
@@ -99,11 +100,16 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
         raise ConfigError(f"the mapping is for instrument {m.instrument!r}, not {ins.id!r}", file=m.source,
                           hint="pass the matching --instrument or mapping")
     opts = ImportOptions.build(options, m.options)
-    dict_path = Path(dictionary) if dictionary else m.dictionary or _find_dictionary(path)
-    rc_dict = redcap.read_dictionary(dict_path) if dict_path else None
+    dict_path = Path(dictionary) if dictionary else m.dictionary
+    found = None if dict_path else _find_dictionary(path)
+    rc_dict = redcap.read_dictionary(dict_path or found) if (dict_path or found) else None
     table = read_table(path, file, format=format or m.format, sheet=m.sheet, dictionary=rc_dict)
     digest = table.extra.get("sha256") or hashlib.sha256(path.read_bytes()).hexdigest()
     warnings: list[Problem] = list(table.warnings)
+    if found is not None and table.format == "redcap":
+        warnings.append(Problem(f"used the data dictionary {found.name} found beside the export", file=file,
+                                code="dictionary-found", severity="warning",
+                                hint="pass --dictionary to choose another one"))
     res = resolve(table, ins, m)
     if rc_dict is not None and "response_id" not in res.meta and rc_dict.record_id in table.body.columns:
         res.meta["response_id"] = rc_dict.record_id
@@ -176,7 +182,7 @@ def _find_dictionary(path: Path) -> Path | None:
     if path.suffix.lower() not in (".csv", ".txt"):
         return None
     stem = re.split(r"_DATA", path.stem, maxsplit=1, flags=re.I)[0]
-    cands = sorted(p for p in path.parent.glob(f"{stem}*DataDictionary*.csv") if p != path)
+    cands = sorted(p for p in path.parent.glob(f"{glob.escape(stem)}*DataDictionary*.csv") if p != path)
     return cands[0] if len(cands) == 1 else None
 
 

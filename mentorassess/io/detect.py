@@ -34,7 +34,9 @@ def detect_grid_format(grid: Grid, dictionary) -> tuple[str, list[str]]:
     layout = qualtrics.looks_like_qualtrics(head)
     if layout:
         cands.append(layout)
-    if dictionary is not None or redcap.looks_like_redcap(names):
+    starts_with_record_id = dictionary is not None and bool(names) and names[0].casefold() in (
+        dictionary.record_id.casefold(), dictionary.fields[0].label.casefold())
+    if starts_with_record_id or redcap.looks_like_redcap(names):
         cands.append("redcap")
     if not cands:
         return "generic", ["generic"]
