@@ -115,6 +115,7 @@ class ImportReport:
 
     @property
     def rows_excluded_total(self) -> int:
+        """Rows excluded for any reason."""
         return sum(self.rows_excluded.values())
 
     def to_dict(self) -> dict[str, Any]:

@@ -67,9 +67,11 @@ class RedcapDictionary:
 
     @property
     def record_id(self) -> str:
+        """Name of the record id field (the project's first field)."""
         return self.fields[0].name
 
     def field(self, name: str) -> RedcapField | None:
+        """The dictionary row of a raw field name, or None."""
         for f in self.fields:
             if f.name == name:
                 return f
