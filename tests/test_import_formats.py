@@ -258,3 +258,20 @@ def test_dictionary_beside_a_generic_export_is_not_forced_on_it(root, tmp_path):
                       mapping=_write(tmp_path, "missing_codes: [UNK]\n"))
     assert res.report.format == "redcap"
     assert any(w.code == "dictionary-found" for w in res.report.warnings)
+
+
+def test_header_below_title_rows_is_found(program, tmp_path):
+    from openpyxl import Workbook
+
+    ins = program.instrument
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Mentor survey, spring wave"])
+    ws.append([])
+    ws.append(["response_id", "mentor_id", "rater_role", "wave", "rater_id", *ins.item_ids])
+    ws.append(["a", "M001", "mentee", "pre", "E1", *[4] * 26])
+    path = tmp_path / "titled.xlsx"
+    wb.save(path)
+    res = read_export(path, "mca-26")
+    assert res.responses["source_row"].tolist() == [4]
+    assert any(w.code == "header-not-first" for w in res.report.warnings)

@@ -32,7 +32,7 @@ from mentorassess.instruments import Instrument, load_instrument
 from mentorassess.io import qualtrics, redcap
 from mentorassess.io.audit import ImportReport
 from mentorassess.io.detect import read_table
-from mentorassess.io.mapping import Mapping, Resolved, load_mapping, resolve
+from mentorassess.io.mapping import AUTO_NAMES, Mapping, Resolved, load_mapping, resolve
 from mentorassess.io.roster import RosterIndex, read_roster
 from mentorassess.io.rows import ImportOptions, decide, parse_dates
 from mentorassess.io.tables import RawTable, strip_cells
@@ -103,7 +103,9 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     dict_path = Path(dictionary) if dictionary else m.dictionary
     found = None if dict_path else _find_dictionary(path)
     rc_dict = redcap.read_dictionary(dict_path or found) if (dict_path or found) else None
-    table = read_table(path, file, format=format or m.format, sheet=m.sheet, dictionary=rc_dict)
+    expected = {c.casefold() for c in (*ins.item_ids, *ins.comment_ids, *m.items.values(), *m.columns.values(),
+                                       *(n for names in AUTO_NAMES.values() for n in names)) if c}
+    table = read_table(path, file, format=format or m.format, sheet=m.sheet, dictionary=rc_dict, expected=expected)
     digest = table.extra.get("sha256") or hashlib.sha256(path.read_bytes()).hexdigest()
     warnings: list[Problem] = list(table.warnings)
     if found is not None and table.format == "redcap":
