@@ -3,6 +3,9 @@
 Run: ``python benchmarks/bench_feedback.py [--mentors 500] [--jobs N] [--wave post]``.
 Scoring and aggregation are not timed; the figure covers reshaping each profile, laying out and
 writing every PDF (what ``render_all`` does), including starting the worker processes.
+
+The wall-clock rate depends on what else runs on the machine; ``cpu_ms_per_report`` (one process,
+CPU time, 100 reports) and ``capacity_per_second`` (cores x 1000 / that) do much less.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--wave", default="post")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--write", action="store_true", help="record the result in benchmarks/results/feedback.json")
     args = ap.parse_args()
 
     from mentorassess.aggregate import aggregate
@@ -47,14 +51,34 @@ def main() -> None:
                 from pypdf import PdfReader
 
                 pages = [len(PdfReader(p).pages) for p in summary.written]
+    with tempfile.TemporaryDirectory() as tmp:
+        from mentorassess.reports._profile import ProfileSource
+        from mentorassess.reports.feedback import _render_job, _worker_init, report_filename
+
+        source = ProfileSource(profiles, inst, options=options)
+        keys = source.keys(args.wave)[:100]
+        _worker_init(source)
+        _render_job((keys[0], str(Path(tmp) / "warm.pdf")))
+        c0 = time.process_time()
+        for k in keys:
+            _render_job((k, str(Path(tmp) / report_filename(k[0], source.name(k[0]), k[1]))))
+        cpu_ms = (time.process_time() - c0) / len(keys) * 1000
     result = {
         "reports": len(summary.written), "jobs": args.jobs, "cores": os.cpu_count(),
         "reports_per_second_median": round(statistics.median(rates), 1),
         "reports_per_second_runs": [round(r, 1) for r in rates],
         "pages_min": min(pages), "pages_max": max(pages),
         "suppressed": len(summary.suppressed),
+        "cpu_ms_per_report": round(cpu_ms, 1),
+        "capacity_per_second": round((os.cpu_count() or 1) * 1000 / cpu_ms, 1),
     }
+    result["load_average_1min"] = round(os.getloadavg()[0], 2)
     print(json.dumps(result, indent=2))
+    if args.write:
+        out = Path(__file__).resolve().parent / "results" / "feedback.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

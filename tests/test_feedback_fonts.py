@@ -49,3 +49,20 @@ def test_visual_keeps_ltr_text_and_shapes_arabic():
 
 def test_uncovered_characters_are_reported():
     assert missing_glyphs("\U00013000 ok") == ["\U00013000"]  # Egyptian hieroglyph: no font of ours
+
+
+def test_right_to_left_comment_wraps_in_logical_line_order():
+    from mentorassess.reports.pdf import BidiParagraph, para
+
+    text = ("المشرفة تخصص وقتا كافيا للاجتماعات الأسبوعية وتقدم ملاحظات مفصلة على المسودات خلال أيام قليلة، "
+            "وهذا ساعدني كثيرا في كتابة أول طلب منحة لي.")
+    p = para(text, "quote", auto_dir=True)
+    assert isinstance(p, BidiParagraph) and p.rtl
+    p.wrap(250, 1000)
+    lines = p._para.text.split("<br/>")
+    assert len(lines) >= 2
+    first = unicodedata.normalize("NFKC", lines[0])[::-1]
+    last = unicodedata.normalize("NFKC", lines[-1])[::-1]
+    assert first.startswith("المشرفة") and "لي" in last
+    # an English sentence with an Arabic name stays left-to-right
+    assert not para("Prepared for ليلى حداد today", auto_dir=True).rtl

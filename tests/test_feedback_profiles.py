@@ -131,3 +131,15 @@ def test_render_feedback_from_profile_is_deterministic(matrix, tmp_path):
     assert a == b
     text = _all_text(a)
     assert "Change since the start of the program" in text
+
+
+def test_profile_source_matches_the_profiles_api(matrix):
+    from mentorassess.reports._profile import ProfileSource
+
+    inst, profiles, _ = matrix
+    source = ProfileSource(profiles, inst, options=OPTIONS)
+    for mentor_id, wave in [("M004", "post"), ("M002", "pre"), ("X1", "post"), ("X4", "post")]:
+        prev = profiles.profile(mentor_id, "pre") if wave == "post" else None
+        direct = feedback_data(profiles.profile(mentor_id, wave), inst, options=OPTIONS, previous=prev,
+                               min_raters_comments=MIN_COMMENTS)
+        assert source.data((mentor_id, wave)) == direct

@@ -38,7 +38,7 @@ def test_full_report_has_every_section(full):
                    "Summary", "Your mentees rated you highest on Maintaining effective communication (6.1, based "
                    "on 5 mentees)", "Your competency profile", "How to read this report", "Not at all skilled",
                    "Extremely skilled", "Your ratings in numbers", "Where your view and your mentees' differ",
-                   "A strength you may underrate", "Your view is higher than your mentees'",
+                   "A strength you may underrate", "Where your view is higher than your mentees'",
                    "Item by item, for your focus areas", "Change since the start of the program",
                    "What your mentees wrote", "What works well", "What could be different",
                    "Next steps to consider", "A conversation, not a grade",
@@ -136,3 +136,28 @@ def test_without_band_or_change():
 ])
 def test_report_filename(mid, name, wave, expected):
     assert report_filename(mid, name, wave) == expected
+
+
+@pytest.mark.parametrize("n", [2, 5])
+def test_without_a_self_assessment(n):
+    _, text = _text(feedback_pdf_bytes(make_data(n=n, self_done=False)))
+    flat = _flat(text)
+    assert "We did not receive a self-assessment from you this round." in flat
+    for phrase in ("open diamond", "similar, given the uncertainty", "Where your view", "shows your self-assessment"):
+        assert phrase not in flat, phrase
+    assert "Next steps to consider" in flat
+
+
+def test_file_names_transliterate_latin_letters():
+    assert report_filename("M011", "Søren Kierkegaard-Holm", "post") == "feedback_soren-kierkegaard-holm_m011_post.pdf"
+    assert report_filename("M009", "Łukasz Żółkiewski", "pre") == "feedback_lukasz-zolkiewski_m009_pre.pdf"
+
+
+def test_unwritable_target_is_a_report_error(tmp_path):
+    from mentorassess.errors import ReportError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ReportError) as exc:
+        render_feedback(make_data(n=2), None, blocker / "sub" / "a.pdf")
+    assert exc.value.exit_code == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import time
 
@@ -75,9 +74,24 @@ def test_cli_refuses_low_threshold(tmp_path, capsys):
     from mentorassess.cli import main
     from mentorassess.sample import write_sample
 
-    write_sample(generate(n_mentors=3), tmp_path / "s")
+    write_sample(generate(n_mentors=6), tmp_path / "s")
     with pytest.raises(SystemExit) as exc:
         main(["reports", str(tmp_path / "s" / "responses.csv"), "--instrument", "mca-26",
               "--out", str(tmp_path / "o"), "--min-raters", "2"])
     assert exc.value.code == 2
     assert "min_raters" in capsys.readouterr().err
+
+
+def test_parallel_output_equals_in_process_output(sample_run, tmp_path):
+    from mentorassess.reports.feedback import render_feedback
+
+    prog, profiles, summary, _ = sample_run
+    inst = load_instrument("mca-26")
+    by_name = {p.name: p for p in summary.written}
+    for mentor_id in ("M001", "M005", "M004"):
+        path = next(p for name, p in by_name.items() if f"_{mentor_id.lower()}_post" in name)
+        again = render_feedback(profiles.profile(mentor_id, "post"), inst, tmp_path / path.name,
+                                options=ReportOptions(report_date="2026-11-25"),
+                                previous=profiles.profile(mentor_id, "pre"),
+                                name=prog.roster.set_index("mentor_id").loc[mentor_id, "name"])
+        assert again.read_bytes() == path.read_bytes(), mentor_id

@@ -9,7 +9,7 @@ NaN there and ``None`` here, and a below-threshold report carries no mentee valu
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from mentorassess.reports import wording as W
 from mentorassess.reports._view import (ChangeView, CommentGroup, CompetencyView, FeedbackData, ItemView,
@@ -172,6 +172,33 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
     ).check()
 
 
+def _per_mentor(profiles):
+    """``profile(mentor_id, wave)`` that scans only that mentor's rows.
+
+    ``Profiles.profile`` filters whole program frames on every call (linear in the program size).
+    Splitting the per-mentor frames once and calling the same method on a one-mentor copy keeps
+    aggregate's logic (suppression included) while making each call independent of program size.
+    """
+    import dataclasses
+
+    names = [f.name for f in dataclasses.fields(profiles)]
+    per = [n for n in ("competencies", "items", "comments", "mentors") if n in names
+           and "mentor_id" in getattr(profiles, n).columns]
+    split: dict[str, dict[str, Any]] = {}
+    for n in per:
+        frame = getattr(profiles, n)
+        for m, sub in frame.groupby(frame["mentor_id"].astype(str), sort=False):
+            split.setdefault(m, {})[n] = sub
+    empty = {n: getattr(profiles, n).iloc[0:0] for n in per}
+
+    def get(mentor_id: str, wave: str):
+        parts = split.get(str(mentor_id), {})
+        one = dataclasses.replace(profiles, **{n: parts.get(n, empty[n]) for n in per})
+        return one.profile(mentor_id, wave)
+
+    return get
+
+
 class ProfileSource:
     """Feedback data on demand for every (mentor, wave) of a ``Profiles`` or a list of profiles.
 
@@ -199,7 +226,7 @@ class ProfileSource:
                 if str(m) not in self._names and isinstance(n, str) and n.strip():
                     self._names[str(m)] = (n, dep if isinstance(dep, str) else None)
             self.min_raters_comments = profiles.settings.min_raters_comments
-            self._get = profiles.profile
+            self._get = _per_mentor(profiles)
         else:
             plist = list(profiles)
             lookup = {(str(p.mentor_id), str(p.wave)): p for p in plist}

@@ -9,7 +9,7 @@ refuses to render a below-threshold report holding any mentee value, count or co
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mentorassess.errors import ConfidentialityError
 
@@ -108,7 +108,6 @@ class FeedbackData:
     interval_method: str = "pooled within-mentor standard deviation"
     department: str | None = None
     contact: str | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     def competency(self, cid: str) -> CompetencyView:
         for c in self.competencies:

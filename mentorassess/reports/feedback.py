@@ -81,10 +81,16 @@ def _date_text(d: _dt.date) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
+# Latin letters that NFKD does not decompose into ASCII.
+_ASCII_EXTRA = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "ł": "l", "Ł": "L",
+                              "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th", "œ": "oe", "Œ": "OE", "ı": "i",
+                              "ð": "d", "Ð": "D"})
+
+
 def report_filename(mentor_id: str, name: str, wave: str) -> str:
     """A safe, stable file name: ``feedback_<slug of name>_<id>_<wave>.pdf`` (ASCII only)."""
     def slug(s: str, limit: int = 40) -> str:
-        s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
+        s = unicodedata.normalize("NFKD", s.translate(_ASCII_EXTRA)).encode("ascii", "ignore").decode("ascii")
         s = re.sub(r"[^A-Za-z0-9]+", "-", s).strip("-").lower()
         return s[:limit].strip("-")
 
@@ -105,6 +111,7 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
     anchors = dict(d.anchors)
     comps = d.competencies
     band = any(c.band_low is not None for c in comps)
+    has_self = any(c.self_score is not None for c in comps)
     story: list[Any] = []
 
     # header
@@ -126,7 +133,12 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
         flagged = [c for c in comps if c.gap_class in ("blind_spot", "hidden_strength") and c.gap is not None]
         big = max(flagged, key=lambda c: (abs(c.gap), -comps.index(c)), default=None)
         biggest = (big.title, big.self_score, big.mean, big.gap_class) if big else None
-        text = W.summary(strongest=strongest, focus=focus, biggest_gap=biggest, mentees_shown=True)
+        if len(comps) == 1:
+            c = comps[0]
+            text = W.summary_single(title=c.title, mean=c.mean, n=c.n, own=c.self_score, gap_class=c.gap_class)
+        else:
+            text = W.summary(strongest=strongest, focus=focus, biggest_gap=biggest, mentees_shown=True,
+                             has_self=has_self)
     else:
         rated = [c for c in comps if c.self_score is not None]
         high = [(by_id[c].title, by_id[c].self_score) for c in d.strongest[:2]
@@ -150,7 +162,7 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
         para("How to read this report", "h3"),
         para(W.how_to_read(n_competencies=len(comps), scale_min=d.scale_min, scale_max=d.scale_max,
                            anchors=anchors, min_raters=d.min_raters, mentees_shown=d.mentees_shown,
-                           n_mentees=d.n_mentees, band=band), "box"),
+                           n_mentees=d.n_mentees, band=band, has_self=has_self), "box"),
     ]))
 
     # the numbers: on page 1 when they fit there, else at the top of page 2
@@ -174,24 +186,26 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
         story.append(para("The program's middle half is shown once at least 10 mentors in the program have "
                           "enough mentee responses.", "small"))
 
-    # where views differ
-    if d.mentees_shown:
+    # where views differ (only with a self-assessment to compare)
+    if d.mentees_shown and has_self:
         story.append(para("Where your view and your mentees' differ", "h2"))
+    if d.mentees_shown:
         flagged = [c for c in comps if c.gap_class in ("hidden_strength", "blind_spot")]
         focus_items = dict(d.focus_items)
         for gclass in ("hidden_strength", "blind_spot"):
             group = sorted((c for c in flagged if c.gap_class == gclass),
                            key=lambda c: (-abs(c.gap or 0.0), comps.index(c)))
-            for c in group[:2]:  # at most two paragraphs per kind; the rest in one sentence
+            heading = [para(W.gap_heading(gclass, len(group)), "h3")]
+            for i, c in enumerate(group[:2]):  # at most two paragraphs per kind; the rest in one sentence
                 lowest = _lowest_item(focus_items.get(c.id, ())) if gclass == "blind_spot" else None
-                story.append(KeepTogether([
-                    para(W.gap_heading(gclass), "h3"),
+                story.append(KeepTogether(heading + [
                     para(W.gap_paragraph(title=c.title, gap_class=gclass, own=c.self_score, mean=c.mean,
-                                         low=c.low, high=c.high, n=c.n, item=lowest)),
+                                         low=c.low, high=c.high, n=c.n, item=lowest, brief=i > 0)),
                 ]))
+                heading = []
             if len(group) > 2:
                 story.append(para(W.more_gaps(gclass, [c.title for c in group[2:]])))
-        if not flagged:
+        if not flagged and has_self:
             story.append(para(W.similar_views()))
         for c in comps:
             if c.hidden:
@@ -199,24 +213,25 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
 
         # item detail for the focus competencies
         if d.focus_items:
-            story.append(CondPageBreak(120))
-            story.append(para("Item by item, for your focus areas", "h2"))
+            single = len(comps) == 1
+            heading = [para("Item by item" if single else "Item by item, for your focus areas", "h2")]
             for cid, items in d.focus_items[:1] if compact else d.focus_items:
                 c = by_id[cid]
                 body = [[it.label, W.fmt(it.self_score),
                          "not shown" if it.mean is None else W.fmt(it.mean),
                          "" if it.low is None else f"{W.fmt(it.low)} to {W.fmt(it.high)}"] for it in items]
-                story.append(KeepTogether([
-                    para(c.title, "h3"),
+                story.append(KeepTogether(heading + ([] if single else [para(c.title, "h3")]) + [
                     data_table(["Item", "You", "Mentees", "Plausible range"], body,
                                [240, 55, 70, FRAME_WIDTH - 365], numeric_cols=(1, 2)),
                     Spacer(1, 4),
                 ]))
+                heading = []
 
     # change since the previous wave
     if d.change and d.previous_wave_label:
-        story.append(CondPageBreak(120))
-        story.append(para(f"Change since the {d.previous_wave_label}", "h2"))
+        prev = d.previous_wave_label
+        # our own labels are phrases ("start of the program"); a program's labels are names ("Spring 2026")
+        block = [para(f"Change since the {prev}" if prev[:1].islower() else f"Change since {prev}", "h2")]
         has_m = any(ch.mean_before is not None for ch in d.change)
         has_s = any(ch.self_before is not None for ch in d.change)
         header = (["Competency"] + (["You: before", "You: now"] if has_s else [])
@@ -231,7 +246,7 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
             if has_m:
                 row += [W.fmt(ch.mean_before), W.fmt(ch.mean_after)]
             body.append(row)
-        story.append(data_table(header, body, widths, numeric_cols=tuple(range(1, len(header)))))
+        block.append(data_table(header, body, widths, numeric_cols=tuple(range(1, len(header)))))
         note = ("Your own ratings are shown where you rated yourself both times. " if has_s else "")
         if has_m:
             note += ("Your mentees' averages are shown where enough mentees responded both times. With numbers "
@@ -239,7 +254,7 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
                      "caused it.")
         else:
             note += "A change is not proof of what caused it."
-        story.append(para(note, "small"))
+        story.append(KeepTogether(block + [para(note, "small")]))
 
     # comments
     if d.comments:
@@ -249,7 +264,7 @@ def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
                           "them or when.", "small"))
         for group in d.comments:
             block = [para(group.heading, "h3")]
-            block += [para(f"“{c}”", "quote", bullet="•") for c in group.comments]
+            block += [para(f"“{c}”", "quote", bullet="•", auto_dir=True) for c in group.comments]
             story.append(KeepTogether(block[:2]))
             story.extend(block[2:])
     elif d.comments_withheld:
@@ -352,11 +367,20 @@ def render_feedback(profile: Any, instrument: Any, path: str | os.PathLike, *,
     ConfidentialityError
         If the data for a below-threshold report still holds mentee values.
     """
-    from mentorassess._files import atomic_write_bytes
-
     options = options or ReportOptions()
     data = _prepare(profile, instrument, options, previous=previous, name=name, department=department)
-    return atomic_write_bytes(path, feedback_pdf_bytes(data, author=options.author))
+    return _write(path, feedback_pdf_bytes(data, author=options.author))
+
+
+def _write(path: str | os.PathLike, pdf: bytes) -> Path:
+    from mentorassess._files import atomic_write_bytes
+    from mentorassess.errors import ReportError
+
+    try:
+        return atomic_write_bytes(path, pdf)
+    except OSError as exc:
+        raise ReportError(f"cannot write the report: {exc.strerror or exc}", file=str(path),
+                          hint="check that the output folder exists and is writable") from exc
 
 
 # Worker state: set once per process by _worker_init (inherited, not pickled, under "fork").
@@ -373,12 +397,10 @@ def _worker_init(source: Any = None) -> None:
 
 def _render_job(job: tuple[Any, str]) -> tuple[str, bool]:
     """Render one report; ``job`` is (FeedbackData or a key understood by the source, path)."""
-    from mentorassess._files import atomic_write_bytes
-
     key, path = job
     source = _STATE.get("source")
     data = key if isinstance(key, FeedbackData) else source.data(key)
-    atomic_write_bytes(path, feedback_pdf_bytes(data, author=source.author if source else "mentorassess"))
+    _write(path, feedback_pdf_bytes(data, author=source.author if source else "mentorassess"))
     return path, data.mentees_shown
 
 
@@ -415,7 +437,12 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
     options = options or ReportOptions()
     t0 = time.perf_counter()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from mentorassess.errors import ReportError
+
+        raise ReportError(f"cannot create the output folder: {exc.strerror or exc}", file=str(out)) from exc
     if isinstance(profiles, Sequence) and profiles and all(isinstance(p, FeedbackData) for p in profiles):
         source = None
         keys = [(d, d.mentor_id, d.mentor_name, d.wave) for d in profiles if wave is None or d.wave == wave]

@@ -24,6 +24,7 @@ import datetime as _dt
 import hashlib
 import io
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,7 +45,7 @@ __all__ = [
     "FONT", "FONT_BOLD", "FONT_ITALIC", "FONT_BOLD_ITALIC", "FONT_CJK", "FONT_FILES",
     "PALETTE", "PAGE_SIZE", "MARGIN", "FRAME_WIDTH",
     "register_fonts", "font_covers", "font_for_char", "missing_glyphs", "visual", "markup",
-    "styles", "para", "data_table", "shaded_box", "resolve_report_date", "build_pdf",
+    "styles", "para", "BidiParagraph", "data_table", "shaded_box", "resolve_report_date", "build_pdf",
 ]
 
 # --- palette (Paul Tol "bright" and greys; colour is never the only cue) ---------------------------
@@ -139,11 +140,11 @@ def missing_glyphs(text: str, preferred: str = FONT) -> list[str]:
     return sorted({ch for ch in visual(text) if font_for_char(ch, preferred) is None})
 
 
-_RTL_RANGES = ((0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
+_RTL_RE = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic, Syriac, Thaana, NKo...
 
 
 def _has_rtl(text: str) -> bool:
-    return any(lo <= ord(ch) <= hi for ch in text for lo, hi in _RTL_RANGES)
+    return _RTL_RE.search(text) is not None
 
 
 @lru_cache(maxsize=4096)
@@ -181,7 +182,11 @@ def markup(text: object, font: str = FONT) -> str:
 
 @lru_cache(maxsize=16384)
 def _markup(text: str, font: str) -> str:
-    s = visual(text)
+    return _runs_markup(visual(text), font)
+
+
+def _runs_markup(s: str, font: str) -> str:
+    """Escape already-visual text and wrap runs ``font`` lacks in the fallback font."""
     if _cmap(font).issuperset(map(ord, s)):  # fast path: one font draws it all
         return escape(s)
     out: list[str] = []
@@ -239,10 +244,76 @@ def styles() -> dict[str, ParagraphStyle]:
     return s
 
 
-def para(text: str, style: str = "body", *, raw: bool = False, bullet: str | None = None) -> Paragraph:
-    """A Paragraph in a named style. ``text`` is plain text unless ``raw`` (trusted markup)."""
+def para(text: str, style: str = "body", *, raw: bool = False, bullet: str | None = None,
+         auto_dir: bool = False) -> Flowable:
+    """A Paragraph in a named style. ``text`` is plain text unless ``raw`` (trusted markup).
+
+    Text with right-to-left characters becomes a :class:`BidiParagraph` (lines broken first, then
+    each line reordered). ``auto_dir`` lets a paragraph whose first strong character is
+    right-to-left (an Arabic comment) run right-to-left and align right; otherwise the paragraph
+    is left-to-right with RTL runs (names) inside it.
+    """
     st = styles()[style]
+    if not raw and _has_rtl(str(text)):
+        return BidiParagraph(str(text), st, bullet=bullet, auto_dir=auto_dir)
     return Paragraph(text if raw else markup(text, st.fontName), st, bulletText=bullet)
+
+
+def _first_strong_rtl(text: str) -> bool:
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+class BidiParagraph(Flowable):
+    """A paragraph with right-to-left text: shaped, broken into lines in logical order, then each
+    line put in visual order (Unicode bidi works per line, after line breaking)."""
+
+    def __init__(self, text: str, style: ParagraphStyle, *, bullet: str | None = None,
+                 auto_dir: bool = False) -> None:
+        super().__init__()
+        self.text = unicodedata.normalize("NFC", text)
+        self.style = style
+        self.bullet = bullet
+        self.rtl = auto_dir and _first_strong_rtl(self.text)
+        self._para: Paragraph | None = None
+
+    def _build(self, avail_width: float) -> Paragraph:
+        from reportlab.lib.utils import simpleSplit
+
+        st = self.style
+        try:
+            import arabic_reshaper
+            from bidi import get_display
+        except ImportError:  # documented limit: unshaped, logical order
+            return Paragraph(escape(self.text), st, bulletText=self.bullet)
+        logical = arabic_reshaper.reshape(self.text)
+        width = max(avail_width - st.leftIndent - st.rightIndent, 10)
+        lines = simpleSplit(logical, st.fontName, st.fontSize, width) or [""]
+        base = "R" if self.rtl else "L"
+        body = "<br/>".join(_runs_markup(get_display(line, base_dir=base), st.fontName) for line in lines)
+        if self.rtl:
+            st = ParagraphStyle(f"{st.name}_rtl", parent=st, alignment=2)
+        return Paragraph(body, st, bulletText=self.bullet)
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 (reportlab API)
+        self._para = self._build(availWidth)
+        return self._para.wrap(availWidth, availHeight)
+
+    def split(self, availWidth, availHeight):  # noqa: N803
+        if self._para is None:
+            self._para = self._build(availWidth)
+        return self._para.split(availWidth, availHeight)
+
+    def draw(self) -> None:
+        self._para.drawOn(self.canv, 0, 0)
+
+    def getKeepWithNext(self):  # noqa: N802
+        return getattr(self.style, "keepWithNext", 0)
 
 
 def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widths: Sequence[float],
@@ -251,28 +322,35 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
 
     Cells may be plain strings (escaped and font-run wrapped) or ready flowables.
     """
-    def cell(value: object, bold: bool = False) -> object:
+    pad = 8.0  # left + right padding
+
+    def cell(value: object, j: int, bold: bool = False) -> object:
         if isinstance(value, Flowable):
             return value
-        return para("" if value is None else str(value), "cell_bold" if bold else "cell")
+        text = "" if value is None else str(value)
+        font = FONT_BOLD if bold else FONT
+        if ("\n" not in text and _cmap(font).issuperset(map(ord, text))
+                and pdfmetrics.stringWidth(text, font, 9) <= col_widths[j] - pad):
+            return text  # one short line in the body font: drawn directly, no Paragraph needed
+        return para(text, "cell_bold" if bold else "cell")
 
     numeric = set(numeric_cols)
-    data = [[cell(h, True) for h in header]]
+    data = [[cell(h, j, True) for j, h in enumerate(header)]]
     for row in rows:
-        # numbers are short plain strings: drawn directly (faster than a Paragraph), right-aligned
-        data.append([("" if v is None else str(v)) if j in numeric and not isinstance(v, Flowable)
-                     else cell(v) for j, v in enumerate(row)])
+        data.append([cell(v, j) for j, v in enumerate(row)])
     for j in numeric:
         h = data[0][j]
-        h.style = ParagraphStyle("cell_bold_r", parent=h.style, alignment=2)
+        if isinstance(h, Paragraph):
+            h.style = ParagraphStyle("cell_bold_r", parent=h.style, alignment=2)
     table = Table(data, colWidths=list(col_widths), repeatRows=1, hAlign="LEFT")
     commands = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
         ("FONTNAME", (0, 1), (-1, -1), FONT),
-        ("FONTSIZE", (0, 1), (-1, -1), 9),
-        ("LEADING", (0, 1), (-1, -1), 11.5),
-        ("TEXTCOLOR", (0, 1), (-1, -1), PALETTE["ink"]),
-        *[("ALIGN", (j, 1), (j, -1), "RIGHT") for j in sorted(numeric)],
+        ("FONTSIZE", (0, 0), (-1, -1), 9),
+        ("LEADING", (0, 0), (-1, -1), 11.5),
+        ("TEXTCOLOR", (0, 0), (-1, -1), PALETTE["ink"]),
+        *[("ALIGN", (j, 0), (j, -1), "RIGHT") for j in sorted(numeric)],
         ("BACKGROUND", (0, 0), (-1, 0), PALETTE["header_fill"]),
         ("LINEABOVE", (0, 0), (-1, 0), 0.8, PALETTE["ink"]),
         ("LINEBELOW", (0, 0), (-1, 0), 0.5, PALETTE["ink"]),

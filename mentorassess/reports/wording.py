@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Sequence
 
 __all__ = [
-    "fmt", "mentees", "wave_label", "participation", "suppressed_notice", "summary",
-    "gap_heading", "gap_paragraph", "more_gaps", "similar_views", "hidden_competency", "band_sentence",
+    "fmt", "mentees", "wave_label", "participation", "suppressed_notice", "summary", "summary_single",
+    "gap_heading", "gap_paragraph", "more_gaps", "similar_views", "hidden_competency",
     "change_sentence", "how_to_read", "closing_note", "evidence_note", "methods_note",
     "comment_heading", "COMMENT_HEADINGS", "instrument_status",
 ]
@@ -60,11 +60,11 @@ def comment_heading(prompt_id: str, prompt: str) -> str:
     return COMMENT_HEADINGS.get(prompt_id, prompt)
 
 
-def suppressed_notice(min_raters: int) -> str:
+def suppressed_notice(min_raters: int, self_done: bool = True) -> str:
     """The whole-report notice below the threshold; identical for 0, 1, ... min_raters-1."""
-    return (f"Fewer than {min_raters} of your mentees responded this round, so this report shows your "
-            "self-assessment and program-wide results only, to protect your mentees' anonymity. "
-            "Mentee results will appear once enough mentees have responded.")
+    shows = "your self-assessment and program-wide results" if self_done else "program-wide results and suggestions"
+    return (f"Fewer than {min_raters} of your mentees responded this round, so this report shows {shows} only, "
+            "to protect your mentees' anonymity. Mentee results will appear once enough mentees have responded.")
 
 
 def participation(self_done: bool, mentees_shown: bool, n_mentees: int | None, min_raters: int) -> str:
@@ -73,7 +73,7 @@ def participation(self_done: bool, mentees_shown: bool, n_mentees: int | None, m
            else "We did not receive a self-assessment from you this round.")
     if mentees_shown and n_mentees is not None:
         return f"{own} {mentees(n_mentees).capitalize()} responded and their ratings are summarised here."
-    return f"{own} {suppressed_notice(min_raters)}"
+    return f"{own} {suppressed_notice(min_raters, self_done)}"
 
 
 def summary(*, strongest: Sequence[tuple[str, float, int | None]],
@@ -81,7 +81,7 @@ def summary(*, strongest: Sequence[tuple[str, float, int | None]],
             biggest_gap: tuple[str, float, float, str] | None,
             mentees_shown: bool,
             self_high: Sequence[tuple[str, float]] = (), self_low: Sequence[tuple[str, float]] = (),
-            band: bool = False) -> str:
+            band: bool = False, has_self: bool = True) -> str:
     """One paragraph: strengths first, then where to grow, then the biggest self-vs-mentee difference.
 
     Parameters
@@ -103,8 +103,10 @@ def summary(*, strongest: Sequence[tuple[str, float, int | None]],
         if not parts:
             parts.append("No self-assessment was received this round; the suggestions at the end of "
                          "this report are a place to start.")
-        if band:
+        if band and (self_high or self_low):
             parts.append("The chart shows your own ratings next to the middle half of mentors in this program.")
+        elif band:
+            parts.append("The chart shows the middle half of mentors in this program.")
         return " ".join(parts)
     parts = []
     if strongest:
@@ -131,36 +133,57 @@ def summary(*, strongest: Sequence[tuple[str, float, int | None]],
                              f"({fmt(own)}).")
         parts.append("The next pages show where your view and theirs differ and suggest one or two concrete "
                      "next steps.")
-    else:
+    elif has_self:
         parts.append("Your own ratings and your mentees' are similar, given the uncertainty. The next pages "
                      "show the numbers behind the chart and suggest one or two concrete next steps.")
+    else:
+        parts.append("The next pages show the numbers behind the chart and suggest one or two concrete next "
+                     "steps.")
     return " ".join(parts)
 
 
-def band_sentence(mean: float, low: float, high: float, n: int) -> str:
-    return (f"Based on {mentees(n)}, the true average could plausibly be anywhere between "
-            f"{fmt(low)} and {fmt(high)}.")
+def summary_single(*, title: str, mean: float | None, n: int | None, own: float | None,
+                   gap_class: str | None) -> str:
+    """Summary for an instrument with one overall scale (no strongest/weakest competencies)."""
+    if mean is None or not n:
+        return ("Too few of your mentees answered these questions to show their average. The next pages show "
+                "your own ratings and suggest one or two concrete next steps.")
+    s = f"Your mentees' average rating of {title[0].lower() + title[1:]} was {fmt(mean)}, based on {mentees(n)}."
+    if own is not None:
+        if gap_class == "blind_spot":
+            s += f" Your own rating ({fmt(own)}) is noticeably higher than your mentees'."
+        elif gap_class == "hidden_strength":
+            s += f" Your mentees rated you higher than you rated yourself ({fmt(own)})."
+        else:
+            s += f" Your own rating ({fmt(own)}) is similar, given the uncertainty."
+    return s + (" The next pages show the individual questions and suggest one or two concrete next steps.")
 
 
-def gap_heading(gap_class: str) -> str:
-    return {"blind_spot": "Your view is higher than your mentees'",
-            "hidden_strength": "A strength you may underrate"}.get(gap_class, "Similar views")
-
-
-def gap_paragraph(*, title: str, gap_class: str, own: float, mean: float, low: float, high: float,
-                  n: int, item: str | None = None) -> str:
-    """The paragraph for one flagged difference (task-focused, never "blind spot")."""
+def gap_heading(gap_class: str, count: int = 1) -> str:
+    """Task-focused heading for flagged differences (never "blind spot")."""
     if gap_class == "blind_spot":
-        s = (f"{title}: you rated yourself {fmt(own)}; your {mentees(n)}' average was {fmt(mean)} "
-             f"(plausibly {fmt(low)} to {fmt(high)}). The difference is larger than the uncertainty, so it "
-             "is worth exploring.")
+        return "Where your view is higher than your mentees'"
+    if gap_class == "hidden_strength":
+        return "A strength you may underrate" if count == 1 else "Strengths you may underrate"
+    return "Similar views"
+
+
+def gap_paragraph(*, title: str, gap_class: str, own: float, mean: float, low: float | None,
+                  high: float | None, n: int, item: str | None = None, brief: bool = False) -> str:
+    """The paragraph for one flagged difference; ``brief`` for the second of a kind (no repeated advice)."""
+    rng = f" (plausibly {fmt(low)} to {fmt(high)})" if low is not None and high is not None else ""
+    if gap_class == "blind_spot":
+        s = f"{title}: you rated yourself {fmt(own)}; your {mentees(n)}' average was {fmt(mean)}{rng}."
+        s += (" This difference is also larger than the uncertainty." if brief else
+              " The difference is larger than the uncertainty, so it is worth exploring.")
         if item:
             s += (f" A place to start: ask your mentees what would help most with “{item}”, the item they "
                   "rated lowest here.")
         return s
-    return (f"{title}: your mentees rated you {fmt(mean)} (plausibly {fmt(low)} to {fmt(high)}), higher than "
-            f"your own {fmt(own)}. Your mentees may value this more than you realise; it is a strength to "
-            "build on.")
+    s = f"{title}: your mentees rated you {fmt(mean)}{rng}, higher than your own {fmt(own)}."
+    if not brief:
+        s += " Your mentees may value this more than you realise; it is a strength to build on."
+    return s
 
 
 def more_gaps(gap_class: str, titles: Sequence[str]) -> str:
@@ -202,11 +225,17 @@ def change_sentence(*, title: str, previous: str, self_before: float | None, sel
 
 
 def how_to_read(*, n_competencies: int, scale_min: int, scale_max: int, anchors: dict[int, str],
-                min_raters: int, mentees_shown: bool, n_mentees: int | None, band: bool) -> str:
+                min_raters: int, mentees_shown: bool, n_mentees: int | None, band: bool,
+                has_self: bool = True) -> str:
     lo = f'{scale_min} “{anchors[scale_min]}”' if scale_min in anchors else str(scale_min)
     hi = f'{scale_max} “{anchors[scale_max]}”' if scale_max in anchors else str(scale_max)
-    comp = "competency" if n_competencies == 1 else f"one of the {n_competencies} mentoring competencies"
-    s = [f"Each row of the chart is {comp}, rated from {lo} to {hi}. The open diamond is your own rating."]
+    if n_competencies == 1:
+        s = [f"The chart shows the overall rating from {lo} to {hi}."]
+    else:
+        s = [f"Each row of the chart is one of the {n_competencies} mentoring competencies, rated from {lo} to "
+             f"{hi}."]
+    if has_self:
+        s.append("The open diamond is your own rating.")
     if mentees_shown and n_mentees:
         s.append(f"The filled circle is your mentees' average, based on {mentees(n_mentees)}. The shaded band "
                  "shows where that average could plausibly lie (a 95% range): with few mentees one person's "
