@@ -275,3 +275,16 @@ def test_header_below_title_rows_is_found(program, tmp_path):
     res = read_export(path, "mca-26")
     assert res.responses["source_row"].tolist() == [4]
     assert any(w.code == "header-not-first" for w in res.report.warnings)
+
+
+def test_blank_lines_are_skipped_and_row_numbers_stay_true(program, tmp_path):
+    ins = program.instrument
+    head = "response_id,mentor_id,rater_role,wave,rater_id," + ",".join(ins.item_ids)
+    line = "{},M001,mentee,pre,{}," + ",".join(["5"] * 26)
+    path = tmp_path / "blank.csv"
+    path.write_text("\n".join([head, line.format("a", "E1"), "", line.format("b", "E2"), ""]) + "\n",
+                    encoding="utf-8")
+    res = read_export(path, "mca-26")
+    assert res.responses["source_row"].tolist() == [2, 4]
+    assert res.report.rows_read == 2
+    assert any(w.code == "blank-rows" for w in res.report.warnings)
