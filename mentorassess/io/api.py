@@ -294,6 +294,15 @@ def _set_ids(resp: pd.DataFrame, table: RawTable, res: Resolved, ins: Instrument
     resp["rater_id"] = np.where(rater == "", np.nan, rater).astype(object)
 
 
+def _per_distinct(raw, fn) -> np.ndarray:
+    """``[fn(v) for v in raw]`` computed once per distinct value (exports repeat a few labels)."""
+    codes, uniques = pd.factorize(pd.Series(raw, dtype=object), use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [fn(v) for v in uniques]
+    mapped[-1] = np.nan  # missing stays missing
+    return mapped[codes]
+
+
 def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos) -> None:
     roles = {f.rater_role for f in ins.forms.values()}
     role_of = {**{fid.casefold(): f.rater_role for fid, f in ins.forms.items()}, **{r.casefold(): r for r in roles}}
@@ -301,8 +310,12 @@ def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos) -> None:
     given = role or m.role
     if given is None and "role" in res.meta:
         raw = _cell(table, res.meta["role"], rowpos)
-        values = [role_map.get(normalise_label(v), v) for v in raw]
-        resp["rater_role"] = [role_of.get(str(v).casefold(), v if v else np.nan) for v in values]
+
+        def one(v):
+            v = role_map.get(normalise_label(v), v)
+            return role_of.get(str(v).casefold(), v if v else np.nan)
+
+        resp["rater_role"] = _per_distinct(raw, one)
     else:
         if given is None:
             given = _role_from_questions(table, res, ins)
@@ -322,8 +335,11 @@ def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos) -> None:
         raw = _cell(table, res.meta["wave"], rowpos)
         wmap = {k.strip(): v for k, v in m.waves.items()}
         is_event = res.meta["wave"] == "redcap_event_name"
-        values = [wmap.get(v, re.sub(r"_arm_\d+$", "", v) if is_event else v) for v in raw]
-        resp["wave"] = np.array([v if v else np.nan for v in values], dtype=object)
+        def one_wave(v):
+            v = wmap.get(v, re.sub(r"_arm_\d+$", "", v) if is_event else v)
+            return v if v else np.nan
+
+        resp["wave"] = _per_distinct(raw, one_wave)
     else:
         raise ConfigError("the wave is unknown: the export has no wave column", file=table.file,
                           hint="pass --wave (e.g. pre or post) or map a wave column in the mapping")
