@@ -42,7 +42,6 @@ _LAZY = {
     "ImportOptions": ("mentorassess.io", "ImportOptions"),
     "score": ("mentorassess.scoring", "score"),
     "Scores": ("mentorassess.scoring", "Scores"),
-    "aggregate": ("mentorassess.aggregate", "aggregate"),
     "Profiles": ("mentorassess.aggregate", "Profiles"),
     "MentorProfile": ("mentorassess.aggregate", "MentorProfile"),
     "GapRule": ("mentorassess.aggregate", "GapRule"),
