@@ -22,6 +22,33 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
+def run(quick: bool = False) -> list[dict]:
+    """Measure for ``benchmarks/run.py``: feedback PDFs per second with all cores vs one process."""
+    from mentorassess.aggregate import aggregate
+    from mentorassess.instruments import load_instrument
+    from mentorassess.reports.feedback import ReportOptions, render_all
+    from mentorassess.sample import generate
+    from mentorassess.scoring import score
+
+    inst = load_instrument("mca-26")
+    n = 60 if quick else 500
+    prog = generate(n_mentors=n)
+    profiles = aggregate(score(prog.responses, inst), roster=prog.roster)
+    options = ReportOptions(report_date="2026-11-25")
+    rates = {}
+    for jobs in (1, os.cpu_count() or 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            summary = render_all(profiles, inst, tmp, options=options, jobs=jobs, wave="post")
+            rates[jobs] = (summary.rate, len(summary.written))
+    all_cores = rates[os.cpu_count() or 1]
+    one = rates[1]
+    return [{"name": f"feedback PDFs ({all_cores[1]} mentors, {os.cpu_count()} processes)",
+             "seconds": all_cores[1] / all_cores[0], "baseline": "same reports in one process",
+             "baseline_seconds": one[1] / one[0], "ratio": one[0] / all_cores[0] if all_cores[0] else float("nan"),
+             "goal": ">= 50 reports/s", "met": all_cores[0] >= 50,
+             "note": f"{all_cores[0]:.1f} reports/s ({one[0]:.1f}/s in one process)"}]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--mentors", type=int, default=500)

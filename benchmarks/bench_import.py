@@ -57,6 +57,22 @@ def timed(fn, repeat: int) -> tuple[float, float]:
     return best, peak / 2**20
 
 
+def run(quick: bool = False) -> list[dict]:
+    """Measure for ``benchmarks/run.py``: import vs pandas.read_csv of the same file, as a ratio."""
+    from mentorassess.io import read_export
+
+    n = 2_000 if quick else 100_000
+    repeat = 1 if quick else 3
+    with tempfile.TemporaryDirectory() as tmp:
+        path = make_export(Path(tmp), n)
+        roster = Path(tmp) / "roster.csv"
+        t_pd, m_pd = timed(lambda: pd.read_csv(path, skiprows=[1, 2], encoding="utf-8-sig"), repeat)
+        t_ma, m_ma = timed(lambda: read_export(path, "mca-26", roster=roster), repeat)
+    return [{"name": f"import Qualtrics CSV ({n:,} responses)", "seconds": t_ma, "baseline": "pandas.read_csv",
+             "baseline_seconds": t_pd, "ratio": t_ma / t_pd, "peak_mb": m_ma, "goal": "<= 3x read_csv",
+             "met": t_ma / t_pd <= 3, "note": f"read_csv peak {m_pd:.0f} MB"}]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--responses", type=int, default=100_000)

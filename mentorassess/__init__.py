@@ -35,6 +35,24 @@ from mentorassess.instruments import Instrument, list_instruments, load_instrume
 _LAZY = {
     "generate_sample": ("mentorassess.sample", "generate"),
     "SampleProgram": ("mentorassess.sample", "SampleProgram"),
+    "read_export": ("mentorassess.io", "read_export"),
+    "read_roster": ("mentorassess.io", "read_roster"),
+    "ImportResult": ("mentorassess.io", "ImportResult"),
+    "ImportReport": ("mentorassess.io", "ImportReport"),
+    "ImportOptions": ("mentorassess.io", "ImportOptions"),
+    "score": ("mentorassess.scoring", "score"),
+    "Scores": ("mentorassess.scoring", "Scores"),
+    "Profiles": ("mentorassess.aggregate", "Profiles"),
+    "MentorProfile": ("mentorassess.aggregate", "MentorProfile"),
+    "GapRule": ("mentorassess.aggregate", "GapRule"),
+    "program_summary": ("mentorassess.program", "program_summary"),
+    "compare_waves": ("mentorassess.stats.change", "compare_waves"),
+    "psychometrics": ("mentorassess.stats.report", "psychometrics"),
+    "PsychometricReport": ("mentorassess.stats.report", "PsychometricReport"),
+    "render_feedback": ("mentorassess.reports.feedback", "render_feedback"),
+    "render_all": ("mentorassess.reports.feedback", "render_all"),
+    "load_config": ("mentorassess.config", "load_config"),
+    "run_program": ("mentorassess.pipeline", "run_program"),
 }
 
 __all__ = [

@@ -237,12 +237,15 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     values = np.full((n, len(all_items)), np.nan)
     asked = np.zeros((n, len(all_items)), dtype=bool)
     roles = ids["rater_role"].to_numpy()
+    role_masks = {r: roles == r for r in pd.unique(roles)}  # one pass per role, not per row
+    every_item = set(all_items)
     for j, item in enumerate(instrument.items):
         if item.id in df.columns:
             col = pd.to_numeric(df[item.id], errors="coerce").to_numpy(dtype=float)
             values[:, j] = instrument.scale.reverse(col) if item.reverse else col
-        on_form = np.array([item.id in role_items.get(r, set(all_items)) for r in roles], dtype=bool)
-        asked[:, j] = on_form
+        for r, mask in role_masks.items():
+            if item.id in role_items.get(r, every_item):
+                asked[mask, j] = True
     values[~asked] = np.nan
     items_frame = pd.concat([ids, pd.DataFrame(values, columns=all_items)], axis=1)
 
@@ -287,13 +290,15 @@ def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument) -> pd
     for q in instrument.comment_ids:
         if q not in df.columns:
             continue
-        text = df[q].map(lambda v: v.strip() if isinstance(v, str) else None)
-        keep = text.map(bool).astype(bool) & ids["rater_role"].map(
-            lambda r: q in role_comments.get(r, {q})).astype(bool)
+        raw = df[q]
+        is_text = raw.map(type).eq(str).to_numpy()  # non-text cells (numbers, NaN) are no comment
+        text = raw.where(is_text).astype("string").str.strip()
+        on_form = ids["rater_role"].isin([r for r in pd.unique(ids["rater_role"]) if q in role_comments.get(r, {q})])
+        keep = (text.fillna("").str.len() > 0).to_numpy() & on_form.to_numpy()
         if keep.any():
             part = ids.loc[keep, ["response_id", "mentor_id", "rater_role", "wave"]].copy()
             part["question"] = q
-            part["text"] = df.loc[keep, q].map(str.strip)
+            part["text"] = text[keep].astype(object).to_numpy()
             parts.append(part)
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in

@@ -46,3 +46,21 @@ def test_bad_input_exits_2(name, args, expected, tmp_path, capsys, monkeypatch):
     assert any(n in err for n in named), err
     assert not (tmp_path / "out.csv").exists()
     assert (BAD / name).read_bytes() == before
+
+
+@pytest.mark.parametrize("ext", [".csv", ".xlsx", ".sav", ".tsv", ".txt"])
+def test_random_bytes_never_crash(ext, tmp_path, capsys):
+    import random
+
+    rng = random.Random(ext)
+    for k in range(8):
+        data = bytes(rng.randrange(256) for _ in range(rng.choice([1, 17, 300, 5000])))
+        if k % 2:  # printable noise with separators, quotes and line breaks
+            data = bytes(rng.choice(b'abc,;\t"\n\r 0123456789\xc3\xa9') for _ in range(2000))
+        path = tmp_path / f"noise{k}{ext}"
+        path.write_bytes(data)
+        with pytest.raises(SystemExit) as exc:
+            main(["import", str(path), "--instrument", "mca-26", "-o", str(tmp_path / "o.csv")])
+        err = capsys.readouterr().err
+        assert exc.value.code == 2, err
+        assert "Traceback" not in err and path.name in err

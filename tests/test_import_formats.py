@@ -179,3 +179,112 @@ def _write(tmp_path, text):
     p = tmp_path / "m.yaml"
     p.write_text(text, encoding="utf-8")
     return p
+
+
+def test_speeders_flagged_and_status_channel_warnings(program, mentee, tmp_path):
+    header, body = _rows(program, mentee, choice_text=False)
+    col = {n: j for j, n in enumerate(header[0])}
+    body[0][col["Duration (in seconds)"]] = "20"
+    body[1][col["Status"]] = "4"
+    body[2][col["DistributionChannel"]] = "carrier-pigeon"
+    path = tmp_path / "q.csv"
+    path.write_text(_text(header + body), encoding="utf-8")
+    res = read_export(path, "mca-26", mapping=_write(tmp_path, "values: {8: na}\n"))
+    flagged = res.responses.set_index("response_id")["flag_speeder"]
+    assert flagged[body[0][col["ResponseId"]]] and flagged.sum() == 1
+    codes = {w.code for w in res.report.warnings}
+    assert {"imported-responses", "unknown-channel"} <= codes
+    assert res.report.rows_kept == len(body)
+    res = read_export(path, "mca-26", mapping=_write(tmp_path, "values: {8: na}\noptions: {exclude_speeders: true}\n"))
+    assert res.report.rows_excluded == {"speeder": 1}
+
+
+def test_generic_xlsx_with_excel_dates_and_mojibake_warning(program, tmp_path):
+    from openpyxl import Workbook
+
+    ins = program.instrument
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["response_id", "mentor_id", "rater_role", "wave", "rater_id", "submitted_at", *ins.item_ids,
+               "comment_strengths"])
+    import datetime as dt
+
+    ws.append(["a", "M001", "mentee", "pre", "E1", dt.datetime(2025, 9, 1, 8, 30), *[5] * 26, "CafÃ© talk"])
+    ws.append(["b", "M001", "mentee", "pre", "E2", dt.datetime(2025, 9, 2, 9, 0), *["6"] * 26, None])
+    path = tmp_path / "g.xlsx"
+    wb.save(path)
+    res = read_export(path, "mca-26")
+    assert res.report.format == "generic" and res.report.sheet == "Sheet"
+    assert res.responses["submitted_at"].tolist() == ["2025-09-01T08:30:00", "2025-09-02T09:00:00"]
+    assert res.responses["mca01"].tolist() == [5.0, 6.0]
+    csv_path = tmp_path / "m.csv"
+    csv_path.write_text("response_id,mentor_id,rater_role,wave,rater_id," + ",".join(ins.item_ids)
+                        + "\nr1,M001,mentee,pre,E1," + ",".join(["5"] * 26) + "\nr2,M001,mentee,pre,E2,5",
+                        encoding="utf-8")
+    short = read_export(csv_path, "mca-26")  # a truncated last row is warned about
+    assert any(w.code == "no-final-newline" for w in short.report.warnings)
+    assert short.report.rows_excluded == {}  # without a Finished column a short response is kept
+    csv_path.write_text("response_id,mentor_id,rater_role,wave,rater_id,comment_strengths," + ",".join(ins.item_ids)
+                        + "\nr1,M001,mentee,pre,E1,CafÃ©," + ",".join(["5"] * 26) + "\n", encoding="utf-8")
+    assert any(w.code == "mojibake" for w in read_export(csv_path, "mca-26").report.warnings)
+
+
+def test_draft_mapping_for_redcap_labels_uses_dictionary(root, tmp_path):
+    from mentorassess.io.detect import read_table
+    from mentorassess.io.draft import draft_mapping
+    from mentorassess.io.redcap import read_dictionary
+    from mentorassess.instruments import load_instrument
+
+    d = root / "data" / "sample"
+    rc = read_dictionary(d / "redcap_mentee_DataDictionary.csv")
+    table = read_table(d / "redcap_mentee_DATA_LABELS.csv", "x.csv", dictionary=rc)
+    text = draft_mapping(table, load_instrument("mca-26"), dictionary=d / "redcap_mentee_DataDictionary.csv",
+                         base=d)
+    assert 'mca01: "mca01"' in text and 'wave: "redcap_event_name"' in text
+    assert '"UNK":' in text  # the undeclared missing-data code is listed for review
+
+
+def test_dictionary_beside_a_generic_export_is_not_forced_on_it(root, tmp_path):
+    import shutil
+
+    d = root / "data" / "sample"
+    shutil.copy(d / "generic_pre.csv", tmp_path / "proj_DATA.csv")
+    shutil.copy(d / "redcap_mentee_DataDictionary.csv", tmp_path / "proj_DataDictionary.csv")
+    res = read_export(tmp_path / "proj_DATA.csv", "mca-26")
+    assert res.report.format == "generic"
+    assert not any(w.code == "dictionary-found" for w in res.report.warnings)
+    shutil.copy(d / "redcap_mentee_DATA_LABELS.csv", tmp_path / "proj_DATA.csv")
+    res = read_export(tmp_path / "proj_DATA.csv", "mca-26", role="mentee",
+                      mapping=_write(tmp_path, "missing_codes: [UNK]\n"))
+    assert res.report.format == "redcap"
+    assert any(w.code == "dictionary-found" for w in res.report.warnings)
+
+
+def test_header_below_title_rows_is_found(program, tmp_path):
+    from openpyxl import Workbook
+
+    ins = program.instrument
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Mentor survey, spring wave"])
+    ws.append([])
+    ws.append(["response_id", "mentor_id", "rater_role", "wave", "rater_id", *ins.item_ids])
+    ws.append(["a", "M001", "mentee", "pre", "E1", *[4] * 26])
+    path = tmp_path / "titled.xlsx"
+    wb.save(path)
+    res = read_export(path, "mca-26")
+    assert res.responses["source_row"].tolist() == [4]
+    assert any(w.code == "header-not-first" for w in res.report.warnings)
+
+
+def test_blank_lines_are_skipped_and_row_numbers_stay_true(program, tmp_path):
+    ins = program.instrument
+    head = "response_id,mentor_id,rater_role,wave,rater_id," + ",".join(ins.item_ids)
+    line = "{},M001,mentee,pre,{}," + ",".join(["5"] * 26)
+    path = tmp_path / "blank.csv"
+    path.write_text("\n".join([head, line.format("a", "E1"), "", line.format("b", "E2"), ""]) + "\n",
+                    encoding="utf-8")
+    res = read_export(path, "mca-26")
+    assert res.responses["source_row"].tolist() == [2, 4]
+    assert res.report.rows_read == 2
+    assert any(w.code == "blank-rows" for w in res.report.warnings)

@@ -201,3 +201,17 @@ def test_unknown_labels_listed_with_counts(tmp_path):
     msg = str(exc.value)
     assert "column 'mca02': unknown answer label 'Quite' in 1 row(s)" in msg
     assert "'Very skilled'" in msg and "off the scale" in msg
+
+
+def test_mapping_by_import_id_with_test_rows_and_roles(root, tmp_path):
+    d = root / "data" / "sample"
+    m = tmp_path / "m.yaml"
+    m.write_text("columns:\n  mentor: mentor_id\n  rater_id: ExternalReference\nroles: {}\nrole: mentee\n"
+                 "test_rows:\n  - {column: ExternalReference, values: [E0001]}\nitems:\n"
+                 + "".join(f"  {it}: QID4_{k + 1}\n" for k, it in enumerate(ITEMS)), encoding="utf-8")
+    res = read_export(d / "qualtrics_mentee.csv", "mca-26", mapping=m, roster=d / "roster.csv")
+    rep = res.report
+    assert rep.rows_excluded["test"] >= 2  # the Survey Test row plus rater E0001's responses
+    assert rep.column_map["mca01"] == "Q4_1 (mapping)"
+    assert "E0001" not in set(res.responses["rater_id"])
+    assert rep.rows_read == rep.rows_kept + sum(rep.rows_excluded.values())

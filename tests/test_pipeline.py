@@ -38,7 +38,11 @@ def test_every_output_exists_and_is_listed(demo_run):
     assert files == listed
     assert MARKER in files
     assert len([f for f in files if f.startswith("feedback/") and f.endswith(".pdf")]) == 80
-    assert "psychometrics/psychometrics.json" in files
+    for form in ("self", "mentee"):
+        for wave in ("pre", "post"):
+            assert f"psychometrics/psychometrics_{form}_{wave}.pdf" in files
+            assert f"psychometrics/psychometrics_{form}_{wave}.json" in files
+    assert {"program_summary.pdf", "staff_workbook.xlsx"} <= files
     assert {"audit/qualtrics_mentee.json", "audit/qualtrics_self.json"} <= files
 
 

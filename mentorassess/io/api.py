@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import re
 from collections import Counter
@@ -31,7 +32,7 @@ from mentorassess.instruments import Instrument, load_instrument
 from mentorassess.io import qualtrics, redcap
 from mentorassess.io.audit import ImportReport
 from mentorassess.io.detect import read_table
-from mentorassess.io.mapping import Mapping, Resolved, load_mapping, resolve
+from mentorassess.io.mapping import AUTO_NAMES, Mapping, Resolved, load_mapping, resolve
 from mentorassess.io.roster import RosterIndex, read_roster
 from mentorassess.io.rows import ImportOptions, decide, parse_dates
 from mentorassess.io.tables import RawTable, strip_cells
@@ -99,11 +100,18 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
         raise ConfigError(f"the mapping is for instrument {m.instrument!r}, not {ins.id!r}", file=m.source,
                           hint="pass the matching --instrument or mapping")
     opts = ImportOptions.build(options, m.options)
-    dict_path = Path(dictionary) if dictionary else m.dictionary or _find_dictionary(path)
-    rc_dict = redcap.read_dictionary(dict_path) if dict_path else None
-    table = read_table(path, file, format=format or m.format, sheet=m.sheet, dictionary=rc_dict)
+    dict_path = Path(dictionary) if dictionary else m.dictionary
+    found = None if dict_path else _find_dictionary(path)
+    rc_dict = redcap.read_dictionary(dict_path or found) if (dict_path or found) else None
+    expected = {c.casefold() for c in (*ins.item_ids, *ins.comment_ids, *m.items.values(), *m.columns.values(),
+                                       *(n for names in AUTO_NAMES.values() for n in names)) if c}
+    table = read_table(path, file, format=format or m.format, sheet=m.sheet, dictionary=rc_dict, expected=expected)
     digest = table.extra.get("sha256") or hashlib.sha256(path.read_bytes()).hexdigest()
     warnings: list[Problem] = list(table.warnings)
+    if found is not None and table.format == "redcap":
+        warnings.append(Problem(f"used the data dictionary {found.name} found beside the export", file=file,
+                                code="dictionary-found", severity="warning",
+                                hint="pass --dictionary to choose another one"))
     res = resolve(table, ins, m)
     if rc_dict is not None and "response_id" not in res.meta and rc_dict.record_id in table.body.columns:
         res.meta["response_id"] = rc_dict.record_id
@@ -176,7 +184,7 @@ def _find_dictionary(path: Path) -> Path | None:
     if path.suffix.lower() not in (".csv", ".txt"):
         return None
     stem = re.split(r"_DATA", path.stem, maxsplit=1, flags=re.I)[0]
-    cands = sorted(p for p in path.parent.glob(f"{stem}*DataDictionary*.csv") if p != path)
+    cands = sorted(p for p in path.parent.glob(f"{glob.escape(stem)}*DataDictionary*.csv") if p != path)
     return cands[0] if len(cands) == 1 else None
 
 
@@ -286,6 +294,15 @@ def _set_ids(resp: pd.DataFrame, table: RawTable, res: Resolved, ins: Instrument
     resp["rater_id"] = np.where(rater == "", np.nan, rater).astype(object)
 
 
+def _per_distinct(raw, fn) -> np.ndarray:
+    """``[fn(v) for v in raw]`` computed once per distinct value (exports repeat a few labels)."""
+    codes, uniques = pd.factorize(pd.Series(raw, dtype=object), use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [fn(v) for v in uniques]
+    mapped[-1] = np.nan  # missing stays missing
+    return mapped[codes]
+
+
 def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos) -> None:
     roles = {f.rater_role for f in ins.forms.values()}
     role_of = {**{fid.casefold(): f.rater_role for fid, f in ins.forms.items()}, **{r.casefold(): r for r in roles}}
@@ -293,8 +310,12 @@ def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos) -> None:
     given = role or m.role
     if given is None and "role" in res.meta:
         raw = _cell(table, res.meta["role"], rowpos)
-        values = [role_map.get(normalise_label(v), v) for v in raw]
-        resp["rater_role"] = [role_of.get(str(v).casefold(), v if v else np.nan) for v in values]
+
+        def one(v):
+            v = role_map.get(normalise_label(v), v)
+            return role_of.get(str(v).casefold(), v if v else np.nan)
+
+        resp["rater_role"] = _per_distinct(raw, one)
     else:
         if given is None:
             given = _role_from_questions(table, res, ins)
@@ -314,8 +335,11 @@ def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos) -> None:
         raw = _cell(table, res.meta["wave"], rowpos)
         wmap = {k.strip(): v for k, v in m.waves.items()}
         is_event = res.meta["wave"] == "redcap_event_name"
-        values = [wmap.get(v, re.sub(r"_arm_\d+$", "", v) if is_event else v) for v in raw]
-        resp["wave"] = np.array([v if v else np.nan for v in values], dtype=object)
+        def one_wave(v):
+            v = wmap.get(v, re.sub(r"_arm_\d+$", "", v) if is_event else v)
+            return v if v else np.nan
+
+        resp["wave"] = _per_distinct(raw, one_wave)
     else:
         raise ConfigError("the wave is unknown: the export has no wave column", file=table.file,
                           hint="pass --wave (e.g. pre or post) or map a wave column in the mapping")
@@ -338,6 +362,10 @@ def _match_mentors(resp, table, res, rindex, warnings) -> list[str]:
         raise ConfigError("no mentor column: the export has no mentor_id column and the mapping names none",
                           file=table.file, hint="map the column holding the mentor under columns: mentor:")
     col = res.meta["mentor"]
+    if rindex is None:
+        warnings.append(Problem("no roster given: mentor cells are taken as mentor ids without a check", file=table.file,
+                                column=col, code="no-roster", severity="warning",
+                                hint="pass --roster to match mentors by id, e-mail or name and catch typos"))
     cache: dict[str, tuple] = {}
     for i, v in enumerate(raw):
         if v == "":

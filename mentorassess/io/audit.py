@@ -115,6 +115,7 @@ class ImportReport:
 
     @property
     def rows_excluded_total(self) -> int:
+        """Rows excluded for any reason."""
         return sum(self.rows_excluded.values())
 
     def to_dict(self) -> dict[str, Any]:
@@ -152,6 +153,7 @@ class ImportReport:
         table.add_column("count", justify="right")
         table.add_row(f"format: {self.format}" + (f", encoding: {self.encoding}" if self.encoding else ""), "")
         table.add_row("rows read", str(self.rows_read))
+        table.add_row("rows excluded", str(self.rows_excluded_total))
         for reason, n in sorted(self.rows_excluded.items(), key=lambda kv: -kv[1]):
             table.add_row(f"  excluded: {reason}", str(n))
         table.add_row("rows kept", str(self.rows_kept))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mentorassess.errors import ImportFormatError
+from mentorassess.errors import ImportFormatError, Problem
 from mentorassess.io import qualtrics, redcap
 from mentorassess.io.spss import SAV_MAGIC, read_spss
 from mentorassess.io.tables import Grid, RawTable, read_text_grid, read_xlsx_grid, split_header
@@ -34,7 +34,9 @@ def detect_grid_format(grid: Grid, dictionary) -> tuple[str, list[str]]:
     layout = qualtrics.looks_like_qualtrics(head)
     if layout:
         cands.append(layout)
-    if dictionary is not None or redcap.looks_like_redcap(names):
+    starts_with_record_id = dictionary is not None and bool(names) and names[0].casefold() in (
+        dictionary.record_id.casefold(), dictionary.fields[0].label.casefold())
+    if starts_with_record_id or redcap.looks_like_redcap(names):
         cands.append("redcap")
     if not cands:
         return "generic", ["generic"]
@@ -42,8 +44,13 @@ def detect_grid_format(grid: Grid, dictionary) -> tuple[str, list[str]]:
 
 
 def read_table(path: Path, file: str, *, format: str | None = None, sheet: str | None = None,
-               dictionary=None) -> RawTable:
-    """Read ``path`` as ``format`` (detected when None) into a RawTable."""
+               dictionary=None, expected: set[str] | None = None) -> RawTable:
+    """Read ``path`` as ``format`` (detected when None) into a RawTable.
+
+    ``expected`` holds column names (case-folded) that a generic header should contain; when row 1
+    has fewer than two of them, the first 20 rows are searched for the header (title rows above it
+    are skipped with a warning).
+    """
     if format is not None and format not in FORMATS + ("qualtrics-noheader",):
         raise ImportFormatError(f"unknown format {format!r}", file=file, hint=f"use one of {', '.join(FORMATS)}")
     try:
@@ -81,4 +88,18 @@ def read_table(path: Path, file: str, *, format: str | None = None, sheet: str |
         return qualtrics.parse_qualtrics(grid, layout)
     if format == "redcap":
         return redcap.parse_redcap(grid, dictionary)
+    return _generic(grid, expected or set())
+
+
+def _generic(grid: Grid, expected: set[str]) -> RawTable:
+    def hits(i: int) -> int:
+        return sum(c.strip().casefold() in expected for c in grid.row(i))
+
+    if expected and hits(0) < 2:
+        best = max(range(min(20, len(grid.cells))), key=lambda i: (hits(i), -i))
+        if best > 0 and hits(best) >= 3:
+            table = split_header(grid, best + 1, grid.row(best), "generic")
+            table.warnings.append(Problem(f"the header is on row {best + 1}; rows 1-{best} above it were skipped",
+                                          file=grid.file, row=best + 1, code="header-not-first", severity="warning"))
+            return table
     return split_header(grid, 1, grid.row(0), "generic")

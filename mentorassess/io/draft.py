@@ -34,6 +34,22 @@ def _texts(table: RawTable) -> dict[str, str]:
     return out
 
 
+def _loop_prefixes(columns: list[str]) -> list[str]:
+    """Loop numbers of Qualtrics loop & merge columns (``1_Q4_1``, ``2_Q4_1``...), if at least two."""
+    import re
+
+    bases: dict[str, set[str]] = {}
+    for col in columns:
+        m = re.match(r"^(\d+)_(.+)$", col)
+        if m:
+            bases.setdefault(m.group(2), set()).add(m.group(1))
+    common = [v for v in bases.values() if len(v) >= 2]
+    if len(common) < 3:
+        return []
+    loops = set.union(*common)
+    return sorted(loops, key=int)
+
+
 def draft_mapping(table: RawTable, instrument, *, dictionary: Path | None = None, base: Path | None = None) -> str:
     """YAML text of a draft mapping for ``table`` (see the module notes)."""
     lines = [f"# Draft mapping for {Path(table.file).name} (format {table.format}), instrument {instrument.id}.",
@@ -45,6 +61,11 @@ def draft_mapping(table: RawTable, instrument, *, dictionary: Path | None = None
         rel = dictionary.name if base is None or dictionary.parent == base else str(dictionary)
         lines.append(f"dictionary: {_q(rel)}")
     items, how = auto_items(table, instrument)
+    loops = _loop_prefixes(table.columns)
+    if loops:
+        lines.append("# REVIEW: loop & merge columns found (1_..., 2_...); if one row rates several mentors:")
+        lines.append(f"# loop: {{iterations: [{', '.join(loops)}], prefix: \"{{i}}_\"}}   "
+                     "# then name items and the mentor without the prefix")
     stems = {f.rater_role for f in instrument.forms.values() if f.stem and any(
         normalise_label(q).startswith(normalise_label(f.stem)) for q in table.questions.values())}
     if len(stems) == 1:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mentorassess.errors import DataError, ImportFormatError, Problem
+from mentorassess.errors import ImportFormatError
 from mentorassess.io.tables import Grid, RawTable, read_text_grid, split_header
 
 __all__ = ["RedcapDictionary", "RedcapField", "read_dictionary", "parse_redcap", "looks_like_redcap",
@@ -67,9 +67,11 @@ class RedcapDictionary:
 
     @property
     def record_id(self) -> str:
+        """Name of the record id field (the project's first field)."""
         return self.fields[0].name
 
     def field(self, name: str) -> RedcapField | None:
+        """The dictionary row of a raw field name, or None."""
         for f in self.fields:
             if f.name == name:
                 return f
@@ -164,7 +166,6 @@ def parse_redcap(grid: Grid, dictionary: RedcapDictionary | None) -> RawTable:
         names, label_headers = _align_labels(header, expected, grid.file), True
     table = split_header(grid, 1, names, "redcap")
     table.extra["label_headers"] = label_headers
-    problems: list[Problem] = []
     decoded = 0
     for col in table.columns:
         base, _, suffix = col.rpartition("___")
@@ -198,8 +199,6 @@ def parse_redcap(grid: Grid, dictionary: RedcapDictionary | None) -> RawTable:
                 lut[v] = v
         table.body[col] = values.map(lut)
     table.extra["labels_decoded"] = decoded
-    if problems:
-        raise DataError.from_problems(problems)
     return table
 
 

@@ -168,10 +168,12 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
         live = reason == ""
         rated = live & frame["rater_id"].notna().to_numpy()
         if rated.any():
-            sub = frame.loc[rated, ["rater_id", "mentor_id", "rater_role", "wave", "submitted_at", "source_row"]].copy()
+            keys = ["rater_id", "mentor_id", "rater_role", "wave"]
+            sub = frame.loc[rated, keys + ["submitted_at", "source_row"]]
+            sub = sub[sub.duplicated(keys, keep=False).to_numpy()].copy()  # only repeated keys need sorting
             sub["_t"] = sub["submitted_at"].fillna("")
             sub = sub.sort_values(["_t", "source_row"], kind="stable")
             keep = "last" if opts.duplicates == "keep_latest" else "first"
-            dup = sub.duplicated(["rater_id", "mentor_id", "rater_role", "wave"], keep=keep)
+            dup = sub.duplicated(keys, keep=keep)
             reason[sub.index[dup.to_numpy()].to_numpy()] = "duplicate"
     return reason, speed & (reason == ""), straight & (reason == "")

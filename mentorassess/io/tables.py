@@ -48,6 +48,7 @@ class Grid:
     sheet: str | None = None
     warnings: list[Problem] = field(default_factory=list)
     sha256: str | None = None
+    may_have_blank_rows: bool = False
 
     def row(self, i: int) -> list[str]:
         """Header or data record ``i`` (0-based) as a list of strings."""
@@ -98,11 +99,12 @@ def read_text_grid(path: Path, file: str) -> tuple[Grid, str]:
         raise ImportFormatError("the first row is empty: no header found", file=file, row=1,
                                 hint="the header must be on row 1; remove blank rows above it")
     ncols = len(first[0])
+    blank = b"\n\n" in raw or b"\n\r\n" in raw or b"\r\r" in raw
     try:
         # Reading from the path lets pandas' C parser decode UTF-8 natively (much faster than a BytesIO).
         cells = pd.read_csv(path, encoding=_PANDAS_ENCODING.get(encoding, encoding), sep=delimiter,
                             header=None, names=list(range(ncols)), dtype=str, keep_default_na=False,
-                            na_filter=False, engine="c", skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL)
+                            na_filter=False, engine="c", skip_blank_lines=not blank, quoting=csv.QUOTE_MINIMAL)
     except pd.errors.ParserError as exc:
         msg = str(exc).strip().splitlines()[-1]
         raise ImportFormatError(f"the file is not a well-formed table: {msg}", file=file,
@@ -111,14 +113,11 @@ def read_text_grid(path: Path, file: str) -> tuple[Grid, str]:
     except UnicodeDecodeError as exc:
         raise ImportFormatError(f"invalid {encoding} text after the first megabyte (mixed encodings?)", file=file,
                                 hint="save the whole export as UTF-8 CSV") from exc
-    last = cells[ncols - 1]
-    if last.isna().any():  # a short row leaves its last fields empty (NaN)
-        short = int(np.flatnonzero(last.isna().to_numpy())[0])
-        warnings.append(Problem(f"row has fewer fields than the header ({ncols})", file=file, row=short + 1,
-                                code="short-row", severity="warning",
-                                hint="missing trailing fields are read as empty; check the file was not truncated"))
-        cells = cells.fillna("")
-    grid = Grid(cells=cells, file=file, encoding=encoding, warnings=warnings)
+    if not raw.rstrip(b"\x00").endswith((b"\n", b"\r")):
+        warnings.append(Problem("the file does not end with a line break: the last row may be truncated", file=file,
+                                row=len(cells), code="no-final-newline", severity="warning",
+                                hint="check the last response against the survey platform, or export again"))
+    grid = Grid(cells=cells, file=file, encoding=encoding, warnings=warnings, may_have_blank_rows=blank)
     grid.sha256 = hashlib.sha256(raw).hexdigest()
     return grid, delimiter
 
@@ -221,7 +220,8 @@ def read_xlsx_grid(path: Path, file: str, sheet: str | None = None) -> Grid:
     cells = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     cells = cells[[c for c in cells.columns if cells[c].astype(bool).any()]]
     cells.columns = range(cells.shape[1])
-    return Grid(cells=cells, file=file, encoding=None, sheet=ws.title, sha256=hashlib.sha256(raw).hexdigest())
+    return Grid(cells=cells, file=file, encoding=None, sheet=ws.title, sha256=hashlib.sha256(raw).hexdigest(),
+                may_have_blank_rows=True)
 
 
 @dataclass
@@ -300,8 +300,18 @@ def split_header(grid: Grid, n_header: int, names: list[str], fmt: str) -> RawTa
     out = body[keep].copy()
     out.columns = [names[j] for j in keep]
     rows = np.arange(n_header + 1, n_header + 1 + len(out))
+    warnings = list(grid.warnings)
+    if grid.may_have_blank_rows:
+        filled = (out != "").any(axis=1).to_numpy()
+        if not filled.all():
+            warnings.append(Problem(f"{int((~filled).sum())} blank row(s) skipped (not counted as rows read)",
+                                    file=file, row=int(rows[~filled][0]), code="blank-rows", severity="warning"))
+            out, rows = out[filled], rows[filled]
+            if len(out) == 0:
+                raise ImportFormatError(f"the file has only its header row(s) ({n_header}) and blank rows",
+                                        file=file, hint="export again after responses were collected")
     return RawTable(columns=list(out.columns), body=out.reset_index(drop=True), rows=rows, format=fmt, file=file,
-                    encoding=grid.encoding, sheet=grid.sheet, warnings=list(grid.warnings),
+                    encoding=grid.encoding, sheet=grid.sheet, warnings=warnings,
                     extra={"sha256": grid.sha256})
 
 

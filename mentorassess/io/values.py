@@ -78,6 +78,7 @@ class ValueRules:
 
     @classmethod
     def build(cls, instrument, value_map: dict | None = None, missing_codes=()) -> "ValueRules":
+        """Rules for an instrument's scale plus a mapping's ``values:`` and ``missing_codes:``."""
         scale = instrument.scale
         labels = {normalise_label(lab): int(code) for code, lab in scale.labels.items()}
         ns = {normalise_label(x) for x in scale.non_substantive} | set(_DEFAULT_NS)

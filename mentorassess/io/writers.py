@@ -96,8 +96,11 @@ def add_qualtrics_traps(header: list[list[str]], body: list[list], *, choice_tex
                         n_items: int) -> list[list]:
     """Add the rows a real export has: 2 previews, 1 test, 2 partials, 1 kept partial, 1 duplicate, 1 typo.
 
-    Expected exclusions: preview 2, test 1, incomplete 2, duplicate 1, unmatched_mentor 1.
+    Expected exclusions: preview 2, test 1, incomplete 2, duplicate 1, unmatched_mentor 1. With
+    fewer than 8 data rows (tiny samples) the rows are returned unchanged.
     """
+    if len(body) < 8:
+        return list(body)
     names = header[0]
     col = {n: j for j, n in enumerate(names)}
     first_item = col["Q4_1"] if "Q4_1" in col else col[next(n for n in names if n.startswith("Q") and "_" in n)]

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mentorassess.errors import DataError, InsufficientDataError, MentorAssessWarning
+from mentorassess.instruments import load_instrument
 from mentorassess.scoring import order_waves
 from mentorassess.stats._common import check_rng, instrument_id_of, jsonable, single_threaded_blas, structure_of
 from mentorassess.stats.cfa import CfaFit, fit_cfa, published_fit
@@ -192,7 +193,8 @@ def psychometrics(
     ----------
     responses : DataFrame
         Canonical responses (``rater_role``, ``wave``, item columns named by item id).
-    instrument : Instrument or mapping
+    instrument : Instrument, str or mapping
+        A built-in id (``"mca-26"``) or YAML path is loaded first.
         The instrument (its competencies give the scales and the CFA model; its published
         CFA figures are shown next to ours) or ``{competency: [item ids]}``.
     form : str, optional
@@ -232,6 +234,8 @@ def psychometrics(
     """
     if not isinstance(responses, pd.DataFrame):
         raise DataError("responses must be a pandas DataFrame")
+    if isinstance(instrument, str):  # a built-in id or a YAML path
+        instrument = load_instrument(instrument)
     struct = structure_of(instrument)
     forms = _forms(instrument)
     df = responses
