@@ -173,6 +173,7 @@ class MentorProfile:
     self_strongest: tuple[str, ...] = ()
     self_weakest: tuple[str, ...] = ()
     program_band: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    min_raters_comments: int | None = None
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,7 @@ class Profiles:
             competencies=pick(self.competencies), items=pick(self.items), comments=mentee_c, self_comments=self_c,
             strongest=split(row["strongest"]), weakest=split(row["weakest"]),
             self_strongest=split(row["self_strongest"]), self_weakest=split(row["self_weakest"]),
-            program_band=band)
+            program_band=band, min_raters_comments=self.settings.min_raters_comments)
 
 
 def _check_min(value, name: str, floor: int) -> int:
