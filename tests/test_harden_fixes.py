@@ -39,3 +39,16 @@ def test_canonical_responses_are_checked_by_every_command(command, tmp_path, cap
         assert exc.value.code == 2, (name, err)
         assert expected in err and name in err
         assert not out.exists()
+
+
+def test_canonical_csv_quotes_a_bare_carriage_return(tmp_path):
+    """A comment holding a bare CR was written unquoted; reading it back split the row (values shifted)."""
+    import pandas as pd
+
+    from mentorassess.io.canonical import read_csv, write_csv
+
+    df = pd.DataFrame({"response_id": ["a", "b", "c"], "wave": ["pre"] * 3, "text": ["x", "\rCR", "y\r\nz\r"],
+                       "n": [1, 2, 3]})
+    write_csv(df, tmp_path / "c.csv")
+    back = read_csv(tmp_path / "c.csv")
+    assert len(back) == 3 and back["text"].tolist() == df["text"].tolist() and back["n"].tolist() == [1, 2, 3]

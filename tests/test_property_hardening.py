@@ -229,7 +229,7 @@ def test_escaped_text_never_starts_a_formula_and_round_trips(text):
 
 
 @settings(max_examples=300)
-@given(texts=st.lists(ANY_TEXT.filter(lambda t: "\x00" not in t and "\r" not in t), min_size=1, max_size=6),
+@given(texts=st.lists(ANY_TEXT.filter(lambda t: "\x00" not in t), min_size=1, max_size=6),
        numbers=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=6))
 def test_canonical_csv_round_trip_is_exact_and_inert(texts, numbers):
     n = max(len(texts), len(numbers))
@@ -237,7 +237,8 @@ def test_canonical_csv_round_trip_is_exact_and_inert(texts, numbers):
                        "text": [texts[i % len(texts)] or None for i in range(n)],
                        "value": [numbers[i % len(numbers)] for i in range(n)]})
     data = frame_to_csv_bytes(df)
-    records = list(csv.reader(io.StringIO(data.decode("utf-8"))))[1:]
+    records = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))[1:]
+    assert len(records) == n                                               # a bare CR never splits a row
     for i, rec in enumerate(records):
         cell = rec[1]
         assert not cell.startswith(DANGEROUS_PREFIXES[:-1])             # no live formula in a text cell

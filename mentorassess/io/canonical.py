@@ -31,9 +31,24 @@ def frame_to_csv_bytes(df: pd.DataFrame) -> bytes:
             finite = s.dropna()
             if len(finite) and np.all(np.equal(np.mod(finite, 1), 0)):
                 out[col] = s.astype("Int64")
+    # The csv module quotes a field holding "\n" but not one holding a bare "\r", which readers then take
+    # as a line break (the row splits). Each "\r" travels as a token holding "\n", so its field is
+    # quoted, and is put back afterwards.
+    token = "\ue000\n\ue001"
+    while any(isinstance(v, str) and token in v for col in out.columns if out[col].dtype == object
+              for v in out[col]):
+        token += "\ue001"
+    has_cr = False
+    for col in out.columns:
+        if out[col].dtype == object:
+            cr = out[col].map(lambda v: isinstance(v, str) and "\r" in v)
+            if cr.any():
+                has_cr = True
+                out.loc[cr, col] = out.loc[cr, col].str.replace("\r", token, regex=False)
     buf = io.StringIO()
     out.to_csv(buf, index=False, lineterminator="\n", float_format="%.17g")
-    return buf.getvalue().encode("utf-8")
+    text = buf.getvalue()
+    return (text.replace(token, "\r") if has_cr else text).encode("utf-8")
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
