@@ -8,13 +8,14 @@ complete.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_path", "atomic_dir"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_path", "atomic_dir", "remove_strays"]
 
 
 @contextmanager
@@ -73,6 +74,7 @@ def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_strays(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         yield tmp
@@ -88,3 +90,22 @@ def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def remove_strays(target: str | os.PathLike) -> list[Path]:
+    """Delete temporary folders an interrupted :func:`atomic_dir` left beside ``target``.
+
+    Only names :func:`tempfile.mkdtemp` made for this target match (``.<name>.XXXXXXXX`` and
+    ``.<name>.old.XXXXXXXX``); a killed run can leave one (a half-written new set, or the previous
+    set it was swapping out). Returns the folders removed.
+    """
+    target = Path(target)
+    pattern = re.compile(rf"^\.{re.escape(target.name)}\.(old\.)?[a-z0-9_]{{8}}$")
+    removed = []
+    if not target.parent.is_dir():
+        return removed
+    for p in target.parent.iterdir():
+        if pattern.match(p.name) and p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed

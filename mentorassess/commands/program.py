@@ -25,14 +25,12 @@ def _read_table(path: Path):
     return read_csv(path)
 
 
-def _read_responses(path: Path):
+def _read_responses(path: Path, instrument=None):
     import pandas as pd
 
-    from mentorassess.errors import DataError
+    from mentorassess.io.canonical import read_responses
 
-    if not path.exists():
-        raise DataError(f"responses file not found: {path}")
-    df = _read_table(path)
+    df = read_responses(path, instrument)
     for c in ("response_id", "mentor_id", "rater_role", "wave", "rater_id"):
         if c in df.columns:
             df[c] = df[c].map(lambda v: None if pd.isna(v) else str(v))
@@ -60,7 +58,11 @@ def program_cmd(
     from mentorassess.scoring import score
 
     ins = load_instrument(instrument)
-    df = _read_responses(responses)
+    df = _read_responses(responses, ins)
+    if roster is not None:
+        from mentorassess.io import read_roster
+
+        read_roster(roster)  # duplicate or empty ids, missing columns: exit 2 naming the row
     rost = _read_table(roster) if roster is not None else None
     if rost is not None:
         rost["mentor_id"] = rost["mentor_id"].map(str)
@@ -115,7 +117,7 @@ def psychometrics_report_cmd(
 
     if pdf is None and json_out is None:
         raise typer.BadParameter("give --pdf and/or --json")
-    df = _read_responses(responses)
+    df = _read_responses(responses, instrument)
     summary = psychometric_summary(df, instrument, form=form, wave=wave, seed=seed)
     if pdf is not None:
         typer.echo(f"wrote {render_psychometric(summary, pdf, report_date=report_date or _latest(df))}")

@@ -33,11 +33,11 @@ def psychometrics_cmd(
     from mentorassess._files import atomic_write_text
     from mentorassess.errors import MentorAssessWarning
     from mentorassess.instruments import load_instrument
-    from mentorassess.io.canonical import read_csv
+    from mentorassess.io.canonical import read_responses
     from mentorassess.stats.report import psychometrics
 
     ins = load_instrument(instrument)
-    data = read_csv(responses)
+    data = read_responses(responses, ins)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MentorAssessWarning)  # repeated in each section's notes
         report = psychometrics(data, ins, form=form, wave=wave, n_iter=n_iter, rng=seed, n_boot=n_boot)

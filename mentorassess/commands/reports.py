@@ -44,9 +44,13 @@ def reports_cmd(
 
     console = Console(stderr=True)
     inst = load_instrument(instrument)
-    data = read_csv(responses)
+    from mentorassess.io import read_roster
+    from mentorassess.io.canonical import read_responses
+
+    data = read_responses(responses, inst)
     ros = None
     if roster is not None:
+        read_roster(roster)  # duplicate or empty ids, missing columns: exit 2 naming the row
         if roster.suffix.lower() in (".xlsx", ".xlsm"):
             import pandas as pd
 

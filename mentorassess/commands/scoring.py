@@ -40,6 +40,9 @@ def _read_table(path: Path, what: str):
 def _roster(path: Path | None):
     if path is None:
         return None
+    from mentorassess.io import read_roster
+
+    read_roster(path)  # duplicate or empty ids, missing columns: exit 2 naming the row
     r = _read_table(path, "a roster")
     if "trained" in r.columns:
         yes = {"yes", "y", "true", "1", "t"}
@@ -86,7 +89,9 @@ def score_cmd(
     if suffix not in (".xlsx", ".csv"):
         raise ConfigError(f"output must end in .xlsx or .csv; got {output.name!r}")
     ins = load_instrument(instrument)
-    data = _read_table(responses, "responses")
+    from mentorassess.io.canonical import read_responses
+
+    data = read_responses(responses, ins)
     rost = _roster(roster)
     scores = score(data, ins)
     prof = aggregate(scores, min_raters=min_raters, min_raters_comments=min_raters_comments, roster=rost,

@@ -51,6 +51,8 @@ def read_table(path: Path, file: str, *, format: str | None = None, sheet: str |
     has fewer than two of them, the first 20 rows are searched for the header (title rows above it
     are skipped with a warning).
     """
+    if format == "canonical":  # a file written by `mentorassess import -o`: a generic table of item ids
+        format = "generic"
     if format is not None and format not in FORMATS + ("qualtrics-noheader",):
         raise ImportFormatError(f"unknown format {format!r}", file=file, hint=f"use one of {', '.join(FORMATS)}")
     try:

@@ -160,6 +160,129 @@ def main() -> None:
             ws.append(good_rows(1)[0])
 
     xlsx("two_sheets.xlsx", two)
+    more()
+
+
+# ---------------------------------------------------------------------------------------------
+# Instruments, mappings, rosters, program configs and canonical responses (other commands)
+
+CANON = META + ITEMS + ["comment_strengths", "comment_growth", "comment_goals", "source_row"]
+
+
+def canon_rows(n_mentors: int = 2, mentees: int = 3) -> list[list]:
+    """Canonical responses: per mentor one self and ``mentees`` mentee rows; comments are secrets."""
+    rows, k = [], 0
+    for m in range(1, n_mentors + 1):
+        for role in ["self"] + ["mentee"] * mentees:
+            k += 1
+            vals = [str((k + j) % 7 + 1) for j in range(26)]
+            c = ["SECRET-COMMENT strength", "SECRET-COMMENT growth", ""] if role == "mentee" else \
+                ["", "", "SECRET-COMMENT goal"]
+            rows.append([f"R{k:03d}", f"M{m:03d}", role, "pre", f"E{k:04d}", f"2025-09-{k:02d}T10:00:00"] + vals
+                        + c + [str(k + 1)])
+    return rows
+
+
+def canon(name: str, edit=None, header=None) -> None:
+    rows = canon_rows()
+    hdr = list(header or CANON)
+    if edit:
+        hdr, rows = edit(hdr, rows)
+    write(name, table(hdr, rows))
+
+
+def drop(col: str):
+    def edit(hdr, rows):
+        j = hdr.index(col)
+        return hdr[:j] + hdr[j + 1:], [r[:j] + r[j + 1:] for r in rows]
+    return edit
+
+
+def setcell(row: int, col: str, value: str):
+    def edit(hdr, rows):
+        rows[row][hdr.index(col)] = value
+        return hdr, rows
+    return edit
+
+
+INSTRUMENT = """id: tiny
+title: Tiny test instrument
+scale:
+  values: [1, 2, 3, 4, 5]
+  labels: {1: Never, 5: Always}
+forms:
+  mentee: {rater_role: mentee, stem: How often does your mentor ...}
+competencies:
+  - id: talk
+    title: Talking
+    items: [t1, t2]
+  - id: listen
+    title: Listening
+    items: [t3, t4]
+items:
+  - {id: t1, label: Explains}
+  - {id: t2, label: Asks}
+  - {id: t3, label: Listens}
+  - {id: t4, label: Summarises}
+"""
+
+
+def config(name: str, body: str) -> None:
+    write(name, "program: Bad config test\ninstrument: mca-26\n" + body)
+
+
+def more() -> None:
+    # instrument files (mentorassess instruments validate FILE; --instrument FILE of import)
+    write("instr_unknown_key.yaml", INSTRUMENT + "itemz: []\n")
+    write("instr_item_twice.yaml", INSTRUMENT.replace("items: [t3, t4]", "items: [t2, t3, t4]"))
+    write("instr_duplicate_key.yaml", INSTRUMENT.replace("title: Tiny test instrument\n",
+                                                         "title: Tiny test instrument\ntitle: Again\n"))
+    write("instr_label_off_scale.yaml", INSTRUMENT.replace("{1: Never, 5: Always}", "{1: Never, 9: Always}"))
+    write("instr_syntax.yaml", INSTRUMENT.replace("values: [1, 2, 3, 4, 5]", "values: [1, 2, 3, 4, 5"))
+    write("instr_not_mapping.yaml", "- id: tiny\n- title: a list, not a mapping\n")
+    write("instr_extends_unknown.yaml", "extends: mca-99\nitems:\n  mca01: {label: x}\n")
+    write("instr_binary.yaml", bytes(random.randrange(1, 256) for _ in range(3000)))
+    write("instr_deep.yaml", "id: deep\nx: " + "[" * 200 + "]" * 200 + "\n")
+    write("instr_empty.yaml", "")
+    # mappings
+    write("mapping_wrong_instrument.yaml", "instrument: met-13\nrole: mentee\n")
+    write("mapping_list.yaml", "- role\n- mentee\n")
+    write("mapping_unknown_item.yaml", "role: mentee\nitems:\n  mca99: mca01\n")
+    # rosters
+    write("roster_empty.csv", b"")
+    write("roster_bad_trained.csv", table(["mentor_id", "name", "trained"], [["M001", "A B", "perhaps"]]))
+    write("roster_empty_id.csv", table(["mentor_id", "name"], [["M001", "A B"], ["", "C D"]]))
+    # program configs (mentorassess run FILE)
+    ok = "exports:\n  - {path: mapping_mismatch.csv, role: mentee, wave: pre}\n"
+    config("config_missing_export.yaml", "exports:\n  - {path: no_such_export.csv, role: mentee, wave: pre}\n")
+    config("config_unknown_key.yaml", ok + "min_rater: 4\n")
+    config("config_wave_twice.yaml", "waves: [{id: pre, type: pre}, {id: pre, type: post}]\n" + ok)
+    config("config_min_raters_2.yaml", ok + "min_raters: 2\n")
+    config("config_comments_threshold.yaml", ok + "min_raters: 4\nmin_raters_comments: 3\n")
+    config("config_missing_roster.yaml", ok + "roster: nobody.csv\n")
+    config("config_bad_role.yaml", "exports:\n  - {path: mapping_mismatch.csv, role: supervisor, wave: pre}\n")
+    config("config_export_twice.yaml", ok + "  - {path: mapping_mismatch.csv, role: mentee, wave: pre}\n")
+    config("config_unknown_instrument.yaml", ok)
+    (HERE / "config_unknown_instrument.yaml").write_text((HERE / "config_unknown_instrument.yaml").read_text()
+                                                        .replace("mca-26", "mca-99"))
+    config("config_deep.yaml", ok + "audience: " + "{a: " * 100 + "1" + "}" * 100 + "\n")
+    write("config_binary.yaml", bytes(random.randrange(1, 256) for _ in range(3000)))
+    write("config_list.yaml", "- program: a list\n- instrument: mca-26\n")
+    config("config_bad_date.yaml", ok + "report_date: 31/06/2026\n")
+    config("config_roster_duplicates.yaml", ok + "roster: roster_duplicate_ids.csv\n")
+    # canonical responses (score, reports, program, psychometrics)
+    canon("resp_no_mentor.csv", drop("mentor_id"))
+    canon("resp_no_wave.csv", drop("wave"))
+    canon("resp_text_item.csv", setcell(2, "mca05", "very good"))
+    canon("resp_off_scale.csv", setcell(3, "mca07", "12"))
+    canon("resp_unknown_role.csv", setcell(1, "rater_role", "boss"))
+    canon("resp_duplicate_id.csv", setcell(3, "response_id", "R002"))
+    canon("resp_empty_mentor.csv", setcell(4, "mentor_id", ""))
+    canon("resp_duplicate_column.csv", lambda h, r: (h + ["mca05"], [x + ["3"] for x in r]))
+    write("resp_header_only.csv", table(CANON, []))
+    canon("resp_ragged.csv", lambda h, r: (h, r[:3] + [r[3] + ["x", "y"]] + r[4:]))
+    canon("resp_ok.csv")
+    write("resp_binary.csv", bytes(range(256)) * 8)
 
 
 if __name__ == "__main__":
