@@ -148,8 +148,11 @@ def pairwise_counts(frame: pd.DataFrame) -> np.ndarray:
 
 
 def cov2cor(c: np.ndarray) -> np.ndarray:
-    d = np.sqrt(np.diag(c))
-    r = c / np.outer(d, d)
+    """Covariance to correlation; a non-positive variance gives NaN (as R's cov2cor), without a
+    numpy RuntimeWarning on the user's console."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.sqrt(np.diag(c))
+        r = c / np.outer(d, d)
     np.fill_diagonal(r, 1.0)
     return r
 
