@@ -18,6 +18,20 @@ from mentorassess.reports._view import (ChangeView, CommentGroup, CompetencyView
 __all__ = ["feedback_data", "iter_feedback_data", "ProfileSource"]
 
 
+COMMENT_LIMIT = 1_200  # characters of one comment shown in a feedback PDF
+
+
+def _shorten(text: str, limit: int = COMMENT_LIMIT) -> str:
+    """Keep a feedback report short: a very long comment is cut at a word boundary and marked.
+
+    The full text stays in the staff workbook's comments sheet.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut + " [...] (shortened; the evaluation office has the full comment)"
+
+
 def _num(v: Any) -> float | None:
     if v is None:
         return None
@@ -141,7 +155,7 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
     comments = tuple(profile.comments) if shown and profile.comments_shown else ()
     prompts = {o.id: o.prompt for o in instrument.open_ended}
     for qid in [o.id for o in instrument.open_ended] + sorted({q for q, _ in comments} - set(prompts)):
-        texts = tuple(str(t).strip() for q, t in comments if q == qid and str(t).strip())
+        texts = tuple(_shorten(str(t).strip()) for q, t in comments if q == qid and str(t).strip())
         if texts:
             groups.append(CommentGroup(W.comment_heading(qid, prompts.get(qid, qid)), texts))
 
@@ -154,7 +168,7 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
         sugg = [SuggestionGroup(c.id, c.title, c.suggestions[:1]) for c in instrument.competencies
                 if c.suggestions]
 
-    own_goals = tuple(str(t).strip() for _, t in getattr(profile, "self_comments", ()) if str(t).strip())
+    own_goals = tuple(_shorten(str(t).strip()) for _, t in getattr(profile, "self_comments", ()) if str(t).strip())
     mrc = min_raters_comments if min_raters_comments is not None else profile.min_raters
     n_mentees = _int(profile.mentee_n) if shown else None
     return FeedbackData(
