@@ -135,10 +135,31 @@ def pairwise_cor(frame: pd.DataFrame) -> np.ndarray:
     if not np.isnan(x).any():
         c = np.corrcoef(x, rowvar=False).reshape(x.shape[1], x.shape[1])
     else:
-        c = frame.corr().to_numpy()
+        c = _pairwise_cor_matrix(x)
     np.fill_diagonal(c, 1.0)
     if np.isnan(c).any():
         raise InsufficientDataError("some pairs of items have no (or constant) joint responses; correlations are undefined")
+    return c
+
+
+def _pairwise_cor_matrix(x: np.ndarray) -> np.ndarray:
+    """Pairwise-complete Pearson correlations with matrix products (pandas' ``corr`` loops over
+    pairs and was 2/3 of a parallel analysis on 20,000 rows). Columns are centred first for
+    numerical stability; pair-specific means enter through the sums over jointly observed rows."""
+    m = ~np.isnan(x)
+    with np.errstate(invalid="ignore"):
+        centre = np.nanmean(x, axis=0)
+    z = np.where(m, x - centre, 0.0)
+    mf = m.astype(float)
+    n = mf.T @ mf                      # n_ij: rows where both i and j are answered
+    sx = z.T @ mf                      # sx[i, j] = sum of z_i over those rows
+    sxx = (z * z).T @ mf               # sum of z_i^2 over those rows
+    sxy = z.T @ z                      # sum of z_i z_j (zero where either is missing)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        num = n * sxy - sx * sx.T
+        den = np.sqrt((n * sxx - sx * sx) * (n * sxx.T - sx.T * sx.T))
+        c = num / den
+    c[(n < 2) | ~(den > 0)] = np.nan
     return c
 
 

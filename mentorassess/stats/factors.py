@@ -30,6 +30,7 @@ from mentorassess.stats._common import (
     cov2cor,
     item_frame,
     jsonable,
+    _pairwise_cor_matrix,
     pairwise_cor,
     readonly,
 )
@@ -298,8 +299,8 @@ def parallel_analysis(
     for _ in range(int(n_iter)):
         if resample:
             for _attempt in range(100):
-                xs = np.column_stack([x[gen.integers(0, n, size=n), j] for j in range(p)])
-                c = pd.DataFrame(xs).corr().to_numpy() if has_nan else np.corrcoef(xs, rowvar=False)
+                xs = np.take_along_axis(x, gen.integers(0, n, size=(p, n)).T, axis=0)  # each column resampled
+                c = _pairwise_cor_matrix(xs) if has_nan else np.corrcoef(xs, rowvar=False)
                 if not np.isnan(c).any():
                     break
             else:
