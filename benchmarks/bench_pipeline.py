@@ -42,7 +42,9 @@ else:
     s = score(res.responses, "mca-26")
     n = len(s.scores)
 seconds = time.perf_counter() - t0
-print(json.dumps({{"seconds": seconds, "rows": n, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+# VmHWM is this process's own peak (ru_maxrss would include the parent's size at fork)
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps({{"seconds": seconds, "rows": n, "peak_mb": hwm / 1024}}))
 """
 
 

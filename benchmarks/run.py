@@ -95,7 +95,7 @@ def to_markdown(results: list[dict], meta: dict) -> str:
              f"{meta['machine']['python']}; mode: {meta['mode']}.", "",
              "| measure | seconds | baseline | baseline s | ratio | peak MB | goal | met | note |",
              "|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
+    for r in (r for r in results if not r.get("table")):
         def f(key, fmt="{:.3f}"):
             v = r.get(key)
             return fmt.format(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else (str(v) if v is not None else "")
