@@ -110,8 +110,37 @@ def measure_demo(quick: bool) -> list[dict]:
              "note": f"best of {repeat}; 80 feedback PDFs, 4 psychometric reports, program PDF, workbook"}]
 
 
+def measure_consortium(quick: bool) -> list[dict]:
+    """`mentorassess run` on a consortium (2,000 mentors, ~28,000 responses, Qualtrics exports)."""
+    import shutil
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from datagen import consortium_exports
+
+    n = 60 if quick else 2000
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        consortium_exports(data, n_mentors=n)
+        shutil.copy(ROOT / "data" / "sample" / "program.yaml", data / "program.yaml")
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import pandas as pd, sys; pd.read_csv(sys.argv[1], skiprows=[1, 2]); "
+                        "pd.read_excel(sys.argv[2], skiprows=[1, 2])", str(data / "qualtrics_mentee.csv"),
+                        str(data / "qualtrics_self.xlsx")], env=_env(), check=True)
+        base = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "mentorassess", "run", str(data / "program.yaml"), "--out",
+                        str(Path(tmp) / "out")], env=_env(), check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        t = time.perf_counter() - t0
+        summary = json.loads((Path(tmp) / "out" / "run-summary.json").read_text(encoding="utf-8"))
+    reports = sum(1 for o in summary["outputs"] if o["path"].startswith("feedback/"))
+    return [{"name": f"mentorassess run: consortium ({n:,} mentors, {summary['counts']['responses']:,} responses)",
+             "seconds": t, "baseline": "reading the two exports with pandas", "baseline_seconds": base,
+             "ratio": t / base, "note": f"{reports:,} feedback PDFs, psychometrics, program PDF, workbook"}]
+
+
 def run(quick: bool = False) -> list[dict]:
-    return measure_stress(quick) + measure_demo(quick)
+    return measure_stress(quick) + measure_consortium(quick) + measure_demo(quick)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,25 @@ import pandas as pd
 
 from mentorassess.sample import generate
 
-__all__ = ["consortium", "responses_of_size", "write_canonical_csv"]
+__all__ = ["consortium", "consortium_exports", "responses_of_size", "write_canonical_csv"]
+
+
+# More mentees per mentor than a single program (mean 6.4): 2,000 mentors give about 28,000
+# responses over two waves, both forms.
+CONSORTIUM_WEIGHTS = (.01, .02, .03, .05, .08, .12, .16, .18, .16, .11, .08)
 
 
 def consortium(n_mentors: int = 2000, seed: int = 7):
-    """A generated program of ``n_mentors`` (about 14 responses per mentor over two waves)."""
-    return generate(seed=seed, n_mentors=n_mentors)
+    """A generated consortium: ``n_mentors`` mentors, both forms, two waves (about 28,000 responses)."""
+    return generate(seed=seed, n_mentors=n_mentors, mentee_weights=CONSORTIUM_WEIGHTS)
+
+
+def consortium_exports(folder: Path, n_mentors: int = 2000, seed: int = 7) -> list[Path]:
+    """The consortium written in every export format of the importer (Qualtrics CSV and XLSX,
+    REDCap with its dictionary, SPSS, generic CSV) plus the roster and mappings."""
+    from mentorassess.sample import write_sample
+
+    return write_sample(consortium(n_mentors, seed), folder)
 
 
 def responses_of_size(n: int, seed: int = 7) -> pd.DataFrame:

@@ -128,8 +128,12 @@ def _discretise(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return np.clip(np.rint(x), lo, hi)
 
 
+MENTEE_WEIGHTS = (.04, .06, .08, .16, .18, .18, .14, .10, .06)  # P(0..8 mentees per mentor)
+
+
 def generate(*, seed: int = DEFAULT_SEED, n_mentors: int = 40, instrument: str | Instrument = "mca-26",
-             waves: tuple[str, ...] = ("pre", "post")) -> SampleProgram:
+             waves: tuple[str, ...] = ("pre", "post"),
+             mentee_weights: tuple[float, ...] = MENTEE_WEIGHTS) -> SampleProgram:
     """Simulate a program: roster, self and mentee responses at each wave.
 
     Parameters
@@ -143,6 +147,8 @@ def generate(*, seed: int = DEFAULT_SEED, n_mentors: int = 40, instrument: str |
         (calibration targets of other competencies fall back to the overall figure).
     waves : tuple of str
         Waves to simulate; the first is treated as ``pre``, later ones as ``post``.
+    mentee_weights : tuple of float
+        Probabilities of 0, 1, 2, ... mentees per mentor (they must sum to 1).
 
     Returns
     -------
@@ -162,7 +168,7 @@ def generate(*, seed: int = DEFAULT_SEED, n_mentors: int = 40, instrument: str |
     resid_pairs = [tuple(sorted(rng.choice(n_items, 2, replace=False))) for _ in range(4)]
 
     # Mentees per mentor: 0-8, with a few mentors deliberately below the anonymity threshold.
-    n_mentees = rng.choice(np.arange(9), size=n_mentors, p=[.04, .06, .08, .16, .18, .18, .14, .10, .06])
+    n_mentees = rng.choice(np.arange(len(mentee_weights)), size=n_mentors, p=list(mentee_weights))
     n_mentees[:3] = [0, 1, 2][: min(3, n_mentors)]
     rng.shuffle(n_mentees)
     mentor_effect = rng.multivariate_normal(np.zeros(k), _factor_corr(k, FACTOR_CORR["mentee"]), size=n_mentors)
