@@ -313,9 +313,15 @@ def compare_waves(scores: Scores, *, pre: str = "pre", post: str = "post", role:
                      "contrast and never pool the two pre measures")
     comps = list(scores.score_columns)
     rows = []
-    groups = [(None, merged, a, b)] if not by_mentor else [
-        (m, merged[merged["mentor_id"] == m] if merged is not None else None, a[a["mentor_id"] == m],
-         b[b["mentor_id"] == m]) for m in sorted(set(a["mentor_id"]) | set(b["mentor_id"]))]
+    if not by_mentor:
+        groups = [(None, merged, a, b)]
+    else:  # split each frame once (filtering per mentor was quadratic in program size)
+        def split(frame):
+            return {} if frame is None else {m: g for m, g in frame.groupby("mentor_id", sort=False)}
+
+        sm, sa, sb = split(merged), split(a), split(b)
+        groups = [(m, (sm.get(m, merged.iloc[:0]) if merged is not None else None), sa.get(m, a.iloc[:0]),
+                   sb.get(m, b.iloc[:0])) for m in sorted(set(a["mentor_id"]) | set(b["mentor_id"]))]
     for mentor, mg, ga, gb in groups:
         for c in comps:
             if mg is not None:
