@@ -84,8 +84,10 @@ def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
                                    + "; treat their scores with caution."), "body"))
 
     # Item analysis
-    out.append(CondPageBreak(200))
-    out.append(para("Item analysis", "h2"))
+    out.append(CondPageBreak(160))
+    heading = para("Item analysis", "h2")
+    heading.keepWithNext = False  # a long table: let it start under its heading and split (the
+    out.append(heading)           # page break above keeps the heading from being orphaned)
     irows = [[f"{it['item']} {it['label']}", it["scale"].replace("_", " "), n2(it["mean"]), n2(it["sd"]),
               _pct(it["missing"]), _pct(it["ceiling"]), r2(it["r_drop"]), r2(it["alpha_if_dropped"]),
               it["flags"] or ""] for it in d["items"]]
