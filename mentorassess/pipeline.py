@@ -137,8 +137,32 @@ def _import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress):
                         file=str(cfg.source), value=str(clash["response_id"].iloc[0]),
                         hint="each export should hold different responses; is one file listed twice "
                              "or are two exports overlapping?")
+    _check_overlap(responses, cfg)
     responses = responses.drop(columns="_export")
     return responses, reports
+
+
+def _check_overlap(responses: pd.DataFrame, cfg: ProgramConfig) -> None:
+    """The same rater rating the same mentor in the same wave in two exports: counted twice."""
+    if "rater_id" not in responses.columns:
+        return
+    keyed = responses.dropna(subset=["rater_id"])
+    keys = ["mentor_id", "rater_role", "wave", "rater_id"]
+    dup = keyed.duplicated(keys, keep=False)
+    if not dup.any():
+        return
+    clash = keyed[dup]
+    across = clash.groupby(keys)["_export"].nunique()
+    across = across[across > 1]
+    if across.empty:
+        return  # repeats inside one export were already handled by its import rules
+    pairs = clash.set_index(keys).loc[across.index, "_export"].groupby(level=list(range(len(keys)))).agg(
+        lambda s: " and ".join(sorted(set(s))))
+    files = sorted(set(pairs))
+    raise DataError(f"{len(across)} responses appear in more than one export ({'; '.join(files)}): the same rater, "
+                    "mentor, form and wave", file=str(cfg.source), value=str(across.index[0][0]),
+                    hint="list each response in one export only: drop the overlapping export from the "
+                         "config, or export the survey again without the rows the other file holds")
 
 
 def run_program(config: ProgramConfig | str | Path, *, out: str | Path | None = None, jobs: int | None = None,

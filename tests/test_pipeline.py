@@ -111,3 +111,19 @@ def test_failed_run_keeps_previous_outputs(demo_run, tmp_path, monkeypatch):
         run_program(sample_config_path(), out=out)
     assert _digest(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left behind
+
+
+def test_overlapping_exports_are_refused(tmp_path):
+    """REDCap (mentees, both waves) + SPSS (both forms, post) would count mentee post twice."""
+    data = tmp_path / "sample"
+    shutil.copytree(sample_data_dir(), data)
+    (data / "overlap.yaml").write_text(
+        "program: P\ninstrument: mca-26\nroster: roster.csv\nexports:\n"
+        "  - {path: redcap_mentee_DATA_LABELS.csv, mapping: redcap_mentee.mapping.yaml}\n"
+        "  - {path: spss_post.sav}\n", encoding="utf-8")
+    from mentorassess.errors import DataError
+
+    with pytest.raises(DataError, match="more than one export") as info:
+        run_program(data / "overlap.yaml", out=tmp_path / "out")
+    assert "spss_post.sav" in str(info.value) and "redcap_mentee_DATA_LABELS.csv" in str(info.value)
+    assert not (tmp_path / "out").exists()
