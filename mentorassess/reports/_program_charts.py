@@ -17,7 +17,7 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect
 from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 
-from mentorassess.reports.charts import text_group
+from mentorassess.reports.charts import row_backdrop, scale_axis, text_group
 from mentorassess.reports.pdf import FONT, FRAME_WIDTH, PALETTE, register_fonts, visual
 
 __all__ = ["StripRow", "strip_plot", "scree_plot"]
@@ -42,21 +42,11 @@ def strip_plot(rows: Sequence[StripRow], *, scale_min: float, scale_max: float,
     axis_h = 30 if anchors else 18
     height = legend_h + len(rows) * row_height + axis_h
     d = Drawing(width, height)
-    x0, x1 = label_width + 8, width - 12
-    span = float(scale_max - scale_min) or 1.0
-
-    def xpos(v: float) -> float:
-        v = min(max(float(v), scale_min), scale_max)
-        return x0 + (v - scale_min) / span * (x1 - x0)
-
+    xpos = scale_axis(label_width, width, scale_min, scale_max)
     top, bottom = height - legend_h, axis_h
-    for t in range(int(scale_min), int(scale_max) + 1):
-        d.add(Line(xpos(t), bottom, xpos(t), top, strokeColor=colors.HexColor("#E4E4E4"), strokeWidth=0.6))
-    for i, row in enumerate(rows):
-        yc = top - (i + 0.5) * row_height
-        if i % 2 == 0:
-            d.add(Rect(0, yc - row_height / 2, width, row_height, fillColor=colors.HexColor("#FAFAFA"),
-                       strokeColor=None))
+    centres = row_backdrop(d, len(rows), xpos, top=top, bottom=bottom, width=width, row_height=row_height,
+                           scale_min=scale_min, scale_max=scale_max)
+    for row, yc in zip(rows, centres):
         lines = simpleSplit(visual(row.label), FONT, 8.5, label_width)[:2]
         ly = yc + len(lines) * 5 - 8
         for line in lines:
@@ -78,6 +68,7 @@ def strip_plot(rows: Sequence[StripRow], *, scale_min: float, scale_max: float,
             off = max(-row_height * 0.4, min(row_height * 0.4, off))
             d.add(Circle(xpos(v), yc + off, 2.1, fillColor=colors.white, strokeColor=PALETTE["mentee"],
                          strokeWidth=0.9))
+    x0, x1 = xpos(scale_min), xpos(scale_max)
     d.add(Line(x0, bottom, x1, bottom, strokeColor=PALETTE["rule"], strokeWidth=0.7))
     for t in range(int(scale_min), int(scale_max) + 1):
         d.add(Line(xpos(t), bottom, xpos(t), bottom - 3, strokeColor=PALETTE["rule"], strokeWidth=0.7))

@@ -92,6 +92,33 @@ def legend_item(x: float, y: float, kind: str, label: str, *, size: float = 8.5)
     return g, 16 + stringWidth(label, FONT, size)
 
 
+def scale_axis(label_width: float, width: float, scale_min: float, scale_max: float):
+    """x position of a scale value in a row chart (labels on the left, values clipped to the scale)."""
+    x0, x1 = label_width + 8, width - 12
+    span = float(scale_max - scale_min) or 1.0
+
+    def xpos(v: float) -> float:
+        v = min(max(float(v), scale_min), scale_max)
+        return x0 + (v - scale_min) / span * (x1 - x0)
+
+    return xpos
+
+
+def row_backdrop(d: Drawing, n_rows: int, xpos, *, top: float, bottom: float, width: float, row_height: float,
+                 scale_min: float, scale_max: float) -> list[float]:
+    """Gridlines at every scale value and zebra stripes of a row chart; returns the row centres."""
+    for t in range(int(scale_min), int(scale_max) + 1):
+        d.add(Line(xpos(t), bottom, xpos(t), top, strokeColor=colors.HexColor("#E4E4E4"), strokeWidth=0.6))
+    centres = []
+    for i in range(n_rows):
+        yc = top - (i + 0.5) * row_height
+        if i % 2 == 0:
+            d.add(Rect(0, yc - row_height / 2, width, row_height, fillColor=colors.HexColor("#FAFAFA"),
+                       strokeColor=None))
+        centres.append(yc)
+    return centres
+
+
 def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
              anchors: Mapping[int, str] | None = None, width: float = FRAME_WIDTH,
              label_width: float = 150, row_height: float = 25, legend: bool = True,
@@ -139,25 +166,13 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
     d = Drawing(width, height)
     for line, lx, kind, text in placed:
         legend_groups.append(legend_item(lx, height - 9 - 14 * line, kind, text, size=8.3)[0])
-    x0 = label_width + 8
-    x1 = width - 12
-    span = float(scale_max - scale_min) or 1.0
-
-    def xpos(v: float) -> float:
-        v = min(max(float(v), scale_min), scale_max)
-        return x0 + (v - scale_min) / span * (x1 - x0)
-
+    xpos = scale_axis(label_width, width, scale_min, scale_max)
     top = height - legend_h
     bottom = axis_h
-    # gridlines at every scale value
     ticks = list(range(int(scale_min), int(scale_max) + 1))
-    for t in ticks:
-        d.add(Line(xpos(t), bottom, xpos(t), top, strokeColor=colors.HexColor("#E4E4E4"), strokeWidth=0.6))
-    for i, row in enumerate(rows):
-        yc = top - (i + 0.5) * row_height
-        if i % 2 == 0:
-            d.add(Rect(0, yc - row_height / 2, width, row_height, fillColor=colors.HexColor("#FAFAFA"),
-                       strokeColor=None))
+    centres = row_backdrop(d, len(rows), xpos, top=top, bottom=bottom, width=width, row_height=row_height,
+                           scale_min=scale_min, scale_max=scale_max)
+    for row, yc in zip(rows, centres):
         if row.band_low is not None and row.band_high is not None:
             d.add(Rect(xpos(row.band_low), yc - row_height * 0.36, xpos(row.band_high) - xpos(row.band_low),
                        row_height * 0.72, fillColor=PALETTE["program"], strokeColor=None))
@@ -183,6 +198,7 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
         if row.self_score is not None:
             d.add(diamond(xpos(row.self_score), yc))
     # axis
+    x0, x1 = xpos(scale_min), xpos(scale_max)
     d.add(Line(x0, bottom, x1, bottom, strokeColor=PALETTE["rule"], strokeWidth=0.7))
     for t in ticks:
         d.add(Line(xpos(t), bottom, xpos(t), bottom - 3, strokeColor=PALETTE["rule"], strokeWidth=0.7))
