@@ -17,7 +17,7 @@ _KEYS = ["mentor_id", "wave"]
 _TIE = 1e-9
 _TIE_DIGITS = 9  # ranks and percentiles compare values rounded to this many decimals
 BELOW_MIN_RATERS = "below_min_raters"
-TOO_FEW_VALID = "too_few_valid"
+TOO_FEW_VALID = "not_shown"  # one wording for every hidden cell (release rule R7)
 
 
 def _long(frame: pd.DataFrame, cols: list[str], key: str, role: str) -> pd.DataFrame:
@@ -38,8 +38,12 @@ def _percentile(values: pd.Series, groups: list[pd.Series]) -> pd.Series:
 
 
 def build_level(frame: pd.DataFrame, cols: list[str], key: str, grid: pd.DataFrame, min_raters: int,
-                level: float, gap_rule, rank_keys: list[str]) -> pd.DataFrame:
-    """Per mentor x wave x key (competency or item): self, gated mentee statistics, gaps, ranks."""
+                level: float, gap_rule, rank_keys: list[str], hidden: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per mentor x wave x key (competency or item): self, gated mentee statistics, gaps, ranks.
+
+    ``hidden`` (``mentor_id, wave, key``) lists cells the release layer withholds: they are
+    dropped with the cells below the gates, before any value is computed.
+    """
     base = grid[_KEYS + ["responses"]].merge(pd.DataFrame({key: cols}), how="cross")
 
     own = _long(frame, cols, key, "self")
@@ -51,6 +55,10 @@ def build_level(frame: pd.DataFrame, cols: list[str], key: str, grid: pd.DataFra
     counts = mentee.groupby(_KEYS + [key]).size().rename("n_valid").reset_index()
     counts = counts.merge(grid[_KEYS + ["responses"]], on=_KEYS, how="left")
     gate = counts[(counts["responses"] >= min_raters) & (counts["n_valid"] >= min_raters)][_KEYS + [key]]
+    if hidden is not None and len(hidden):
+        h = hidden.rename(columns={"key": key})[_KEYS + [key]].assign(_h=True)
+        gate = gate.merge(h, on=_KEYS + [key], how="left")
+        gate = gate[gate["_h"].isna()].drop(columns="_h")
     shown = mentee.merge(gate, on=_KEYS + [key], how="inner")  # only cells passing both gates
     st = shown.groupby(_KEYS + [key])["value"].agg(mentee_n="count", mentee_mean="mean",
                                                    mentee_sd="std").reset_index()
@@ -96,6 +104,7 @@ def build_level(frame: pd.DataFrame, cols: list[str], key: str, grid: pd.DataFra
         out[name] = r.astype("Int64")
     out["program_percentile"] = _percentile(out["mentee_mean"], [out["wave"], out[key]])
     out["self_percentile"] = _percentile(out["self_score"], [out["wave"], out[key]])
+    out["mentee_n"] = pd.array([pd.NA] * len(out), dtype="Int64")  # one n per report (R7), none per cell
     cols_out = (_KEYS + [key, "self_score", "self_n", "mentee_n", "mentee_mean", "mentee_sd", "mentee_se",
                          "mentee_ci_low", "mentee_ci_high", "pooled_sd", "pooled_df", "pooled_se",
                          "pooled_ci_low", "pooled_ci_high", "suppressed", "suppressed_reason", "gap", "gap_class",
@@ -108,7 +117,7 @@ def _extremes(tab: pd.DataFrame, col: str, keys: list[str]) -> pd.DataFrame:
     sub = tab.loc[tab["competency"].isin(keys) & tab[col].notna(), _KEYS + ["competency", col]].copy()
     g = sub.groupby(_KEYS)[col]
     sub["hi"], sub["lo"], sub["cnt"] = g.transform("max"), g.transform("min"), g.transform("size")
-    sub = sub[sub["cnt"] >= 2]
+    sub = sub[sub["cnt"] >= 2].copy()
     sub["order"] = sub["competency"].map({k: i for i, k in enumerate(keys)})
     sub = sub.sort_values(_KEYS + ["order"], kind="stable")
     top = sub[sub[col] >= sub["hi"] - _TIE].groupby(_KEYS)["competency"].agg(";".join).rename("top")
@@ -132,7 +141,9 @@ def build_mentors(grid: pd.DataFrame, comp: pd.DataFrame, comments: pd.DataFrame
     out["self_present"] = (overall["self_n"].reindex(idx).fillna(0).to_numpy() > 0)
     out["suppressed"] = ~ok.to_numpy()
     out["suppressed_reason"] = np.where(ok, None, BELOW_MIN_RATERS).astype(object)
-    out["comments_shown"] = (grid["responses"] >= min_comments).to_numpy() if min_comments is not None else False
+    keyed = ~grid["unkeyed"].to_numpy(bool) if "unkeyed" in grid.columns else True
+    out["comments_shown"] = ((grid["responses"] >= min_comments).to_numpy() & keyed) if min_comments is not None \
+        else False
     n_com = comments[comments["rater_role"] == "mentee"].groupby(_KEYS).size()
     out["mentee_comments"] = n_com.reindex(idx).fillna(0).astype(int).to_numpy()
     for col, prefix in (("mentee_mean", ""), ("self_score", "self_")):

@@ -128,6 +128,7 @@ class ProfileSettings:
     level: float
     waves: tuple[str, ...]
     excluded_comments: int = 0
+    min_raters_items: int = 5
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ class MentorProfile:
     self_weakest: tuple[str, ...] = ()
     program_band: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     min_raters_comments: int | None = None
+    min_raters_items: int | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,12 @@ class Profiles:
     program: pd.DataFrame = field(repr=False)
     settings: ProfileSettings = field(repr=False)
     competency_ids: tuple[str, ...] = ()
+    #: Responses the release layer set aside and why (staff only; see release.counting).
+    exclusions: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    #: Per wave and form: eligible responses, mentors, distinct raters (program-level counts).
+    counts: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    #: Every comment with its response id and whether a mentor sees it (staff review only).
+    review: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def to_frame(self) -> pd.DataFrame:
         """Competency and item rows in one tidy frame (``level`` column); a copy."""
@@ -264,7 +272,8 @@ class Profiles:
             competencies=pick(self.competencies), items=pick(self.items), comments=mentee_c, self_comments=self_c,
             strongest=split(row["strongest"]), weakest=split(row["weakest"]),
             self_strongest=split(row["self_strongest"]), self_weakest=split(row["self_weakest"]),
-            program_band=band, min_raters_comments=self.settings.min_raters_comments)
+            program_band=band, min_raters_comments=self.settings.min_raters_comments,
+            min_raters_items=self.settings.min_raters_items)
 
 
 def _check_min(value, name: str, floor: int) -> int:
@@ -291,7 +300,8 @@ def _roster_frame(roster) -> pd.DataFrame | None:
 
 def aggregate(scores: Scores, *, min_raters: int = 3, min_raters_comments: int | None = None,
               roster: pd.DataFrame | None = None, comments: bool = True, gap_rule: GapRule | None = None,
-              exclude_comments=(), level: float = 0.95, wave_order=None) -> Profiles:
+              exclude_comments=(), level: float = 0.95, wave_order=None, min_raters_items: int | None = None,
+              rules=None) -> Profiles:
     """Per-mentor profiles with confidentiality, gaps, strongest/weakest and benchmarks.
 
     Parameters
@@ -299,9 +309,14 @@ def aggregate(scores: Scores, *, min_raters: int = 3, min_raters_comments: int |
     scores : Scores
         From :func:`mentorassess.scoring.score`.
     min_raters : int
-        Mentee responses (and valid values) needed to show mentee aggregates; >= 3.
+        Distinct substantive mentee raters (and valid values) needed to show mentee aggregates; >= 3.
     min_raters_comments : int, optional
-        Mentee responses needed to show comments; defaults to ``min_raters``, never lower.
+        Distinct substantive raters needed to show comments; default ``max(5, min_raters)``, never
+        below ``min_raters``.
+    min_raters_items : int, optional
+        Distinct raters needed for item-level detail; default ``max(5, min_raters)``.
+    rules : ReleaseRules, optional
+        All thresholds at once (overrides the three above).
     roster : DataFrame, optional
         ``mentor_id`` and optional ``name, department, cohort, trained``; roster mentors without
         responses get (empty) profiles too.
@@ -336,18 +351,34 @@ def aggregate(scores: Scores, *, min_raters: int = 3, min_raters_comments: int |
     """
     from mentorassess._profile_tables import build_comments, build_level, build_mentors, build_program
 
+    from mentorassess.release.counting import eligible
+    from mentorassess.release.mentor import hidden_cells
+    from mentorassess.release.rules import ReleaseRules
+
     if not isinstance(scores, Scores):
         raise DataError(f"scores must be a Scores result from mentorassess.scoring.score, "
                         f"got {type(scores).__name__}")
-    min_raters = _check_min(min_raters, "min_raters", MIN_RATERS_FLOOR)
-    min_c = min_raters if min_raters_comments is None else _check_min(min_raters_comments,
-                                                                       "min_raters_comments", min_raters)
+    if rules is None:
+        min_raters = _check_min(min_raters, "min_raters", MIN_RATERS_FLOOR)
+        if min_raters_comments is not None:
+            _check_min(min_raters_comments, "min_raters_comments", min_raters)
+        if min_raters_items is not None:
+            _check_min(min_raters_items, "min_raters_items", min_raters)
+        rules = ReleaseRules(min_raters=min_raters, min_raters_items=min_raters_items,
+                             min_raters_comments=min_raters_comments, comments=bool(comments),
+                             exclude_comments=tuple(map(str, exclude_comments)))
+    min_raters, min_c = rules.min_raters, rules.min_raters_comments
+    comments, exclude_comments = rules.comments, rules.exclude_comments
+    rost0 = _roster_frame(roster)
+    elig = eligible(scores, rost0)
+    scores = elig.scores
+    hidden = hidden_cells(scores, elig.raters, rules)
     if not (isinstance(level, float) and 0 < level < 1):
         raise ConfigError(f"level must be a float in (0, 1); got {level!r}")
     gap_rule = gap_rule or GapRule()
     if not isinstance(gap_rule, GapRule):
         raise ConfigError("gap_rule must be a GapRule")
-    rost = _roster_frame(roster)
+    rost = rost0
     excluded = frozenset(map(str, exclude_comments))
 
     ins = scores.instrument
@@ -357,17 +388,24 @@ def aggregate(scores: Scores, *, min_raters: int = 3, min_raters_comments: int |
     resp = scores.scores[scores.scores["rater_role"] == "mentee"].groupby(_KEYS).size().rename("responses")
     grid = grid.merge(resp.reset_index(), on=_KEYS, how="left")
     grid["responses"] = grid["responses"].fillna(0).astype(int)
+    # Unkeyed raters (no rater id): one more rater needed, no item detail and no comments there.
+    unk = elig.raters[elig.raters["unkeyed"].astype(bool)][_KEYS].assign(_u=True)
+    grid = grid.merge(unk, on=_KEYS, how="left")
+    grid["unkeyed"] = grid.pop("_u").notna().to_numpy()
+    grid.loc[grid["unkeyed"] & (grid["responses"] < min_raters + 1), "responses"] = 0
 
     score_cols = list(scores.score_columns)
     comp_ids = tuple(c.id for c in ins.competencies)
+    hid = {lvl: hidden.loc[hidden["level"] == lvl, [*_KEYS, "key"]] for lvl in ("competency", "item")}
     comp_tab = build_level(scores.scores, score_cols, "competency", grid, min_raters, level, gap_rule,
-                           rank_keys=[c for c in comp_ids])
+                           rank_keys=[c for c in comp_ids], hidden=hid["competency"])
     item_ids = [i.id for i in ins.items]
-    item_tab = build_level(scores.items, item_ids, "item", grid, min_raters, level, gap_rule, rank_keys=item_ids)
+    item_tab = build_level(scores.items, item_ids, "item", grid, min_raters, level, gap_rule, rank_keys=item_ids,
+                           hidden=hid["item"])
     owner = {i: (ins.competency_of(i).id if ins.competency_of(i) else None) for i in item_ids}
     item_tab.insert(3, "competency", item_tab["item"].map(owner))
 
-    com = build_comments(scores.comments, grid, min_c if comments else None, excluded, ins, waves)
+    com = build_comments(scores.comments, grid[~grid["unkeyed"]], min_c if comments else None, excluded, ins, waves)
     ment = build_mentors(grid, comp_tab, com, rost, min_raters, min_c if comments else None,
                          [c for c in comp_ids if c != OVERALL] if len(comp_ids) > 1 else [])
     prog = build_program(comp_tab, item_tab, min_raters, REPORT_BAND_MIN_MENTORS)
@@ -379,6 +417,27 @@ def aggregate(scores: Scores, *, min_raters: int = 3, min_raters_comments: int |
         f.reset_index(drop=True, inplace=True)
     settings = ProfileSettings(instrument_id=ins.id, min_raters=min_raters, min_raters_comments=min_c,
                                comments=bool(comments), gap_rule=gap_rule, level=level, waves=waves,
-                               excluded_comments=len(excluded))
+                               excluded_comments=len(excluded), min_raters_items=rules.min_raters_items)
     return Profiles(competencies=comp_tab, items=item_tab, comments=com, mentors=ment, program=prog,
-                    settings=settings, competency_ids=tuple(score_cols))
+                    settings=settings, competency_ids=tuple(score_cols), exclusions=elig.exclusions,
+                    counts=_counts(scores), review=_review(scores.comments, com))
+
+
+def _counts(scores: Scores) -> pd.DataFrame:
+    s = scores.scores
+    rows = []
+    for (w, role), g in s.groupby(["wave", "rater_role"], sort=False):
+        keys = g["rater_id"].map(lambda v: None if v is None else str(v).strip().casefold() or None)
+        n_raters = int(keys.nunique()) + int(keys.isna().sum())
+        rows.append({"wave": w, "rater_role": role, "responses": int(len(g)), "mentors": int(g["mentor_id"].nunique()),
+                     "raters": n_raters})
+    return pd.DataFrame(rows, columns=["wave", "rater_role", "responses", "mentors", "raters"])
+
+
+def _review(all_comments: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
+    cols = ["mentor_id", "wave", "rater_role", "question", "text"]
+    com = all_comments[["response_id", *cols]].copy()
+    flag = shown.assign(shown_in_feedback=True)[[*cols, "shown_in_feedback"]].drop_duplicates()
+    com = com.merge(flag, on=cols, how="left")
+    com["shown_in_feedback"] = com["shown_in_feedback"].eq(True)
+    return com.sort_values(["mentor_id", "wave", "rater_role", "question", "text"], kind="stable").reset_index(drop=True)

@@ -52,7 +52,7 @@ OUTPUTS = ("feedback", "program", "workbook", "psychometrics")
 WAVE_TYPES = ("pre", "post", "retrospective_pre", "follow_up", "cycle")
 FORMATS = ("qualtrics", "redcap", "spss", "generic", "canonical")
 _TOP = {"program", "instrument", "roster", "report_date", "waves", "exports", "min_raters",
-        "min_raters_comments", "comments", "exclude_comments", "outputs", "out", "audience", "import",
+        "min_raters_comments", "min_raters_items", "min_mentors", "comments", "exclude_comments", "outputs", "out", "audience", "import",
         "assignments", "seed"}
 _EXPORT = {"path", "role", "wave", "format", "mapping", "dictionary"}
 _WAVE = {"id", "type", "label"}
@@ -93,6 +93,8 @@ class ProgramConfig:
     report_date: dt.date | None = None
     min_raters: int = 3
     min_raters_comments: int | None = None
+    min_raters_items: int | None = None
+    min_mentors: int = 3
     comments: bool = True
     exclude_comments: tuple[str, ...] = ()
     outputs: tuple[str, ...] = OUTPUTS
@@ -101,6 +103,14 @@ class ProgramConfig:
     import_options: dict[str, Any] = field(default_factory=dict)
     assignments: Path | None = None
     seed: int = 20261125
+
+    def release_rules(self):
+        """The :class:`~mentorassess.release.rules.ReleaseRules` this configuration asks for."""
+        from mentorassess.release.rules import ReleaseRules
+
+        return ReleaseRules(min_raters=self.min_raters, min_raters_items=self.min_raters_items,
+                            min_raters_comments=self.min_raters_comments, min_mentors=self.min_mentors,
+                            comments=bool(self.comments), exclude_comments=self.exclude_comments)
 
 
 class _Checker:
@@ -163,6 +173,16 @@ def load_config(path: str | Path) -> ProgramConfig:
         c.add(("min_raters_comments",), f"min_raters_comments must be a whole number >= min_raters ({min_raters})",
               "bad-threshold")
         mrc = None
+    mri = data.get("min_raters_items")
+    if mri is not None and (not isinstance(mri, int) or isinstance(mri, bool) or mri < min_raters):
+        c.add(("min_raters_items",), f"min_raters_items must be a whole number >= min_raters ({min_raters})",
+              "bad-threshold")
+        mri = None
+    min_mentors = data.get("min_mentors", 3)
+    if not isinstance(min_mentors, int) or isinstance(min_mentors, bool) or min_mentors < 3:
+        c.add(("min_mentors",), f"min_mentors must be a whole number of at least 3; got {min_mentors!r}",
+              "bad-threshold", hint="a program cell of one or two mentors is those mentors' own scores")
+        min_mentors = 3
     outputs = data.get("outputs", list(OUTPUTS))
     if not isinstance(outputs, list) or any(o not in OUTPUTS for o in outputs):
         c.add(("outputs",), f"outputs must be a list drawn from {', '.join(OUTPUTS)}", "bad-output")
@@ -208,7 +228,7 @@ def load_config(path: str | Path) -> ProgramConfig:
     return ProgramConfig(
         program=program, instrument=instrument, exports=tuple(exports), source=Path(path).resolve(),
         roster=roster, waves=tuple(waves), report_date=report_date, min_raters=min_raters,
-        min_raters_comments=mrc, comments=data.get("comments", True), exclude_comments=tuple(map(str, excl)),
+        min_raters_comments=mrc, min_raters_items=mri, min_mentors=min_mentors, comments=data.get("comments", True), exclude_comments=tuple(map(str, excl)),
         outputs=tuple(outputs), out=(c.base / out).resolve() if out else None,
         show_names=bool(audience.get("show_names", False)), import_options=dict(import_options),
         assignments=assignments, seed=seed,

@@ -203,8 +203,7 @@ def run_program(config: ProgramConfig | str | Path, *, out: str | Path | None = 
     responses, import_reports = _import_all(cfg, roster, say)
     say(f"scoring {len(responses)} responses")
     scores = score(responses, cfg.instrument)
-    profiles = aggregate(scores, min_raters=cfg.min_raters, min_raters_comments=cfg.min_raters_comments,
-                         roster=roster, comments=cfg.comments, exclude_comments=cfg.exclude_comments)
+    profiles = aggregate(scores, rules=cfg.release_rules(), roster=roster)
     report_date = _report_date(cfg, responses)
     written: list[Path] = []
     with atomic_dir(out_dir) as tmp:
@@ -337,7 +336,7 @@ def _program_tables(ctx: _Context):
         waves = [w.id for w in ctx.cfg.waves]
         pre = next((w.id for w in ctx.cfg.waves if w.type == "pre"), waves[0] if waves else None)
         post = next((w.id for w in ctx.cfg.waves if w.type == "post"), waves[-1] if waves else None)
-        ctx.tables = program_tables(ctx.scores, ctx.profiles, import_reports=_audits(ctx),
+        ctx.tables = program_tables(ctx.profiles, import_reports=_audits(ctx), min_mentors=ctx.cfg.min_mentors,
                                     roster=ctx.roster, pre=pre, post=post if post != pre else None)
     return ctx.tables
 
@@ -349,7 +348,7 @@ def _step_program(ctx: _Context) -> list[Path]:
 
     ctx.say("writing the program summary")
     rel = Path("program_summary.pdf")
-    render_program(ctx.scores, ctx.profiles, _program_tables(ctx), ctx.tmp / rel, report_date=ctx.report_date,
+    render_program(ctx.cfg.instrument, ctx.profiles, _program_tables(ctx), ctx.tmp / rel, report_date=ctx.report_date,
                    program_name=ctx.cfg.program, show_names=ctx.cfg.show_names)
     return [rel]
 
@@ -365,7 +364,7 @@ def _step_workbook(ctx: _Context) -> list[Path]:
     mentee = [s for (form, _), s in ctx.psychometrics.items() if form == "mentee"]
     if mentee and hasattr(mentee[0], "items"):
         items = mentee[0].items
-    write_staff_workbook(ctx.scores, ctx.profiles, _program_tables(ctx), ctx.tmp / rel, report_date=ctx.report_date,
+    write_staff_workbook(ctx.profiles, _program_tables(ctx), ctx.tmp / rel, report_date=ctx.report_date,
                          item_statistics=items, instrument_title=ctx.cfg.instrument.title)
     return [rel]
 

@@ -1,17 +1,17 @@
-"""Program-level tables: subgroup summaries with primary and secondary suppression, training needs.
+"""Program-level tables: subgroup summaries with the mentor as the unit, training needs.
 
-:func:`program_summary` tabulates competency scores by department, cohort, training status (any
-roster column) per wave and rater role, with the program total. Two rules keep mentees safe:
+:func:`program_summary` tabulates released mentor-level values (mentee means of released mentor
+profiles; self scores) by department, cohort, training status (any roster column) per wave and
+rater role, with the program total. Rules (docs/threat-model.md, R8-R9):
 
-- **Only ratings of shown mentor profiles enter a table.** A mentee rating counts only where the
-  mentor's value for that competency and wave is shown in :class:`~mentorassess.aggregate.Profiles`
-  (both gates met). Otherwise a department mean minus the published profiles of its other mentors
-  would reveal a suppressed mentor's one or two ratings. (Self ratings are always shown.)
-- **Primary and secondary suppression** (:func:`mentorassess.suppression.protect_cells`, all
-  partitions of one wave x role x competency table together): a cell below ``min_raters`` is
-  hidden; more cells are hidden until no hidden cell can be recovered by subtraction from the total
-  or its siblings, or by any linear combination of the shown cells; nested cells never differ by
-  fewer than ``min_raters`` ratings. Hidden cells carry no n, mean or SD (they are never computed).
+- **Only released values enter**, and a mentor enters a (role, wave) table only with every
+  competency released, so one suppression pattern serves all competencies.
+- **Primary**: a cell needs ``min_mentors`` mentors on the roster (public, so a hidden cell says
+  nothing about who responded) and among its released values, ``min_raters`` raters, and no mentor
+  supplying more than ``max_mentor_share`` of its ratings.
+- **Secondary** (:func:`mentorassess.suppression.protect_cells`): more cells are hidden until no
+  hidden cell can be recovered from the total or its siblings by subtraction.
+- A hidden cell carries no n, mean or SD and reads the same whatever the reason.
 
 :func:`training_needs` lists the competencies and items with the lowest program mentee means and
 the largest mean self-minus-mentee gaps.
@@ -22,9 +22,8 @@ Examples
 >>> from mentorassess.scoring import score
 >>> from mentorassess.aggregate import aggregate
 >>> prog = generate(seed=4, n_mentors=20)
->>> sc = score(prog.responses, "mca-26")
->>> prof = aggregate(sc, roster=prog.roster)
->>> tab = program_summary(sc, prof, by=("department", "cohort")).to_frame()
+>>> prof = aggregate(score(prog.responses, "mca-26"), roster=prog.roster)
+>>> tab = program_summary(prof, by=("department", "cohort")).to_frame()
 >>> bool(tab.loc[tab["suppressed"], "mean"].isna().all())
 True
 """
@@ -39,8 +38,7 @@ import pandas as pd
 
 from mentorassess.aggregate import Profiles
 from mentorassess.errors import ConfigError, DataError
-from mentorassess.scoring import Scores
-from mentorassess.suppression import EMPTY, SHOWN, protect_cells
+from mentorassess.suppression import SHOWN, protect_cells
 
 __all__ = ["ProgramSummary", "TrainingNeeds", "program_summary", "training_needs", "ALL"]
 
@@ -53,8 +51,8 @@ class ProgramSummary:
     """Subgroup tables (build with :func:`program_summary`).
 
     ``table`` columns: ``by`` (roster column, ``(all)`` for the total), ``group``, ``wave``,
-    ``rater_role``, ``competency``, ``n`` (ratings), ``n_mentors``, ``mean``, ``sd``, ``suppressed``,
-    ``suppressed_reason`` (``primary``, ``secondary`` or None).
+    ``rater_role``, ``competency``, ``n_mentors``, ``n_raters``, ``mean`` (of mentor values), ``sd``,
+    ``suppressed`` (no reason is released).
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -104,88 +102,103 @@ def _groups(profiles: Profiles, roster: pd.DataFrame | None, by: Sequence[str]) 
     return g.drop_duplicates("mentor_id").set_index("mentor_id")
 
 
-def program_summary(scores: Scores, profiles: Profiles, *, by: Sequence[str] = ("department",),
+def _units(profiles: Profiles, role: str, wave: str, comps: list[str]) -> pd.DataFrame:
+    """Released mentor-level values of one role and wave: one row per mentor, a column per competency.
+
+    A mentor enters only when every competency (and the overall score) of the wave is released for
+    him, so that all competencies of a table share one membership and one suppression pattern.
+    Mentee rows carry ``raters`` (the report's distinct raters); self rows one rater each.
+    """
+    c = profiles.competencies
+    c = c[c["wave"] == wave]
+    col = "mentee_mean" if role == "mentee" else "self_score"
+    wide = c.pivot_table(index="mentor_id", columns="competency", values=col, aggfunc="first")
+    wide = wide.reindex(columns=comps).dropna(how="any")
+    m = profiles.mentors[profiles.mentors["wave"] == wave].set_index("mentor_id")
+    raters = m["mentee_n"].reindex(wide.index).astype(float) if role == "mentee" else pd.Series(1.0, wide.index)
+    wide["raters"] = raters.to_numpy()
+    return wide[wide["raters"].notna()]
+
+
+def program_summary(profiles: Profiles, *, by: Sequence[str] = ("department",),
                     roster: pd.DataFrame | None = None, roles: Sequence[str] = ("mentee", "self"),
-                    min_raters: int | None = None) -> ProgramSummary:
-    """Competency means by subgroup with primary and secondary suppression.
+                    min_mentors: int = 3, max_mentor_share: float = 0.5) -> ProgramSummary:
+    """Competency means by subgroup, the mentor as the unit, with primary and secondary suppression.
 
     Parameters
     ----------
-    scores : Scores
     profiles : Profiles
-        From :func:`~mentorassess.aggregate.aggregate` on the same scores (its shown cells decide
-        which mentee ratings may enter a table).
+        Released mentor profiles (:func:`~mentorassess.aggregate.aggregate`): only released
+        mentor-level values enter a table.
     by : sequence of str
         Roster columns to tabulate by (``department``, ``cohort``, ``trained``...); each is a
         partition of the program total.
     roster : DataFrame, optional
         Defaults to the roster fields stored in ``profiles.mentors``.
     roles : sequence of str
-    min_raters : int, optional
-        Smallest publishable cell (default: the profiles' ``min_raters``; never lower).
+    min_mentors : int
+        Distinct mentors a cell needs, both on the roster (public) and among released values.
+    max_mentor_share : float
+        No mentor may supply more than this share of a cell's ratings.
 
     Returns
     -------
     ProgramSummary
+        A cell's mean is the mean of its mentors' values; ``n_mentors`` and ``n_raters`` are
+        shown only with the cell. Hidden cells carry nothing, whatever the reason.
     """
-    if not isinstance(scores, Scores) or not isinstance(profiles, Profiles):
-        raise DataError("program_summary needs a Scores and the Profiles aggregated from it")
-    floor = profiles.settings.min_raters
-    min_n = floor if min_raters is None else min_raters
-    if isinstance(min_n, bool) or not isinstance(min_n, (int, np.integer)) or min_n < floor:
-        raise ConfigError(f"min_raters must be a whole number >= {floor} (the profiles' threshold); got {min_n!r}")
+    if not isinstance(profiles, Profiles):
+        raise DataError("program_summary needs the Profiles of a release (mentorassess.aggregate.aggregate)")
+    if isinstance(min_mentors, bool) or not isinstance(min_mentors, (int, np.integer)) or min_mentors < 3:
+        raise ConfigError(f"min_mentors must be a whole number >= 3; got {min_mentors!r}")
+    k = profiles.settings.min_raters
     by = tuple(by)
     groups = _groups(profiles, roster, by)
-    comps = list(scores.score_columns)
-    shown = profiles.competencies.loc[~profiles.competencies["suppressed"], ["mentor_id", "wave", "competency"]]
-    shown_keys = set(map(tuple, shown.to_numpy()))
+    comps = list(profiles.competency_ids)
     rows = []
     for role in roles:
-        for wave in scores.waves:
-            sel = scores.scores[(scores.scores["rater_role"] == role) & (scores.scores["wave"] == wave)]
-            if sel.empty:
+        for wave in profiles.settings.waves:
+            units = _units(profiles, role, wave, comps)
+            if units.empty:
                 continue
-            for comp in comps:
-                d = sel[["mentor_id", comp]].dropna()
-                if role != "self":
-                    keep = [(m, wave, comp) in shown_keys for m in d["mentor_id"]]
-                    d = d[np.array(keep, dtype=bool)]
-                rows.extend(_table(d, comp, groups, by, role, wave, min_n))
-    cols = ["by", "group", "wave", "rater_role", "competency", "n", "n_mentors", "mean", "sd", "suppressed",
-            "suppressed_reason"]
+            rows.extend(_table(units, comps, groups, by, role, wave, k, int(min_mentors), float(max_mentor_share)))
+    cols = ["by", "group", "wave", "rater_role", "competency", "n_mentors", "n_raters", "mean", "sd", "suppressed"]
     table = pd.DataFrame(rows, columns=cols)
-    table["n"] = table["n"].astype("Int64")
     table["n_mentors"] = table["n_mentors"].astype("Int64")
-    notes = ("mentee ratings enter only where the mentor's profile value is shown",
-             f"cells below {min_n} ratings hidden (primary); further cells hidden so that none can be recovered "
-             "by subtraction (secondary)")
-    return ProgramSummary(table=table, by=by, min_raters=int(min_n), notes=notes)
+    table["n_raters"] = table["n_raters"].astype("Int64")
+    notes = ("the mentor is the unit: a cell's mean is the mean of its mentors' released values",
+             f"a cell needs {min_mentors} mentors on the roster and among released values, {k} raters, and no "
+             f"mentor supplying more than {max_mentor_share:.0%} of its ratings; further cells are hidden so that "
+             "no hidden cell can be recovered by subtraction")
+    return ProgramSummary(table=table, by=by, min_raters=int(k), notes=notes)
 
 
-def _table(d: pd.DataFrame, comp: str, groups: pd.DataFrame, by: tuple[str, ...], role: str, wave: str,
-           min_n: int) -> list[dict]:
-    mentors = d["mentor_id"].to_numpy()
-    cells = [(ALL, ALL, np.ones(len(d), dtype=bool), -1)]
+def _table(units: pd.DataFrame, comps: list[str], groups: pd.DataFrame, by: tuple[str, ...], role: str,
+           wave: str, k: int, min_mentors: int, max_share: float) -> list[dict]:
+    mentors = units.index.to_numpy()
+    raters = units["raters"].to_numpy(float)
+    cells = [(ALL, ALL, np.ones(len(units), dtype=bool), -1, len(groups))]
     for p, b in enumerate(by):
-        labels = groups[b].reindex(mentors).fillna(UNKNOWN).to_numpy() if len(d) else np.array([], dtype=object)
-        values = sorted(set(groups[b]) | set(labels))
-        for v in values:
-            cells.append((b, v, labels == v, p))
-    members = np.vstack([c[2] for c in cells]) if len(d) else np.zeros((len(cells), 0), dtype=bool)
-    status = protect_cells(members, [c[3] for c in cells], min_n)
-    vals = d[comp].to_numpy(float)
+        labels = groups[b].reindex(mentors).fillna(UNKNOWN).to_numpy()
+        roster_size = groups[b].value_counts()
+        for v in sorted(set(groups[b]) | set(labels)):
+            cells.append((b, v, labels == v, p, int(roster_size.get(v, 0))))
+    members = np.vstack([c[2] for c in cells])
+    primary = []
+    for _, _, mask, _, public in cells:
+        r = raters[mask]
+        primary.append(public < min_mentors or r.sum() < k or (len(r) and r.max() > max_share * r.sum()))
+    status = protect_cells(members, [c[3] for c in cells], min_mentors, primary=np.array(primary))
     out = []
-    for (b, g, mask, _), st in zip(cells, status):
-        row = {"by": b, "group": g, "wave": wave, "rater_role": role, "competency": comp, "n": None,
-               "n_mentors": None, "mean": np.nan, "sd": np.nan, "suppressed": st not in (SHOWN, EMPTY),
-               "suppressed_reason": None if st in (SHOWN, EMPTY) else st}
-        if st == EMPTY:
-            row.update(n=0, n_mentors=0)
-        elif st == SHOWN:  # values are computed only for shown cells
-            v = vals[mask]
-            row.update(n=int(mask.sum()), n_mentors=int(len(set(mentors[mask]))), mean=float(v.mean()),
-                       sd=float(v.std(ddof=1)) if len(v) > 1 else np.nan)
-        out.append(row)
+    for (b, g, mask, _, _), st in zip(cells, status):
+        for comp in comps:
+            row = {"by": b, "group": g, "wave": wave, "rater_role": role, "competency": comp, "n_mentors": None,
+                   "n_raters": None, "mean": np.nan, "sd": np.nan, "suppressed": st != SHOWN}
+            if st == SHOWN:  # values are computed only for shown cells
+                v = units.loc[mask, comp].to_numpy(float)
+                row.update(n_mentors=int(mask.sum()), n_raters=int(raters[mask].sum()), mean=float(v.mean()),
+                           sd=float(v.std(ddof=1)) if len(v) > 1 else np.nan)
+            out.append(row)
     return out
 
 

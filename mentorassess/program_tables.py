@@ -36,7 +36,6 @@ from scipy import stats
 
 from mentorassess.aggregate import Profiles
 from mentorassess.errors import DataError
-from mentorassess.scoring import Scores
 
 __all__ = ["Participation", "participation", "share_below", "program_profile", "mentor_distribution"]
 
@@ -97,22 +96,22 @@ def _imports_frame(import_reports: Sequence[Any] | None) -> tuple[pd.DataFrame, 
     return imp, ex
 
 
-def participation(scores: Scores, profiles: Profiles, import_reports: Sequence[Any] | None = None) -> Participation:
-    """Responses, mentors and raters per wave and form; mentors reaching ``min_raters``."""
-    s = scores.scores
+def participation(profiles: Profiles, import_reports: Sequence[Any] | None = None) -> Participation:
+    """Eligible responses, mentors and distinct raters per wave and form; released reports.
+
+    ``mentors_at_min``: mentee form, mentors whose mentee results are released in the wave; self
+    form, mentors who rated themselves. Counts come from the release (eligible responses only).
+    """
     k = profiles.settings.min_raters
     order = {w: i for i, w in enumerate(profiles.settings.waves)}
-    rows = []
-    for (w, role), g in s.groupby(["wave", "rater_role"], sort=False):
-        raters = g["rater_id"].dropna()
-        n_raters = int(raters.nunique()) if len(raters) == len(g) else int(len(g))
-        if role == "mentee":
-            at_min = int((g.groupby("mentor_id").size() >= k).sum())
-        else:
-            at_min = int(g["mentor_id"].nunique())
-        rows.append({"wave": w, "rater_role": role, "responses": int(len(g)), "mentors": int(g["mentor_id"].nunique()),
-                     "raters": n_raters, "mentors_at_min": at_min})
-    tab = pd.DataFrame(rows, columns=["wave", "rater_role", "responses", "mentors", "raters", "mentors_at_min"])
+    tab = profiles.counts.copy()
+    if tab.empty:
+        tab = pd.DataFrame(columns=["wave", "rater_role", "responses", "mentors", "raters"])
+    m = profiles.mentors
+    released = (~m["suppressed"].astype(bool)).groupby(m["wave"]).sum()
+    selfs = m["self_present"].astype(bool).groupby(m["wave"]).sum()
+    tab["mentors_at_min"] = [int(released.get(w, 0)) if r == "mentee" else int(selfs.get(w, 0))
+                             for w, r in zip(tab["wave"], tab["rater_role"])]
     tab = tab.sort_values(["wave", "rater_role"], key=lambda c: c.map(order) if c.name == "wave" else
                           c.map({"self": 0, "mentee": 1}).fillna(2), kind="stable").reset_index(drop=True)
     imp, ex = _imports_frame(import_reports)

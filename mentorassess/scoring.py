@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -80,6 +81,9 @@ class Scores:
     unscored: pd.DataFrame = field(repr=False)
     instrument: Instrument = field(repr=False)
     waves: tuple[str, ...] = ()
+    #: Submission time per response (aligned with ``scores``; NaT where unknown). Used only by the
+    #: release layer to keep a rater's last submission; never released.
+    submitted_at: pd.Series | None = field(repr=False, default=None)
 
     @property
     def score_columns(self) -> tuple[str, ...]:
@@ -281,7 +285,17 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
                                     "reason": pd.Series(dtype=object)}))
 
     return Scores(scores=scores_frame, items=items_frame, comments=_comments(df, ids, instrument),
-                  unscored=unscored_frame, instrument=instrument, waves=order_waves(ids["wave"]))
+                  unscored=unscored_frame, instrument=instrument, waves=order_waves(ids["wave"]),
+                  submitted_at=_submitted(df))
+
+
+def _submitted(df: pd.DataFrame) -> pd.Series:
+    """Submission times as UTC timestamps (NaT where absent or unreadable)."""
+    if "submitted_at" not in df.columns:
+        return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns, UTC]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pd.to_datetime(df["submitted_at"].astype(object), errors="coerce", utc=True, format="ISO8601")
 
 
 def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:

@@ -62,7 +62,7 @@ def recoverable_cells(members: np.ndarray, hidden: np.ndarray) -> np.ndarray:
     return out
 
 
-def protect_cells(members, partitions: Sequence[int], min_n: int) -> np.ndarray:
+def protect_cells(members, partitions: Sequence[int], min_n: int, primary=None) -> np.ndarray:
     """Suppression status of each cell: ``shown``, ``primary``, ``secondary`` or ``empty``.
 
     Parameters
@@ -73,6 +73,8 @@ def protect_cells(members, partitions: Sequence[int], min_n: int) -> np.ndarray:
         Partition id per cell; ``-1`` marks a total (the union of every partition).
     min_n : int
         Smallest publishable cell.
+    primary : bool array, shape (cells,), optional
+        Cells that other rules (rater counts, dominance) withhold: hidden as primary too.
 
     Returns
     -------
@@ -84,6 +86,8 @@ def protect_cells(members, partitions: Sequence[int], min_n: int) -> np.ndarray:
     status = np.full(len(m), SHOWN, dtype=object)
     status[n == 0] = EMPTY
     status[(n > 0) & (n < min_n)] = PRIMARY
+    if primary is not None:
+        status[np.asarray(primary, dtype=bool) & (n > 0)] = PRIMARY
     totals = np.flatnonzero(part == -1)
 
     def hidden() -> np.ndarray:

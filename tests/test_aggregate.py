@@ -45,14 +45,22 @@ def _plain_competency_scores() -> pd.DataFrame:
     return out
 
 
-def _independent(long: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Mentee n, mean, SD, SE, t CI, pooled CI with the two gates, by plain groupby."""
+def _independent(long: pd.DataFrame, key: str, shown: pd.DataFrame) -> pd.DataFrame:
+    """Mentee n, mean, SD, SE, t CI, pooled CI with the two gates, by plain groupby.
+
+    The release layer may withhold more cells than the two gates (item detail, feasible range):
+    the pooled SD is over the cells it shows, so ``shown`` (keys) restricts the cells after the
+    gates; the test checks separately that every shown cell passes the gates.
+    """
     mentee = long[long["rater_role"] == "mentee"]
     responses = mentee.groupby(["mentor_id", "wave"]).size().rename("responses")
     g = mentee.dropna(subset=["value"]).groupby(["mentor_id", "wave", key])["value"]
     t = pd.DataFrame({"n": g.count(), "mean": g.mean(), "sd": g.std()}).reset_index()
     t = t.merge(responses.reset_index(), on=["mentor_id", "wave"])
     t = t[(t["responses"] >= MIN) & (t["n"] >= MIN)].copy()
+    keys = shown[["mentor_id", "wave", key]]
+    assert len(keys.merge(t, on=["mentor_id", "wave", key])) == len(keys), "a shown cell fails the gates"
+    t = t.merge(keys, on=["mentor_id", "wave", key])
     t["se"] = t["sd"] / np.sqrt(t["n"])
     t["tq"] = stats.t.ppf(0.975, t["n"] - 1)
     pooled = t.groupby(["wave", key]).apply(
@@ -69,7 +77,7 @@ def _check(prof_tab: pd.DataFrame, ind: pd.DataFrame, key: str) -> None:
     assert len(shown) == len(ind)
     m = shown.merge(ind, on=["mentor_id", "wave", key], validate="one_to_one")
     assert len(m) == len(ind)
-    np.testing.assert_array_equal(m["mentee_n"].astype(int), m["n"])
+    assert m["mentee_n"].isna().all()  # one n per report, none per cell (release rule R7)
     for a, b in (("mentee_mean", "mean"), ("mentee_sd", "sd"), ("mentee_se", "se"), ("pooled_se", "pse"),
                  ("pooled_ci_low", "plow")):
         np.testing.assert_allclose(m[a], m[b], rtol=0, atol=1e-12)
@@ -85,7 +93,8 @@ def test_competency_profiles_equal_plain_groupby():
     cols = ["communication", "expectations", "understanding", "independence", "diversity",
             "professional_development", "overall"]
     long = plain.melt(id_vars=["mentor_id", "rater_role", "wave"], value_vars=cols, var_name="competency")
-    _check(_profiles().competencies, _independent(long, "competency"), "competency")
+    tab = _profiles().competencies
+    _check(tab, _independent(long, "competency", tab[~tab["suppressed"]]), "competency")
     # Self scores: the mentor's own response.
     own = long[long["rater_role"] == "self"].set_index(["mentor_id", "wave", "competency"])["value"]
     tab = _profiles().competencies.set_index(["mentor_id", "wave", "competency"])
@@ -97,7 +106,8 @@ def test_item_profiles_equal_plain_groupby():
     r = _program().responses
     items = [f"mca{i:02d}" for i in range(1, 27)]
     long = r.melt(id_vars=["mentor_id", "rater_role", "wave"], value_vars=items, var_name="item")
-    _check(_profiles().items, _independent(long, "item"), "item")
+    tab = _profiles().items
+    _check(tab, _independent(long, "item", tab[~tab["suppressed"]]), "item")
 
 
 def test_gap_and_classification():

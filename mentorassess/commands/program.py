@@ -70,9 +70,9 @@ def program_cmd(
     sc = score(df, ins)
     prof = aggregate(sc, min_raters=min_raters, roster=rost)
     reports = [_read_audit(p) for p in audit or []]
-    tables = program_tables(sc, prof, import_reports=reports, roster=rost)
-    pdf = render_program(sc, prof, tables, out / "program_summary.pdf", report_date=date, show_names=show_names)
-    wb = write_staff_workbook(sc, prof, tables, out / "staff_workbook.xlsx", report_date=date,
+    tables = program_tables(prof, import_reports=reports, roster=rost)
+    pdf = render_program(ins, prof, tables, out / "program_summary.pdf", report_date=date, show_names=show_names)
+    wb = write_staff_workbook(prof, tables, out / "staff_workbook.xlsx", report_date=date,
                               instrument_title=ins.title)
     typer.echo(f"wrote {pdf}")
     typer.echo(f"wrote {wb}")

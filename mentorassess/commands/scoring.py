@@ -123,6 +123,8 @@ def _tables(scores, prof, roster, by, program_summary, training_needs) -> dict:
     tables = {
         "Scores": (per_response, "Staff only: one row per response (scores of individual raters)."),
         "Unscored": (scores.unscored, "Competencies left unscored and why (min-answered rule)."),
+        "Not counted": (prof.exclusions, "Responses the release layer did not count as raters, and why "
+                                         "(repeat submissions, self forms filed as mentee, near-empty responses)."),
         "Mentors": (prof.mentors, f"Mentee values absent where fewer than {prof.settings.min_raters} responses."),
         "Profiles": (prof.competencies, "Per mentor, wave and competency; suppressed values are absent."),
         "Items": (prof.items, "Per mentor, wave and item; suppressed values are absent."),
@@ -132,7 +134,7 @@ def _tables(scores, prof, roster, by, program_summary, training_needs) -> dict:
                if c in prof.mentors.columns and prof.mentors[c].notna().any()]
     groups = list(by) if by else present
     if groups:
-        summary = program_summary(scores, prof, by=groups, roster=roster)
+        summary = program_summary(prof, by=groups, roster=roster)
         tables["Subgroups"] = (summary.to_frame(), "; ".join(summary.notes))
     tables["Training needs"] = (training_needs(prof).to_frame(), "Lowest program means and largest mean gaps.")
     tables["Comments"] = (prof.comments, "Verbatim comments shown to mentors; review before release.")

@@ -23,7 +23,7 @@ import pandas as pd
 from mentorassess.aggregate import Profiles
 from mentorassess.program import ALL, UNKNOWN
 from mentorassess.stats.program_data import ProgramTables
-from mentorassess.scoring import OVERALL, Scores
+from mentorassess.scoring import OVERALL
 
 __all__ = ["program_pdf_bytes", "render_program", "fmt1", "fmt2", "fmt_pct", "LEVEL_NOTE"]
 
@@ -83,7 +83,7 @@ def _titles(instrument) -> dict[str, str]:
     return t
 
 
-def _story(scores: Scores, profiles: Profiles, tables: ProgramTables, *, report_date: _dt.date,
+def _story(instrument, profiles: Profiles, tables: ProgramTables, *, report_date: _dt.date,
            program_name: str | None, show_names: bool) -> list[Any]:
     from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
 
@@ -91,7 +91,7 @@ def _story(scores: Scores, profiles: Profiles, tables: ProgramTables, *, report_
     from mentorassess.reports.pdf import FRAME_WIDTH, data_table, para, shaded_box
     from mentorassess.reports._program_charts import StripRow, strip_plot
 
-    ins = scores.instrument
+    ins = instrument
     st = profiles.settings
     k = st.min_raters
     titles = _titles(ins)
@@ -180,9 +180,8 @@ def _story(scores: Scores, profiles: Profiles, tables: ProgramTables, *, report_
                 if role in sub.index and not _nan(sub.loc[role, "mean"]):
                     r = sub.loc[role]
                     cells += [str(int(r["n_mentors"])), f"{fmt1(r['mean'])} {_ci(r['ci_low'], r['ci_high'])}"]
-                else:
-                    n = int(sub.loc[role, "n_mentors"]) if role in sub.index else 0
-                    cells += [str(n), f"suppressed (n\u00a0<\u00a0{k})" if n else "–"]
+                else:  # hidden or empty read the same: no count, no reason
+                    cells += ["–", "–"]
             trows.append([titles.get(cid, cid), w] + cells)
     out.append(data_table(["Competency", "Wave", "n", "Self-ratings [95% CI]", "n", "Mentees [95% CI]"],
                           trows, [0.32 * W, 0.08 * W, 0.06 * W, 0.24 * W, 0.06 * W, 0.24 * W], numeric_cols=(2, 4)))
@@ -254,34 +253,31 @@ def _story(scores: Scores, profiles: Profiles, tables: ProgramTables, *, report_
     for ch in tables.changes:
         who = "Mentors' self-ratings" if ch.role == "self" else "Mentees' ratings of their mentors"
         t = ch.table
-        pairing = ch.result.pairing
-        unit = ("mentors in both waves" if pairing == "mentor_id" else
-                "mentees who rated the same mentor in both waves" if pairing != "none" else
-                "responses, unpaired (no rater ids)")
+        unit = "mentors with results released in both waves"
         ov = t[t["competency"] == OVERALL]
         block: list[Any] = [para(f"{who}, {ch.pre} to {ch.post}", "h3")]
         if not ov.empty and not _nan(ov["mean_diff"].iloc[0]):
             r = ov.iloc[0]
             direction = "rose" if r["mean_diff"] > 0 else "fell" if r["mean_diff"] < 0 else "did not change"
             text = (f"{who} {direction} by {fmt1(abs(r['mean_diff']))} points on the 1–{ins.scale.max:g} scale "
-                    f"(95% CI {fmt1(r['ci_low'])} to {fmt1(r['ci_high'])}; {int(r['n'])} {unit}).")
+                    f"(95% CI {fmt1(r['ci_low'])} to {fmt1(r['ci_high'])}; {int(r['n'])} {unit}; "
+                    f"{int(r['n_pre'])} mentors released at {ch.pre}, {int(r['n_post'])} at {ch.post}).")
             if not _nan(r.get("share_improved")) and r.get("mentors_compared", 0):
-                text += (f" About {round(10 * r['share_improved'])} in 10 mentors improved "
-                         f"({int(r['mentors_compared'])} mentors compared)")
-                text += (f"; under a normal model the chance of improving is Φ(d_z) = {fmt_pct(r['phi_dz'])}."
-                         if not _nan(r.get("phi_dz")) else ".")
+                text += (f" About {round(10 * r['share_improved'])} in 10 of these mentors improved")
+                text += (f"; under a normal model of the same mentors' changes, the share expected to improve is "
+                         f"Φ(d_z) = {fmt_pct(r['phi_dz'])}." if not _nan(r.get("phi_dz")) else ".")
             block.append(para(text, "body"))
         crow = []
         for r in t.itertuples(index=False):
             name = titles.get(r.competency, r.competency)
-            if _nan(r.mean_diff) or _nan(getattr(r, "ci_low", None)):
-                crow.append([name, str(int(r.n)), "–", "–", "–", "", ""])
+            if bool(getattr(r, "suppressed", False)) or _nan(r.mean_diff) or _nan(getattr(r, "ci_low", None)):
+                crow.append([name, "–", "–", "–", "–", "", ""])
                 continue
             crow.append([name, str(int(r.n)), fmt1(r.mean_pre), fmt1(r.mean_post),
                          f"{fmt_signed1(r.mean_diff)} {_ci(r.ci_low, r.ci_high, fmt_signed1)}",
                          fmt2(getattr(r, "d_z", None)),
                          f"{fmt_pct(r.share_improved)} / {fmt_pct(r.phi_dz)}"])
-        block.append(data_table(["Competency", "Pairs", ch.pre, ch.post, "Change [95% CI]", "d_z",
+        block.append(data_table(["Competency", "Mentors", ch.pre, ch.post, "Change [95% CI]", "d_z",
                                  "Improved: seen / Φ(d_z)"], crow,
                                 [0.3 * W, 0.08 * W, 0.07 * W, 0.07 * W, 0.21 * W, 0.08 * W, 0.19 * W],
                                 numeric_cols=(1, 2, 3, 4, 5, 6)))
@@ -291,18 +287,20 @@ def _story(scores: Scores, profiles: Profiles, tables: ProgramTables, *, report_
         out.append(para("Read with care: there is no control group, so change is not proof that training worked; "
                         "mentors who started low tend to score higher next time anyway (regression to the mean); "
                         "retrospective pre-tests, where used, are reported as their own wave. d_z is the mean "
-                        "change divided by the SD of the changes; 'seen' is the share of mentors whose own score "
-                        "rose (mentee form: mentors with enough mentees in both waves).", "small"))
+                        "change divided by the SD of the changes; 'seen' is the share of the compared mentors whose "
+                        "own score rose. Each mentor counts once, whatever the number of mentees; a competency "
+                        "compared for fewer than 3 mentors shows '–'.", "small"))
     for n in tables.notes:
         out.append(para(n, "small"))
 
     # --- 6 subgroups ----------------------------------------------------------------------------------------------
     out.append(CondPageBreak(300))
     out.append(para("6. Subgroups", "h2"))
-    out.append(para(f"Overall score by group, shown as mean (number of ratings). A group with fewer than {k} "
-                    f"ratings is hidden (\"suppressed (n < {k})\"); further groups are hidden (\"suppressed "
-                    "(secondary)\") so that no hidden group can be worked out from the total or the other groups. "
-                    "Mentee ratings count only where the mentor's own profile is shown.", "small"))
+    out.append(para("Overall score by group: the mean of the group's mentors' scores, with the number of mentors. "
+                    f"A group is shown only with at least 3 mentors and {k} ratings behind it and no mentor "
+                    "supplying most of them; some further groups are hidden so that no hidden group can be worked "
+                    "out from the total or the others. Hidden groups show '–' whatever the reason. Mentee ratings "
+                    "count only where the mentor's own results are released.", "small"))
     sg = tables.subgroups
     if sg is None:
         out.append(para("No roster with department, cohort or training was given.", "body"))
@@ -317,12 +315,9 @@ def _story(scores: Scores, profiles: Profiles, tables: ProgramTables, *, report_
             if c.empty:
                 return "–"
             c = c.iloc[0]
-            if bool(c["suppressed"]):
-                return (f"suppressed (n\u00a0<\u00a0{sg.min_raters})" if c["suppressed_reason"] == "primary"
-                        else "suppressed (secondary)")
-            if _nan(c["mean"]):
+            if bool(c["suppressed"]) or _nan(c["mean"]):
                 return "–"
-            return f"{fmt1(c['mean'])} ({int(c['n'])})"
+            return f"{fmt1(c['mean'])} ({int(c['n_mentors'])})"
 
         first = 0.24 * W
         rest = (W - first) / max(len(cols), 1)
@@ -375,31 +370,31 @@ def _story(scores: Scores, profiles: Profiles, tables: ProgramTables, *, report_
             name = r.name if isinstance(r.name, str) and r.name else r.mentor_id
             mean = ov.loc[r.mentor_id, "mentee_mean"] if r.mentor_id in ov.index else None
             arows.append([name, "–" if _nan(r.mentee_n) else str(int(r.mentee_n)),
-                          f"suppressed (n\u00a0<\u00a0{k})" if _nan(mean) else fmt1(mean)])
+                          "–" if _nan(mean) else fmt1(mean)])
         out.append(data_table(["Mentor", f"Mentee responses ({last})", "Mentees' overall mean"], arows,
                               [0.5 * W, 0.25 * W, 0.25 * W], numeric_cols=(1, 2)))
     return out
 
 
-def program_pdf_bytes(scores: Scores, profiles: Profiles, tables: ProgramTables, *,
+def program_pdf_bytes(instrument, profiles: Profiles, tables: ProgramTables, *,
                       report_date: _dt.date | str | None = None, program_name: str | None = None,
                       show_names: bool = False) -> bytes:
     """The program summary as PDF bytes (deterministic for the same inputs and date)."""
     from mentorassess.reports.pdf import build_pdf, resolve_report_date
 
     date = resolve_report_date(report_date)
-    story = _story(scores, profiles, tables, report_date=date, program_name=program_name, show_names=show_names)
-    ins = scores.instrument
+    story = _story(instrument, profiles, tables, report_date=date, program_name=program_name, show_names=show_names)
+    ins = instrument
     return build_pdf(story, title=f"Program summary – {program_name or ins.short_title}", author="mentorassess",
                      subject="Mentoring program summary", keywords=("mentoring", ins.id),
                      footer_text=f"Program summary · {ins.short_title} · {_date_text(date)}", report_date=date)
 
 
-def render_program(scores: Scores, profiles: Profiles, tables: ProgramTables, path: str | os.PathLike, *,
+def render_program(instrument, profiles: Profiles, tables: ProgramTables, path: str | os.PathLike, *,
                    report_date: _dt.date | str | None = None, program_name: str | None = None,
                    show_names: bool = False) -> Path:
     """Write the program summary PDF atomically; return its path."""
     from mentorassess._files import atomic_write_bytes
 
-    return atomic_write_bytes(path, program_pdf_bytes(scores, profiles, tables, report_date=report_date,
+    return atomic_write_bytes(path, program_pdf_bytes(instrument, profiles, tables, report_date=report_date,
                                                       program_name=program_name, show_names=show_names))

@@ -18,12 +18,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mentorassess.aggregate import BELOW_MIN_RATERS, TOO_FEW_VALID, Profiles
 from mentorassess.stats.program_data import ProgramTables
 from mentorassess.reports.excel import Sheet, workbook_bytes
-from mentorassess.scoring import Scores
 
 __all__ = ["workbook_sheets", "workbook_readme", "write_staff_workbook", "SHEET_NAMES"]
 
@@ -33,24 +33,22 @@ SHEET_NAMES = ("Mentors", "Mentor profiles", "Mentor items", "Program benchmarks
 
 def _status(reason: Any, k: int) -> str:
     if reason == BELOW_MIN_RATERS:
-        return f"suppressed: fewer than {k} mentee responses"
-    if reason == TOO_FEW_VALID:
-        return f"suppressed: fewer than {k} valid answers"
-    if reason == "primary":
-        return f"suppressed (n < {k})"
-    if reason == "secondary":
-        return "suppressed (secondary: protects a small group)"
-    return "shown"
+        return f"not shown: fewer than {k} mentees responded"
+    if reason is None or (isinstance(reason, float) and reason != reason):
+        return "shown"
+    return "not shown"  # one wording whatever the cause (release rule R7)
 
 
 def _with_status(frame: pd.DataFrame, k: int) -> pd.DataFrame:
     out = frame.copy()
+    if "suppressed_reason" not in out.columns:
+        out["suppressed_reason"] = np.where(out["suppressed"].astype(bool), "hidden", None).astype(object)
     out.insert(out.columns.get_loc("suppressed_reason"), "status",
                [_status(r, k) for r in out["suppressed_reason"]])
     return out.drop(columns=["suppressed", "suppressed_reason"])
 
 
-def workbook_sheets(scores: Scores, profiles: Profiles, tables: ProgramTables, *,
+def workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
                     item_statistics: pd.DataFrame | None = None) -> list[Sheet]:
     """The workbook's sheets (see :data:`SHEET_NAMES`), in order."""
     k = profiles.settings.min_raters
@@ -92,11 +90,7 @@ def workbook_sheets(scores: Scores, profiles: Profiles, tables: ProgramTables, *
         p = profiles.program
         item_statistics = p[p["level"] == "item"].drop(columns=["level", "report_band"]).reset_index(drop=True)
 
-    com = scores.comments.copy()
-    shown = profiles.comments.assign(shown_in_feedback=True)[["mentor_id", "wave", "rater_role", "question", "text",
-                                                              "shown_in_feedback"]]
-    com = com.merge(shown.drop_duplicates(), on=["mentor_id", "wave", "rater_role", "question", "text"], how="left")
-    com["shown_in_feedback"] = com["shown_in_feedback"].eq(True)
+    com = profiles.review.copy()
     com = com.merge(roster[["mentor_id", "wave", "name"]], on=["mentor_id", "wave"], how="left")
     com = com[["response_id", "mentor_id", "name", "wave", "rater_role", "question", "text", "shown_in_feedback"]]
     com = com.sort_values(["mentor_id", "wave", "rater_role", "question", "text"], kind="stable")
@@ -115,10 +109,11 @@ def workbook_sheets(scores: Scores, profiles: Profiles, tables: ProgramTables, *
               note=f"Lowest program mentee means and largest self-minus-mentee gaps; share_below = share of "
                    f"eligible mentors with a mentee mean below {tables.level:g}."),
         Sheet("Change", change, number_formats={"phi_dz": "0%", "share_improved": "0%"},
-              note="Program change per competency (stats.change.compare_waves); phi_dz = Phi(d_z); share_improved = "
-                   "share of mentors whose own change is positive."),
+              note="Program change per competency over mentors released in both waves (the mentor is the unit); "
+                   "phi_dz = Phi(d_z); share_improved = share of those mentors whose own change is positive."),
         Sheet("Subgroups", subs if not subs.empty else pd.DataFrame({"note": ["no roster groups"]}),
-              note=f"Cells need {k} ratings (primary); secondary suppression protects hidden groups from subtraction."),
+              note=f"The mentor is the unit. A cell needs 3 mentors, {k} ratings and no mentor with most of them; "
+                   "more cells are hidden so that none can be recovered by subtraction."),
         Sheet("Participation", part.table),
         Sheet("Import audit", audit, note="Rows read = rows kept + rows excluded, per source and reason."),
         Sheet("Item statistics", item_statistics.reset_index(drop=True)),
@@ -156,13 +151,13 @@ def workbook_readme(profiles: Profiles, *, report_date: _dt.date, instrument_tit
     ]
 
 
-def write_staff_workbook(scores: Scores, profiles: Profiles, tables: ProgramTables, path: str | os.PathLike, *,
+def write_staff_workbook(profiles: Profiles, tables: ProgramTables, path: str | os.PathLike, *,
                          report_date: _dt.date, item_statistics: pd.DataFrame | None = None,
                          instrument_title: str = "") -> Path:
     """Write the staff workbook atomically; return its path."""
     from mentorassess._files import atomic_write_bytes
 
-    sheets = workbook_sheets(scores, profiles, tables, item_statistics=item_statistics)
+    sheets = workbook_sheets(profiles, tables, item_statistics=item_statistics)
     data = workbook_bytes(sheets, readme=workbook_readme(profiles, report_date=report_date,
                                                          instrument_title=instrument_title),
                           title="mentorassess staff workbook")

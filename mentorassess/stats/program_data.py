@@ -4,9 +4,10 @@
 ``program_profile``, ``mentor_distribution``, ``share_below``;
 :func:`mentorassess.program.program_summary` (subgroups with primary and secondary suppression,
 decided there) and :func:`mentorassess.program.training_needs`; and :func:`program_change`
-(pre/post change of :func:`mentorassess.stats.change.compare_waves` plus the two numbers a
-director reads: Phi(d_z), the chance that a mentor improved under a normal model, and the
-observed share of mentors who improved). Reports only format the result.
+(pre/post change over mentors released in both waves, the mentor as the unit, plus the two numbers
+a director reads: Phi(d_z), the chance that a mentor improved under a normal model, and the
+observed share of mentors who improved). Everything is computed from the released
+:class:`~mentorassess.aggregate.Profiles`, never from responses. Reports only format the result.
 
 Examples
 --------
@@ -14,8 +15,7 @@ Examples
 >>> from mentorassess.scoring import score
 >>> from mentorassess.aggregate import aggregate
 >>> prog = generate(seed=3, n_mentors=20)
->>> sc = score(prog.responses, "mca-26")
->>> t = program_tables(sc, aggregate(sc, roster=prog.roster))
+>>> t = program_tables(aggregate(score(prog.responses, "mca-26"), roster=prog.roster))
 >>> [c.role for c in t.changes]
 ['self', 'mentee']
 """
@@ -35,8 +35,7 @@ from mentorassess.errors import MentorAssessError
 from mentorassess.program import ProgramSummary, TrainingNeeds, program_summary, training_needs
 from mentorassess.program_tables import (Participation, mentor_distribution, participation, program_profile,
                                          share_below)
-from mentorassess.scoring import Scores
-from mentorassess.stats.change import ChangeResult, compare_waves
+from mentorassess.stats.change import ChangeResult, paired_change
 
 __all__ = ["ProgramChange", "ProgramTables", "program_change", "program_tables"]
 
@@ -76,21 +75,48 @@ class ProgramChange:
         return out
 
 
-def program_change(scores: Scores, *, pre: str, post: str, role: str, min_raters: int = 3,
-                   level: float = 0.95) -> ProgramChange:
-    """:func:`compare_waves` for the program, with Phi(d_z) and the observed share improved."""
-    res = compare_waves(scores, pre=pre, post=post, role=role, min_raters=min_raters, level=level)
-    per = compare_waves(scores, pre=pre, post=post, role=role, by_mentor=True, min_raters=min_raters, level=level)
-    pm = per.table
-    if "suppressed" in pm.columns:
-        pm = pm[~pm["suppressed"].fillna(False).astype(bool)]
-    pm = pm[pm["mean_diff"].notna()]
-    share = pm.groupby("competency")["mean_diff"].agg(mentors_compared="size",
-                                                      share_improved=lambda d: float((d > 0).mean()))
-    t = res.table.merge(share.reset_index(), on="competency", how="left")
-    dz = t["d_z"].astype(float) if "d_z" in t.columns else pd.Series(np.nan, index=t.index)
+def program_change(profiles: Profiles, *, pre: str, post: str, role: str, level: float = 0.95,
+                   min_mentors: int = 3) -> ProgramChange:
+    """Program pre/post change with the mentor as the unit (release rule R9).
+
+    Per competency, the pairs are the mentors whose value is released in **both** waves (mentee:
+    released mentee mean; self: self score); their paired change (``paired_change``) with its
+    t interval over mentors, Phi(d_z) and the observed share of mentors who improved. Suppressed
+    mentors' ratings never enter. Fewer than ``min_mentors`` pairs: the row is withheld.
+    ``n_pre``/``n_post`` are the mentors released in each wave.
+    """
+    comp = profiles.competencies
+    col = "mentee_mean" if role == "mentee" else "self_score"
+    vals = comp.loc[comp[col].notna(), ["mentor_id", "wave", "competency", col]]
+    rows = []
+    for cid in profiles.competency_ids:
+        v = vals[vals["competency"] == cid]
+        a = v[v["wave"] == pre].set_index("mentor_id")[col]
+        b = v[v["wave"] == post].set_index("mentor_id")[col]
+        both = a.index.intersection(b.index).sort_values()
+        row = {"competency": cid, "n_pre": int(len(a)), "n_post": int(len(b)), "mentors_compared": int(len(both))}
+        if len(both) >= min_mentors:
+            x, y = a.reindex(both).to_numpy(float), b.reindex(both).to_numpy(float)
+            res = paired_change(x, y, level=level)
+            res.pop("n_pre", None), res.pop("n_post", None)
+            row.update(res)
+            row["share_improved"] = float(((y - x) > 0).mean())
+            row["suppressed"] = False
+        else:
+            row.update(method="paired", n=int(len(both)), suppressed=True)
+        rows.append(row)
+    t = pd.DataFrame(rows)
+    for c in ("mean_pre", "mean_post", "mean_diff", "ci_low", "ci_high", "d_z", "g_z", "share_improved", "sd_diff",
+              "t", "df", "p"):
+        if c not in t.columns:
+            t[c] = np.nan
+    dz = t["d_z"].astype(float)
     t["phi_dz"] = np.where(np.isfinite(dz), stats.norm.cdf(dz), np.nan)
-    t["mentors_compared"] = t["mentors_compared"].fillna(0).astype(int)
+    lead = ["competency", "method", "n", "n_pre", "n_post", "mean_pre", "mean_post", "mean_diff", "sd_diff", "t",
+            "df", "p", "ci_low", "ci_high"]
+    t = t[[c for c in lead if c in t.columns] + [c for c in t.columns if c not in lead]]
+    res = ChangeResult(table=t, pre=pre, post=post, role=role, pairing="mentor_id", method="paired", level=level,
+                       notes=("the mentor is the unit: mentors released in both waves",))
     return ProgramChange(result=res, table=t)
 
 
@@ -114,9 +140,10 @@ class ProgramTables:
         return self.subgroups.to_frame() if self.subgroups is not None else pd.DataFrame()
 
 
-def program_tables(scores: Scores, profiles: Profiles, *, import_reports: Sequence[Any] | None = None,
+def program_tables(profiles: Profiles, *, import_reports: Sequence[Any] | None = None,
                    roster: pd.DataFrame | None = None, subgroups: Sequence[str] = ("department", "cohort", "trained"),
-                   level: float = 5.0, pre: str | None = None, post: str | None = None) -> ProgramTables:
+                   level: float = 5.0, pre: str | None = None, post: str | None = None,
+                   min_mentors: int = 3, max_mentor_share: float = 0.5) -> ProgramTables:
     """Gather participation, profile, spread, needs, change and subgroups.
 
     ``pre``/``post`` default to the first and last wave (no change with one wave). Subgroup
@@ -124,12 +151,12 @@ def program_tables(scores: Scores, profiles: Profiles, *, import_reports: Sequen
     is left out with a note rather than failing the whole report.
     """
     waves = profiles.settings.waves
-    k = profiles.settings.min_raters
     notes: list[str] = []
     last = waves[-1] if waves else None
     src = roster if roster is not None else profiles.mentors.drop_duplicates("mentor_id")
     by = tuple(b for b in subgroups if b in src.columns and src[b].notna().any())
-    subs = program_summary(scores, profiles, by=by, roster=roster) if by else None
+    subs = program_summary(profiles, by=by, roster=roster, min_mentors=min_mentors,
+                           max_mentor_share=max_mentor_share) if by else None
     pre = pre or (waves[0] if len(waves) > 1 else None)
     post = post or (waves[-1] if len(waves) > 1 else None)
     changes = []
@@ -138,10 +165,10 @@ def program_tables(scores: Scores, profiles: Profiles, *, import_reports: Sequen
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    changes.append(program_change(scores, pre=pre, post=post, role=role, min_raters=k))
+                    changes.append(program_change(profiles, pre=pre, post=post, role=role, min_mentors=min_mentors))
             except MentorAssessError as exc:
                 notes.append(f"change for the {role} form not computed: {str(exc).splitlines()[0]}")
-    return ProgramTables(participation=participation(scores, profiles, import_reports),
+    return ProgramTables(participation=participation(profiles, import_reports),
                          profile=program_profile(profiles), distribution=mentor_distribution(profiles),
                          share_below=share_below(profiles, last, level=level),
                          training_needs=training_needs(profiles, wave=last, top=max(5, len(profiles.competency_ids) - 1))

@@ -1,0 +1,91 @@
+"""What a mentor's report may show: the cell-level decisions made before any mean is computed.
+
+:func:`hidden_cells` reads the eligible responses (:mod:`mentorassess.release.counting`) and
+returns, per mentor and wave, the competency and item cells whose mentee values must not be
+released, whatever their cause (the reader sees one wording, :data:`~mentorassess.release.rules.HIDDEN`):
+
+1. **Item detail** needs ``min_raters_items`` distinct raters (default 5) and keyed raters.
+2. **Too few answers**: a competency or item answered by fewer than ``min_raters`` raters.
+3. **Feasible range (R5)**: a mean that would leave some rater fewer than ``ell`` possible
+   answers, as an outsider or as an insider who knows one rater's answers
+   (:mod:`mentorassess.release.feasible`).
+4. **Complementary hiding**, so a hidden cell is not recovered from its neighbours: a hidden
+   item hides every item of its competency; a hidden competency hides its items and the overall
+   score; a hidden overall score hides every competency and item of that report.
+
+The decisions use only the raters' own answers and the rules; no hidden value is ever computed
+downstream (:func:`mentorassess.aggregate.aggregate` drops these cells before computing).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mentorassess.release.feasible import item_mean_safe, score_mean_safe
+from mentorassess.release.rules import ReleaseRules
+from mentorassess.scoring import OVERALL, Scores
+
+__all__ = ["hidden_cells"]
+
+_KEYS = ["mentor_id", "wave"]
+
+
+def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> pd.DataFrame:
+    """Cells to withhold: ``mentor_id, wave, level ('competency'|'item'), key``.
+
+    Parameters
+    ----------
+    scores : Scores
+        Eligible responses only (:func:`mentorassess.release.counting.eligible`).
+    raters : DataFrame
+        ``mentor_id, wave, raters, unkeyed`` from the same call.
+    rules : ReleaseRules
+    """
+    ins = scores.instrument
+    lo, hi = float(ins.scale.min), float(ins.scale.max)
+    comp_of = {c.id: list(c.items) for c in ins.competencies}
+    score_cols = list(scores.score_columns)
+    s = scores.scores[scores.scores["rater_role"] == "mentee"]
+    it = scores.items[scores.items["rater_role"] == "mentee"]
+    info = raters.set_index(_KEYS) if len(raters) else None
+    out: list[tuple[str, str, str, str]] = []
+    k, k_items = rules.min_raters, rules.min_raters_items
+    item_cols = [i for i in ins.item_ids if i in it.columns]
+    k_per_comp = {c: max(1, len(comp_of.get(c, ins.total_item_ids))) for c in score_cols}
+    for (mentor, wave), g in s.groupby(_KEYS, sort=False):
+        n = len(g)
+        unkeyed = bool(info.loc[(mentor, wave), "unkeyed"]) if info is not None and (mentor, wave) in info.index \
+            else False
+        need = k + 1 if unkeyed else k
+        if n < need:
+            continue  # the whole report is withheld; aggregate's report gate does this
+        items_g = it[(it["mentor_id"] == mentor) & (it["wave"] == wave)]
+        hid_comp: set[str] = set()
+        hid_item: set[str] = set()
+        for c in score_cols:
+            v = g[c].dropna().to_numpy(float)
+            if len(v) < k or not score_mean_safe(v, lo=lo, hi=hi, ell=rules.ell, decimals=rules.decimals,
+                                                 grid=k_per_comp[c], insider_width=1.0):
+                hid_comp.add(c)
+        item_detail = n >= k_items and not unkeyed
+        for i in item_cols:
+            v = items_g[i].dropna().to_numpy(float)
+            if not len(v):
+                continue
+            if not item_detail or len(v) < k or not item_mean_safe(v, lo=lo, hi=hi, ell=rules.ell,
+                                                                    decimals=rules.decimals):
+                hid_item.add(i)
+        # complementary hiding
+        if OVERALL in hid_comp:  # the overall score itself is unsafe: nothing of this report is shown
+            hid_comp |= set(score_cols)
+            hid_item |= set(item_cols)
+        elif hid_comp and len(score_cols) > 1:  # overall minus the shown competencies would give it away
+            hid_comp.add(OVERALL)
+        for c in hid_comp:
+            hid_item |= set(comp_of.get(c, ())) & set(item_cols)
+        for members in comp_of.values():
+            if hid_item & set(members):
+                hid_item |= set(members) & set(item_cols)
+        out += [(mentor, wave, "competency", c) for c in sorted(hid_comp)]
+        out += [(mentor, wave, "item", i) for i in sorted(hid_item)]
+    return pd.DataFrame(out, columns=[*_KEYS, "level", "key"])
