@@ -12,7 +12,7 @@ LAYERS = {
     "errors": 0, "_safe": 0, "_files": 0, "_yaml": 0, "_checks": 0,
     "_instrument_schema": 1, "instruments": 1,
     "io": 2, "sample": 2,
-    "scoring": 3, "aggregate": 3, "suppression": 3, "program": 3,
+    "scoring": 3, "aggregate": 3, "suppression": 3, "program": 3, "release": 3,
     "stats": 4,
     "reports": 5,
     "config": 6, "pipeline": 6, "demo": 6,
@@ -51,3 +51,37 @@ def test_no_assert_in_library_code():
     offenders = [f"{p.relative_to(PKG)}:{n.lineno}" for p in PKG.rglob("*.py")
                  for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))) if isinstance(n, ast.Assert)]
     assert not offenders, offenders
+
+
+# Modules that build what a mentor, a director or staff receive: they take released objects
+# (Profiles, ProgramTables) only, never responses or scored responses (issue 15, one release layer).
+RELEASE_CONSUMERS = ["reports/feedback.py", "reports/_profile.py", "reports/_view.py", "reports/program.py",
+                     "reports/_program_charts.py", "reports/workbook.py", "reports/charts.py", "reports/wording.py",
+                     "program.py", "program_tables.py", "stats/program_data.py"]
+# What they may import from the lower layers: constants and the released types.
+ALLOWED_LOW = {"mentorassess.scoring": {"OVERALL"}, "mentorassess.aggregate": {
+    "Profiles", "MentorProfile", "BELOW_MIN_RATERS", "TOO_FEW_VALID", "ProfileSettings", "GapRule"}}
+FORBIDDEN = ("mentorassess.io", "mentorassess.sample", "mentorassess.release.counting")
+
+
+def test_reports_consume_released_objects_only():
+    bad = []
+    for rel in RELEASE_CONSUMERS:
+        path = PKG / rel
+        if not path.exists():
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if node.module.startswith(FORBIDDEN):
+                    bad.append(f"{rel}: imports {node.module}")
+                allowed = ALLOWED_LOW.get(node.module)
+                if allowed is not None:
+                    extra = {a.name for a in node.names} - allowed
+                    if extra:
+                        bad.append(f"{rel}: imports {sorted(extra)} from {node.module}")
+            elif isinstance(node, ast.Import):
+                bad += [f"{rel}: imports {a.name}" for a in node.names if a.name.startswith(FORBIDDEN)]
+            elif isinstance(node, ast.Name) and node.id == "Scores":
+                bad.append(f"{rel}:{node.lineno}: uses Scores (responses) instead of a released object")
+    assert not bad, "\n".join(bad)
