@@ -28,7 +28,8 @@ from mentorassess.reports.excel import Sheet, workbook_bytes
 __all__ = ["workbook_sheets", "workbook_readme", "write_staff_workbook", "SHEET_NAMES"]
 
 SHEET_NAMES = ("Mentors", "Mentor profiles", "Mentor items", "Program benchmarks", "Training needs",
-               "Change", "Subgroups", "Participation", "Import audit", "Item statistics", "Comments for review")
+               "Change", "Subgroups", "Participation", "Import audit", "Item statistics", "Comments for review",
+               "Not counted")
 
 
 def _status(reason: Any, k: int) -> str:
@@ -119,6 +120,10 @@ def workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
         Sheet("Item statistics", item_statistics.reset_index(drop=True)),
         Sheet("Comments for review", com.reset_index(drop=True),
               note="All comments, for staff review; shown_in_feedback = appears in the mentor's PDF."),
+        Sheet("Not counted", profiles.exclusions.reset_index(drop=True) if len(profiles.exclusions)
+              else pd.DataFrame({"note": ["every response counted"]}),
+              note="Responses that did not count as raters (repeat submissions, self forms filed as mentee ratings, "
+                   "near-empty responses) and why."),
     ]
 
 
@@ -146,6 +151,7 @@ def workbook_readme(profiles: Profiles, *, report_date: _dt.date, instrument_tit
         ("Import audit", "Rows read, kept and excluded by reason for each imported file."),
         ("Item statistics", "Item means, SDs, item-rest correlations, alpha if dropped, flags."),
         ("Comments for review", "Every comment with its response_id, to exclude one in the configuration."),
+        ("Not counted", "Responses that did not count as raters, with the reason."),
         ("Text safety", "Text starting with = + - @ or a tab/line break is prefixed with ' so that it is never "
                         "run as a formula."),
     ]
