@@ -32,7 +32,7 @@ def program_data():
     responses.loc[first, "comment_strengths"] = EVIL_COMMENT
     sc = score(responses, "mca-26")
     prof = aggregate(sc, roster=roster)
-    tables = program_tables(sc, prof, import_reports=[IMPORT_AUDIT], roster=roster)
+    tables = program_tables(prof, import_reports=[IMPORT_AUDIT], roster=roster)
     return prog, responses, roster, sc, prof, tables
 
 

@@ -14,7 +14,7 @@ from tests._program_helpers import EVIL_COMMENT, EVIL_NAME, REPORT_DATE, program
 def written(tmp_path_factory):
     _, _, _, sc, prof, tables = program_data()
     path = tmp_path_factory.mktemp("wb") / "staff.xlsx"
-    write_staff_workbook(sc, prof, tables, path, report_date=REPORT_DATE, instrument_title="MCA")
+    write_staff_workbook(prof, tables, path, report_date=REPORT_DATE, instrument_title="MCA")
     return path, load_workbook(path)
 
 
@@ -66,7 +66,7 @@ def test_profiles_respect_suppression(written):
     sup = df[df["status"] != "shown"]
     assert len(sup) and sup["mentee_mean"].isna().all() and sup["mentee_n"].isna().all()
     assert sup["mentee_sd"].isna().all() and sup["pooled_ci_low"].isna().all()
-    assert set(sup["status"]) <= {"suppressed: fewer than 3 mentee responses", "suppressed: fewer than 3 valid answers"}
+    assert set(sup["status"]) <= {"not shown: fewer than 3 mentees responded", "not shown"}
     shown = df[df["status"] == "shown"].set_index(["mentor_id", "wave", "competency"])["mentee_mean"]
     api = prof.competencies.dropna(subset=["mentee_mean"]).set_index(["mentor_id", "wave", "competency"])["mentee_mean"]
     assert len(shown) == len(api)
@@ -83,9 +83,9 @@ def test_benchmarks_change_and_subgroups_equal_the_api(written):
     for col in ("mean_diff", "ci_low", "ci_high", "d_z", "phi_dz", "share_improved"):
         assert change[col].astype(float).to_numpy() == pytest.approx(api[col].astype(float).to_numpy(), nan_ok=True)
     subs = _frame(wb["Subgroups"])
-    hidden = subs[subs["status"].str.startswith("suppressed")]
-    assert len(hidden) and hidden["mean"].isna().all() and hidden["n"].isna().all()
-    assert set(hidden["status"]) <= {"suppressed (n < 3)", "suppressed (secondary: protects a small group)"}
+    hidden = subs[subs["status"] != "shown"]
+    assert len(hidden) and hidden["mean"].isna().all() and hidden["n_mentors"].isna().all()
+    assert set(hidden["status"]) == {"not shown"}  # one wording whatever the reason
     api_sub = tables.subgroups.table
     assert subs["mean"].astype(float).to_numpy() == pytest.approx(api_sub["mean"].to_numpy(), nan_ok=True)
 
@@ -105,10 +105,10 @@ def test_item_statistics_from_psychometric_summary_and_determinism(tmp_path):
 
     _, _, _, sc, prof, tables = program_data()
     items = pd.DataFrame({"item": ["mca01"], "label": ["=cmd"], "r_drop": [0.5]})
-    sheets = workbook_sheets(sc, prof, tables, item_statistics=items)
+    sheets = workbook_sheets(prof, tables, item_statistics=items)
     readme = workbook_readme(prof, report_date=REPORT_DATE)
     a = workbook_bytes(sheets, readme=readme)
-    assert a == workbook_bytes(workbook_sheets(sc, prof, tables, item_statistics=items), readme=readme)
+    assert a == workbook_bytes(workbook_sheets(prof, tables, item_statistics=items), readme=readme)
     path = tmp_path / "w.xlsx"
     path.write_bytes(a)
     ws = load_workbook(path)["Item statistics"]

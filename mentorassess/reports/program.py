@@ -2,7 +2,7 @@
 
 Sections (``docs/feedback-reports.md`` §5): participation, the program's competency profile
 (self vs mentees per wave), the distribution of mentor scores, training needs and self-mentee
-gaps, pre/post change with effect sizes and intervals, subgroups with primary and secondary
+gaps, pre/post change with effect sizes and intervals, subgroups with primary and complementary
 suppression, and a methods note. No mentor is identifiable: no names, ids or per-mentor rows,
 unless ``show_names=True`` (then an appendix lists mentors, as a configuration may allow).
 
@@ -340,15 +340,17 @@ def _story(instrument, profiles: Profiles, tables: ProgramTables, *, report_date
     status = getattr(ins, "status", "") or "not stated"
     methods = [
         f"Instrument: {ins.title} ({ins.short_title}), version {ins.version}; status: {status}. {ins.citation or ''}",
-        f"Confidentiality: mentee figures need at least {k} mentee responses for the mentor and wave and at least "
-        f"{k} valid answers per value; every subgroup cell needs at least {k} ratings, with secondary suppression "
-        "across the total and all groups. Mentor names, ids and single-mentor rows do not appear in this report"
+        f"Confidentiality: mentee figures need at least {k} distinct mentees (repeat submissions count once; "
+        "near-empty responses and self-assessments filed as mentee ratings do not count); values that would "
+        "reveal individual answers are withheld. Every group cell needs at least 3 mentors, "
+        f"{k} ratings and no mentor with most of them, and further cells are withheld so that none can be worked "
+        "out from the others. Mentor names, ids and single-mentor rows do not appear in this report"
         + (" except in the appendix, which the configuration allows." if show_names else "."),
         f"Missing data: a competency score is the mean of its answered items when at least "
         f"{ins.scoring.min_answered:.0%} of them are answered; otherwise it is missing. 'N/A' answers count as "
         "missing.",
-        f"What n counts: in the profile and spread, mentors (a mentor's mentee average counts once, whatever "
-        f"their number of mentees, at least {k}); in subgroups, ratings; in change, pairs.",
+        f"What n counts: mentors throughout (a mentor's mentee average counts once, whatever their number of "
+        f"mentees, at least {k}); in change, mentors released in both waves.",
         "Intervals: 95% t intervals over mentor-level averages; change intervals are paired t intervals (self: "
         "mentors in both waves; mentees: the same mentee rating the same mentor in both waves). d_z = mean change / SD of changes; Φ(d_z) is the chance that a mentor "
         "improved under a normal model, shown next to the observed share.",
