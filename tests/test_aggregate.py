@@ -263,7 +263,7 @@ def test_ranks_and_mentor_rows_equal_plain_computation():
     for _, row in prof.mentors.iterrows():
         n = counts.get((row["mentor_id"], row["wave"]), 0)
         assert row["suppressed"] == (n < MIN)
-        assert (pd.isna(row["mentee_n"]) if n < MIN else row["mentee_n"] == n)
+        assert (pd.isna(row["mentee_n"]) if n < MIN else row["mentee_n"] == n)  # the sample: keyed, substantive
         assert row["self_present"] == bool(((r["mentor_id"] == row["mentor_id"]) & (r["wave"] == row["wave"])
                                             & (r["rater_role"] == "self")).any())
     roster = _program().roster.set_index("mentor_id")

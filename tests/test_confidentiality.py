@@ -46,10 +46,13 @@ def _synthetic(counts: list[int], *, seed: int = 0, comments: bool = True) -> pd
     return pd.DataFrame(rows)
 
 
+STAFF_ONLY = {"exclusions", "review"}  # staff audit frames: response ids, never shown to mentors or the program
+
+
 def _all_frames(prof: Profiles):
     for f in dataclasses.fields(prof):
         v = getattr(prof, f.name)
-        if isinstance(v, pd.DataFrame):
+        if isinstance(v, pd.DataFrame) and f.name not in STAFF_ONLY:
             yield f.name, v
     yield "to_frame", prof.to_frame()
 
@@ -77,12 +80,17 @@ def _assert_below_absent(prof: Profiles, below: set[str]) -> None:
 def test_zero_to_min_plus_one_mentees(min_raters, with_comments):
     counts = list(range(0, min_raters + 2))
     df = _synthetic(counts, comments=with_comments)
-    prof = aggregate(score(df, "mca-26"), min_raters=min_raters)
+    prof = aggregate(score(df, "mca-26"), min_raters=min_raters, min_raters_comments=min_raters)
     below = {f"M{m:02d}" for m, n in enumerate(counts) if n < min_raters}
     above = {f"M{m:02d}" for m, n in enumerate(counts) if n >= min_raters}
     _assert_below_absent(prof, below)
     tf = prof.to_frame()
-    assert tf.loc[tf["mentor_id"].isin(above), "mentee_mean"].notna().all()
+    m = prof.mentors.set_index("mentor_id")
+    assert not m.loc[sorted(above), "suppressed"].any()
+    assert list(m.loc[sorted(above), "mentee_n"]) == [n for n in counts if n >= min_raters]
+    # released mentors show competency values unless the feasible-range rule withholds them
+    comp = tf[(tf["level"] == "competency") & tf["mentor_id"].isin(above)]
+    assert comp["mentee_mean"].notna().any()
     # self ratings are always shown to their mentor
     assert tf.loc[tf["level"] == "competency", "self_score"].notna().all()
     c = prof.comments
@@ -99,14 +107,16 @@ def test_each_value_needs_its_own_valid_n():
     idx = df.index[mentees][:2]
     df.loc[idx, ["mca20", "mca21"]] = np.nan          # diversity answered by 2 of 4
     df.loc[df.index[mentees][:2], "mca13"] = np.nan    # item answered by 2 of 4
-    prof = aggregate(score(df, "mca-26"))
+    df.loc[mentees, ["mca01", "mca02", "mca03", "mca04", "mca05", "mca06", "mca07"]] = [3, 4, 5, 4, 3, 5, 4]
+    prof = aggregate(score(df, "mca-26"), min_raters_items=3)
     comp = prof.competencies.set_index("competency")
-    assert comp.loc["diversity", "suppressed"] and comp.loc["diversity", "suppressed_reason"] == "too_few_valid"
+    assert comp.loc["diversity", "suppressed"] and comp.loc["diversity", "suppressed_reason"] == "not_shown"
     assert pd.isna(comp.loc["diversity", "mentee_mean"]) and pd.isna(comp.loc["diversity", "mentee_n"])
+    assert comp.loc["overall", "suppressed"]  # overall minus the other competencies would give diversity away
     assert not comp.loc["communication", "suppressed"]
     it = prof.items.set_index("item")
-    assert pd.isna(it.loc["mca13", "mentee_mean"]) and it.loc["mca13", "suppressed_reason"] == "too_few_valid"
-    assert it.loc["mca12", "mentee_n"] == 4
+    assert pd.isna(it.loc["mca13", "mentee_mean"]) and it.loc["mca13", "suppressed_reason"] == "not_shown"
+    assert it["mentee_n"].isna().all()  # no per-item n (it would reveal a skip)
 
 
 def test_comment_threshold_higher_and_switch_off_and_exclusion():
@@ -279,50 +289,56 @@ def _dept_program():
 
 def test_subgroup_tables_never_use_suppressed_mentors():
     df, roster, sc, prof = _dept_program()
-    tab = program_summary(sc, prof, by=("department",), roles=("mentee",)).to_frame()
-    d1 = tab[(tab["group"] == "D1") & (tab["competency"] == "overall")].iloc[0]
-    assert d1["n"] == 5 and d1["n_mentors"] == 1     # M01's two ratings are left out
+    tab = program_summary(prof, by=("department",), roles=("mentee",)).to_frame()
     total = tab[(tab["by"] == ALL) & (tab["competency"] == "overall")].iloc[0]
-    assert total["n"] == 5 + 4 + 3 + 6
+    units = prof.competencies.pivot_table(index="mentor_id", columns="competency", values="mentee_mean",
+                                          aggfunc="first").dropna()
+    assert "M01" not in units.index  # 2 mentees: withheld, never a unit of a program table
+    if not total["suppressed"]:
+        assert total["n_mentors"] == len(units)
     # changing the suppressed mentor's ratings changes nothing in any table
     df2 = df.copy()
     sel = (df2["mentor_id"] == "M01") & (df2["rater_role"] == "mentee")
     items = list(load_instrument("mca-26").item_ids)
     df2.loc[sel, items] = 1.0
     sc2 = score(df2, "mca-26")
-    tab2 = program_summary(sc2, aggregate(sc2, roster=roster), by=("department",), roles=("mentee",)).to_frame()
+    tab2 = program_summary(aggregate(sc2, roster=roster), by=("department",), roles=("mentee",)).to_frame()
     pd.testing.assert_frame_equal(tab, tab2)
 
 
-def test_subgroup_tables_primary_and_secondary_with_higher_threshold():
-    df, roster, sc, prof = _dept_program()
-    tab = program_summary(sc, prof, by=("department", "cohort"), min_raters=4).to_frame()
+def test_subgroup_tables_primary_and_secondary_with_more_mentors():
+    prog = generate(seed=12, n_mentors=30)
+    prof = aggregate(score(prog.responses, "mca-26"), roster=prog.roster)
+    tab = program_summary(prof, by=("department", "cohort"), roster=prog.roster, min_mentors=4).to_frame()
+    groups = prog.roster.set_index("mentor_id")
+    assert tab["suppressed"].any() and (~tab["suppressed"]).any()
     for (wave, role, comp), g in tab.groupby(["wave", "rater_role", "competency"]):
         hidden = g[g["suppressed"]]
-        assert hidden[["n", "n_mentors", "mean", "sd"]].isna().all().all()
-        shown = g[~g["suppressed"] & (g["n"].fillna(0) > 0)]
-        assert (shown["n"] >= 4).all()
-        # rebuild the membership of every cell from the data and attack it
-        d = sc.scores[(sc.scores["wave"] == wave) & (sc.scores["rater_role"] == role)][["mentor_id", comp]].dropna()
-        if role == "mentee":
-            ok = prof.competencies[~prof.competencies["suppressed"] & (prof.competencies["competency"] == comp)]
-            d = d[d["mentor_id"].isin(ok["mentor_id"])]
-        info = roster.set_index("mentor_id").reindex(d["mentor_id"])
+        assert hidden[["n_mentors", "n_raters", "mean", "sd"]].isna().all().all()
+        shown = g[~g["suppressed"]]
+        assert (shown["n_mentors"] >= 4).all() and (shown["n_raters"] >= 3).all()
+        # small roster groups are hidden whatever their data: the dash says nothing about who responded
+        for _, cell in g.iterrows():
+            if cell["by"] != ALL and (groups[cell["by"]].astype(str) == cell["group"]).sum() < 4:
+                assert cell["suppressed"]
+        # attack: a hidden cell must not be recoverable from the shown cells of its table
+        col = "mentee_mean" if role == "mentee" else "self_score"
+        c = prof.competencies
+        units = c[(c["wave"] == wave)].pivot_table(index="mentor_id", columns="competency", values=col,
+                                                    aggfunc="first").dropna().index
+        info = groups.reindex(units)
         rows, parts, statuses = [], [], []
         for _, cell in g.iterrows():
             if cell["by"] == ALL:
-                rows.append(np.ones(len(d), bool)); parts.append(-1)
+                rows.append(np.ones(len(units), bool)); parts.append(-1)
             else:
-                rows.append((info[cell["by"]] == cell["group"]).to_numpy()); parts.append(
-                    0 if cell["by"] == "department" else 1)
-            statuses.append("primary" if cell["suppressed_reason"] == "primary" else
-                            "secondary" if cell["suppressed_reason"] == "secondary" else
-                            ("shown" if rows[-1].sum() else "empty"))
-        _check_table(np.vstack(rows), parts, np.array(statuses, dtype=object), 4)
-    # D3 (3 mentee ratings) is below 4: hidden, and so is at least one sibling
-    pre = tab[(tab["rater_role"] == "mentee") & (tab["competency"] == "overall") & (tab["by"] == "department")]
-    assert pre.set_index("group").loc["D3", "suppressed_reason"] == "primary"
-    assert (pre["suppressed_reason"] == "secondary").any()
+                rows.append((info[cell["by"]].astype(str) == cell["group"]).to_numpy())
+                parts.append(0 if cell["by"] == "department" else 1)
+            statuses.append("shown" if not cell["suppressed"] else ("primary" if rows[-1].sum() else "empty"))
+        m = np.vstack(rows)
+        from mentorassess.suppression import recoverable_cells
+        hidden_mask = np.array([st != "shown" for st in statuses])
+        assert not recoverable_cells(m, hidden_mask).any(), (wave, role, comp)
 
 
 def test_training_needs_only_from_shown_values():

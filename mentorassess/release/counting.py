@@ -10,7 +10,8 @@ figure, with an audit of every response it set aside and why:
 ``self_as_mentee``
     A response filed as a mentee rating whose rater id equals the rated mentor's id, e-mail or
     name (roster), or whose answers equal the mentor's own self-assessment of that wave item for
-    item (at least half of the items answered). A mentor's own form never counts as a mentee.
+    item (at least half of the items answered, using at least three different answers, so that
+    two straight-lined forms at the ceiling are not taken for one person). A mentor's own form never counts as a mentee.
 ``repeat_submission``
     Several responses by one rater for the same mentor, form and wave: the last submission is
     kept (by ``submitted_at``, then file order), whatever the import's ``duplicates`` setting.
@@ -70,7 +71,7 @@ def normalise_key(value) -> str | None:
     >>> normalise_key(float("nan")) is None
     True
     """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     text = " ".join(unicodedata.normalize("NFKC", str(value)).casefold().split())
     return text or None
@@ -160,7 +161,8 @@ def eligible(scores: Scores, roster: pd.DataFrame | None = None) -> Eligible:
             a, b = vals[i], vals[j]
             both = ~np.isnan(a) & ~np.isnan(b)
             same_missing = np.array_equal(np.isnan(a), np.isnan(b))
-            if same_missing and both.sum() >= half and np.array_equal(a[both], b[both]):
+            varied = len(np.unique(a[both])) >= 3  # two straight-liners at the ceiling are not one person
+            if same_missing and both.sum() >= half and varied and np.array_equal(a[both], b[both]):
                 reason[i], detail[i] = "self_as_mentee", "answers equal the mentor's self-assessment item for item"
                 break
 

@@ -54,8 +54,8 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
     k_per_comp = {c: max(1, len(comp_of.get(c, ins.total_item_ids))) for c in score_cols}
     for (mentor, wave), g in s.groupby(_KEYS, sort=False):
         n = len(g)
-        unkeyed = bool(info.loc[(mentor, wave), "unkeyed"]) if info is not None and (mentor, wave) in info.index \
-            else False
+        flag = info.loc[(mentor, wave), "unkeyed"] if info is not None and (mentor, wave) in info.index else False
+        unkeyed = True if pd.isna(flag) else bool(flag)  # unknown: the conservative reading
         need = k + 1 if unkeyed else k
         if n < need:
             continue  # the whole report is withheld; aggregate's report gate does this

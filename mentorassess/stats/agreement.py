@@ -412,10 +412,11 @@ def profile_reliability(scores: Scores, profiles: Profiles) -> ProfileReliabilit
             prog_rows.append({"wave": wave, "competency": comp, "n_mentors": int(t["n_groups"]), "k_bar": t["k_bar"],
                               "icc1": icc1, "icc2": t["ICC2"],
                               "reliability_at_min": mean_reliability(icc1, profiles.settings.min_raters)})
+            n_valid = sub.dropna().groupby("mentor_id").size()
             for _, r in ok.iterrows():
+                n = int(n_valid.get(r["mentor_id"], 0))
                 ment_rows.append({"mentor_id": r["mentor_id"], "wave": wave, "competency": comp,
-                                  "mentee_n": int(r["mentee_n"]), "icc1": icc1,
-                                  "reliability": mean_reliability(icc1, int(r["mentee_n"]))})
+                                  "mentee_n": n, "icc1": icc1, "reliability": mean_reliability(icc1, n)})
     program = pd.DataFrame(prog_rows, columns=["wave", "competency", "n_mentors", "k_bar", "icc1", "icc2",
                                                "reliability_at_min"])
     mentors = pd.DataFrame(ment_rows, columns=["mentor_id", "wave", "competency", "mentee_n", "icc1", "reliability"])
