@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -161,7 +162,8 @@ class OutputBusyError(ConfigError):
     """Another process is writing to the same output folder."""
 
 
-_HELD: dict[str, list[int]] = {}  # lock path -> [fd, depth]: the lock is re-entrant within a process
+_HELD: dict[str, list[int]] = {}  # lock path -> [fd, depth, thread]: re-entrant within one thread
+_HELD_GUARD = threading.Lock()
 
 
 def _lock_path(target: Path) -> Path:
@@ -231,7 +233,8 @@ def output_lock(target: str | os.PathLike) -> Iterator[Path]:
 
     Raises :class:`OutputBusyError` (exit 2) at once when another live process holds it. A lock
     file left behind by a killed process does not block: the kernel released its ``flock`` when the
-    process died. Re-entrant within one process. Yields the lock file's path.
+    process died. Re-entrant within one thread; another thread of the same process is refused
+    like another process. Yields the lock file's path.
 
     Examples
     --------
@@ -246,25 +249,27 @@ def output_lock(target: str | os.PathLike) -> Iterator[Path]:
     target = Path(target)
     lock = _lock_path(target)
     key = str(lock)
-    if key in _HELD:
-        _HELD[key][1] += 1
-        try:
-            yield lock
-        finally:
-            _HELD[key][1] -= 1
-        return
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = _acquire(target, lock)
-    _HELD[key] = [fd, 1]
+    me = threading.get_ident()
+    with _HELD_GUARD:
+        held = _HELD.get(key)
+        if held is not None and held[2] != me:  # another thread of this process writes there
+            raise _busy(target, lock)
+        if held is None:
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            held = _HELD[key] = [_acquire(target, lock), 0, me]
+        held[1] += 1
     try:
         yield lock
     finally:
-        del _HELD[key]
-        try:
-            os.unlink(lock)  # while still holding it; a waiter that opened it re-checks the inode
-        except OSError:
-            pass
-        os.close(fd)
+        with _HELD_GUARD:
+            held[1] -= 1
+            if held[1] == 0:
+                del _HELD[key]
+                try:
+                    os.unlink(lock)  # while still holding it; a waiter that opened it re-checks the inode
+                except OSError:
+                    pass
+                os.close(held[0])
 
 
 # --- outputs never replace inputs ---------------------------------------------------------------------

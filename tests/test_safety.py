@@ -411,3 +411,26 @@ def test_an_impossible_report_date_is_listed_with_the_other_problems(tmp_path):
     res = run_cli("run", str(cfg), "--out", str(tmp_path / "out"))
     _refused(res, "4 problem(s)", "program.yaml:3, report_date: report_date '2026-13-45' is not a date",
              "min_raters must be", "show_names must be true or false", "'missing.csv' does not exist")
+
+
+def test_the_lock_is_reentrant_in_a_thread_but_not_across_threads(tmp_path):
+    import threading
+
+    from mentorassess._files import OutputBusyError, output_lock
+
+    out = tmp_path / "out"
+    errors = []
+    with output_lock(out), output_lock(out):  # the same thread: run_program, then atomic_dir inside it
+        t = threading.Thread(target=lambda: errors.append(_try_lock(out, output_lock, OutputBusyError)))
+        t.start()
+        t.join()
+    assert errors == ["busy"]
+    assert _try_lock(out, output_lock, OutputBusyError) == "ok" and not (tmp_path / ".out.lock").exists()
+
+
+def _try_lock(out, output_lock, busy) -> str:
+    try:
+        with output_lock(out):
+            return "ok"
+    except busy:
+        return "busy"
