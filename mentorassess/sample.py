@@ -8,7 +8,9 @@ mentees, small cross-loadings and correlated residuals (realistic misfit), then 
 figures (mentors 4.75 -> 5.71, mentees 5.55 -> 5.92; Am J Trop Med Hyg 2023, Table 2): these are
 plausibility targets for test data, never norms.
 
-The same seed gives the same data and, through :func:`write_sample`, the same bytes.
+The same seed gives the same data and, through :func:`write_sample`, the same bytes on every machine:
+no matrix decomposition and no order-dependent floating-point reduction is involved (see
+``docs/design.md``, "Same seed, same bytes on every machine").
 
 Examples
 --------
