@@ -206,6 +206,9 @@ def load_config(path: str | Path) -> ProgramConfig:
         c.add(("audience",), "audience must be a mapping such as {show_names: false}", "wrong-type")
         audience = {}
     c.keys(audience, _AUDIENCE, ("audience",), "audience")
+    if not isinstance(audience.get("show_names", False), bool):  # "no" would be truthy: names shown
+        c.add(("audience", "show_names"), "show_names must be true or false", "wrong-type")
+        audience = {}
     import_options = data.get("import", {})
     if not isinstance(import_options, dict):
         c.add(("import",), "import must be a mapping of import options", "wrong-type")
@@ -267,6 +270,8 @@ def _waves(c: _Checker, value: Any) -> list[WaveSpec]:
             c.add(("waves", i, "id"), f"wave {w['id']!r} is named twice", "duplicate-wave")
             continue
         seen.add(w["id"])
+        if w.get("label") is not None and not isinstance(w["label"], str):
+            c.add(("waves", i, "label"), "a wave's label must be text", "wrong-type")
         wtype = w.get("type", w["id"] if w["id"] in WAVE_TYPES else "cycle")
         if wtype not in WAVE_TYPES:
             c.add(("waves", i, "type"), f"wave type {wtype!r} is not one of {', '.join(WAVE_TYPES)}", "bad-wave-type")

@@ -28,7 +28,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from mentorassess import __version__
-from mentorassess._files import atomic_dir, atomic_write_text
+from mentorassess._files import atomic_dir, atomic_write_text, check_outputs, output_lock
 from mentorassess.config import ProgramConfig, load_config
 from mentorassess.errors import ConfigError, DataError
 
@@ -97,10 +97,36 @@ def _versions() -> dict[str, str]:
 
 
 def _check_out(out: Path) -> None:
-    """Refuse to replace a folder that mentorassess did not write (it would be deleted whole)."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
-        raise ConfigError(f"the output folder {out} exists and was not written by mentorassess",
-                          file=str(out), hint="choose a new folder with --out, or empty this one")
+    """Refuse to replace a folder that mentorassess did not write (it would be deleted whole).
+
+    A folder counts as ours only if it holds ``run-summary.json`` and nothing that summary does not
+    list (a copied summary does not make a folder of the user's files replaceable).
+    """
+    if not out.exists():
+        return
+    hint = "choose a new folder with --out, or empty this one"
+    if not out.is_dir():
+        raise ConfigError(f"the output {out} exists and is not a folder", file=str(out), hint=hint)
+    if not any(out.iterdir()):
+        return
+    try:
+        summary = json.loads((out / MARKER).read_text(encoding="utf-8"))
+        listed = {str(Path(o["path"])) for o in summary["outputs"]} | {MARKER}
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ConfigError(f"the output folder {out} exists and was not written by mentorassess", file=str(out),
+                          hint=hint) from None
+    foreign = sorted(str(p.relative_to(out)) for p in out.rglob("*")
+                     if (p.is_file() or p.is_symlink()) and str(p.relative_to(out)) not in listed)
+    if foreign:
+        raise ConfigError(f"the output folder {out} holds {len(foreign)} file(s) that the last run did not write "
+                          f"(e.g. {foreign[0]})", file=str(out), hint=hint)
+
+
+def _inputs(cfg: ProgramConfig) -> list[Path]:
+    """The files the run reads and hashes: config, roster, assignments, exports, mappings, dictionaries."""
+    files = [cfg.source, cfg.roster, cfg.assignments, *(e.path for e in cfg.exports),
+             *(e.mapping for e in cfg.exports), *(e.dictionary for e in cfg.exports)]
+    return [Path(p) for p in dict.fromkeys(files) if p]
 
 
 def _report_date(cfg: ProgramConfig, responses: pd.DataFrame) -> dt.date:
@@ -129,6 +155,14 @@ def _import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress):
         frames.append(frame)
         reports.append(res.report)
     responses = pd.concat(frames, ignore_index=True, sort=False)
+    if len(responses) == 0:
+        per_file = "; ".join(f"{spec.path.name}: {r.rows_read} read, excluded "
+                             + (", ".join(f"{k} {v}" for k, v in dict(r.rows_excluded).items()) or "none")
+                             for spec, r in zip(cfg.exports, reports))
+        raise DataError(f"no response is left to report on: every row of every export was excluded ({per_file})",
+                        file=str(cfg.source),
+                        hint="if the rows are 'unmatched_mentor', the roster does not list the exports' mentors: "
+                             "check that the config names the right roster and that ids match")
     dup = responses["response_id"].duplicated(keep=False)
     if dup.any():
         clash = responses.loc[dup, ["_export", "response_id"]].drop_duplicates()
@@ -190,10 +224,18 @@ def run_program(config: ProgramConfig | str | Path, *, out: str | Path | None = 
     cfg = config if isinstance(config, ProgramConfig) else load_config(config)
     out_dir = Path(out) if out is not None else (cfg.out or Path("reports") / cfg.source.stem)
     out_dir = out_dir.resolve()
-    _check_out(out_dir)
-    inputs = [p for p in (cfg.source, cfg.roster, cfg.assignments, *(e.path for e in cfg.exports),
-                          *(e.mapping for e in cfg.exports), *(e.dictionary for e in cfg.exports)) if p]
-    before = {str(p): _sha256(p) for p in dict.fromkeys(inputs)}
+    inputs = _inputs(cfg)
+    instrument = getattr(cfg.instrument, "source", None)  # its YAML file must survive the run, too
+    check_outputs([*inputs, instrument if instrument and Path(str(instrument)).is_file() else None],
+                  folders=[out_dir])
+    with output_lock(out_dir):  # one run per output folder; released (by the kernel, too) when we end
+        _check_out(out_dir)
+        return _run(cfg, out_dir, inputs, jobs, say, t0)
+
+
+def _run(cfg: ProgramConfig, out_dir: Path, inputs: list[Path], jobs: int | None, say: Progress,
+         t0: float) -> RunResult:
+    before = {str(p): _sha256(p) for p in inputs}
 
     from mentorassess.aggregate import aggregate
     from mentorassess.io import read_roster
@@ -256,16 +298,27 @@ def _relative(path: Any, base: Path) -> Any:
 def _audits(ctx: _Context) -> list[dict]:
     """Import audits with file names relative to the config (outputs do not depend on where files live)."""
     base = ctx.cfg.source.parent.resolve()
+    prefix = str(base) + os.sep
     out = []
     for rep in ctx.import_reports:
-        d = rep.to_dict()
-        text = json.dumps(d, ensure_ascii=False, default=str)
-        for key in ("source", "mapping"):
-            if isinstance(d.get(key), str) and d[key]:
-                text = text.replace(json.dumps(d[key])[1:-1], str(_relative(d[key], base)))
-        text = text.replace(json.dumps(str(base) + os.sep)[1:-1], "")
-        out.append(json.loads(text))
+        d = json.loads(json.dumps(rep.to_dict(), ensure_ascii=False, default=str))
+        subs = [(d[key], str(_relative(d[key], base))) for key in ("source", "mapping")
+                if isinstance(d.get(key), str) and d[key]]
+        out.append(_strip_paths(d, subs, prefix))
     return out
+
+
+def _strip_paths(obj: Any, subs: list[tuple[str, str]], prefix: str) -> Any:
+    """Replace absolute paths inside every string of a JSON value (quotes and backslashes are plain text)."""
+    if isinstance(obj, str):
+        for old, new in subs:
+            obj = obj.replace(old, new)
+        return obj.replace(prefix, "")
+    if isinstance(obj, dict):
+        return {_strip_paths(k, subs, prefix): _strip_paths(v, subs, prefix) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_strip_paths(v, subs, prefix) for v in obj]
+    return obj
 
 
 def _step_audit(ctx: _Context) -> list[Path]:

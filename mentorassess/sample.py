@@ -8,7 +8,9 @@ mentees, small cross-loadings and correlated residuals (realistic misfit), then 
 figures (mentors 4.75 -> 5.71, mentees 5.55 -> 5.92; Am J Trop Med Hyg 2023, Table 2): these are
 plausibility targets for test data, never norms.
 
-The same seed gives the same data and, through :func:`write_sample`, the same bytes.
+The same seed gives the same data and, through :func:`write_sample`, the same bytes on every machine:
+no matrix decomposition and no order-dependent floating-point reduction is involved (see
+``docs/design.md``, "Same seed, same bytes on every machine").
 
 Examples
 --------
@@ -22,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,8 +123,17 @@ class SampleProgram:
     seed: int
 
 
-def _factor_corr(k: int, r: float) -> np.ndarray:
-    return np.full((k, k), r) + np.eye(k) * (1 - r)
+def _correlated_normals(rng: np.random.Generator, n: int, k: int, r: float) -> np.ndarray:
+    """``n`` draws of ``k`` standard normals with correlation ``r`` between every pair.
+
+    Built from an explicit one-factor model, ``sqrt(r) * common + sqrt(1 - r) * own``, with
+    elementwise arithmetic only: no matrix decomposition (``multivariate_normal`` factors the
+    covariance with an SVD whose signs and last bits depend on the BLAS/LAPACK build and the
+    processor), so the same seed gives the same numbers on every machine.
+    """
+    common = rng.standard_normal((n, 1))
+    own = rng.standard_normal((n, k))
+    return np.sqrt(r) * common + np.sqrt(1.0 - r) * own
 
 
 def _discretise(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -171,7 +183,7 @@ def generate(*, seed: int = DEFAULT_SEED, n_mentors: int = 40, instrument: str |
     n_mentees = rng.choice(np.arange(len(mentee_weights)), size=n_mentors, p=list(mentee_weights))
     n_mentees[:3] = [0, 1, 2][: min(3, n_mentors)]
     rng.shuffle(n_mentees)
-    mentor_effect = rng.multivariate_normal(np.zeros(k), _factor_corr(k, FACTOR_CORR["mentee"]), size=n_mentors)
+    mentor_effect = _correlated_normals(rng, n_mentors, k, FACTOR_CORR["mentee"])
     trained = roster["trained"].to_numpy()
 
     rows: list[dict] = []
@@ -190,7 +202,7 @@ def generate(*, seed: int = DEFAULT_SEED, n_mentors: int = 40, instrument: str |
             boost = growth * (0.35 if trained[m] else -0.15)
             if rng.random() < (0.95 if w == 0 else 0.9):
                 z = (np.sqrt(0.5) * mentor_effect[m]
-                     + np.sqrt(0.5) * rng.multivariate_normal(np.zeros(k), _factor_corr(k, FACTOR_CORR["self"])))
+                     + np.sqrt(0.5) * _correlated_normals(rng, 1, k, FACTOR_CORR["self"])[0])
                 rows.append({"mentor_id": mid, "rater_role": "self", "wave": wave, "rater_id": mid})
                 latent_rows.append(z + boost)
                 keys.append(("self", stage))
@@ -198,7 +210,7 @@ def generate(*, seed: int = DEFAULT_SEED, n_mentors: int = 40, instrument: str |
                 if w > 0 and rng.random() < 0.15:  # attrition between waves
                     continue
                 z = (np.sqrt(MENTOR_ICC) * mentor_effect[m]
-                     + np.sqrt(1 - MENTOR_ICC) * rng.multivariate_normal(np.zeros(k), _factor_corr(k, FACTOR_CORR["mentee"])))
+                     + np.sqrt(1 - MENTOR_ICC) * _correlated_normals(rng, 1, k, FACTOR_CORR["mentee"])[0])
                 rows.append({"mentor_id": mid, "rater_role": "mentee", "wave": wave, "rater_id": rater})
                 latent_rows.append(z + 0.5 * boost)
                 keys.append(("mentee", stage))
@@ -272,13 +284,14 @@ def generate(*, seed: int = DEFAULT_SEED, n_mentors: int = 40, instrument: str |
 def _competency_targets(published: dict, comps, fallback: float) -> list[float]:
     """Target mean per competency; those the table lacks are set so the overall mean is on target."""
     overall = published.get("overall", fallback)
-    sizes = np.array([len(c.items) for c in comps], dtype=float)
-    known = np.array([c.id in published for c in comps])
-    out = np.array([published.get(c.id, np.nan) for c in comps])
-    if (~known).any():
-        rest = (overall * sizes.sum() - np.nansum(out * sizes)) / sizes[~known].sum()
-        out[~known] = rest
-    return list(out)
+    sizes = [len(c.items) for c in comps]
+    known = [c.id in published for c in comps]
+    out = [float(published[c.id]) if k else None for c, k in zip(comps, known)]
+    if not all(known):  # math.fsum: correctly rounded whatever the order (no BLAS, no SIMD reduction)
+        given = math.fsum(v * s for v, s in zip(out, sizes) if v is not None)
+        rest = (overall * sum(sizes) - given) / sum(s for s, k in zip(sizes, known) if not k)
+        out = [rest if v is None else v for v in out]
+    return out
 
 
 def _calibrate_group(signal: np.ndarray, comp_index: np.ndarray, targets: list[float], target_sd: float,
@@ -289,7 +302,7 @@ def _calibrate_group(signal: np.ndarray, comp_index: np.ndarray, targets: list[f
     def fit(spread: float) -> tuple[float, list[float]]:
         shifts = [_calibrate(b * spread, t, lo, hi) for b, t in zip(blocks, targets)]
         items = np.hstack([_discretise(b * spread + s, lo, hi) for b, s in zip(blocks, shifts)])
-        return float(items.mean(axis=1).std(ddof=1)), shifts
+        return _row_mean_sd(items), shifts
 
     a, b = 0.2, 4.0
     for _ in range(18):
@@ -300,6 +313,19 @@ def _calibrate_group(signal: np.ndarray, comp_index: np.ndarray, targets: list[f
             b = mid
     spread = (a + b) / 2
     return spread, fit(spread)[1]
+
+
+def _row_mean_sd(items: np.ndarray) -> float:
+    """SD (ddof 1) of the row means of a block of whole numbers, computed exactly.
+
+    The rows' sums are whole numbers, so the variance is a ratio of integers: the result does not
+    depend on summation order, SIMD width or the processor (a floating-point ``std`` may differ in
+    the last bit between machines, and a bisection on it can then take another branch).
+    """
+    sums = [int(v) for v in items.sum(axis=1)]  # integer-valued floats: exact in any order
+    n, p = len(sums), items.shape[1]
+    num = n * sum(v * v for v in sums) - sum(sums) ** 2
+    return math.sqrt(num / (p * p * n * (n - 1)))
 
 
 def _calibrate(block: np.ndarray, target: float, lo: int, hi: int) -> float:

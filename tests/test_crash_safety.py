@@ -79,15 +79,25 @@ def test_sigkill_at_random_points_leaves_previous_set_or_nothing(tmp_path):
 
 
 def test_remove_strays_only_touches_our_temporary_names(tmp_path):
-    from mentorassess._files import atomic_dir, remove_strays
+    """Only folders with our name pattern AND our marker file go; a user's look-alikes stay (issue 17)."""
+    from mentorassess._files import TEMP_MARKER, atomic_dir, remove_strays
 
-    (tmp_path / ".out.abcd1234").mkdir()
-    (tmp_path / ".out.old.zz_9xy12").mkdir()
-    (tmp_path / ".out.keepme").mkdir()              # not a mkdtemp name
+    for name in (".out.abcd1234", ".out.old.zz_9xy12"):      # ours: left by a killed run
+        (tmp_path / name).mkdir()
+        (tmp_path / name / TEMP_MARKER).write_text("x")
+    for name in (".out.20260101", ".out.backup_1", ".out.keepme"):  # a user's folders beside the output
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "precious.txt").write_text("keep")
     (tmp_path / ".other.abcd1234").mkdir()          # another target's
+    (tmp_path / ".other.abcd1234" / TEMP_MARKER).write_text("x")
     (tmp_path / "out.abcd1234").mkdir()             # not hidden
+    (tmp_path / ".out.link0000").symlink_to(tmp_path / ".out.20260101")
     assert sorted(p.name for p in remove_strays(tmp_path / "out")) == [".out.abcd1234", ".out.old.zz_9xy12"]
     (tmp_path / ".out.qwer5678").mkdir()
+    (tmp_path / ".out.qwer5678" / TEMP_MARKER).write_text("x")
     with atomic_dir(tmp_path / "out") as tmp:
         (tmp / "f.txt").write_text("x")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.abcd1234", ".out.keepme", "out", "out.abcd1234"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.abcd1234", ".out.20260101", ".out.backup_1",
+                                                          ".out.keepme", ".out.link0000", "out", "out.abcd1234"]
+    for name in (".out.20260101", ".out.backup_1", ".out.keepme"):
+        assert (tmp_path / name / "precious.txt").read_text() == "keep"

@@ -47,10 +47,29 @@ def _commands() -> list[str]:
 
 
 def test_readme_has_the_two_quick_start_commands():
-    assert "pip install . && .venv/bin/mentorassess demo" in README
+    assert "pip install -c constraints.txt . && .venv/bin/mentorassess demo" in README
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    test_cmd = 'python3 -m venv .venv && .venv/bin/pip install -q ".[test]" && .venv/bin/python -m pytest -q'
+    test_cmd = ('python3 -m venv .venv && .venv/bin/pip install -q -c constraints.txt ".[test]" '
+                '&& .venv/bin/python -m pytest -q')
     assert test_cmd in README and test_cmd in ci
+
+
+def test_constraints_pin_every_dependency():
+    """constraints.txt pins (==) every runtime and test dependency that pyproject.toml names (issue 17)."""
+    import re
+    import tomllib
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*meta["dependencies"], *meta["optional-dependencies"]["test"]]
+    names = {re.split(r"[<>=!~\[ ;]", d, maxsplit=1)[0].lower().replace("_", "-") for d in wanted}
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not a pin: {line}"
+            pins[name.strip().lower().replace("_", "-")] = version.strip()
+    assert not names - set(pins), sorted(names - set(pins))
+    assert "mentorassess" not in pins
 
 
 @pytest.mark.parametrize("command", _commands())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -105,3 +106,50 @@ def test_canonical_csv_round_trip(sample_program, tmp_path):
             np.testing.assert_array_equal(a.to_numpy(dtype=float), b.to_numpy(dtype=float))
     raw = path.read_text(encoding="utf-8")
     assert "'=) very supportive" in raw or "'+1 for" in raw or "'-Clearer" in raw  # escaped on disk
+
+
+# SHA-256 of every file `write_sample(generate())` writes, recorded once. The generator uses no
+# decomposition or order-dependent floating-point reduction (docs/design.md, "Same seed, same bytes
+# on every machine"), so these hold on any processor with the library versions of constraints.txt.
+RECORDED_SHA256 = {
+    "roster.csv": "deed01512e7be1322a2c5e0a6979dfb377c19dd8316f3b5148cf8d89e50f186e",
+    "responses.csv": "7809040b8ee703cadd60f1e4a19e1c14425b57654f0021e5b17cb54e52470303",
+    "qualtrics_mentee.csv": "34ad3c8d12158baa6c4c0d595d19c0ac3c197b2275e389654ac154b076d3ac6c",
+    "qualtrics_self.xlsx": "d3f69bb9592089cd3c177b2fb67020f5fd48e92e880cdad2c7476395c3d9d661",
+    "qualtrics_self.mapping.yaml": "13e3d951449434b167a5ab1a9094a7d2474f427d3e3f4c602be05d175e9937e1",
+    "redcap_mentee_DATA_LABELS.csv": "0e1b8d0f7cd3cb0c792d4c5b3201d4f287d4ee2d9177ce78bce7b327cc6576cd",
+    "redcap_mentee_DataDictionary.csv": "0d3295b39384893cdde79b1508cfd172cff3bd8deb1ac8ba7777cb15afcbfaab",
+    "redcap_mentee.mapping.yaml": "b16385641e68f6c637787070d23bf4d0593f41adf055d60000c7c61c641b6471",
+    "spss_post.sav": "92f13f8d1713746e733a899311269054a128842c2465d4ee80d64963562a14eb",
+    "generic_pre.csv": "67cdc688bf8ba63494b7085fbb333a44e47d982d3c5e9280914f6557cae88046",
+}
+# The generated numbers alone (item answers as bytes, no file writer involved).
+RECORDED_VALUES_SHA256 = "ef342a8324d80a61e0a0d5b887c9e7c225b28a4dadbcd0d0b8ec725b834225f9"
+
+
+def _values_digest(program) -> str:
+    r = program.responses
+    items = r[list(program.instrument.item_ids)].fillna(0).to_numpy().astype(np.int8)
+    ids = "|".join(r["response_id"] + r["mentor_id"] + r["rater_role"] + r["wave"] + r["rater_id"])
+    return hashlib.sha256(items.tobytes() + ids.encode("utf-8")).hexdigest()
+
+
+def test_sample_files_match_recorded_sha256(tmp_path):
+    written = write_sample(generate(), tmp_path)
+    got = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in written}
+    assert got == RECORDED_SHA256
+
+
+def test_generated_values_match_recorded_sha256(sample_program):
+    assert _values_digest(sample_program) == RECORDED_VALUES_SHA256
+
+
+def test_generator_uses_no_decomposition():
+    """The machine-dependent call that broke the committed sample on another processor is gone."""
+    import inspect
+
+    import mentorassess.sample as sample
+
+    source = inspect.getsource(sample)
+    for name in (".multivariate_normal(", "linalg", "cholesky(", "svd(", "eigh(", "eig(", ".std(", ".var("):
+        assert name not in source, name

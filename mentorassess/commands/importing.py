@@ -28,13 +28,14 @@ def import_cmd(
                                                  help="Draft a mapping file for this export and stop."),
 ) -> None:
     """Import a survey export: map it to an instrument, exclude what must go, and say why."""
-    from mentorassess.errors import ConfigError
+    from mentorassess._files import check_outputs
+    from mentorassess.errors import ConfigError, DataError
 
     outputs = [p for p in (out, report, write_mapping) if p is not None]
-    for p in outputs:
-        if export.exists() and p.resolve() == export.resolve():
-            raise ConfigError("an output would overwrite the export; inputs are never modified", file=str(p),
-                              hint="choose another output path")
+    check_outputs([export, mapping, roster, dictionary, _file(instrument)], files=outputs)
+    if len({str(p.resolve()) for p in outputs}) < len(outputs):
+        raise ConfigError("two outputs name the same file", hint="give -o, --report and --write-mapping "
+                                                                  "different file names")
     if write_mapping is not None:
         _draft(export, instrument, format, dictionary, mapping, write_mapping)
         if out is None:
@@ -57,11 +58,23 @@ def import_cmd(
         console.print(f"[yellow]warning:[/yellow] {w}", markup=True, highlight=False)
     if len(result.report.warnings) > 15:
         console.print(f"... and {len(result.report.warnings) - 15} more warnings (see --report)")
-    write_csv(result.responses, out)
-    typer.echo(f"wrote {out} ({len(result.responses)} responses)")
     if report is not None:
         atomic_write_text(report, json.dumps(result.report.to_dict(), indent=2, ensure_ascii=False) + "\n")
         typer.echo(f"wrote {report}")
+    if len(result.responses) == 0:
+        rep = result.report
+        excluded = ", ".join(f"{k} {v}" for k, v in dict(rep.rows_excluded).items()) or "none"
+        raise DataError(f"no response was kept: {rep.rows_read} rows read, excluded: {excluded}", file=str(export),
+                        hint="see the warnings above; 'unmatched_mentor' means the roster does not list the "
+                             "export's mentors")
+    write_csv(result.responses, out)
+    typer.echo(f"wrote {out} ({len(result.responses)} responses)")
+
+
+def _file(instrument: str) -> Path | None:
+    """The instrument argument as a file (a YAML path) or None (a built-in id)."""
+    p = Path(instrument)
+    return p if p.suffix.lower() in (".yaml", ".yml") and p.is_file() else None
 
 
 def _draft(export: Path, instrument: str, format, dictionary, mapping, target: Path) -> None:

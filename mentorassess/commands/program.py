@@ -57,6 +57,11 @@ def program_cmd(
     from mentorassess.reports.workbook import write_staff_workbook
     from mentorassess.scoring import score
 
+    from mentorassess._files import check_outputs
+    from mentorassess.commands.importing import _file
+
+    check_outputs([responses, roster, _file(instrument), *(audit or [])],
+                  files=[out / "program_summary.pdf", out / "staff_workbook.xlsx"])
     ins = load_instrument(instrument)
     df = _read_responses(responses, ins)
     if roster is not None:
@@ -115,8 +120,12 @@ def psychometrics_report_cmd(
     from mentorassess.reports.psychometric import render_psychometric, write_psychometric_json
     from mentorassess.stats.psych_summary import psychometric_summary
 
+    from mentorassess._files import check_outputs
+    from mentorassess.commands.importing import _file
+
     if pdf is None and json_out is None:
         raise typer.BadParameter("give --pdf and/or --json")
+    check_outputs([responses, _file(instrument)], files=[pdf, json_out])
     df = _read_responses(responses, instrument)
     summary = psychometric_summary(df, instrument, form=form, wave=wave, seed=seed)
     if pdf is not None:

@@ -36,6 +36,10 @@ def psychometrics_cmd(
     from mentorassess.io.canonical import read_responses
     from mentorassess.stats.report import psychometrics
 
+    from mentorassess._files import check_outputs
+    from mentorassess.commands.importing import _file
+
+    check_outputs([responses, _file(instrument)], files=[json_out])
     ins = load_instrument(instrument)
     data = read_responses(responses, ins)
     with warnings.catch_warnings():

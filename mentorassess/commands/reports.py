@@ -42,6 +42,10 @@ def reports_cmd(
     from mentorassess.reports.feedback import ReportOptions, render_all
     from mentorassess.scoring import score
 
+    from mentorassess._files import check_outputs, output_lock
+    from mentorassess.commands.importing import _file
+
+    check_outputs([responses, roster, _file(instrument)], folders=[out])
     console = Console(stderr=True)
     inst = load_instrument(instrument)
     from mentorassess.io import read_roster
@@ -83,8 +87,8 @@ def reports_cmd(
     profiles = aggregate(score(data, inst), min_raters=min_raters, min_raters_comments=min_raters_comments,
                          roster=ros, comments=not no_comments)
     options = ReportOptions(program=program, report_date=date, contact=contact)
-    with Progress(TextColumn("Feedback reports"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
+    with output_lock(out), Progress(TextColumn("Feedback reports"), BarColumn(), MofNCompleteColumn(),
+                                    TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task("render", total=None)
 
         def progress(done: int, total: int) -> None:

@@ -85,9 +85,14 @@ def score_cmd(
     from mentorassess.program import program_summary, training_needs
     from mentorassess.scoring import score
 
+    from mentorassess._files import check_outputs
+    from mentorassess.commands.importing import _file
+
     suffix = output.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise ConfigError(f"output must end in .xlsx or .csv; got {output.name!r}")
+    check_outputs([responses, roster, _file(instrument)], files=[output] if suffix == ".xlsx" else [],
+                  folders=[output.with_suffix("")] if suffix == ".csv" else [])
     ins = load_instrument(instrument)
     from mentorassess.io.canonical import read_responses
 

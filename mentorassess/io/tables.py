@@ -177,14 +177,54 @@ def cell_text(value) -> str:
     return str(value)
 
 
+# Workbooks are read by the cells they hold, never by the dimension they declare: a 6 KB file with
+# one cell at XFD1048576 declares 17 billion cells. These bound what a sheet may ask of memory.
+MAX_XLSX_ROWS = 500_000
+MAX_XLSX_COLUMNS = 10_000
+MAX_XLSX_CELLS = 20_000_000        # rows x columns of the grid spanned by the non-empty cells
+MAX_XLSX_UNCOMPRESSED = 500_000_000  # bytes of XML and other parts inside the zip archive
+# openpyxl holds every cell as an object: measured at about 10 bytes of memory per byte of
+# uncompressed sheet XML; refuse up front what would not fit.
+XLSX_MEMORY_PER_BYTE = 10
+
+
+def _check_xlsx_archive(raw: bytes, file: str) -> None:
+    """Refuse archives that would decompress to more than the limit or more than memory allows."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            total = sum(max(0, i.file_size) for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportFormatError(f"cannot open the workbook: {type(exc).__name__}", file=file,
+                                hint="open it in Excel and save it again as .xlsx") from exc
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise ImportFormatError(
+            f"the workbook unpacks to {total:,} bytes; the limit is {MAX_XLSX_UNCOMPRESSED:,}", file=file,
+            hint="a survey export is far smaller: export the survey again, or as CSV")
+    avail = available_memory()
+    if avail is not None and total * XLSX_MEMORY_PER_BYTE > avail:
+        raise ImportFormatError(
+            f"the workbook unpacks to {total / 2**20:,.0f} MB and reading it needs about "
+            f"{total * XLSX_MEMORY_PER_BYTE / 2**30:,.1f} GB of memory; {avail / 2**30:,.1f} GB are available",
+            file=file, hint="export the survey as CSV, split it by wave or form, or run on a machine with more "
+                            "memory")
+
+
+def _has_data(ws) -> bool:
+    return any(c.value is not None for c in ws._cells.values())
+
+
 def read_xlsx_grid(path: Path, file: str, sheet: str | None = None) -> Grid:
     """Read one worksheet of an .xlsx workbook as a grid.
 
     Refuses workbooks that are not zip files, formulas and error cells (an export holds values),
     merged cells in the first rows (hand-made headers), more than one sheet with data unless
-    ``sheet`` names one, and data that sits only on hidden sheets.
+    ``sheet`` names one, and data that sits only on hidden sheets. Only the cells the file holds
+    are visited (not the sheet's declared dimension); a non-empty cell beyond ``MAX_XLSX_ROWS``
+    rows or ``MAX_XLSX_COLUMNS`` columns, a grid of more than ``MAX_XLSX_CELLS`` cells and an
+    archive that unpacks to more than ``MAX_XLSX_UNCOMPRESSED`` bytes are refused with a message.
     """
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
     raw = _read_bytes(path, file)
     if not raw:
@@ -192,13 +232,14 @@ def read_xlsx_grid(path: Path, file: str, sheet: str | None = None) -> Grid:
     if not zipfile.is_zipfile(io.BytesIO(raw)):
         raise ImportFormatError("not an Excel workbook (.xlsx files are zip archives; this one is not)",
                                 file=file, hint="open it in Excel and save it as .xlsx, or export CSV instead")
+    _check_xlsx_archive(raw, file)
     try:
         wb = load_workbook(io.BytesIO(raw), data_only=False)
     except Exception as exc:  # openpyxl raises many types for damaged workbooks
         raise ImportFormatError(f"cannot open the workbook: {type(exc).__name__}", file=file,
                                 hint="open it in Excel and save it again as .xlsx") from exc
     sheets = {ws.title: ws for ws in wb.worksheets}
-    with_data = [ws for ws in wb.worksheets if ws.max_row > 1 or (ws.max_row == 1 and ws.cell(1, 1).value is not None)]
+    with_data = [ws for ws in wb.worksheets if _has_data(ws)]
     visible = [ws for ws in with_data if ws.sheet_state == "visible"]
     if sheet is not None:
         if sheet not in sheets:
@@ -221,28 +262,50 @@ def read_xlsx_grid(path: Path, file: str, sheet: str | None = None) -> Grid:
         if rng.min_row <= 5:
             raise ImportFormatError(f"merged cells {rng.coord} in the header rows of sheet {ws.title!r}", file=file,
                                     row=rng.min_row, hint="unmerge the cells so that every column has its own name")
-    rows, bad = [], []
-    for r, row in enumerate(ws.iter_rows(), start=1):
-        out = []
-        for c in row:
-            if c.data_type == "f":
-                bad.append(Problem("formula cell; an export holds values", file=file, row=r, column=c.coordinate,
-                                   code="formula-cell"))
-            elif c.data_type == "e":
-                bad.append(Problem(f"Excel error cell {c.value}", file=file, row=r, column=c.coordinate,
-                                   value=c.value, code="error-cell"))
-            out.append(cell_text(c.value))
-        rows.append(out)
+    # ws._cells holds exactly the cells present in the file ({(row, column): Cell}); iter_rows() would
+    # create every cell of the declared rectangle.
+    filled: dict[tuple[int, int], str] = {}
+    bad = []
+    far: list[tuple[int, int]] = []
+    for (r, c), cell in sorted(ws._cells.items()):
+        if cell.data_type == "f":
+            bad.append(Problem("formula cell; an export holds values", file=file, row=r, column=cell.coordinate,
+                               code="formula-cell"))
+        elif cell.data_type == "e":
+            bad.append(Problem(f"Excel error cell {cell.value}", file=file, row=r, column=cell.coordinate,
+                               value=cell.value, code="error-cell"))
+        text = cell_text(cell.value)
+        if text == "":
+            continue
+        if r > MAX_XLSX_ROWS or c > MAX_XLSX_COLUMNS:
+            far.append((r, c))
+            continue
+        filled[(r, c)] = text
     if bad:
         raise ImportFormatError.from_problems(
             bad[:20], summary=f"{file}: {len(bad)} cell(s) of sheet {ws.title!r} hold formulas or Excel errors "
                               "(replace them with the exported values, e.g. paste as values)")
-    while rows and not any(rows[-1]):
-        rows.pop()
-    if not rows:
+    if far:
+        r, c = max(far)
+        where = f"{get_column_letter(c)}{r}"
+        raise ImportFormatError(
+            f"sheet {ws.title!r} has a value in cell {where}, beyond the limit of {MAX_XLSX_ROWS:,} rows and "
+            f"{MAX_XLSX_COLUMNS:,} columns ({len(far)} such cell(s))", file=file, row=r, column=where,
+            hint="delete stray values far from the table in Excel, or export the survey again")
+    if not filled:
         raise ImportFormatError("the sheet is empty", file=file)
-    width = max(len(r) for r in rows)
-    cells = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    n_rows = max(r for r, _ in filled)
+    n_cols = max(c for _, c in filled)
+    if n_rows * n_cols > MAX_XLSX_CELLS:
+        raise ImportFormatError(
+            f"sheet {ws.title!r} spans {n_rows:,} rows x {n_cols:,} columns = {n_rows * n_cols:,} cells; the limit is "
+            f"{MAX_XLSX_CELLS:,}", file=file,
+            hint="delete stray values far from the table, split the export, or export it as CSV")
+    grid = np.full((n_rows, n_cols), "", dtype=object)
+    for (r, c), text in filled.items():
+        grid[r - 1, c - 1] = text
+    del filled
+    cells = pd.DataFrame(grid, dtype=object)
     cells = cells[[c for c in cells.columns if cells[c].astype(bool).any()]]
     cells.columns = range(cells.shape[1])
     return Grid(cells=cells, file=file, encoding=None, sheet=ws.title, sha256=hashlib.sha256(raw).hexdigest(),

@@ -399,9 +399,13 @@ def _write(path: str | os.PathLike, pdf: bytes) -> Path:
 _STATE: dict[str, Any] = {}
 
 
-def _worker_init(source: Any = None) -> None:
+def _worker_init(source: Any = None, parent: tuple[int, bool] | None = None) -> None:
     from mentorassess.reports.pdf import register_fonts, styles
 
+    if parent is not None:  # in a pool worker: end when the parent ends (issue 17)
+        from mentorassess._procs import end_with_parent
+
+        end_with_parent(parent[0], main_thread=parent[1])
     register_fonts()
     styles()
     _STATE["source"] = source
@@ -474,10 +478,12 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
+        from mentorassess._procs import parent_token
+
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
         chunk = max(1, min(8, len(work) // (jobs * 4) or 1))
         with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=ctx, initializer=_worker_init,
-                                 initargs=(source,)) as ex:
+                                 initargs=(source, parent_token())) as ex:
             for i, res in enumerate(ex.map(_render_job, work, chunksize=chunk), 1):
                 results.append(res)
                 if progress:
