@@ -267,3 +267,25 @@ def test_recipient_survives_non_ascii_keywords():
     assert read_recipient(b"/Keywords (recipient=A) /Keywords (recipient=B)") is None  # two answers: none
     assert read_recipient(b"/Keywords <726563697069656e743d4d32>") == "M2"
     assert read_recipient(b"/Keywords (a\\(b\\), recipient=M\\0633)") == "M33"
+
+
+def test_cli_reports_twice_into_one_folder_exits_2_and_keeps_the_first_set(tmp_path, capsys):
+    from mentorassess.cli import main
+    from mentorassess.sample import generate, write_sample
+
+    write_sample(generate(n_mentors=3), tmp_path / "s")
+    args = ["reports", str(tmp_path / "s" / "responses.csv"), "--instrument", "mca-26", "--roster",
+            str(tmp_path / "s" / "roster.csv"), "--out", str(tmp_path / "out"), "--wave", "post",
+            "--date", "2026-11-25", "--jobs", "1"]
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code in (0, None)
+    first = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    assert len([n for n in first if n.endswith(".pdf")]) == 3 and MANIFEST_CSV in first
+    assert "mentor001@example.edu" in first[MANIFEST_CSV].decode()
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    assert "nothing was overwritten" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == first
