@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import hmac
 import re
@@ -124,6 +125,7 @@ class CommentScreen:
 
 
 # --- names --------------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1 << 16)
 def _fold(token: str) -> str:
     """Case-, accent- and script-insensitive form of one word (``Wiśniewska`` -> ``wisniewska``)."""
     from anyascii import anyascii
@@ -198,20 +200,39 @@ def _strict(token: str) -> bool:
     return len(token) <= 2 or token in _COMMON_WORDS or token.isdigit()
 
 
-def _name_flags(text: str, words, people: Sequence[_Person], mentor_id: str | None) -> list[CommentFlag]:
+class _NameIndex:
+    """People by folded name part, and the patterns of names written without spaces."""
+
+    def __init__(self, people: Sequence[_Person]) -> None:
+        self.people = list(people)
+        self.by_token: dict[str, set[int]] = {}
+        self.wide: list[tuple[re.Pattern, int]] = []
+        for k, p in enumerate(self.people):
+            for t in p.tokens:
+                self.by_token.setdefault(t, set()).add(k)
+            for w in p.wide:
+                self.wide.append((re.compile(r"\s*".join(map(re.escape, w))), k))
+
+    def candidates(self, folded: Sequence[str], text: str) -> list[int]:
+        ks = set().union(*(self.by_token.get(f, ()) for f in folded)) if folded else set()
+        ks |= {k for pat, k in self.wide if pat.search(text)}
+        return sorted(ks)
+
+
+def _name_flags(text: str, words, names: _NameIndex, mentor_id: str | None) -> list[CommentFlag]:
     folded = [w[0] for w in words]
     index: dict[str, list[int]] = {}
     for i, f in enumerate(folded):
         index.setdefault(f, []).append(i)
-    flat = "".join(text.split())
     flags = []
-    for p in people:
+    for k in names.candidates(folded, text):
+        p = names.people[k]
         who = ("the mentor's own name" if p.label == "mentor" and mentor_id is not None and p.mentor_id == mentor_id
                else f"a {p.label}'s name" + (f" ({p.mentor_id})" if p.mentor_id else ""))
-        for w in p.wide:
-            pos = flat.find(w)
-            if pos >= 0:
-                flags.append(CommentFlag("name", pos, pos + len(w), f"{who} (full name)"))
+        for pat, j in names.wide:
+            if j == k:
+                for m in pat.finditer(text):
+                    flags.append(CommentFlag("name", m.start(), m.end(), f"{who} (full name)"))
         n = len(p.tokens)
         full = [i for i in index.get(p.tokens[0], []) if n > 1 and tuple(folded[i:i + n]) == p.tokens] if n else []
         if all(_strict(t) for t in p.tokens):  # "Will Grant" is a name, "will grant" is not
@@ -360,7 +381,7 @@ def screen_comments(comments: Any, *, roster: Any = None, mentees: Any = None, n
     n = len(texts)
     mentors, waves = _column(comments, "mentor_id", n), _column(comments, "wave", n)
     questions, rids = _column(comments, "question", n), _column(comments, "response_id", n)
-    people = _people(roster, mentees, names)
+    people = _NameIndex(_people(roster, mentees, names))
     course = re.compile(course_pattern) if isinstance(course_pattern, str) else course_pattern
     texts = [unicodedata.normalize("NFC", t) for t in texts]
     norms = [_norm_text(t) for t in texts]
