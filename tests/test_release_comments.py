@@ -103,6 +103,13 @@ def test_each_kind_is_flagged(text, kind):
     assert text not in f.detail  # details describe, never quote
 
 
+@pytest.mark.parametrize("text,span", [("Dr. Smith replies", (4, 9)), ("谢谢王 芳老师", (2, 5)),
+                                       ("Ask Hope Park now", (4, 13)), ("Olga, again", (0, 4))])
+def test_flag_offsets_point_at_the_name(text, span):
+    flags = [f for f in _screen([text]).comments[0].flags if f.kind == "name"]
+    assert (flags[0].start, flags[0].end) == span, flags
+
+
 def test_own_and_other_mentor_names_are_told_apart():
     frame = pd.DataFrame({"mentor_id": ["M1", "M3"], "wave": "post", "text": ["Smith is great", "Smith is great"]})
     a, b = screen_comments(frame, roster=ROSTER).comments

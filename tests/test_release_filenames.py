@@ -183,7 +183,7 @@ def release(tmp_path_factory):
     people = [("X-1", "王芳"), ("X_1", "汪芳"), ("x 1", "Ольга Иванова")]
     data = [dataclasses.replace(base, mentor_id=m, mentor_name=n) for m, n in people]
     roster = pd.DataFrame({"mentor_id": [m for m, _ in people], "name": [n for _, n in people],
-                           "email": ["a@example.org", "b@example.org", None]})
+                           "email": pd.array(["a@example.org", "b@example.org", pd.NA], dtype="string")})
     out = tmp_path_factory.mktemp("release") / "feedback"
     summary = render_all(data, None, out, options=ReportOptions(report_date="2026-11-25"), jobs=1, roster=roster)
     return out, summary

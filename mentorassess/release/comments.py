@@ -33,6 +33,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from mentorassess.release.filenames import is_missing
+
 __all__ = ["CommentFlag", "CommentReview", "CommentScreen", "screen_comments", "release_order", "order_key",
            "KINDS"]
 
@@ -166,7 +168,7 @@ def _people(roster: Any, mentees: Any, names: Iterable[str]) -> list[_Person]:
             return []
         if hasattr(frame, "columns"):
             ids = frame["mentor_id"] if "mentor_id" in frame else [None] * len(frame)
-            return [(n, None if i is None else str(i)) for n, i in zip(frame["name"], ids) if isinstance(n, str)]
+            return [(n, None if is_missing(i) else str(i)) for n, i in zip(frame["name"], ids) if isinstance(n, str)]
         return [(n, None) for n in frame if isinstance(n, str)]
 
     for name, mid in names_of(roster):
@@ -333,7 +335,7 @@ def _duplicate_flags(norms: list[str], mentors: list[str | None], texts: list[st
 
 def _column(frame: Any, name: str, n: int) -> list[Any]:
     if hasattr(frame, "columns") and name in frame.columns:
-        return [None if v is None or v != v else str(v) for v in frame[name].tolist()]
+        return [None if is_missing(v) else str(v) for v in frame[name].tolist()]
     return [None] * n
 
 
@@ -375,9 +377,9 @@ def screen_comments(comments: Any, *, roster: Any = None, mentees: Any = None, n
     another mentor when six words or longer), and near duplicates on the same mentor.
     """
     if hasattr(comments, "columns"):
-        texts = ["" if t is None or t != t else str(t) for t in comments["text"].tolist()]
+        texts = ["" if is_missing(t) else str(t) for t in comments["text"].tolist()]
     else:
-        texts = ["" if t is None else str(t) for t in comments]
+        texts = ["" if is_missing(t) else str(t) for t in comments]
     n = len(texts)
     mentors, waves = _column(comments, "mentor_id", n), _column(comments, "wave", n)
     questions, rids = _column(comments, "question", n), _column(comments, "response_id", n)

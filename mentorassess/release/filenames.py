@@ -39,7 +39,7 @@ from typing import Any, Iterable, Sequence
 from mentorassess.errors import DataError, Problem, ReportError
 
 __all__ = ["ReportName", "FilePlan", "plan_report_files", "report_file_name", "slugify", "filename_key",
-           "stable_hash", "is_reserved_name", "write_new", "ID_LIMIT", "NAME_LIMIT", "WAVE_LIMIT"]
+           "stable_hash", "is_reserved_name", "is_missing", "write_new", "ID_LIMIT", "NAME_LIMIT", "WAVE_LIMIT"]
 
 ID_LIMIT = 40
 NAME_LIMIT = 40
@@ -118,9 +118,22 @@ def is_reserved_name(name: str) -> bool:
     return stem in _RESERVED or name.endswith((".", " "))
 
 
+def is_missing(value: Any) -> bool:
+    """None, NaN, ``pandas.NA`` or ``NaT`` (without importing pandas).
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing(""), is_missing("M1")
+    (True, True, False, False)
+    """
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(value, float) and value != value
+
+
 def _unusable(value: Any) -> str | None:
     """Why ``value`` cannot name a report, or None."""
-    if value is None or (isinstance(value, float) and value != value):
+    if is_missing(value):
         return "is missing"
     text = str(value)
     if not text.strip():
@@ -262,7 +275,7 @@ def plan_report_files(entries: Iterable[Any], *, suffix: str = ".pdf", file: str
     wave_part = _unique_parts(waves, WAVE_LIMIT, "wave")
     name_of: dict[str, str] = {}
     for mid, name, _ in items:
-        name_of.setdefault(str(mid), "" if name is None or name != name else str(name))
+        name_of.setdefault(str(mid), "" if is_missing(name) else str(name))
     out = []
     for mid, _, wave in items:
         mid, wave = str(mid), str(wave)

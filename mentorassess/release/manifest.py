@@ -29,7 +29,7 @@ from urllib.parse import quote, unquote
 
 from mentorassess._safe import escape_cell
 from mentorassess.errors import ConfidentialityError, Problem
-from mentorassess.release.filenames import filename_key, write_new
+from mentorassess.release.filenames import filename_key, is_missing, write_new
 
 __all__ = ["ManifestEntry", "Manifest", "ManifestCheck", "build_manifest", "write_manifest", "read_manifest",
            "verify_manifest", "recipient_keyword", "read_recipient", "sha256_file", "MANIFEST_CSV",
@@ -190,7 +190,7 @@ def build_manifest(folder: str | Path, reports: Iterable[Any], *, emails: Mappin
     for r in reports:
         path = folder / r.file
         email = emails.get(str(r.mentor_id))
-        email = "" if email is None or email != email else str(email).strip()
+        email = "" if is_missing(email) else str(email).strip()
         out.append(ManifestEntry(mentor_id=str(r.mentor_id), name=str(r.name), email=email, wave=str(r.wave),
                                  file=r.file, sha256=sha256_file(path), bytes=path.stat().st_size))
     return Manifest(tuple(out))
