@@ -87,15 +87,17 @@ def main() -> None:
                 pages = [len(PdfReader(p).pages) for p in summary.written]
     with tempfile.TemporaryDirectory() as tmp:
         from mentorassess.reports._profile import ProfileSource
-        from mentorassess.reports.feedback import _render_job, _worker_init, report_filename
+        from mentorassess.release.filenames import plan_report_files
+        from mentorassess.reports.feedback import _render_job, _worker_init
 
         source = ProfileSource(profiles, inst, options=options)
         keys = source.keys(args.wave)[:100]
+        plan = plan_report_files([(k[0], source.name(k[0]), k[1]) for k in keys])
         _worker_init(source)
         _render_job((keys[0], str(Path(tmp) / "warm.pdf")))
         c0 = time.process_time()
-        for k in keys:
-            _render_job((k, str(Path(tmp) / report_filename(k[0], source.name(k[0]), k[1]))))
+        for k, r in zip(keys, plan.names):
+            _render_job((k, str(Path(tmp) / r.file)))
         cpu_ms = (time.process_time() - c0) / len(keys) * 1000
     result = {
         "reports": len(summary.written), "jobs": args.jobs, "cores": os.cpu_count(),

@@ -340,7 +340,8 @@ def _step_feedback(ctx: _Context) -> list[Path]:
     options = ReportOptions(program=ctx.cfg.program, report_date=ctx.report_date, wave_labels=labels)
     summary = render_all(ctx.profiles, ctx.cfg.instrument, ctx.tmp / "feedback", options=options, jobs=ctx.jobs,
                          roster=ctx.roster)
-    return sorted(Path(p).resolve().relative_to(ctx.tmp.resolve()) for p in summary.written)
+    # The PDFs the verified manifest lists (feedback/manifest.csv and .json, written beside them).
+    return sorted(Path(p).resolve().relative_to(ctx.tmp.resolve()) for p in (*summary.written, *summary.manifest_files))
 
 
 def _step_psychometrics(ctx: _Context) -> list[Path]:
@@ -460,6 +461,9 @@ def _summary(cfg, before, responses, profiles, import_reports, written, tmp, rep
             "by_form_and_wave": {f"{k[0]}/{k[1]}": int(v) for k, v in
                                  responses.groupby(["rater_role", "wave"]).size().items()},
             "reports_suppressed": len(suppressed),
+            # Counted from the files written and listed in feedback/manifest.json, not from the reports planned.
+            "feedback_reports": sum(1 for p in written if p.parts[:1] == ("feedback",) and p.suffix == ".pdf"
+                                    and (tmp / p).is_file()),
         },
         "suppressed_reports": [{"mentor_id": m, "wave": w} for m, w in suppressed],
         "outputs": [{"path": str(p), "sha256": _sha256(tmp / p)} for p in sorted(written)],

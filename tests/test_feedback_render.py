@@ -12,7 +12,8 @@ from pypdf import PdfReader
 
 from tests._feedback_helpers import COMMENTS, GROWTH, make_data
 from mentorassess.errors import ConfidentialityError
-from mentorassess.reports.feedback import feedback_pdf_bytes, render_feedback, report_filename
+from mentorassess.release.filenames import report_file_name
+from mentorassess.reports.feedback import feedback_pdf_bytes, render_feedback
 from mentorassess.sample import _NAMES
 
 
@@ -130,12 +131,12 @@ def test_without_band_or_change():
 
 
 @pytest.mark.parametrize("mid,name,wave,expected", [
-    ("M001", "Zofia Wiśniewska", "post", "feedback_zofia-wisniewska_m001_post.pdf"),
-    ("M004", "王芳 (Wang Fang)", "pre", "feedback_wang-fang_m004_pre.pdf"),
-    ("../x", "ليلى", "a b", "feedback_mentor_x_a-b.pdf"),
+    ("M001", "Zofia Wiśniewska", "post", "m001_zofia-wisniewska_post.pdf"),
+    ("M004", "王芳 (Wang Fang)", "pre", "m004_wang-fang-wang-fang_pre.pdf"),
+    ("../x", "ليلى", "a b", "x_lyla_a-b.pdf"),
 ])
 def test_report_filename(mid, name, wave, expected):
-    assert report_filename(mid, name, wave) == expected
+    assert report_file_name(mid, name, wave) == expected
 
 
 @pytest.mark.parametrize("n", [2, 5])
@@ -149,8 +150,8 @@ def test_without_a_self_assessment(n):
 
 
 def test_file_names_transliterate_latin_letters():
-    assert report_filename("M011", "Søren Kierkegaard-Holm", "post") == "feedback_soren-kierkegaard-holm_m011_post.pdf"
-    assert report_filename("M009", "Łukasz Żółkiewski", "pre") == "feedback_lukasz-zolkiewski_m009_pre.pdf"
+    assert report_file_name("M011", "Søren Kierkegaard-Holm", "post") == "m011_soren-kierkegaard-holm_post.pdf"
+    assert report_file_name("M009", "Łukasz Żółkiewski", "pre") == "m009_lukasz-zolkiewski_pre.pdf"
 
 
 def test_unwritable_target_is_a_report_error(tmp_path):

@@ -40,7 +40,7 @@ def test_every_mentor_and_wave_gets_a_clean_pdf(sample_run):
         reader = PdfReader(path)
         pages.append(len(reader.pages))
         text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
-        mid = re.search(r"_(m\d+)_", path.name).group(1).upper()
+        mid = re.match(r"(m\d+)_", path.name).group(1).upper()
         wave = path.stem.rsplit("_", 1)[1]
         name = names[mid]
         assert reader.metadata.title.startswith(f"Mentoring feedback for {name} (")
@@ -67,7 +67,7 @@ def test_cli_reports(tmp_path):
     assert exc.value.code in (0, None)
     files = sorted(p.name for p in (tmp_path / "out").glob("*.pdf"))
     assert len(files) == 6 and all(f.endswith("_post.pdf") for f in files)
-    assert "feedback_zofia-wisniewska_m001_post.pdf" in files
+    assert "m001_zofia-wisniewska_post.pdf" in files
 
 
 def test_cli_refuses_low_threshold(tmp_path, capsys):
@@ -89,7 +89,7 @@ def test_parallel_output_equals_in_process_output(sample_run, tmp_path):
     inst = load_instrument("mca-26")
     by_name = {p.name: p for p in summary.written}
     for mentor_id in ("M001", "M005", "M004"):
-        path = next(p for name, p in by_name.items() if f"_{mentor_id.lower()}_post" in name)
+        path = next(p for name, p in by_name.items() if name.startswith(f"{mentor_id.lower()}_") and name.endswith("_post.pdf"))
         again = render_feedback(profiles.profile(mentor_id, "post"), inst, tmp_path / path.name,
                                 options=ReportOptions(report_date="2026-11-25"),
                                 previous=profiles.profile(mentor_id, "pre"),

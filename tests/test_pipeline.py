@@ -46,6 +46,18 @@ def test_every_output_exists_and_is_listed(demo_run):
     assert {"audit/qualtrics_mentee.json", "audit/qualtrics_self.json"} <= files
 
 
+def test_feedback_manifest_lists_every_report_written(demo_run):
+    from mentorassess.release.manifest import read_manifest, verify_manifest
+
+    folder = demo_run.out / "feedback"
+    pdfs = sorted(p.name for p in folder.glob("*.pdf"))
+    summary = json.loads((demo_run.out / MARKER).read_text(encoding="utf-8"))
+    assert summary["counts"]["feedback_reports"] == len(pdfs) == 80
+    assert sorted(e.file for e in read_manifest(folder).entries) == pdfs
+    assert verify_manifest(folder).verified == 80
+    assert {"feedback/manifest.csv", "feedback/manifest.json"} <= {str(p) for p in demo_run.outputs}
+
+
 def test_summary_agrees_with_the_api(demo_run):
     from mentorassess.aggregate import aggregate
     from mentorassess.io import read_export, read_roster

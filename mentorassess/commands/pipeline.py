@@ -37,6 +37,8 @@ def _execute(config, out: Optional[Path], jobs: Optional[int]) -> None:
         excluded = ", ".join(f"{k} {v}" for k, v in imp["rows_excluded"].items()) or "none"
         typer.echo(f"{imp['file']}: {imp['rows_read']} rows read, {imp['rows_kept']} kept, excluded: {excluded}")
     typer.echo(f"{counts['responses']} responses, {counts['mentors']} mentors")
+    if "feedback_reports" in counts:
+        typer.echo(f"{counts['feedback_reports']} feedback reports written, listed in feedback/manifest.csv")
     if result.suppressed:
         listed = ", ".join(f"{m} ({w})" for m, w in result.suppressed)
         typer.echo(f"Mentee ratings withheld (fewer than {result.summary['settings']['min_raters']} mentees "

@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from mentorassess.reports._view import FeedbackData
 
-__all__ = ["ReportOptions", "RenderSummary", "render_feedback", "render_all", "feedback_pdf_bytes",
-           "report_filename"]
+__all__ = ["ReportOptions", "RenderSummary", "render_feedback", "render_all", "feedback_pdf_bytes"]
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
@@ -65,12 +62,14 @@ class ReportOptions:
 
 @dataclass(frozen=True)
 class RenderSummary:
-    """What :func:`render_all` wrote."""
+    """What :func:`render_all` wrote: ``written`` lists the PDFs on disk, as the manifest lists them."""
 
     written: tuple[Path, ...]
     suppressed: tuple[str, ...]
     mentors: tuple[str, ...]
     seconds: float
+    manifest: Any = None
+    manifest_files: tuple[Path, ...] = ()
 
     @property
     def rate(self) -> float:
@@ -79,25 +78,6 @@ class RenderSummary:
 
 def _date_text(d: _dt.date) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
-
-
-# Latin letters that NFKD does not decompose into ASCII.
-_ASCII_EXTRA = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "ł": "l", "Ł": "L",
-                              "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th", "œ": "oe", "Œ": "OE", "ı": "i",
-                              "ð": "d", "Ð": "D"})
-
-
-def report_filename(mentor_id: str, name: str, wave: str) -> str:
-    """A safe, stable file name: ``feedback_<slug of name>_<id>_<wave>.pdf`` (ASCII only)."""
-    def slug(s: str, limit: int = 40) -> str:
-        s = unicodedata.normalize("NFKD", s.translate(_ASCII_EXTRA)).encode("ascii", "ignore").decode("ascii")
-        s = re.sub(r"[^A-Za-z0-9]+", "-", s).strip("-").lower()
-        return s[:limit].strip("-")
-
-    who = slug(name)
-    if not any(ch.isalpha() for ch in who):  # a name in a non-Latin script only: keep it generic
-        who = "-".join(p for p in ("mentor", who) if p)
-    return f"feedback_{who}_{slug(str(mentor_id)) or 'id'}_{slug(wave) or 'wave'}.pdf"
 
 
 # --- story ----------------------------------------------------------------------------------------------
@@ -317,6 +297,7 @@ def feedback_pdf_bytes(data: FeedbackData, *, author: str = "mentorassess") -> b
     suggestions for the first focus competency only, one suggestion each); comments are never cut,
     so a mentor with many long comments can still get a fourth page.
     """
+    from mentorassess.release.manifest import recipient_keyword
     from mentorassess.reports.pdf import build_pdf
 
     data.check()
@@ -327,7 +308,7 @@ def feedback_pdf_bytes(data: FeedbackData, *, author: str = "mentorassess") -> b
         return build_pdf(
             _story(data, compact=compact), title=title, author=author,
             subject=f"{data.program}: mentoring feedback, {data.instrument_title}",
-            keywords=("mentoring", "feedback", data.instrument_id, data.wave),
+            keywords=("mentoring", "feedback", data.instrument_id, data.wave, recipient_keyword(data.mentor_id)),
             footer_text=f"Confidential: prepared for {data.mentor_name}", report_date=data.report_date,
             info=info,
         )
@@ -413,10 +394,12 @@ def _worker_init(source: Any = None, parent: tuple[int, bool] | None = None) -> 
 
 def _render_job(job: tuple[Any, str]) -> tuple[str, bool]:
     """Render one report; ``job`` is (FeedbackData or a key understood by the source, path)."""
+    from mentorassess.release.filenames import write_new
+
     key, path = job
     source = _STATE.get("source")
     data = key if isinstance(key, FeedbackData) else source.data(key)
-    _write(path, feedback_pdf_bytes(data, author=source.author if source else "mentorassess"))
+    write_new(path, feedback_pdf_bytes(data, author=source.author if source else "mentorassess"))  # never overwrites
     return path, data.mentees_shown
 
 
@@ -444,10 +427,19 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
     Returns
     -------
     RenderSummary
-        Files written (in mentor, wave order), suppressed reports as ``"<mentor_id> (<wave>)"``.
+        Files written (in mentor, wave order), suppressed reports as ``"<mentor_id> (<wave>)"``, and
+        the manifest.
+
+    File names come from :func:`mentorassess.release.filenames.plan_report_files` (``<id>_<name>_<wave>.pdf``,
+    a hash of the exact id where two ids would share a name); each file is created exclusively, and
+    ``manifest.csv`` / ``manifest.json`` (mentor id, name, e-mail from ``roster``, wave, file, SHA-256)
+    are written beside the reports and verified. ``out_dir`` must not already hold reports.
     """
     import time
 
+    from mentorassess.release.filenames import plan_report_files
+    from mentorassess.release.manifest import (build_manifest, refuse_earlier_release, roster_emails, verify_manifest,
+                                               write_manifest)
     from mentorassess.reports._profile import ProfileSource
 
     options = options or ReportOptions()
@@ -465,7 +457,9 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
     else:
         source = ProfileSource(profiles, instrument, options=options, roster=roster)
         keys = [(k, k[0], source.name(k[0]), k[1]) for k in source.keys(wave)]
-    work = [(key, str(out / report_filename(mid, name, w))) for key, mid, name, w in keys]
+    plan = plan_report_files([(mid, name, w) for _, mid, name, w in keys])  # unique by construction
+    refuse_earlier_release(out, plan)
+    work = [(key, str(out / r.file)) for (key, _, _, _), r in zip(keys, plan.names)]
     jobs = max(1, jobs or os.cpu_count() or 1)
     results: list[tuple[str, bool]] = []
     _worker_init(source)  # fonts load once here; forked workers inherit them
@@ -489,9 +483,15 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
                 if progress:
                     progress(i, len(work))
     suppressed = [f"{mid} ({w})" for (_, mid, _, w), (_, shown) in zip(keys, results) if not shown]
+    manifest = build_manifest(out, plan.names, emails=roster_emails(roster))
+    manifest_files = write_manifest(manifest, out)
+    verify_manifest(out)  # every listed file is there, unchanged, addressed to its mentor; nothing else
     return RenderSummary(
-        written=tuple(Path(p) for p, _ in results),
+        written=tuple(out / e.file for e in manifest.entries),
         suppressed=tuple(suppressed),
         mentors=tuple(sorted({mid for _, mid, _, _ in keys})),
         seconds=time.perf_counter() - t0,
+        manifest=manifest,
+        manifest_files=tuple(manifest_files),
     )
+
