@@ -123,7 +123,7 @@ def _import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress):
         say(f"importing {spec.path.name}")
         res = read_export(spec.path, cfg.instrument, mapping=spec.mapping, roster=roster, role=spec.role,
                           wave=spec.wave, format=spec.format, options=cfg.import_options or None,
-                          dictionary=spec.dictionary)
+                          dictionary=spec.dictionary, waves=cfg.waves)
         frame = res.responses.copy()
         frame.insert(0, "_export", spec.path.name)
         frames.append(frame)
