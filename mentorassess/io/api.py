@@ -123,8 +123,10 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
                                 code="dictionary-found", severity="warning",
                                 hint="pass --dictionary to choose another one"))
     res = resolve(table, ins, m)
-    if rc_dict is not None and "response_id" not in res.meta and rc_dict.record_id in table.body.columns:
-        res.meta["response_id"] = rc_dict.record_id
+    if rc_dict is not None and rc_dict.record_id in table.body.columns:
+        res.meta.setdefault("response_id", rc_dict.record_id)
+        if not (m.columns and "rater_id" in m.columns):  # a REDCap record is a participant: the rater
+            res.meta.setdefault("rater_id", rc_dict.record_id)
     rindex = None
     if roster is not None:
         rdf = roster if isinstance(roster, pd.DataFrame) else read_roster(roster)

@@ -54,7 +54,7 @@ OPTION_KEYS = {"incomplete_min_answered", "duplicates", "exclude_speeders", "exc
 # Column names recognised without a mapping (compared case-insensitively), in order of preference.
 AUTO_NAMES = {
     "response_id": ["response_id", "ResponseId", "ResponseID", "record_id"],
-    "mentor": ["mentor_id", "mentorid", "mentor", "mentor_email", "mentor_name"],
+    "mentor": ["mentor_id", "mentorid", "mentor", "mentor_email", "mentor_name", "your_mentor"],
     "rater_id": ["rater_id", "raterid", "rater", "ExternalReference"],
     "submitted_at": ["submitted_at", "EndDate", "RecordedDate"],
     "role": ["rater_role", "role", "rater_type"],
