@@ -318,8 +318,8 @@ def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos, waves, recodes,
             raise ConfigError(f"unknown rater role(s) {given!r} given as a constant", file=table.file, value=given,
                               hint=f"roles of {ins.id}: {', '.join(roles)}")
         if found is not None:
-            check_constant(g, found, rows, what="rater role", option=f"the role {given!r} given (--role or role:)",
-                           column=col, file=table.file)
+            check_constant(g, found, rows, what="rater role", column=col, file=table.file,
+                           option=f"--role {given}" if role else f"role: {given} of the mapping")
         resp["rater_role"] = g
     elif found is not None:
         resp["rater_role"] = found
@@ -335,14 +335,15 @@ def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos, waves, recodes,
     if col is not None:
         found = relabel(_cell(table, col, rowpos), rows, what="wave", map_key="waves", column=col, file=table.file,
                         lookup=ws.find, table_map=m.waves, value_labels=table.value_labels.get(col),
-                        strip_arm=col == "redcap_event_name", recodes=recodes, keep_unknown=not ws.declared,
+                        strip_arm=col == "redcap_event_name", recodes=recodes,
+                        keep_unknown=not ws.declared or (wave or m.wave) is not None,
                         allowed=ws.ids, warnings=warnings)
     given = wave or m.wave
     if given is not None:
         g = ws.find(str(given)) or str(given)
         if found is not None:
-            check_constant(g, found, rows, what="wave", option=f"the wave {given!r} given (--wave or wave:)",
-                           column=col, file=table.file)
+            check_constant(g, found, rows, what="wave", column=col, file=table.file,
+                           option=f"--wave {given}" if wave else f"wave: {given} of the mapping")
         resp["wave"] = g
     elif found is not None:
         resp["wave"] = found

@@ -87,7 +87,8 @@ def _yaml_map(pairs) -> str:
 
 
 def off_scale_patterns(table: RawTable, columns: list[str], rules, labels_of) -> None:
-    """Stop when an off-scale code occurs in three or more item columns (or in all of fewer columns)."""
+    """Stop when an off-scale code occurs in three or more item columns (or in all of fewer columns),
+    or when the whole scale looks shifted by one (``0`` used and ``7`` never, ``8`` used and ``1`` never)."""
     lo, hi = rules.scale_values[0], rules.scale_values[-1]
     in_cols: Counter = Counter()
     cells: Counter = Counter()
@@ -112,7 +113,12 @@ def off_scale_patterns(table: RawTable, columns: list[str], rules, labels_of) ->
                 plain[val] += int(c)
         answered_cols += seen
     need = 3 if answered_cols >= 3 else max(answered_cols, 2)
-    codes = sorted(c for c, n in in_cols.items() if n >= need)
+    # A whole scale shifted by one: the code below the scale with the top code never used (or above it
+    # with the bottom code never used) is a pattern even in one column.
+    shifted_down = float(lo - 1) in in_cols and plain.get(float(hi), 0) == 0
+    shifted_up = float(hi + 1) in in_cols and plain.get(float(lo), 0) == 0
+    codes = sorted(c for c, n in in_cols.items() if n >= need or (shifted_down and c == lo - 1)
+                   or (shifted_up and c == hi + 1))
     if not codes:
         return
     fmt = lambda x: str(int(x)) if float(x).is_integer() else str(x)  # noqa: E731
@@ -126,7 +132,7 @@ def off_scale_patterns(table: RawTable, columns: list[str], rules, labels_of) ->
         shifted = _yaml_map([(fmt(lo), "na")] + [(fmt(v + 1), fmt(v)) for v in rules.scale_values])
         options.append(f"if the codes follow the display order with N/A first (N/A = {fmt(lo)}, then "
                        f"{fmt(lo)}-{fmt(hi)} as {fmt(lo + 1)}-{fmt(hi + 1)}): values: {shifted}")
-        if cells[float(hi + 1)] >= max(1, typical) and cells[float(hi + 1)] > plain.get(float(lo), 0):
+        if shifted_up or (cells[float(hi + 1)] >= max(1, typical) and cells[float(hi + 1)] > plain.get(float(lo), 0)):
             primary = 1
     if float(lo - 1) in codes:
         shifted = _yaml_map((fmt(v - 1), fmt(v)) for v in rules.scale_values)
@@ -138,8 +144,8 @@ def off_scale_patterns(table: RawTable, columns: list[str], rules, labels_of) ->
     col, row = first[codes[0]]
     listed = ", ".join(f"{fmt(c)} ({cells[c]} cell(s) in {in_cols[c]} of {answered_cols} item columns)"
                        for c in codes)
-    raise DataError.from_problems([Problem(f"off-scale code(s) {listed}: a code used across items is not a typo, and the scale is "
-                    f"{lo}-{hi}", file=table.file, row=row, column=col, value=fmt(codes[0]),
+    raise DataError.from_problems([Problem(f"off-scale code(s) {listed}: codes that form a pattern (used across items, or a whole "
+                    f"scale shifted by one) are not typos, and the scale is {lo}-{hi}", file=table.file, row=row, column=col, value=fmt(codes[0]),
                     code="off-scale-pattern",
                     hint="say what the codes mean in a mapping file (--mapping), most likely: "
                          + "; or ".join(options))])

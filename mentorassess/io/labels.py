@@ -71,11 +71,12 @@ def relabel(raw: np.ndarray, rows: np.ndarray, *, what: str, map_key: str, colum
     for v in dict.fromkeys(raw.tolist()):
         if v == "" or v is None:
             continue
-        label = v
+        label, shown = v, repr(v)
         if value_labels and v in value_labels:
             label = value_labels[v]
         if key(label) in tmap:
             label = str(tmap[key(label)])
+            shown = f"{v!r} (mapped to {label!r})"
         elif strip_arm:
             label = re.sub(r"_arm_\d+$", "", label)
         found = lookup(label)
@@ -85,13 +86,13 @@ def relabel(raw: np.ndarray, rows: np.ndarray, *, what: str, map_key: str, colum
                 found = key(label)
                 kept_new[found] = kept_new.get(found, 0) + int(mask.sum())
             else:
-                unknown[v] = [int(mask.sum()), int(rows[np.flatnonzero(mask)[0]])]
+                unknown[shown] = [int(mask.sum()), int(rows[np.flatnonzero(mask)[0]])]
                 continue
         out[mask] = found
         if v != found:
             recodes[f"{what} {v!r} -> {found}"] += int(mask.sum())
     if unknown:
-        listed = ", ".join(f"{v!r} ({n} row(s), first row {r})" for v, (n, r) in unknown.items())
+        listed = ", ".join(f"{v} ({n} row(s), first row {r})" for v, (n, r) in unknown.items())
         first = next(iter(unknown.values()))[1]
         raise DataError(f"unknown {what}(s) {listed}", file=file, row=first, column=column,
                         value=next(iter(unknown)),
@@ -114,7 +115,7 @@ def check_constant(given: str, values: np.ndarray, rows: np.ndarray, *, what: st
         counts = Counter(values[other].tolist())
         listed = ", ".join(f"{v!r} in {n} row(s)" for v, n in sorted(counts.items()))
         first = int(rows[np.flatnonzero(other)[0]])
-        raise DataError(f"{option} {given} contradicts the {what} column {column!r}, which says {listed}", file=file,
+        raise DataError(f"{option} contradicts the {what} column {column!r}, which says {listed}", file=file,
                         row=first, column=column, value=given,
-                        hint=f"drop {option} to use the column (or correct the column); a constant never overrides "
-                             "the export's own cells")
+                        hint=f"drop {option} (in a program configuration: the export's {what.split()[-1]}:) to use "
+                             "the column, or correct the column; a constant never overrides the export's own cells")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mentorassess.errors import Problem
 from mentorassess.io.tables import Grid, RawTable, split_header, strip_cells
 
 __all__ = ["looks_like_ms_forms", "parse_ms_forms", "METADATA"]
@@ -44,7 +45,9 @@ def parse_ms_forms(grid: Grid) -> RawTable:
         anon = np.char.lower(email.astype(str)) == "anonymous"
         if anon.any():
             table.body.loc[anon, "Email"] = ""
-            table.extra["anonymous_rows"] = int(anon.sum())
+            table.warnings.append(Problem(f"{int(anon.sum())} response(s) are anonymous (Email 'anonymous'): no "
+                                          "rater id, so their repeats cannot be told apart", file=table.file,
+                                          column="Email", code="anonymous-responses", severity="warning"))
         meta["rater_id"] = "Email"
     table.extra["auto_meta"] = meta
     table.extra["completion"] = "submitted"
