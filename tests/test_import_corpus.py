@@ -92,3 +92,25 @@ def test_generator_reproduces_the_committed_corpus(tmp_path):
     mod.build(tmp_path)
     for p in sorted(tmp_path.iterdir()):
         assert p.read_bytes() == (CORPUS / p.name).read_bytes(), p.name
+
+
+RULES = {"qualtrics_text.csv": "column Finished", "project1_DATA.csv": "REDCap form status mca_mentee_complete",
+         "spss_labels.sav": "answered share", "generic.csv": "answered share", "surveymonkey.csv": "answered share",
+         "google_forms.csv": "submitted (google-forms", "ms_forms.xlsx": "submitted (ms-forms",
+         "limesurvey_codes.csv": "LimeSurvey submitdate"}
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_completion_rule_and_decisions_are_in_the_audit(name):
+    spec = EXPECTED[name]
+    rep = _import(name, spec).report
+    assert RULES[name] in rep.completion_rule
+    counts = dict(rep.completion)
+    assert sum(counts.values()) == rep.responses_produced  # every response has one completion decision
+    incomplete = next(v for k, v in counts.items() if "excluded as incomplete" in k)
+    assert incomplete == spec.get("excluded", {}).get("incomplete", 0)
+    if rep.completion_rule.startswith("answered share"):
+        assert counts["finished"] == 0
+        assert next(v for k, v in counts.items() if "(complete)" in k) == rep.rows_kept
+    json.dumps(rep.to_dict())  # JSON-ready, completion included
+    assert rep.to_dict()["completion_rule"] == rep.completion_rule
