@@ -35,7 +35,8 @@ from mentorassess.io.audit import ImportReport
 from mentorassess.io.detect import read_table
 from mentorassess.io.mapping import AUTO_NAMES, Mapping, Resolved, load_mapping, resolve
 from mentorassess.io.roster import RosterIndex, read_roster
-from mentorassess.io.checks import check_mentor_cells, check_response_ids, check_value_targets, off_scale_patterns
+from mentorassess.io.checks import (check_mentor_cells, check_response_ids, check_value_targets, column_stats,
+                                    off_scale_patterns)
 from mentorassess.io.completion import finished_flags
 from mentorassess.io.labels import WaveSet, check_constant, key, relabel
 from mentorassess.io.rows import ImportOptions, decide, parse_dates
@@ -151,9 +152,10 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
         unknown.update(unk)
         off_scale.extend(off)
         recodes.update(rec)
-    item_cols = sorted({c for it in res.iterations for c in (res.column(res.items.get(i), it, table)
-                                                                for i in ins.item_ids) if c in table.body.columns})
-    off_scale_patterns(table, item_cols, rules, table.value_labels.get)
+    stats: dict = {}
+    for p in parts:
+        stats.update(p["stats"])
+    off_scale_patterns(table, stats, rules)
     _raise_value_problems(table, unknown, off_scale, m)
 
     resp = pd.concat([p["frame"] for p in parts], ignore_index=True)
@@ -213,6 +215,7 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
     oor = np.zeros((n, len(ins.items)), dtype=bool)
     nonempty = np.zeros(n, dtype=int)
     unknown, off, recodes = Counter(), [], Counter()
+    stats: dict = {}
     cols: list[str | None] = []
     for j, item in enumerate(ins.item_ids):
         col = res.column(res.items.get(item), it, table)
@@ -220,6 +223,7 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
         if col is None or col not in table.body.columns:
             continue
         cv = convert_column(table.body[col], rules, table.value_labels.get(col), table.missing_codes.get(col))
+        stats[col] = column_stats(table.body[col], cv, table.rows)
         codes[:, j], ns[:, j], oor[:, j] = cv.codes, cv.non_substantive, cv.out_of_range
         nonempty += cv.nonempty
         for label, count in cv.unknown.items():
@@ -248,7 +252,8 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
         keep = np.flatnonzero(produced)
         frame = frame.iloc[keep].reset_index(drop=True)
         codes, ns, oor, nonempty = codes[keep], ns[keep], oor[keep], nonempty[keep]
-    return {"frame": frame, "codes": codes, "ns": ns, "oor": oor, "answered": nonempty}, unknown, off, recodes
+    return ({"frame": frame, "codes": codes, "ns": ns, "oor": oor, "answered": nonempty, "stats": stats}, unknown,
+            off, recodes)
 
 
 def _raise_value_problems(table: RawTable, unknown: Counter, off: list, m: Mapping) -> None:

@@ -14,10 +14,11 @@ import re
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 
 from mentorassess.errors import ConfigError, DataError, Problem
-from mentorassess.io.tables import RawTable, strip_cells
-from mentorassess.io.values import NA, classify, normalise_label
+from mentorassess.io.tables import RawTable
+from mentorassess.io.values import NA, normalise_label
 
 __all__ = ["check_value_targets", "check_response_ids", "check_mentor_cells", "off_scale_patterns"]
 
@@ -68,12 +69,13 @@ def check_response_ids(resp, table: RawTable, column: str | None) -> None:
 
 def check_mentor_cells(mentor: np.ndarray, rows: np.ndarray, table: RawTable, column: str) -> None:
     """Refuse an entirely empty mentor column and ids in scientific notation."""
-    if len(mentor) and not any(v != "" for v in mentor):
+    if len(mentor) and not (np.asarray(mentor, dtype=object) != "").any():
         raise DataError.from_problems([Problem(f"the mentor column {column!r} is empty in all {len(mentor)} row(s)", file=table.file,
                         row=int(rows[0]) if len(rows) else None, column=column, code="empty-mentor-column",
                         hint="the mentor of each response is needed; check the export (embedded data, URL "
                              "parameter or hidden question) or map another column under columns: mentor:")])
-    sci = np.array([bool(_SCIENTIFIC.match(v)) for v in mentor], dtype=bool)
+    inverse, uniq = pd.factorize(np.asarray(mentor, dtype=object), use_na_sentinel=False)
+    sci = np.array([bool(_SCIENTIFIC.match(str(v))) for v in uniq], dtype=bool)[inverse]
     if sci.any():
         k = int(np.flatnonzero(sci)[0])
         raise DataError.from_problems([Problem(f"mentor id {mentor[k]!r} in {int(sci.sum())} row(s) is a number in scientific notation: "
@@ -86,31 +88,42 @@ def _yaml_map(pairs) -> str:
     return "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
 
 
-def off_scale_patterns(table: RawTable, columns: list[str], rules, labels_of) -> None:
+def column_stats(raw: pd.Series, cv, rows: np.ndarray) -> tuple[Counter, Counter, dict, bool]:
+    """Off-scale numbers (count, first row) and scale codes (count) of one converted item column."""
+    from mentorassess.io.values import _number
+
+    oor: Counter = Counter()
+    first: dict = {}
+    idx = np.flatnonzero(cv.out_of_range)
+    for i, text in zip(idx, raw.to_numpy(dtype=object)[idx]):
+        num = _number(normalise_label(text))
+        if num is None:  # "9 - Other" style: recoded text, not a bare code
+            continue
+        oor[num] += 1
+        first.setdefault(num, int(rows[i]))
+    codes = cv.codes[~np.isnan(cv.codes)]
+    vals, counts = np.unique(codes, return_counts=True)
+    return oor, Counter(dict(zip(vals.tolist(), counts.tolist()))), first, bool(cv.answered)
+
+
+def off_scale_patterns(table: RawTable, stats: dict, rules) -> None:
     """Stop when an off-scale code occurs in three or more item columns (or in all of fewer columns),
-    or when the whole scale looks shifted by one (``0`` used and ``7`` never, ``8`` used and ``1`` never)."""
+    or when the whole scale looks shifted by one (``0`` used and ``7`` never, ``8`` used and ``1`` never).
+
+    ``stats`` maps each item column to :func:`column_stats`.
+    """
     lo, hi = rules.scale_values[0], rules.scale_values[-1]
     in_cols: Counter = Counter()
     cells: Counter = Counter()
     plain: Counter = Counter()
     first: dict[float, tuple[str, int]] = {}
     answered_cols = 0
-    for col in columns:
-        raw = strip_cells(table.body[col])
-        uniq, counts = np.unique(raw, return_counts=True)
-        seen = False
-        for u, c in zip(uniq, counts):
-            if u == "":
-                continue
-            seen = True
-            kind, val, recoded = classify(u, rules, labels_of(col), table.missing_codes.get(col))
-            if kind == "oor" and not recoded:
-                in_cols[val] += 1
-                cells[val] += int(c)
-                if val not in first:
-                    first[val] = (col, int(table.rows[int(np.flatnonzero(raw == u)[0])]))
-            elif kind == "code" and not recoded:
-                plain[val] += int(c)
+    for col, (oor, codes, rows, seen) in stats.items():
+        for val, c in oor.items():
+            in_cols[val] += 1
+            cells[val] += c
+            first.setdefault(val, (col, rows[val]))
+        plain.update(codes)
         answered_cols += seen
     need = 3 if answered_cols >= 3 else max(answered_cols, 2)
     # A whole scale shifted by one: the code below the scale with the top code never used (or above it

@@ -138,16 +138,20 @@ def parse_dates(values: pd.Series, column: str, file: str, warnings: list[Proble
     """
     text = values.astype(str).str.strip().to_numpy(dtype=object)
     rows = np.arange(2, len(text) + 2) if rows is None else np.asarray(rows)
-    out = np.full(len(text), np.nan, dtype=object)
-    uniq = pd.unique(text)
-    local = [u for u in uniq if u and _LOCAL.match(u)]
+    inverse, uniq = pd.factorize(text, use_na_sentinel=False)
+    first_row = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_row, inverse, rows.astype(np.int64))  # the first row of each distinct text
+    local = [k for k, u in enumerate(uniq) if u and _LOCAL.match(u)]
     fmt = None
     if local:
-        sel = np.isin(text, local)
-        fmt = date_order(text[sel], column, file, rows[sel], order)
+        fmt = date_order([uniq[k] for k in local], column, file, [int(first_row[k]) for k in local], order)
     lut, bad = {}, []
+    us = pd.Series(uniq, dtype=object)
+    plain = us.str.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}").fillna(False).to_numpy(dtype=bool)
+    if plain.any():  # already ISO to the second (the usual export form): only the separator changes
+        lut.update(zip(us[plain], us[plain].str.slice(0, 10) + "T" + us[plain].str.slice(11, 19)))
     for u in uniq:
-        if not u:
+        if not u or u in lut:
             continue
         m = _ISO.match(u)
         if m:
@@ -167,15 +171,16 @@ def parse_dates(values: pd.Series, column: str, file: str, warnings: list[Proble
         if lut.get(u) is None:
             lut.pop(u, None)
             bad.append(u)
-    for u, iso in lut.items():
-        out[text == u] = iso
+    mapped = np.array([lut.get(u, np.nan) for u in uniq], dtype=object)
+    out = mapped[inverse] if len(text) else np.full(0, np.nan, dtype=object)
     if fmt is not None:
         warnings.append(Problem(f"dates in the {'day/month' if fmt == 'dmy' else 'month/day'}/year form of a "
                                 "spreadsheet or survey tool (read per file; seconds may be lost)",
                                 file=file, column=column, code="locale-dates", severity="warning"))
     if bad:
-        first = int(np.flatnonzero(np.isin(text, bad))[0])
-        warnings.append(Problem(f"{int(np.isin(text, bad).sum())} date(s) not understood (first: {text[first]!r}); "
+        hit = np.isin(text, np.array(bad, dtype=object))
+        first = int(np.flatnonzero(hit)[0])
+        warnings.append(Problem(f"{int(hit.sum())} date(s) not understood (first: {text[first]!r}); "
                                 "left empty", file=file, column=column, row=int(rows[first]),
                                 value=text[first], code="bad-date", severity="warning",
                                 hint="expected YYYY-MM-DD HH:MM:SS"))
