@@ -6,7 +6,7 @@ its code (``1`` -> ``Pre``); the mapping's ``waves:`` table; a REDCap unique eve
 standalone import the usual ids ``pre``, ``post``, ``retrospective_pre``, ``follow_up``) with
 case, spaces, ``-`` and ``_`` ignored (``"Post "``, ``"POST"``, ``"follow-up"``), against ids and
 labels. A label that matches nothing stops the import listing every such label with its count
-and first row when waves are declared; a standalone import keeps it as a new wave id (normalised)
+and first row when waves are declared; a standalone import keeps it as a new wave id (case-folded)
 and says so in a warning. Each relabelling is counted in the audit's ``recodes``.
 
 A constant (``--wave``/``--role`` or the mapping's ``wave:``/``role:``) and a column of the
@@ -83,7 +83,7 @@ def relabel(raw: np.ndarray, rows: np.ndarray, *, what: str, map_key: str, colum
         mask = raw == v
         if found is None:
             if keep_unknown:
-                found = key(label)
+                found = normalise_label(label)
                 kept_new[found] = kept_new.get(found, 0) + int(mask.sum())
             else:
                 unknown[shown] = [int(mask.sum()), int(rows[np.flatnonzero(mask)[0]])]
