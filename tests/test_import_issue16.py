@@ -25,7 +25,9 @@ def test_wave_keys_ignore_case_spaces_dashes():
 def test_standalone_import_keeps_unknown_wave_with_warning_and_counts_recodes():
     res = read_export(BAD / "wave_labels.csv", "mca-26", roster=BAD / "roster.csv")
     waves = res.responses["wave"].value_counts().to_dict()
-    assert waves == {"pre": 7, "post": 7, "midpoint": 1, "t3": 1}
+    # The pre response relabelled "Post" now repeats its rater's post response: the later one is kept.
+    assert waves == {"pre": 7, "post": 6, "midpoint": 1, "t3": 1}
+    assert dict(res.report.rows_excluded) == {"duplicate": 1}
     assert res.report.recodes["wave 'Post' -> post"] == 1
     assert {w.value for w in res.report.warnings if w.code == "new-wave"} == {"midpoint", "t3"}
 
