@@ -32,13 +32,13 @@ from mentorassess.errors import ConfigError, DataError, Problem
 from mentorassess.instruments import Instrument, load_instrument
 from mentorassess.io import qualtrics, redcap
 from mentorassess.io.audit import ImportReport
-from mentorassess.io.detect import read_table
-from mentorassess.io.mapping import AUTO_NAMES, Mapping, Resolved, load_mapping, resolve
-from mentorassess.io.roster import RosterIndex, read_roster
 from mentorassess.io.checks import (check_mentor_cells, check_response_ids, check_value_targets, column_stats,
                                     off_scale_patterns)
 from mentorassess.io.completion import finished_flags
+from mentorassess.io.detect import read_table
 from mentorassess.io.labels import WaveSet, check_constant, key, relabel
+from mentorassess.io.mapping import AUTO_NAMES, Mapping, Resolved, load_mapping, resolve
+from mentorassess.io.roster import RosterIndex, read_roster
 from mentorassess.io.rows import ImportOptions, decide, parse_dates
 from mentorassess.io.tables import RawTable, strip_cells
 from mentorassess.io.values import ValueRules, convert_column, normalise_label
