@@ -149,7 +149,7 @@ def _import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress):
         say(f"importing {spec.path.name}")
         res = read_export(spec.path, cfg.instrument, mapping=spec.mapping, roster=roster, role=spec.role,
                           wave=spec.wave, format=spec.format, options=cfg.import_options or None,
-                          dictionary=spec.dictionary)
+                          dictionary=spec.dictionary, waves=_declared_waves(cfg))
         frame = res.responses.copy()
         frame.insert(0, "_export", spec.path.name)
         frames.append(frame)
@@ -174,6 +174,17 @@ def _import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress):
     _check_overlap(responses, cfg)
     responses = responses.drop(columns="_export")
     return responses, reports
+
+
+def _declared_waves(cfg: ProgramConfig):
+    """The waves wave cells must name: the configuration's, unless they were only derived from the exports'
+    ``wave:`` entries (then the import recognises the usual ids and keeps other labels with a warning)."""
+    from mentorassess.scoring import order_waves
+
+    derived = list(order_waves([e.wave for e in cfg.exports if e.wave is not None]))
+    if [w.id for w in cfg.waves] == derived and not any(w.label for w in cfg.waves):
+        return None
+    return cfg.waves or None
 
 
 def _check_overlap(responses: pd.DataFrame, cfg: ProgramConfig) -> None:

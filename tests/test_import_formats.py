@@ -65,14 +65,23 @@ def test_qualtrics_encodings_and_delimiters(program, mentee, tmp_path, encoding,
     _same(res, mentee, program.instrument)
 
 
-def test_numeric_qualtrics_without_na_map_counts_out_of_range(program, mentee, tmp_path):
+def test_numeric_qualtrics_without_na_map_stops_with_suggested_mapping(program, mentee, tmp_path):
+    # Issue 16: code 8 (N/A) in several item columns is a code, not a typo: the import stops and
+    # suggests the values: mapping (it used to set them to missing with warnings and exit 0).
+    from mentorassess.errors import DataError
+
     header, body = _rows(program, mentee, choice_text=False)
     path = tmp_path / "numeric.csv"
     path.write_text(_text(header + body), encoding="utf-8")
-    res = read_export(path, "mca-26")
+    with pytest.raises(DataError, match="off-scale code") as exc:
+        read_export(path, "mca-26")
+    assert "values: {8: na}" in str(exc.value)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("values: {8: na}\n", encoding="utf-8")
+    res = read_export(path, "mca-26", mapping=mapping)
     _, na = mentee
-    assert sum(res.report.out_of_range.values()) == int(na.to_numpy().sum())
-    assert any(w.code == "out-of-range" for w in res.report.warnings)
+    assert sum(res.report.non_substantive.values()) == int(na.to_numpy().sum())
+    assert sum(res.report.out_of_range.values()) == 0
     _same(res, mentee, program.instrument)
 
 
@@ -221,9 +230,13 @@ def test_generic_xlsx_with_excel_dates_and_mojibake_warning(program, tmp_path):
     csv_path.write_text("response_id,mentor_id,rater_role,wave,rater_id," + ",".join(ins.item_ids)
                         + "\nr1,M001,mentee,pre,E1," + ",".join(["5"] * 26) + "\nr2,M001,mentee,pre,E2,5",
                         encoding="utf-8")
-    short = read_export(csv_path, "mca-26")  # a truncated last row is warned about
+    # Issue 16: a last row cut off (fewer fields, no final line break) is refused, not kept as complete.
+    with pytest.raises(ImportFormatError, match="the export was cut off"):
+        read_export(csv_path, "mca-26")
+    csv_path.write_text(csv_path.read_text(encoding="utf-8") + "," * 25, encoding="utf-8")
+    short = read_export(csv_path, "mca-26")  # all fields present, no final line break: a warning
     assert any(w.code == "no-final-newline" for w in short.report.warnings)
-    assert short.report.rows_excluded == {}  # without a Finished column a short response is kept
+    assert short.report.rows_excluded == {"incomplete": 1}  # 1 of 26 answered, no Finished column
     csv_path.write_text("response_id,mentor_id,rater_role,wave,rater_id,comment_strengths," + ",".join(ins.item_ids)
                         + "\nr1,M001,mentee,pre,E1,CafÃ©," + ",".join(["5"] * 26) + "\n", encoding="utf-8")
     assert any(w.code == "mojibake" for w in read_export(csv_path, "mca-26").report.warnings)

@@ -50,6 +50,14 @@ def test_audit_balances_on_random_exports(rows, tmp_path_factory):
     cols = ["response_id", "mentor_id", "rater_role", "wave", "rater_id", "submitted_at", "Finished", *ITEMS]
     path = d / "x.csv"
     pd.DataFrame(records, columns=cols).to_csv(path, index=False)
+    if all(r["mentor"] == "" for r in rows):  # issue 16: an entirely empty mentor column is refused
+        import pytest
+
+        from mentorassess.errors import DataError
+
+        with pytest.raises(DataError, match="is empty in all"):
+            read_export(path, "mca-26", roster=roster)
+        return
     res = read_export(path, "mca-26", roster=roster)
     rep = res.report
     assert rep.rows_read == len(rows) == rep.rows_kept + sum(rep.rows_excluded.values())

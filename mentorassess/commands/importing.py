@@ -13,15 +13,23 @@ def register(app: typer.Typer) -> None:
 
 
 def import_cmd(
-    export: Path = typer.Argument(..., help="Qualtrics CSV/TSV/XLSX, REDCap CSV, SPSS .sav or a generic CSV/XLSX."),
+    export: Path = typer.Argument(..., help="Qualtrics, REDCap, SPSS .sav, SurveyMonkey, Google Forms, Microsoft "
+                                            "Forms, LimeSurvey or a generic CSV/XLSX export."),
     instrument: str = typer.Option(..., "--instrument", "-i", help="Instrument id (e.g. mca-26) or YAML file."),
     mapping: Optional[Path] = typer.Option(None, "--mapping", "-m", help="Mapping file (YAML)."),
     roster: Optional[Path] = typer.Option(None, "--roster", help="Roster CSV/XLSX to match mentors against."),
     role: Optional[str] = typer.Option(None, "--role", help="Rater role of every response (self, mentee)."),
     wave: Optional[str] = typer.Option(None, "--wave", help="Wave of every response (e.g. pre, post)."),
     format: Optional[str] = typer.Option(None, "--format",
-                                         help="qualtrics, qualtrics-legacy, redcap, spss or generic (default: detect)."),
+                                         help="qualtrics, qualtrics-legacy, redcap, spss, surveymonkey, google-forms, "
+                                              "ms-forms, limesurvey or generic (default: detect)."),
     dictionary: Optional[Path] = typer.Option(None, "--dictionary", help="REDCap data dictionary CSV."),
+    waves: Optional[str] = typer.Option(None, "--waves",
+                                        help="The program's waves, comma-separated (e.g. pre,post): wave cells "
+                                             "must name one of them (case and spacing ignored)."),
+    date_order: Optional[str] = typer.Option(None, "--date-order",
+                                             help="dmy or mdy: day/month order of 01/02/2025-style dates "
+                                                  "(default: decided per file, refused when unclear)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Canonical responses CSV to write."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the audit as JSON here."),
     write_mapping: Optional[Path] = typer.Option(None, "--write-mapping",
@@ -50,8 +58,13 @@ def import_cmd(
     from mentorassess.io import read_export
     from mentorassess.io.canonical import write_csv
 
+    if date_order is not None and date_order not in ("dmy", "mdy", "auto"):
+        raise ConfigError(f"--date-order must be dmy or mdy; found {date_order!r}", file=str(export),
+                          value=date_order, hint="dmy for 13/09/2025, mdy for 09/13/2025")
+    declared = [w.strip() for w in waves.split(",") if w.strip()] if waves else None
     result = read_export(export, instrument, mapping=mapping, roster=roster, role=role, wave=wave, format=format,
-                         dictionary=dictionary)
+                         dictionary=dictionary, waves=declared,
+                         options={"date_order": date_order} if date_order else None)
     console = Console(width=100, stderr=False)
     console.print(result.report)
     for w in result.report.warnings[:15]:

@@ -1,7 +1,8 @@
 """Reading survey exports and writing canonical files.
 
-Public entry points: :func:`read_export` (Qualtrics, REDCap, SPSS, generic CSV/XLSX -> canonical
-responses plus an :class:`ImportReport`) and :func:`read_roster`.
+Public entry points: :func:`read_export` (Qualtrics, REDCap, SPSS, SurveyMonkey, Google Forms,
+Microsoft Forms, LimeSurvey, generic CSV/XLSX -> canonical responses plus an :class:`ImportReport`)
+and :func:`read_roster`.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,11 @@ from mentorassess.errors import ConfigError, DataError, Problem
 from mentorassess.instruments import Instrument, load_instrument
 from mentorassess.io import qualtrics, redcap
 from mentorassess.io.audit import ImportReport
+from mentorassess.io.checks import (check_mentor_cells, check_response_ids, check_value_targets, column_stats,
+                                    off_scale_patterns)
+from mentorassess.io.completion import finished_flags
 from mentorassess.io.detect import read_table
+from mentorassess.io.labels import WaveSet, check_constant, key, relabel
 from mentorassess.io.mapping import AUTO_NAMES, Mapping, Resolved, load_mapping, resolve
 from mentorassess.io.roster import RosterIndex, read_roster
 from mentorassess.io.rows import ImportOptions, decide, parse_dates
@@ -41,7 +46,6 @@ from mentorassess.io.values import ValueRules, convert_column, normalise_label
 __all__ = ["read_export", "ImportResult", "CANONICAL_META"]
 
 CANONICAL_META = ("response_id", "mentor_id", "rater_role", "wave", "rater_id", "submitted_at")
-_TRUTH = {"1": True, "true": True, "yes": True, "2": True, "0": False, "false": False, "no": False, "": False}
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class ImportResult:
 def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str | Path | Mapping | None = None,
                 roster: str | Path | pd.DataFrame | None = None, role: str | None = None, wave: str | None = None,
                 format: str | None = None, options: ImportOptions | dict | None = None,
-                dictionary: str | Path | None = None) -> ImportResult:
+                dictionary: str | Path | None = None, waves: Sequence | None = None) -> ImportResult:
     """Import a survey export into canonical responses with an audit.
 
     Parameters
@@ -70,14 +74,20 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     roster : path or DataFrame, optional
         Mentors to match against; without one, mentor cells are taken as ids.
     role, wave : str, optional
-        Constant rater role and wave (override the mapping and any column).
+        Constant rater role and wave (win over the mapping's constants); a constant that
+        contradicts the export's role or wave column is an error.
     format : str, optional
-        ``qualtrics``, ``qualtrics-legacy``, ``redcap``, ``spss`` or ``generic``; detected when None.
+        ``qualtrics``, ``qualtrics-legacy``, ``redcap``, ``spss``, ``surveymonkey``,
+        ``google-forms``, ``ms-forms``, ``limesurvey`` or ``generic``; detected when None.
     options : ImportOptions or dict, optional
         Row rules (override the mapping's ``options:``).
     dictionary : path, optional
         REDCap data dictionary (else the mapping's ``dictionary:``, else a ``*DataDictionary*.csv``
         beside the export).
+    waves : sequence, optional
+        The program's declared waves (ids, or objects with ``id`` and ``label``): wave cells must
+        name one of them (case and spacing ignored). Without, the usual ids are recognised and other
+        labels kept as waves of their own with a warning.
 
     Returns
     -------
@@ -99,6 +109,7 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     if m.instrument and m.instrument != ins.id:
         raise ConfigError(f"the mapping is for instrument {m.instrument!r}, not {ins.id!r}", file=m.source,
                           hint="pass the matching --instrument or mapping")
+    check_value_targets(m, ins)
     opts = ImportOptions.build(options, m.options)
     dict_path = Path(dictionary) if dictionary else m.dictionary
     found = None if dict_path else _find_dictionary(path)
@@ -113,8 +124,10 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
                                 code="dictionary-found", severity="warning",
                                 hint="pass --dictionary to choose another one"))
     res = resolve(table, ins, m)
-    if rc_dict is not None and "response_id" not in res.meta and rc_dict.record_id in table.body.columns:
-        res.meta["response_id"] = rc_dict.record_id
+    if rc_dict is not None and rc_dict.record_id in table.body.columns:
+        res.meta.setdefault("response_id", rc_dict.record_id)
+        if not (m.columns and "rater_id" in m.columns):  # a REDCap record is a participant: the rater
+            res.meta.setdefault("rater_id", rc_dict.record_id)
     rindex = None
     if roster is not None:
         rdf = roster if isinstance(roster, pd.DataFrame) else read_roster(roster)
@@ -129,7 +142,7 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
             raise DataError(f"test_rows names column {col!r}, which the export lacks", file=m.source, column=col)
         hit = np.isin(strip_cells(table.body[col]), list(values))
         row_reason = np.where((row_reason == "") & hit, "test", row_reason)
-    finished = _finished(table, res, ins, rc_dict)
+    finished, completion_rule = finished_flags(table, res.meta, res.items, rc_dict, opts.incomplete_min_answered)
 
     rules = ValueRules.build(ins, m.values, m.missing_codes)
     parts, unknown, off_scale, recodes = [], Counter(), [], Counter()
@@ -139,6 +152,10 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
         unknown.update(unk)
         off_scale.extend(off)
         recodes.update(rec)
+    stats: dict = {}
+    for p in parts:
+        stats.update(p["stats"])
+    off_scale_patterns(table, stats, rules)
     _raise_value_problems(table, unknown, off_scale, m)
 
     resp = pd.concat([p["frame"] for p in parts], ignore_index=True)
@@ -152,9 +169,12 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     resp["source_row"] = table.rows[rowpos]
 
     _set_ids(resp, table, res, ins, rowpos)
-    _set_role_wave(resp, table, res, ins, m, role, wave, rowpos)
+    check_response_ids(resp, table, res.meta.get("response_id"))
+    label_recodes: Counter = Counter()
+    _set_role_wave(resp, table, res, ins, m, role, wave, rowpos, waves, label_recodes, warnings)
     matches = _match_mentors(resp, table, res, rindex, warnings)
-    resp["submitted_at"] = (parse_dates(resp["_submitted"], res.meta.get("submitted_at", ""), file, warnings)
+    resp["submitted_at"] = (parse_dates(resp["_submitted"], res.meta.get("submitted_at", ""), file, warnings,
+                                        rows=resp["source_row"].to_numpy(), order=opts.date_order)
                             if "submitted_at" in res.meta else np.nan)
     duration = qualtrics.durations(table) if table.format.startswith("qualtrics") else None
     if "duration" in res.meta:
@@ -176,7 +196,7 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     out["source_row"] = resp.loc[kept, "source_row"].to_numpy(dtype=np.int64)
 
     report = _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, matches, speed, straight,
-                     warnings, rowpos)
+                     warnings, rowpos, label_recodes, completion_rule, answered, opts)
     return ImportResult(responses=out, report=report)
 
 
@@ -188,27 +208,6 @@ def _find_dictionary(path: Path) -> Path | None:
     return cands[0] if len(cands) == 1 else None
 
 
-def _finished(table: RawTable, res: Resolved, ins: Instrument, rc_dict) -> np.ndarray:
-    n = len(table.body)
-    col = res.meta.get("finished")
-    if col is None and table.format == "redcap" and rc_dict is not None:
-        first_item = next((c for c in res.items.values() if c), None)
-        f = rc_dict.field(first_item) if first_item else None
-        if f is not None and f"{f.form}_complete" in table.body.columns:
-            col = f"{f.form}_complete"
-    if col is None:
-        return np.ones(n, dtype=bool)
-    raw = pd.Series(strip_cells(table.body[col])).str.casefold()
-    if col.endswith("_complete"):
-        return (raw == "2").to_numpy()
-    bad = sorted(set(raw) - set(_TRUTH))
-    if bad:
-        where = int(np.flatnonzero(raw.isin(bad).to_numpy())[0])
-        raise DataError(f"cannot read {bad[0]!r} as finished yes/no", file=table.file, row=int(table.rows[where]),
-                        column=col, hint="expected 1/0, TRUE/FALSE or yes/no")
-    return raw.map(_TRUTH).to_numpy(dtype=bool)
-
-
 def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: ValueRules):
     n = len(table.body)
     codes = np.full((n, len(ins.items)), np.nan)
@@ -216,6 +215,7 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
     oor = np.zeros((n, len(ins.items)), dtype=bool)
     nonempty = np.zeros(n, dtype=int)
     unknown, off, recodes = Counter(), [], Counter()
+    stats: dict = {}
     cols: list[str | None] = []
     for j, item in enumerate(ins.item_ids):
         col = res.column(res.items.get(item), it, table)
@@ -223,6 +223,7 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
         if col is None or col not in table.body.columns:
             continue
         cv = convert_column(table.body[col], rules, table.value_labels.get(col), table.missing_codes.get(col))
+        stats[col] = column_stats(table.body[col], cv, table.rows)
         codes[:, j], ns[:, j], oor[:, j] = cv.codes, cv.non_substantive, cv.out_of_range
         nonempty += cv.nonempty
         for label, count in cv.unknown.items():
@@ -251,7 +252,8 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
         keep = np.flatnonzero(produced)
         frame = frame.iloc[keep].reset_index(drop=True)
         codes, ns, oor, nonempty = codes[keep], ns[keep], oor[keep], nonempty[keep]
-    return {"frame": frame, "codes": codes, "ns": ns, "oor": oor, "answered": nonempty}, unknown, off, recodes
+    return ({"frame": frame, "codes": codes, "ns": ns, "oor": oor, "answered": nonempty, "stats": stats}, unknown,
+            off, recodes)
 
 
 def _raise_value_problems(table: RawTable, unknown: Counter, off: list, m: Mapping) -> None:
@@ -303,43 +305,53 @@ def _per_distinct(raw, fn) -> np.ndarray:
     return mapped[codes]
 
 
-def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos) -> None:
-    roles = {f.rater_role for f in ins.forms.values()}
-    role_of = {**{fid.casefold(): f.rater_role for fid, f in ins.forms.items()}, **{r.casefold(): r for r in roles}}
-    role_map = {normalise_label(k): v for k, v in m.roles.items()}
+def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos, waves, recodes, warnings) -> None:
+    rows = resp["source_row"].to_numpy()
+    roles = sorted({f.rater_role for f in ins.forms.values()})
+    role_of = {**{key(fid): f.rater_role for fid, f in ins.forms.items()}, **{key(r): r for r in roles}}
+    col = res.meta.get("role")
+    found = None
+    if col is not None:
+        found = relabel(_cell(table, col, rowpos), rows, what="rater role", map_key="roles", column=col,
+                        file=table.file, lookup=lambda v: role_of.get(key(v)), table_map=m.roles,
+                        value_labels=table.value_labels.get(col), strip_arm=False, recodes=recodes,
+                        keep_unknown=False, allowed=roles, warnings=warnings)
     given = role or m.role
-    if given is None and "role" in res.meta:
-        raw = _cell(table, res.meta["role"], rowpos)
-
-        def one(v):
-            v = role_map.get(normalise_label(v), v)
-            return role_of.get(str(v).casefold(), v if v else np.nan)
-
-        resp["rater_role"] = _per_distinct(raw, one)
+    if given is not None:
+        g = role_of.get(key(given))
+        if g is None:
+            raise ConfigError(f"unknown rater role(s) {given!r} given as a constant", file=table.file, value=given,
+                              hint=f"roles of {ins.id}: {', '.join(roles)}")
+        if found is not None:
+            check_constant(g, found, rows, what="rater role", column=col, file=table.file,
+                           option=f"--role {given}" if role else f"role: {given} of the mapping")
+        resp["rater_role"] = g
+    elif found is not None:
+        resp["rater_role"] = found
     else:
-        if given is None:
-            given = _role_from_questions(table, res, ins)
-        if given is None:
+        g = _role_from_questions(table, res, ins)
+        if g is None:
             raise ConfigError("the rater role is unknown: the export has no role column", file=table.file,
-                              hint=f"pass --role ({', '.join(sorted(roles))}) or set role: in the mapping")
-        resp["rater_role"] = role_of.get(given.casefold(), given)
-    bad = sorted({str(v) for v in resp["rater_role"].dropna()} - roles)
-    if bad:
-        raise DataError(f"unknown rater role(s) {', '.join(map(repr, bad))}", file=table.file,
-                        column=res.meta.get("role"), hint=f"roles of {ins.id}: {', '.join(sorted(roles))}; map other "
-                                                          "values under roles: in the mapping file")
+                              hint=f"pass --role ({', '.join(roles)}) or set role: in the mapping")
+        resp["rater_role"] = g
+    ws = WaveSet(waves)
+    col = res.meta.get("wave")
+    found = None
+    if col is not None:
+        found = relabel(_cell(table, col, rowpos), rows, what="wave", map_key="waves", column=col, file=table.file,
+                        lookup=ws.find, table_map=m.waves, value_labels=table.value_labels.get(col),
+                        strip_arm=col == "redcap_event_name", recodes=recodes,
+                        keep_unknown=not ws.declared or (wave or m.wave) is not None,
+                        allowed=ws.ids, warnings=warnings)
     given = wave or m.wave
     if given is not None:
-        resp["wave"] = str(given)
-    elif "wave" in res.meta:
-        raw = _cell(table, res.meta["wave"], rowpos)
-        wmap = {k.strip(): v for k, v in m.waves.items()}
-        is_event = res.meta["wave"] == "redcap_event_name"
-        def one_wave(v):
-            v = wmap.get(v, re.sub(r"_arm_\d+$", "", v) if is_event else v)
-            return v if v else np.nan
-
-        resp["wave"] = _per_distinct(raw, one_wave)
+        g = ws.find(str(given)) or str(given)
+        if found is not None:
+            check_constant(g, found, rows, what="wave", column=col, file=table.file,
+                           option=f"--wave {given}" if wave else f"wave: {given} of the mapping")
+        resp["wave"] = g
+    elif found is not None:
+        resp["wave"] = found
     else:
         raise ConfigError("the wave is unknown: the export has no wave column", file=table.file,
                           hint="pass --wave (e.g. pre or post) or map a wave column in the mapping")
@@ -362,6 +374,7 @@ def _match_mentors(resp, table, res, rindex, warnings) -> list[str]:
         raise ConfigError("no mentor column: the export has no mentor_id column and the mapping names none",
                           file=table.file, hint="map the column holding the mentor under columns: mentor:")
     col = res.meta["mentor"]
+    check_mentor_cells(raw, resp["source_row"].to_numpy(), table, col)
     if rindex is None:
         warnings.append(Problem("no roster given: mentor cells are taken as mentor ids without a check", file=table.file,
                                 column=col, code="no-roster", severity="warning",
@@ -379,6 +392,12 @@ def _match_mentors(resp, table, res, rindex, warnings) -> list[str]:
         if mid is not None:
             ids[i], methods[i] = mid, how
     for v, (mid, how, sugg) in sorted(cache.items()):
+        if how == "id (leading zeros restored)":
+            rows = resp.loc[raw == v, "source_row"].tolist()
+            warnings.append(Problem(f"mentor {v!r} matched roster id {mid!r} by restoring leading zeros "
+                                    f"({len(rows)} response(s)); a spreadsheet probably removed them",
+                                    file=table.file, row=int(rows[0]), column=col, value=v, code="leading-zeros",
+                                    severity="warning", hint="format id columns as text before saving"))
         if mid is None:
             rows = resp.loc[raw == v, "source_row"].tolist()
             hint = (f"resembles roster {', '.join(sugg)}; correct the export or the roster" if sugg
@@ -402,7 +421,7 @@ def _check_kept(resp: pd.DataFrame, kept: np.ndarray, table: RawTable) -> None:
 
 
 def _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, matches, speed, straight, warnings,
-            rowpos) -> ImportReport:
+            rowpos, label_recodes, completion_rule, answered, opts) -> ImportReport:
     n_rows = len(table.body)
     row_kept = np.zeros(n_rows, dtype=bool)
     np.logical_or.at(row_kept, rowpos, kept)
@@ -438,6 +457,22 @@ def _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, ma
         responses_produced=len(resp), responses_kept=int(kept.sum()),
         responses_excluded=dict(sorted(Counter(reason[~kept]).items())),
         non_substantive={item: int(ns[kept, j].sum()) for j, item in enumerate(ins.item_ids)},
-        out_of_range=dict(oor_cols), recodes={f"{a!r} -> {b}": c for (a, b), c in sorted(recodes.items(), key=str)},
+        out_of_range=dict(oor_cols), recodes={**{f"{a!r} -> {b}": c for (a, b), c in sorted(recodes.items(), key=str)},
+                                              **dict(sorted(label_recodes.items()))},
+        completion_rule=completion_rule, completion=_completion_counts(resp, reason, answered, len(ins.items), opts),
         column_map=col_map, flags={"speeder": int(speed[kept].sum()), "straightline": int(straight[kept].sum())},
         mentor_matches=dict(Counter(np.asarray(matches, dtype=object)[kept])), warnings=tuple(warnings))
+
+
+def _completion_counts(resp, reason, answered, n_items, opts) -> dict[str, int]:
+    """Responses by completion decision (finished; not finished but kept by the answered share; excluded)."""
+    fin = resp["finished"].to_numpy(dtype=bool)
+    enough = answered / max(n_items, 1) >= opts.incomplete_min_answered
+    floor = f"{opts.incomplete_min_answered:.0%}"
+    out = {"finished": int(fin.sum()),
+           f"not finished, >= {floor} answered (complete)": int((~fin & enough).sum()),
+           f"not finished, < {floor} answered (excluded as incomplete)": int((reason == "incomplete").sum())}
+    other = int((~fin & ~enough).sum()) - out[f"not finished, < {floor} answered (excluded as incomplete)"]
+    if other:
+        out[f"not finished, < {floor} answered (excluded for an earlier reason)"] = other
+    return out

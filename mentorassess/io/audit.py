@@ -69,6 +69,11 @@ class ImportReport:
         ``speeder``/``straightline`` -> responses flagged among kept ones.
     mentor_matches : Mapping[str, int]
         How kept responses' mentors were matched (``id``, ``email``, ``name``, ``no roster``).
+    completion_rule : str
+        The evidence that decided whether a response was finished (``Finished``, ``Progress``,
+        ``submitdate``, a REDCap form status, "submitted", or the answered share).
+    completion : Mapping[str, int]
+        Responses by completion decision.
     warnings : tuple of Problem
     """
 
@@ -93,11 +98,13 @@ class ImportReport:
     column_map: Mapping[str, str] = field(default_factory=dict)
     flags: Mapping[str, int] = field(default_factory=dict)
     mentor_matches: Mapping[str, int] = field(default_factory=dict)
+    completion_rule: str = ""
+    completion: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("rows_excluded", "responses_excluded", "non_substantive", "out_of_range", "recodes",
-                     "unknown_labels", "column_map", "flags", "mentor_matches"):
+                     "unknown_labels", "column_map", "flags", "mentor_matches", "completion"):
             object.__setattr__(self, name, _freeze(getattr(self, name)))
         if self.rows_read != self.rows_kept + sum(self.rows_excluded.values()):
             raise ImportAuditError(f"audit does not balance for {self.source}: rows read {self.rows_read} != kept "
@@ -132,6 +139,7 @@ class ImportReport:
             "recodes": dict(self.recodes), "unknown_labels": dict(self.unknown_labels),
             "column_map": dict(self.column_map), "flags": dict(self.flags),
             "mentor_matches": dict(self.mentor_matches),
+            "completion_rule": self.completion_rule, "completion": dict(self.completion),
             "warnings": [w.to_dict() for w in self.warnings],
         }
 
@@ -141,7 +149,8 @@ class ImportReport:
         lines += [("rows_excluded", k, v) for k, v in self.rows_excluded.items()]
         lines += [("responses", "produced", self.responses_produced), ("responses", "kept", self.responses_kept)]
         lines += [("responses_excluded", k, v) for k, v in self.responses_excluded.items()]
-        for section in ("non_substantive", "out_of_range", "recodes", "unknown_labels", "flags", "mentor_matches"):
+        for section in ("non_substantive", "out_of_range", "recodes", "unknown_labels", "flags", "mentor_matches",
+                        "completion"):
             lines += [(section, k, v) for k, v in getattr(self, section).items()]
         return pd.DataFrame(lines, columns=["section", "key", "count"])
 
@@ -153,6 +162,8 @@ class ImportReport:
         table.add_column("count", justify="right")
         table.add_row(f"format: {self.format}" + (f", encoding: {self.encoding}" if self.encoding else ""), "")
         table.add_row("rows read", str(self.rows_read))
+        if self.completion_rule:
+            table.add_row(f"completion: {self.completion_rule}", "")
         table.add_row("rows excluded", str(self.rows_excluded_total))
         for reason, n in sorted(self.rows_excluded.items(), key=lambda kv: -kv[1]):
             table.add_row(f"  excluded: {reason}", str(n))

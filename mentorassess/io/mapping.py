@@ -33,6 +33,7 @@ reports every mismatch at once; :mod:`mentorassess.io.draft` writes a draft mapp
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,14 +50,14 @@ META_FIELDS = ("response_id", "mentor", "rater_id", "submitted_at", "role", "wav
 TOP_KEYS = {"instrument", "format", "sheet", "dictionary", "role", "wave", "columns", "items", "comments", "values",
             "missing_codes", "waves", "roles", "loop", "test_rows", "options", "review"}
 OPTION_KEYS = {"incomplete_min_answered", "duplicates", "exclude_speeders", "exclude_straightliners",
-               "speeder_fraction", "straightline_min_items"}
+               "speeder_fraction", "straightline_min_items", "date_order"}
 # Column names recognised without a mapping (compared case-insensitively), in order of preference.
 AUTO_NAMES = {
     "response_id": ["response_id", "ResponseId", "ResponseID", "record_id"],
-    "mentor": ["mentor_id", "mentorid", "mentor", "mentor_email", "mentor_name"],
+    "mentor": ["mentor_id", "mentorid", "mentor", "mentor_email", "mentor_name", "your_mentor"],
     "rater_id": ["rater_id", "raterid", "rater", "ExternalReference"],
     "submitted_at": ["submitted_at", "EndDate", "RecordedDate"],
-    "role": ["rater_role", "role"],
+    "role": ["rater_role", "role", "rater_type"],
     "wave": ["wave", "redcap_event_name"],
     "finished": ["Finished"],
     "progress": ["Progress"],
@@ -253,6 +254,9 @@ def resolve(table: RawTable, instrument, mapping: Mapping | None) -> Resolved:
                 if n.casefold() in look:
                     meta[key] = look[n.casefold()]
                     break
+    for key, col in (table.extra.get("auto_meta") or {}).items():
+        if key not in meta and not (mapping and key in mapping.columns) and col in table.body.columns:
+            meta[key] = col
     how: dict[str, str] = {}
     if mapping and mapping.items:
         items = {}
@@ -303,6 +307,7 @@ def resolve(table: RawTable, instrument, mapping: Mapping | None) -> Resolved:
             col = look.get(oe.id.casefold()) or by_q.get(normalise_label(oe.prompt))
             if col is not None:
                 comments[oe.id] = col
+    _loose_meta(table, meta, mapping, {c for c in list(items.values()) + list(comments.values()) if c})
     used = [c for c in list(items.values()) + list(comments.values()) if c]
     dup = sorted({c for c in used if used.count(c) > 1})
     for c in dup:
@@ -312,6 +317,30 @@ def resolve(table: RawTable, instrument, mapping: Mapping | None) -> Resolved:
         raise DataError.from_problems(problems, summary=f"{src or table.file}: the mapping does not fit the export "
                                                          f"{table.file}")
     return Resolved(iterations=iterations, prefix=prefix, meta=meta, items=items, comments=comments, how=how)
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.casefold())
+
+
+def _loose_meta(table: RawTable, meta: dict, mapping: Mapping | None, item_columns: set[str]) -> None:
+    """Metadata columns whose names equal a known name up to case, spaces and punctuation (``Mentor ID``).
+
+    Never a column already used for an item or comment, and never a column of two meanings.
+    """
+    taken = set(meta.values()) | item_columns
+    squashed: dict[str, list[str]] = {}
+    for col in table.columns:
+        if col not in taken:
+            squashed.setdefault(_squash(col), []).append(col)
+    for key, names in AUTO_NAMES.items():
+        if key in meta or (mapping and key in mapping.columns):
+            continue
+        for n in names:
+            cols = squashed.get(_squash(n), [])
+            if len(cols) == 1 and cols[0] not in meta.values():
+                meta[key] = cols[0]
+                break
 
 
 def _auto_looped(table: RawTable, instrument, prefix: str, first: str) -> tuple[dict, dict]:

@@ -33,7 +33,7 @@ _STATUS_BY_LABEL = {label.casefold(): code for code, (label, _) in STATUS.items(
 _STATUS_BY_LABEL.update({"offline (offline app)": "16", "ip address (a normal response)": "0"})
 _CHANNEL_REASON = {"preview": "preview", "test": "test"}
 KNOWN_CHANNELS = {"anonymous", "email", "preview", "test", "gl", "qr", "sms", "social", "offline", "imported"}
-LEGACY_NAMES = {"ResponseID": "ResponseId"}
+LEGACY_NAMES = {"ResponseID": "ResponseId", "ExternalDataReference": "ExternalReference"}
 METADATA = ("StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished",
             "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
             "ExternalReference", "LocationLatitude", "LocationLongitude", "DistributionChannel", "UserLanguage")

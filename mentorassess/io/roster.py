@@ -101,6 +101,10 @@ class RosterIndex:
         self.ids_ci: dict[str, list[str]] = {}
         for i in self.ids:
             self.ids_ci.setdefault(i.casefold(), []).append(i)
+        self.ids_unpadded: dict[str, list[str]] = {}  # "00123" under "123": a spreadsheet removed the zeros
+        for i in self.ids:
+            if i.isdigit() and i.startswith("0") and i.lstrip("0"):
+                self.ids_unpadded.setdefault(i.lstrip("0"), []).append(i)
         self.emails: dict[str, list[str]] = {}
         self.names: dict[str, list[str]] = {}
         self.display: dict[str, str] = {}
@@ -119,7 +123,9 @@ class RosterIndex:
         v = str(value).strip()
         if v in self.ids:
             return v, "id", []
-        for method, table, key in (("id (case)", self.ids_ci, v.casefold()), ("email", self.emails, v.casefold()),
+        for method, table, key in (("id (case)", self.ids_ci, v.casefold()),
+                                   ("id (leading zeros restored)", self.ids_unpadded if v.isdigit() else {}, v),
+                                   ("email", self.emails, v.casefold()),
                                    ("name", self.names, normalise_name(v))):
             hits = table.get(key, [])
             if len(hits) == 1:

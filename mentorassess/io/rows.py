@@ -12,6 +12,7 @@ default).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -38,6 +39,9 @@ class ImportOptions:
         A response faster than this fraction of the median duration is a speeder.
     straightline_min_items : int
         Straight-lining needs at least this many answered items, all identical.
+    date_order : {"auto", "dmy", "mdy"}
+        Day/month order of ``01/02/2025``-style dates. ``auto`` decides per file from a day above
+        12 (dotted dates are day-first) and refuses a file where the order cannot be told.
     """
 
     incomplete_min_answered: float = 0.8
@@ -46,6 +50,7 @@ class ImportOptions:
     exclude_straightliners: bool = False
     speeder_fraction: float = 1 / 3
     straightline_min_items: int = 10
+    date_order: str = "auto"
 
     @classmethod
     def build(cls, given: "ImportOptions | dict | None", from_mapping: dict | None = None) -> "ImportOptions":
@@ -64,42 +69,132 @@ class ImportOptions:
         if not 0 <= float(opts.incomplete_min_answered) <= 1:
             raise ConfigError(f"incomplete_min_answered must be between 0 and 1; found {opts.incomplete_min_answered!r}",
                               value=opts.incomplete_min_answered)
+        if opts.date_order not in ("auto", "dmy", "mdy"):
+            raise ConfigError(f"date_order must be auto, dmy or mdy; found {opts.date_order!r}", value=opts.date_order)
         if opts.duplicates not in ("keep_latest", "keep_first", "keep_all"):
             raise ConfigError(f"duplicates must be keep_latest, keep_first or keep_all; found {opts.duplicates!r}", value=opts.duplicates)
         return opts
 
 
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%m/%d/%Y %H:%M",
-                 "%m/%d/%Y %H:%M:%S", "%m/%d/%Y")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$")
+_LOCAL = re.compile(r"^(\d{1,2})([/.])(\d{1,2})\2(\d{4}|\d{2})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?)?$")
 
 
-def parse_dates(values: pd.Series, column: str, file: str, warnings: list[Problem]) -> np.ndarray:
-    """ISO ``YYYY-MM-DDTHH:MM:SS`` strings (object array, NaN where empty or unreadable)."""
-    text = values.astype(str).str.strip()
-    out = pd.Series(np.nan, index=values.index, dtype=object)
-    todo = text != ""
-    used = []
-    for fmt in _DATE_FORMATS:
-        if not todo.any():
-            break
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
-        if ok.any():
-            if fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):  # already ISO: no reformatting needed
-                out[ok[ok].index] = text[ok[ok].index].str.replace(" ", "T", n=1)
-            else:
-                out[ok[ok].index] = parsed[ok].dt.strftime("%Y-%m-%dT%H:%M:%S")
-            todo[ok[ok].index] = False
-            used.append(fmt)
-    if any(f.startswith("%m/") for f in used):
-        warnings.append(Problem("dates in the month/day/year form of a spreadsheet (seconds may be lost)",
+def date_order(texts, column: str, file: str, rows, given: str = "auto") -> str:
+    """``"dmy"`` or ``"mdy"`` for the ``a/b/yyyy`` or ``a.b.yyyy`` dates of one column, decided per file.
+
+    A first number above 12 means day-first, a second above 12 month-first; dotted dates are
+    day-first. Raises ``DataError`` when both occur, or when neither does and ``given`` is ``auto``.
+
+    >>> date_order(["13/02/2025 10:00", "01/02/2025"], "t", "f.csv", [2, 3])
+    'dmy'
+    >>> date_order(["2.13.2025"], "t", "f.csv", [2], "auto")
+    'mdy'
+    """
+    from mentorassess.errors import DataError
+
+    firsts, seconds, dots, where = [], [], False, {}
+    for t, r in zip(texts, rows):
+        m = _LOCAL.match(t)
+        if m:
+            a, b = int(m.group(1)), int(m.group(3))
+            firsts.append(a)
+            seconds.append(b)
+            dots = dots or m.group(2) == "."
+            if a > 12:
+                where.setdefault("dmy", (t, r))
+            if b > 12:
+                where.setdefault("mdy", (t, r))
+    if "dmy" in where and "mdy" in where:
+        (t1, r1), (t2, r2) = where["dmy"], where["mdy"]
+        raise DataError(f"the dates mix day/month ({t1!r}, row {r1}) and month/day ({t2!r}, row {r2}) order",
+                        file=file, row=r1, column=column, value=t1,
+                        hint="the dates were edited by hand or merged from two locales; correct them in the export")
+    found = next(iter(where), None)
+    if given != "auto":
+        if found is not None and found != given:
+            t, r = where[found]
+            raise DataError(f"date_order is {given}, but {t!r} can only be {found}", file=file, row=r, column=column,
+                            value=t, hint=f"set date_order: {found} (or check the column)")
+        return given
+    if found is not None:
+        return found
+    if dots:
+        return "dmy"
+    if firsts:
+        t, r = next((t, r) for t, r in zip(texts, rows) if _LOCAL.match(t))
+        raise DataError(f"the dates of column {column!r} can be read day/month or month/day (e.g. {t!r}): no day "
+                        "above 12 tells the order", file=file, row=r, column=column, value=t,
+                        hint="say which with --date-order dmy|mdy (or options: {date_order: dmy} in a mapping)")
+    return "mdy"
+
+
+def parse_dates(values: pd.Series, column: str, file: str, warnings: list[Problem], rows=None,
+                order: str = "auto") -> np.ndarray:
+    """ISO ``YYYY-MM-DDTHH:MM:SS`` strings (object array, NaN where empty or unreadable).
+
+    ISO dates are kept; ``d/m/yyyy``, ``m/d/yy``, ``d.m.yyyy`` with optional ``h:mm[:ss] [AM/PM]``
+    are read in the order :func:`date_order` decides for the whole column (never per cell).
+    """
+    text = values.astype(str).str.strip().to_numpy(dtype=object)
+    rows = np.arange(2, len(text) + 2) if rows is None else np.asarray(rows)
+    inverse, uniq = pd.factorize(text, use_na_sentinel=False)
+    first_row = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_row, inverse, rows.astype(np.int64))  # the first row of each distinct text
+    local = [k for k, u in enumerate(uniq) if u and _LOCAL.match(u)]
+    fmt = None
+    if local:
+        fmt = date_order([uniq[k] for k in local], column, file, [int(first_row[k]) for k in local], order)
+    lut, bad = {}, []
+    us = pd.Series(uniq, dtype=object)
+    plain = us.str.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}").fillna(False).to_numpy(dtype=bool)
+    if plain.any():  # already ISO to the second (the usual export form): only the separator changes
+        lut.update(zip(us[plain], us[plain].str.slice(0, 10) + "T" + us[plain].str.slice(11, 19)))
+    for u in uniq:
+        if not u or u in lut:
+            continue
+        m = _ISO.match(u)
+        if m:
+            y, mo, d, hh, mm, ss = m.groups()
+            lut[u] = _iso(int(y), int(mo), int(d), hh, mm, ss)
+        else:
+            m = _LOCAL.match(u)
+            if m:
+                a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+                d, mo = (a, b) if fmt == "dmy" else (b, a)
+                y = y + 2000 if y < 100 else y
+                hh = m.group(5)
+                if hh is not None and m.group(8):
+                    h = int(hh) % 12 + (12 if m.group(8)[0] in "Pp" else 0)
+                    hh = str(h)
+                lut[u] = _iso(y, mo, d, hh, m.group(6), m.group(7))
+        if lut.get(u) is None:
+            lut.pop(u, None)
+            bad.append(u)
+    mapped = np.array([lut.get(u, np.nan) for u in uniq], dtype=object)
+    out = mapped[inverse] if len(text) else np.full(0, np.nan, dtype=object)
+    if fmt is not None:
+        warnings.append(Problem(f"dates in the {'day/month' if fmt == 'dmy' else 'month/day'}/year form of a "
+                                "spreadsheet or survey tool (read per file; seconds may be lost)",
                                 file=file, column=column, code="locale-dates", severity="warning"))
-    if todo.any():
-        first = int(np.flatnonzero(todo.to_numpy())[0])
-        warnings.append(Problem(f"{int(todo.sum())} date(s) not understood (first: {text.iat[first]!r}); left empty", file=file, column=column,
-                                value=text.iat[first], code="bad-date", severity="warning",
+    if bad:
+        hit = np.isin(text, np.array(bad, dtype=object))
+        first = int(np.flatnonzero(hit)[0])
+        warnings.append(Problem(f"{int(hit.sum())} date(s) not understood (first: {text[first]!r}); "
+                                "left empty", file=file, column=column, row=int(rows[first]),
+                                value=text[first], code="bad-date", severity="warning",
                                 hint="expected YYYY-MM-DD HH:MM:SS"))
-    return out.to_numpy(dtype=object)
+    return out
+
+
+def _iso(y: int, mo: int, d: int, hh, mm, ss) -> str | None:
+    import datetime as dt
+
+    try:
+        stamp = dt.datetime(y, mo, d, int(hh or 0), int(mm or 0), int(ss or 0))
+    except ValueError:
+        return None
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def straightline_flags(codes: np.ndarray, min_items: int) -> np.ndarray:

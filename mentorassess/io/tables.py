@@ -92,6 +92,10 @@ def read_text_grid(path: Path, file: str) -> tuple[Grid, str]:
         warnings.append(moji)
     head = text[:200_000]
     del text  # pandas decodes the bytes itself; keeping both would double the peak memory
+    if "\n" not in head and "\r" in head:  # old Mac "CSV": CR-only line endings (pandas reads them too)
+        head = head.replace("\r", "\n")
+        warnings.append(Problem("the lines end with CR only (an old Mac spreadsheet save); read as line breaks",
+                                file=file, code="cr-line-endings", severity="warning"))
     first_line = head.split("\n", 1)[0]
     delimiter = sniff_delimiter(first_line)
     first = head_records(head, delimiter, 1)
@@ -114,12 +118,30 @@ def read_text_grid(path: Path, file: str) -> tuple[Grid, str]:
         raise ImportFormatError(f"invalid {encoding} text after the first megabyte (mixed encodings?)", file=file,
                                 hint="save the whole export as UTF-8 CSV") from exc
     if not raw.rstrip(b"\x00").endswith((b"\n", b"\r")):
+        _refuse_cut_last_row(raw, encoding, delimiter, ncols, len(cells), file)
         warnings.append(Problem("the file does not end with a line break: the last row may be truncated", file=file,
                                 row=len(cells), code="no-final-newline", severity="warning",
                                 hint="check the last response against the survey platform, or export again"))
     grid = Grid(cells=cells, file=file, encoding=encoding, warnings=warnings, may_have_blank_rows=blank)
     grid.sha256 = hashlib.sha256(raw).hexdigest()
     return grid, delimiter
+
+
+def _refuse_cut_last_row(raw: bytes, encoding: str, delimiter: str, ncols: int, nrows: int, file: str) -> None:
+    """A file without a final line break whose last line has fewer fields than the header was cut off."""
+    tail = raw[-65536:]
+    try:
+        text = tail.decode(_PANDAS_ENCODING.get(encoding, encoding).replace("-sig", ""), errors="strict")
+    except (UnicodeDecodeError, LookupError):
+        return
+    last = text.replace("\r\n", "\n").replace("\r", "\n").rsplit("\n", 1)[-1]
+    if last.count('"') % 2:  # inside a multi-line quoted field: cannot tell here (pandas reports open quotes)
+        return
+    fields = head_records(last, delimiter, 1)
+    if fields and len(fields[0]) < ncols:
+        raise ImportFormatError(f"the last row has {len(fields[0])} of {ncols} fields and the file does not end "
+                                "with a line break: the export was cut off", file=file, row=nrows,
+                                hint="export the survey again (or delete the incomplete last row)")
 
 
 # Reading a text export holds every cell as a Python string: measured at about 12 bytes of memory
@@ -258,10 +280,18 @@ def read_xlsx_grid(path: Path, file: str, sheet: str | None = None) -> Grid:
         names = ", ".join(repr(w.title) for w in visible)
         raise ImportFormatError(f"the workbook has several sheets with data: {names}", file=file,
                                 hint="name the sheet to read with 'sheet:' in the mapping file")
-    for rng in ws.merged_cells.ranges:
-        if rng.min_row <= 5:
+    surveymonkey = ws.cell(1, 1).value == "Respondent ID"  # its question text may span the block's row-1 cells
+    for rng in sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
+        if surveymonkey and rng.max_row == 1:
+            continue
+        if rng.min_row == 1:
             raise ImportFormatError(f"merged cells {rng.coord} in the header rows of sheet {ws.title!r}", file=file,
                                     row=rng.min_row, hint="unmerge the cells so that every column has its own name")
+        raise ImportFormatError(f"merged cells {rng.coord} in sheet {ws.title!r}: only the first cell holds a value, "
+                                f"the other {rng.size['rows'] * rng.size['columns'] - 1} read as empty",
+                                file=file, row=rng.min_row, column=rng.coord.split(":")[0],
+                                hint="unmerge the cells and fill each one (every response needs its own mentor, "
+                                     "wave and answers), then import again")
     # ws._cells holds exactly the cells present in the file ({(row, column): Cell}); iter_rows() would
     # create every cell of the declared rectangle.
     filled: dict[tuple[int, int], str] = {}
