@@ -130,18 +130,22 @@ def two_step(od: OrdinalData, *, nacov: bool = False) -> TwoStep:
     kmax = int(ncat.max())
     offs = np.concatenate([[0], np.cumsum(ncat)])
     onehot = np.zeros((n, offs[-1]))
-    rows = np.arange(n)
-    for j in range(p):
-        ok = codes[:, j] >= 0
-        onehot[rows[ok], offs[j] + codes[ok, j]] = 1.0
+    ok = codes >= 0
+    r_i, c_i = np.nonzero(ok)
+    onehot[r_i, offs[c_i] + codes[r_i, c_i]] = 1.0
     joint = onehot.T @ onehot
     pairs = vech_pairs(p)
     npair = len(pairs)
-    freq = np.zeros((npair, kmax, kmax))
-    for q, (i, j) in enumerate(pairs):
-        freq[q, :ncat[i], :ncat[j]] = joint[offs[i]:offs[i + 1], offs[j]:offs[j + 1]]
+    # padded (P, kmax, kmax) tables gathered from the joint one-hot cross-product
+    kk = np.arange(kmax)
+    ri = offs[pairs[:, 0]][:, None] + kk[None, :]
+    ci = offs[pairs[:, 1]][:, None] + kk[None, :]
+    vi = kk[None, :] < ncat[pairs[:, 0]][:, None]
+    vj = kk[None, :] < ncat[pairs[:, 1]][:, None]
+    valid = vi[:, :, None] & vj[:, None, :]
+    freq = np.where(valid, joint[np.minimum(ri, offs[-1] - 1)[:, :, None], np.minimum(ci, offs[-1] - 1)[:, None, :]], 0.0)
     n_pairs = freq.sum(axis=(1, 2))
-    zero_cells = np.array([(freq[q, :ncat[i], :ncat[j]] == 0).any() for q, (i, j) in enumerate(pairs)])
+    zero_cells = ((freq == 0) & valid).any(axis=(1, 2))
 
     fixed = np.full(npair, np.nan)
     rules = [""] * npair
@@ -167,14 +171,18 @@ def two_step(od: OrdinalData, *, nacov: bool = False) -> TwoStep:
 
 def _start(codes: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """Pearson correlation of the codes (pairwise), lavaan's starting value; 0 if undefined."""
-    x = np.where(codes >= 0, codes.astype(float), np.nan)
-    out = np.zeros(len(pairs))
-    for q, (i, j) in enumerate(pairs):
-        ok = np.isfinite(x[:, i]) & np.isfinite(x[:, j])
-        a, b = x[ok, i], x[ok, j]
-        if a.size > 2 and a.std() > 0 and b.std() > 0:
-            r = float(np.corrcoef(a, b)[0, 1])
-            out[q] = r if abs(r) < 1 else 0.0
+    ok = (codes >= 0).astype(float)
+    x = np.where(codes >= 0, codes, 0).astype(float)
+    n = ok.T @ ok
+    sx = x.T @ ok          # sum of x_i over rows where j is observed
+    sxx = (x * x).T @ ok
+    sxy = x.T @ x
+    with np.errstate(all="ignore"):
+        cov = sxy - sx * sx.T / n
+        vi = sxx - sx * sx / n
+        r = cov / np.sqrt(vi * vi.T)
+    out = r[pairs[:, 0], pairs[:, 1]]
+    out = np.where(np.isfinite(out) & (np.abs(out) < 1) & (n[pairs[:, 0], pairs[:, 1]] > 2), out, 0.0)
     return np.clip(out, -_BOUND, _BOUND)
 
 
@@ -267,12 +275,11 @@ def _nacov(od: OrdinalData, th, pairs, rho, geo: _Pairs, freq, ncat, offs, oneho
     sc_cor = sr[qi, codes[:, pairs[:, 0]].T, codes[:, pairs[:, 1]].T].T  # (n, P)
     sc = np.hstack([sc_th, sc_cor])
     inner = sc.T @ sc
-    a11 = np.zeros((nth, nth))
+    a11_inv = np.zeros((nth, nth))
     for j in range(p):
         s = slice(tho[j], tho[j + 1])
-        a11[s, s] = inner[s, s]
+        a11_inv[s, s] = np.linalg.inv(inner[s, s])
     a22 = (sc_cor * sc_cor).sum(axis=0)
-    a11_inv = np.linalg.inv(a11)
     binv = np.zeros((nth + npair, nth + npair))
     binv[:nth, :nth] = a11_inv
     binv[nth:, nth:] = np.diag(1.0 / a22)
