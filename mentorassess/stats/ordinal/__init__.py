@@ -3,6 +3,7 @@
 >>> from mentorassess.stats.ordinal import polychoric, ordinal_reliability, cfa_wlsmv
 """
 
+from .invariance import STEPS, OrdinalInvarianceResult, ordinal_invariance
 from .polychoric import PolychoricResult, polychoric
 from .reliability import OrdinalReliabilityResult, omega_categorical, ordinal_alpha, ordinal_reliability
 from .wlsmv import WLSMVResult, cfa_wlsmv
@@ -11,4 +12,5 @@ __all__ = [
     "PolychoricResult", "polychoric",
     "OrdinalReliabilityResult", "ordinal_reliability", "ordinal_alpha", "omega_categorical",
     "WLSMVResult", "cfa_wlsmv",
+    "OrdinalInvarianceResult", "ordinal_invariance", "STEPS",
 ]
