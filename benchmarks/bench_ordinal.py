@@ -1,4 +1,4 @@
-"""Time the ordinal statistics on 2,000 x 26 simulated MCA-26 responses against lavaan.
+"""Time the ordinal statistics (polychoric, WLSMV, invariance) on 2,000 x 26 simulated MCA-26 responses against lavaan.
 
 Run: ``python benchmarks/bench_ordinal.py [--n 2000] [--csv out.csv]``; ``--csv`` writes the data
 so that ``bench_ordinal.R`` can time lavaan on the same responses. ``run(quick)`` is the entry
@@ -20,17 +20,23 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _data(n: int):
+    """Items of the MCA-26 simulation; 1 and 2 merged (1 is too rare to appear in both groups);
+    ``form``: first half mentee, second half self (for the invariance measure)."""
     from bench_psychometrics import simulate
 
     d, ins = simulate(n, 0.0)
     model = {c.id: list(c.items) for c in ins.competencies}
     items = [i for v in model.values() for i in v]
-    return d[items], model
+    x = d[items].clip(lower=2)
+    x["form"] = ["mentee" if i < n // 2 else "self" for i in range(n)]
+    return x, model
 
 
 def _best(fn, repeat: int) -> tuple[float, object]:
@@ -43,16 +49,20 @@ def _best(fn, repeat: int) -> tuple[float, object]:
 
 
 def run(quick: bool = False) -> list[dict]:
-    from mentorassess.stats.ordinal import cfa_wlsmv, polychoric
+    from mentorassess.stats.ordinal import cfa_wlsmv, ordinal_invariance, polychoric
 
     n = 500 if quick else 2_000
     x, model = _data(n)
+    items = [i for v in model.values() for i in v]
     warnings.simplefilter("ignore")
     repeat = 1 if quick else 3
-    t_poly, _ = _best(lambda: polychoric(x), repeat)
-    t_fit, fit = _best(lambda: cfa_wlsmv(x, model), repeat)
+    t_poly, _ = _best(lambda: polychoric(x[items]), repeat)
+    t_fit, fit = _best(lambda: cfa_wlsmv(x[items], model), repeat)
+    t_inv, inv = _best(lambda: ordinal_invariance(x, model, "form"), repeat)
     rows = [{"name": f"polychoric matrix ({n:,} x 26)", "seconds": t_poly, "goal": "<= 0.25x R lavCor"},
-            {"name": f"WLSMV CFA, 6 factors ({n:,} x 26)", "seconds": t_fit, "goal": "<= 0.25x R lavaan"}]
+            {"name": f"WLSMV CFA, 6 factors ({n:,} x 26)", "seconds": t_fit, "goal": "<= 0.25x R lavaan"},
+            {"name": f"ordinal invariance, 2 forms, 5 steps ({n:,} x 26)", "seconds": t_inv,
+             "goal": "<= 0.25x R semTools + lavaan"}]
     rscript = shutil.which("Rscript")
     if rscript is None:
         for r in rows:
@@ -68,10 +78,17 @@ def run(quick: bool = False) -> list[dict]:
     m = re.search(r"chisq.scaled ([0-9.]+) cfi.scaled ([0-9.]+) cfi.robust ([0-9.]+)", out)
     diff = max(abs(fit.fit["chisq.scaled"] - float(m.group(1))), abs(fit.fit["cfi.scaled"] - float(m.group(2))),
                abs(fit.fit["cfi.robust"] - float(m.group(3))))
+    r_inv = float(re.search(r"invariance: ([0-9.]+) s", out).group(1))
+    d_lrt = [float(v) for v in re.search(r"invariance chisq diff (.*)", out).group(1).split()]
+    d_cfi = [float(v) for v in re.search(r"invariance cfi.scaled (.*)", out).group(1).split()]
+    tab = inv.to_frame()
+    diff_inv = max(np.abs(tab["chisq_diff"].to_numpy()[1:] - d_lrt).max(), np.abs(tab["cfi_scaled"].to_numpy() - d_cfi).max())
     for row, base, label in ((rows[0], r_poly, "R lavaan lavCor (pairwise)"),
-                             (rows[1], r_fit, "R lavaan cfa(ordered = TRUE) + fitMeasures")):
+                             (rows[1], r_fit, "R lavaan cfa(ordered = TRUE) + fitMeasures"),
+                             (rows[2], r_inv, "R measEq.syntax + cfa x 5 + lavTestLRT")):
         row.update(baseline=label, baseline_seconds=base, ratio=row["seconds"] / base, met=row["seconds"] / base <= 0.25)
     rows[1]["note"] = f"largest |difference| to lavaan in chisq.scaled, cfi.scaled, cfi.robust: {diff:.1e}"
+    rows[2]["note"] = f"largest |difference| to lavaan in the 4 scaled difference tests and 5 scaled CFIs: {diff_inv:.1e}"
     return rows
 
 
@@ -86,10 +103,16 @@ def main() -> None:
     from mentorassess.stats.ordinal import cfa_wlsmv, polychoric
 
     warnings.simplefilter("ignore")
-    t, _ = _best(lambda: polychoric(x), 3)
+    from mentorassess.stats.ordinal import ordinal_invariance
+
+    items = [i for v in model.values() for i in v]
+    t, _ = _best(lambda: polychoric(x[items]), 3)
     print(f"polychoric {args.n} x 26: {t:.2f} s")
-    t, fit = _best(lambda: cfa_wlsmv(x, model), 3)
+    t, fit = _best(lambda: cfa_wlsmv(x[items], model), 3)
     print(f"WLSMV CFA {args.n} x 26: {t:.2f} s (chisq.scaled {fit.fit['chisq.scaled']:.6f})")
+    t, inv = _best(lambda: ordinal_invariance(x, model, "form"), 1)
+    print(f"ordinal invariance {args.n} x 26: {t:.2f} s")
+    print(inv.to_frame().to_string())
 
 
 if __name__ == "__main__":

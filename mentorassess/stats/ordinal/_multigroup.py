@@ -53,41 +53,48 @@ def group_stats(ts: TwoStep) -> GroupStats:
 
 
 def _take(idx: np.ndarray, fixed: np.ndarray, x: np.ndarray) -> np.ndarray:
-    out = fixed.astype(x.dtype).copy()
+    """Parameter values for a batch x of shape (B, n_free): (B, len(idx))."""
+    out = np.broadcast_to(fixed.astype(x.dtype), (x.shape[0], fixed.size)).copy()
     free = idx >= 0
-    out[free] = x[idx[free]]
+    out[:, free] = x[:, idx[free]]
     return out
 
 
 def implied(spec: Spec, g: int, x: np.ndarray, factor_of: np.ndarray, th_item: np.ndarray,
             pairs: np.ndarray) -> np.ndarray:
-    """Implied (thresholds, correlations) of group g; works with complex x (complex step)."""
-    lam = _take(spec.lam[g], spec.fixed_lam[g], x)
-    tau = _take(spec.tau[g], spec.fixed_tau[g], x)
-    nu = _take(spec.nu[g], spec.fixed_nu[g], x)
-    theta = _take(spec.theta[g], spec.fixed_theta[g], x)
-    alpha = _take(spec.alpha[g], spec.fixed_alpha[g], x)
-    psi = _take(spec.psi[g].ravel(), spec.fixed_psi[g].ravel(), x).reshape(spec.psi[g].shape)
-    p = lam.size
-    big = np.zeros((p, psi.shape[0]), dtype=x.dtype)
-    big[np.arange(p), factor_of] = lam
-    sigma = big @ psi @ big.T + np.diag(theta)
-    mu = nu + big @ alpha
-    d = 1.0 / np.sqrt(np.diag(sigma))
-    th = (tau - mu[th_item]) * d[th_item]
-    cor = sigma[pairs[:, 0], pairs[:, 1]] * d[pairs[:, 0]] * d[pairs[:, 1]]
-    return np.concatenate([th, cor])
+    """Implied (thresholds, correlations) of group g for x (n_free,) or a batch (B, n_free).
+
+    Works with complex x (complex step).
+    """
+    single = x.ndim == 1
+    xb = x[None, :] if single else x
+    nb = xb.shape[0]
+    lam = _take(spec.lam[g], spec.fixed_lam[g], xb)
+    tau = _take(spec.tau[g], spec.fixed_tau[g], xb)
+    nu = _take(spec.nu[g], spec.fixed_nu[g], xb)
+    theta = _take(spec.theta[g], spec.fixed_theta[g], xb)
+    alpha = _take(spec.alpha[g], spec.fixed_alpha[g], xb)
+    m = spec.psi[g].shape[0]
+    psi = _take(spec.psi[g].ravel(), spec.fixed_psi[g].ravel(), xb).reshape(nb, m, m)
+    p = lam.shape[1]
+    # Lambda Psi Lambda' for simple structure: lam_a lam_b psi[f(a), f(b)]
+    pf = psi[:, factor_of][:, :, factor_of]
+    sigma = lam[:, :, None] * lam[:, None, :] * pf
+    sigma[:, np.arange(p), np.arange(p)] += theta
+    mu = nu + lam * alpha[:, factor_of]
+    d = 1.0 / np.sqrt(sigma[:, np.arange(p), np.arange(p)])
+    th = (tau - mu[:, th_item]) * d[:, th_item]
+    cor = sigma[:, pairs[:, 0], pairs[:, 1]] * d[:, pairs[:, 0]] * d[:, pairs[:, 1]]
+    out = np.concatenate([th, cor], axis=1)
+    return out[0] if single else out
 
 
 def jacobian(fun, x: np.ndarray, h: float = 1e-30) -> np.ndarray:
+    """Complex-step Jacobian, all perturbations in one batched call."""
     x = np.asarray(x, float)
-    f0 = fun(x.astype(complex))
-    out = np.empty((f0.size, x.size))
-    for k in range(x.size):
-        xc = x.astype(complex)
-        xc[k] += 1j * h
-        out[:, k] = fun(xc).imag / h
-    return out
+    xc = np.broadcast_to(x.astype(complex), (x.size, x.size)).copy()
+    xc[np.arange(x.size), np.arange(x.size)] += 1j * h
+    return (fun(xc).imag / h).T
 
 
 @dataclass(frozen=True)
@@ -147,15 +154,27 @@ def fit_dwls(spec: Spec, stats: list[GroupStats], x0: np.ndarray, factor_of, th_
 
 
 def traces(deltas, stats: list[GroupStats], info_inv: np.ndarray) -> tuple[float, float]:
-    """tr(U Gamma), tr((U Gamma)^2) as lavaan's lav_test_satorra_bentler_trace_original (0.6-13+)."""
+    """tr(U Gamma), tr((U Gamma)^2) as lavaan's lav_test_satorra_bentler_trace_original (0.6-13+).
+
+    lavaan forms U = V - V D E^-1 D' V with V = bdiag(f_g W_g), Gamma = bdiag(Gamma_g / f_g);
+    the traces are expanded here group by group (V diagonal, Gamma block diagonal), which gives
+    the same numbers without the (sum of moments)^2 matrices.
+    """
     ntot = sum(s.n for s in stats)
-    fg = np.array([s.n / ntot for s in stats])
-    v = _bdiag([fg[g] * np.diag(st.w) for g, st in enumerate(stats)])
-    gam = _bdiag([st.gamma / fg[g] for g, st in enumerate(stats)])
-    d = np.vstack(deltas)
-    u = v - v @ d @ info_inv @ d.T @ v
-    ug = u @ gam
-    return float(np.sum(u * gam)), float(np.sum(ug * ug.T))
+    t1 = t2 = 0.0
+    a = np.zeros(info_inv.shape)
+    b = np.zeros(info_inv.shape)
+    for d, st in zip(deltas, stats):
+        fg = st.n / ntot
+        wg = st.w[:, None] * st.gamma            # W_g Gamma_g (= V_g Gamma'_g)
+        t1 += float(np.trace(wg))
+        t2 += float(np.sum(wg * wg.T))
+        m = fg * st.w[:, None] * d                # M_g = V_g D_g
+        gm = (st.gamma / fg) @ m                  # Gamma'_g M_g
+        a += m.T @ gm
+        b += gm.T @ (fg * st.w[:, None] * gm)
+    ea = info_inv @ a
+    return t1 - float(np.trace(ea)), t2 - 2.0 * float(np.sum(info_inv * b)) + float(np.sum(ea * ea.T))
 
 
 def information(deltas, stats: list[GroupStats]) -> np.ndarray:
@@ -187,17 +206,16 @@ def satorra_2000(fit1: MGFit, fit0: MGFit, stats: list[GroupStats], t1: float, t
     apa = a @ p_inv @ a.T
     paap = p_inv @ a.T @ np.linalg.pinv(apa) @ a @ p_inv
     ntot = sum(s.n for s in stats)
-    fg = np.array([s.n / ntot for s in stats])
     tr1 = 0.0
-    for g, (dg, st) in enumerate(zip(fit1.deltas, stats)):
-        wg = st.w
-        ugm = (wg[:, None] * st.gamma * wg[None, :]) @ dg @ paap @ dg.T
-        tr1 += fg[g] * float(np.trace(ugm))
-    gam = _bdiag([fg[g] * st.gamma for g, st in enumerate(stats)])
-    v = _bdiag([np.diag(st.w) for st in stats])
-    u = v @ d1 @ paap @ d1.T @ v
-    ug = u @ gam
-    tr2 = float(np.trace(ug @ ug))
+    amat = np.zeros(paap.shape)
+    for dg, st in zip(fit1.deltas, stats):
+        fg = st.n / ntot
+        wd = st.w[:, None] * dg                    # W_g D_g
+        gw = st.gamma @ wd
+        tr1 += fg * float(np.sum(paap * (wd.T @ gw)))   # tr(W G W D P D')
+        amat += fg * wd.T @ gw                          # M' Gamma_f M with M = V D1, V = bdiag(W_g)
+    pa = paap @ amat
+    tr2 = float(np.sum(pa * pa.T))
     aa = np.sqrt(m / tr2)
     b = m - aa * tr1
     return {"chisq_diff": float((t0 - t1) * aa + b), "df_diff": float(m), "a": float(aa), "b": float(b),

@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from ...errors import ConfigError, DataError, InsufficientDataError, Problem
-from .._common import jsonable
+from .._common import single_threaded_blas, jsonable
 from ._data import OrdinalData, prepare
 from ._estimate import two_step
 from ._model import build_model
@@ -71,6 +71,7 @@ class OrdinalInvarianceResult:
                          "table": self.table.to_dict(orient="records"), "notes": list(self.notes)})
 
 
+@single_threaded_blas
 def ordinal_invariance(data: pd.DataFrame, model: Mapping[str, Sequence[str]], group: str,
                        steps: Sequence[str] = STEPS) -> OrdinalInvarianceResult:
     """Configural, threshold, metric, scalar and strict invariance of ordered items across groups.
@@ -140,6 +141,7 @@ def ordinal_invariance(data: pd.DataFrame, model: Mapping[str, Sequence[str]], g
     estimates = {}
     x_conf = None
     prev = None
+    baseline = _baseline(stats)
     for step in steps:
         spec = _spec(step, len(labels), mdl, ncat)
         x0 = _start(spec, mdl, stats, ncat, x_conf)
@@ -148,7 +150,7 @@ def ordinal_invariance(data: pd.DataFrame, model: Mapping[str, Sequence[str]], g
         if step == "configural":
             x_conf = (spec, fit.x)
         fits[step], specs[step] = fit, spec
-        row = _fit_row(step, fit, spec, stats, len(labels))
+        row = _fit_row(step, fit, spec, stats, len(labels), baseline)
         if prev is not None:
             diff = satorra_2000(fits[prev], fit, stats, rows[-1]["chisq"], row["chisq"], int(rows[-1]["df"]), int(row["df"]))
             row.update(chisq_diff=diff["chisq_diff"], df_diff=diff["df_diff"],
@@ -271,7 +273,25 @@ def _factor_cor(mdl, r, lam_std) -> np.ndarray:
     return out
 
 
-def _fit_row(step: str, fit: MGFit, spec: Spec, stats: list[GroupStats], ngroups: int) -> dict:
+def _baseline(stats: list[GroupStats]) -> tuple[float, int]:
+    """Scaled-shifted statistic of the baseline model: correlations 0, thresholds free per group."""
+    t0 = sum((st.n - 1) * float(np.sum(st.w[st.nth:] * st.s[st.nth:] ** 2)) for st in stats)
+    df0 = sum(st.s.size - st.nth for st in stats)
+    tot = sum(st.nth for st in stats)
+    big = []
+    off = 0
+    for st in stats:
+        dg = np.zeros((st.s.size, tot))
+        dg[np.arange(st.nth), off + np.arange(st.nth)] = 1.0
+        big.append(dg)
+        off += st.nth
+    u1, u2 = traces(big, stats, np.linalg.inv(information(big, stats)))
+    a0 = np.sqrt(df0 / u2)
+    return float(a0 * t0 + (df0 - a0 * u1)), df0
+
+
+def _fit_row(step: str, fit: MGFit, spec: Spec, stats: list[GroupStats], ngroups: int,
+             baseline: tuple[float, int]) -> dict:
     ntot = sum(s.n for s in stats)
     nn = ntot - ngroups  # lavaan: N - G for (D)WLS (RMSEA)
     # T = sum_g (N_g - 1) F_g (lavaan's objective scales group g by (N_g - 1)/N_g)
@@ -283,21 +303,7 @@ def _fit_row(step: str, fit: MGFit, spec: Spec, stats: list[GroupStats], ngroups
     a = np.sqrt(df / tr2)
     b = df - a * tr1
     tss = a * t + b
-    # baseline: correlations 0, thresholds free per group
-    t0 = sum((st.n - 1) * float(np.sum(st.w[st.nth:] * st.s[st.nth:] ** 2)) for st in stats)
-    df0 = sum(st.s.size - st.nth for st in stats)
-    tot = sum(st.nth for st in stats)
-    big = []
-    off = 0
-    for st in stats:
-        dg = np.zeros((st.s.size, tot))
-        dg[np.arange(st.nth), off + np.arange(st.nth)] = 1.0
-        big.append(dg)
-        off += st.nth
-    b_inv = np.linalg.inv(information(big, stats))
-    u1, u2 = traces(big, stats, b_inv)
-    a0 = np.sqrt(df0 / u2)
-    t0ss = a0 * t0 + (df0 - a0 * u1)
+    t0ss, df0 = baseline
     srmr = 0.0
     for g, st in enumerate(stats):
         p = len(st.ts.thresholds)

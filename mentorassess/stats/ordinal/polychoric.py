@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import DataError, DataQualityWarning, Problem
-from .._common import frozen_map, jsonable, matrix_frame, readonly
+from .._common import single_threaded_blas, frozen_map, jsonable, matrix_frame, readonly
 from ._data import OrdinalData, prepare
 from ._estimate import TwoStep, two_step
 
@@ -69,6 +69,7 @@ class PolychoricResult:
                          "notes": list(self.notes)})
 
 
+@single_threaded_blas
 def polychoric(data: pd.DataFrame, items: Sequence[str] | None = None) -> PolychoricResult:
     """Polychoric correlation matrix by lavaan's two-step ML, with pairwise deletion.
 

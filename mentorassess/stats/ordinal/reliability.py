@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._common import jsonable
+from .._common import single_threaded_blas, jsonable
 from ._bvn import bvn_cdf
 from ._data import prepare
 from ._estimate import two_step
@@ -96,6 +96,7 @@ def _ndtr(x):
     return ndtr(x)
 
 
+@single_threaded_blas
 def ordinal_reliability(data: pd.DataFrame, model: Mapping[str, Sequence[str]] | None = None) -> OrdinalReliabilityResult:
     """Ordinal alpha (polychoric) and ordinal omega (WLSMV CFA) per scale.
 

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from ...errors import ConvergenceWarning, DataError, HeywoodWarning, InsufficientDataError, Problem
-from .._common import frozen_map, jsonable, readonly
+from .._common import single_threaded_blas, frozen_map, jsonable, readonly
 from ._data import OrdinalData, check_categories_listwise, prepare
 from ._estimate import TwoStep, two_step
 from ._model import Model, build_model
@@ -84,6 +84,7 @@ class WLSMVResult:
         })
 
 
+@single_threaded_blas
 def cfa_wlsmv(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> WLSMVResult:
     """Fit a simple-structure CFA to ordered items by WLSMV (DWLS + robust SEs + scaled-shifted test).
 
