@@ -89,3 +89,31 @@ print("| statistic | R counterpart | largest difference |\n|---|---|---|")
 for k, v in rows.items():
     s, r = k.split(" | ")
     print(f"| {s} | {r} | {v:.1e} |")
+
+# --- invariance (make_invariance.R) ---
+from mentorassess.stats.ordinal import ordinal_invariance  # noqa: E402
+
+RI = json.loads((HERE / "invariance.json").read_text())
+inv_rows: dict[str, float] = {}
+for name, file, model, group in (("bfi", "bfi_gender.csv", {"agree": ["A1", "A2", "A3", "A4", "A5"]}, "gender"),
+                                 ("sim", "sim_groups.csv", {"f1": ["m1", "m2", "m3"], "f2": ["m4", "m5", "m6"]}, "form")):
+    res = ordinal_invariance(pd.read_csv(HERE / file), model, group)
+    tab = res.to_frame().set_index("step")
+    for step, m in RI[name]["models"].items():
+        f = m["fit"]
+        for mine, theirs, key in (("chisq", "chisq", "chi-square, scaled chi-square"), ("chisq_scaled", "chisq.scaled", "chi-square, scaled chi-square"),
+                                  ("cfi_scaled", "cfi.scaled", "CFI/TLI/RMSEA scaled, SRMR"), ("tli_scaled", "tli.scaled", "CFI/TLI/RMSEA scaled, SRMR"),
+                                  ("rmsea_scaled", "rmsea.scaled", "CFI/TLI/RMSEA scaled, SRMR"), ("srmr", "srmr", "CFI/TLI/RMSEA scaled, SRMR")):
+            inv_rows[key] = max(inv_rows.get(key, 0), abs(tab.loc[step, mine] - f[theirs]))
+        inv_rows["shift b"] = max(inv_rows.get("shift b", 0), abs(tab.loc[step, "shift"] - m["shift"]))
+        pe = pd.DataFrame(m["params"])
+        pe = pe[pe.op.isin(["=~", "|", "~1", "~~"]) & (pe.group > 0)].copy()
+        pe["group"] = [res.groups[g - 1] for g in pe.group]
+        mm = pe.merge(res.estimates[step], on=["group", "lhs", "op", "rhs"], suffixes=("_r", ""))
+        inv_rows["estimates"] = max(inv_rows.get("estimates", 0), float(np.abs(mm.est - mm.est_r).max()))
+    for step, t in RI[name]["lrt"].items():
+        inv_rows["satorra.2000 statistic"] = max(inv_rows.get("satorra.2000 statistic", 0), abs(tab.loc[step, "chisq_diff"] - t["chisq_diff"]))
+        inv_rows["satorra.2000 p"] = max(inv_rows.get("satorra.2000 p", 0), abs(tab.loc[step, "pvalue_diff"] - t["pvalue"]))
+print("\n| invariance statistic | R counterpart | largest difference |\n|---|---|---|")
+for k, v in inv_rows.items():
+    print(f"| {k} | measEq.syntax + cfa / lavTestLRT | {v:.1e} |")
