@@ -163,11 +163,15 @@ class Design:
         self.pair_to_group = sparse.csr_matrix((np.ones(P), (self.pair_group, np.arange(P))), shape=(J, P))
         self.pair_k = pairs % K
         self.rater_n = nr[keep]
+        self.n_count = np.bincount(ncode, minlength=K).astype(float)
 
     # ------------------------------------------------------------------------------------------
-    def evaluate(self, theta, *, solve: bool = False) -> dict:
+    def evaluate(self, theta, *, solve: bool = False, grad: bool = False) -> dict:
         """REML pieces at ``theta``: ldL2, ldRX2, pwrss (r^2); with ``solve`` also beta, u and
-        the fixed-effects covariance factor ``(R_X' R_X)^{-1}``."""
+        the fixed-effects covariance factor ``(R_X' R_X)^{-1}``; with ``grad`` per term
+        ``trace`` = sum over its levels of 1 - [A^-1]_aa and ``ss`` = squared spherical BLUPs,
+        from which d log|A| / d theta_k = 2 trace_k / theta_k and d r^2 / d theta_k =
+        -2 ss_k / theta_k (A the augmented mixed-model matrix)."""
         theta = np.asarray(theta, float)
         nn = self.n_nested
         lam_loc = theta[:nn][self.loc_term] if self.s else np.zeros(0)
@@ -197,7 +201,8 @@ class Design:
         if self.s:
             Lb = _batched_cholesky(B)
             ld += 2.0 * float(np.log(np.diagonal(Lb, axis1=1, axis2=2)).sum())
-            W = _batched_forward(Lb, np.concatenate([C, bl[:, :, None]], axis=2))
+            Li = _batched_inverse_lower(Lb)
+            W = np.matmul(Li, np.concatenate([C, bl[:, :, None]], axis=2))
             Wf = W.reshape(-1, W.shape[2])
             WtW = Wf.T @ Wf
             S = H - WtW[:-1, :-1]
@@ -212,16 +217,78 @@ class Design:
         z = np.linalg.solve(Ls, bh)
         pw -= float(z @ z)
         out = {"ldL2": ld, "ldRX2": ldrx, "pwrss": pw}
-        if solve:
-            xg = np.linalg.solve(Ls.T, z)
-            out["beta"] = xg[self.gq:]
-            Si = np.linalg.inv(S)
-            out["RXtRX_inv"] = Si[self.gq:, self.gq:]
-            out["glob_spherical"] = xg[:self.gq]
+        if not (solve or grad):
+            return out
+        xg = np.linalg.solve(Ls.T, z)
+        Si = np.linalg.inv(S)
+        out["beta"] = xg[self.gq:]
+        out["RXtRX_inv"] = Si[self.gq:, self.gq:]
+        out["glob_spherical"] = xg[:self.gq]
+        if self.s:
+            WC = W[:, :, :-1]
+            xl = np.matmul(Li.transpose(0, 2, 1), (W[:, :, -1] - WC @ xg)[:, :, None])[:, :, 0]
+            out["loc_spherical"] = xl
+        if not grad:
+            return out
+        k = len(self.names)
+        trace, ss = np.zeros(k), np.zeros(k)
+        gi = np.arange(self.gq)
+        for j in range(self.n_crossed):
+            sel = gi[self.glob_term == j]
+            trace[nn + self.has_rater + j] = float((1 - Si[sel, sel]).sum())
+            ss[nn + self.has_rater + j] = float((xg[sel] ** 2).sum())
+        if self.s:
+            Y = np.matmul(Li.transpose(0, 2, 1), WC)                     # B^-1 C  (J, s, G)
+            YS = Y @ Si
+            dloc = (Li ** 2).sum(axis=1) + (YS * Y).sum(axis=2)          # diag of A^-1, local part
+            for j in range(nn):
+                sel = self.loc_term == j
+                trace[j] = float((1 - dloc[:, sel]).sum())
+                ss[j] = float((xl[:, sel] ** 2).sum())
+        if self.has_rater and tr != 0.0:
+            dk = 1 + tr ** 2 * self.n_vals
+            w2 = tr ** 2 / dk ** 2
+            wp2 = w2[self.pair_k]
+            M = self.pair_to_group
+            GA2 = (M @ (self.GA.reshape(len(wp2), -1) * wp2[:, None])).reshape(self.T.shape)
+            GU2 = (M @ (self.GU.reshape(len(wp2), -1) * wp2[:, None])).reshape(self.U.shape)
+            GV2 = np.tensordot(w2, self.GV, axes=1)
+            Gay2 = M @ (self.Gay * wp2[:, None])
+            vg = lam_g * xg
+            Xgg = GV2 * np.outer(lam_g, lam_g)
+            t1 = float((Si * Xgg).sum())
+            q = float(vg @ GV2 @ vg) + float(w2 @ self.Gyy) - 2 * float(vg @ (w2 @ self.Gfy))
             if self.s:
-                sol = np.linalg.solve(B, (bl - np.einsum("jsg,g->js", C, xg))[:, :, None])
-                out["loc_spherical"] = sol[:, :, 0]
+                Xll = GA2 * (lam_loc[:, None] * lam_loc[None, :])
+                Xlg = GU2 * lam_loc[None, :, None] * lam_g[None, None, :]
+                Minv = np.matmul(Li.transpose(0, 2, 1), Li) + np.matmul(YS, Y.transpose(0, 2, 1))
+                t1 += float((Minv * Xll).sum()) - 2 * float((YS * Xlg).sum())
+                vm = lam_loc * xl
+                q += (float(np.einsum("js,jst,jt->", vm, GA2, vm)) - 2 * float((vm * Gay2).sum())
+                      + 2 * float(np.einsum("js,jsg,g->", vm, GU2, vg)))
+            trace[nn] = float((tr ** 2 * self.n_vals / dk) @ self.n_count) - t1
+            ss[nn] = q
+        out["trace"], out["ss"] = trace, ss
         return out
+
+    def reml_grad(self, theta) -> tuple[float, np.ndarray]:
+        """The REML criterion and its gradient in theta (numerical for theta_k < 1e-5)."""
+        theta = np.asarray(theta, float)
+        e = self.evaluate(theta, grad=True)
+        df = self.n - self.p
+        if e["pwrss"] <= 0:
+            return np.inf, np.zeros_like(theta)
+        f = e["ldL2"] + e["ldRX2"] + df * (1 + np.log(2 * np.pi * e["pwrss"] / df))
+        g = np.zeros_like(theta)
+        for k, t in enumerate(theta):
+            if t >= 1e-5:
+                g[k] = (2 * e["trace"][k] - 2 * df * e["ss"][k] / e["pwrss"]) / t
+            else:
+                h = 1e-6
+                tp = theta.copy()
+                tp[k] = t + h
+                g[k] = (self.reml(tp) - f) / h
+        return f, g
 
     def reml(self, theta) -> float:
         """lme4's REML criterion at ``theta`` (profiled over beta and sigma)."""
@@ -259,18 +326,18 @@ def _batched_cholesky(B: np.ndarray) -> np.ndarray:
     return L
 
 
-def _batched_forward(L: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Solve L z = b for a stack of lower-triangular L (J, s, s) and b (J, s, m)."""
+def _batched_inverse_lower(L: np.ndarray) -> np.ndarray:
+    """Inverses of a stack of lower-triangular matrices (J, s, s)."""
     J, s, _ = L.shape
     if s > 24:
-        return np.linalg.solve(L, b)
+        return np.linalg.inv(L)
     Li = np.zeros_like(L)          # inverse of L, column by column of the identity
     d = 1.0 / np.diagonal(L, axis1=1, axis2=2)
     for j in range(s):
         Li[:, j, j] = d[:, j]
         for i in range(j + 1, s):
             Li[:, i, j] = -np.einsum("jk,jk->j", L[:, i, j:i], Li[:, j:i, j]) * d[:, i]
-    return np.matmul(Li, b)
+    return Li
 
 
 @dataclass(frozen=True)
@@ -310,10 +377,14 @@ def fit(design: Design, *, start=None) -> Fit:
         count[0] += 1
         return design.reml(np.abs(t))
 
+    def fg(t):
+        count[0] += 1
+        return design.reml_grad(np.abs(t))
+
     bounds = [(0.0, None)] * k
-    opts = {"ftol": 1e-14, "gtol": 1e-8, "maxiter": 300}
-    r1 = optimize.minimize(f, x0, method="L-BFGS-B", bounds=bounds, jac="3-point", options=opts)
-    x, fx, ok = r1.x, r1.fun, bool(r1.success)
+    opts = {"ftol": 1e-13, "gtol": 1e-7, "maxiter": 300}
+    r1 = optimize.minimize(fg, x0, method="L-BFGS-B", bounds=bounds, jac=True, options=opts)
+    x, fx, ok = r1.x, r1.fun, _converged(r1)
     # theta_k = 0 is always a stationary point (the deviance is even in theta_k): probe away from it
     for _ in range(3):
         best = None
@@ -326,9 +397,9 @@ def fit(design: Design, *, start=None) -> Fit:
                     best = (xt, ft)
         if best is None:
             break
-        r = optimize.minimize(f, best[0], method="L-BFGS-B", bounds=bounds, jac="3-point", options=opts)
+        r = optimize.minimize(fg, best[0], method="L-BFGS-B", bounds=bounds, jac=True, options=opts)
         if r.fun < fx:
-            x, fx, ok = r.x, r.fun, bool(r.success)
+            x, fx, ok = r.x, r.fun, _converged(r)
     x0 = np.where(x < 1e-7, 0.0, x)
     if f(x0) <= fx + 1e-10:
         x = x0
@@ -337,6 +408,14 @@ def fit(design: Design, *, start=None) -> Fit:
     return Fit(names=tuple(design.names), theta=x, sigma2=float(s2), beta=e["beta"], vcov=s2 * e["RXtRX_inv"],
                reml=float(design.reml(x)), n=design.n, converged=ok,
                evaluations=count[0])
+
+
+def _converged(r) -> bool:
+    """L-BFGS-B success, or a line-search stop (rounding noise) with a small projected gradient."""
+    if r.success:
+        return True
+    g = np.where((r.x <= 0) & (r.jac > 0), 0.0, r.jac)
+    return bool(np.max(np.abs(g)) < 1e-3)
 
 
 def _simplex(x):
