@@ -150,7 +150,8 @@ def _run(skipped: dict, key: str, fn):
 
 def precision_report(responses: pd.DataFrame | Scores, instrument: Instrument | str, *, form: str = "mentee",
                      wave: str | None = None, min_raters: int = 3, targets=(0.70, 0.80),
-                     null: str | float = "slight_skew", level: float = 0.95) -> PrecisionReport:
+                     null: str | float = "slight_skew", level: float = 0.95,
+                     include: tuple[str, ...] = ("shrunken", "agreement", "change")) -> PrecisionReport:
     """Precision statistics of one form for one wave (or each wave) and pre/post change.
 
     Parameters
@@ -165,6 +166,8 @@ def precision_report(responses: pd.DataFrame | Scores, instrument: Instrument | 
         to the second wave in order.
     null : str or float
         The rwg null shown beside the uniform one (default ``slight_skew``: lenient ratings).
+    include : tuple of str
+        Parts beside the G- and D-study: ``shrunken``, ``agreement``, ``change``.
 
     Raises
     ------
@@ -193,10 +196,10 @@ def precision_report(responses: pd.DataFrame | Scores, instrument: Instrument | 
         warnings.simplefilter("ignore", RuntimeWarning)
         for w in waves:
             out_waves.append(_wave(w, items[items["wave"] == w], per[per["wave"] == w], scales, targets, null, opts,
-                                   (ins.scale.min, ins.scale.max), min_raters, level))
+                                   (ins.scale.min, ins.scale.max), min_raters, level, include))
         change, rcs = {}, {}
         notes = []
-        if wave is None and len(waves) >= 2:
+        if wave is None and len(waves) >= 2 and "change" in include:
             pair = (waves[0], waves[1])
             d = per[per["wave"].isin(pair)]
             has_rater = "rater_id" in d.columns and d["rater_id"].notna().any()
@@ -216,7 +219,7 @@ def precision_report(responses: pd.DataFrame | Scores, instrument: Instrument | 
                            reliable_change=rcs, min_raters=min_raters, null=null, notes=tuple(notes))
 
 
-def _wave(w, items, per, scales, targets, null, opts, rng, min_raters, level) -> PrecisionWave:
+def _wave(w, items, per, scales, targets, null, opts, rng, min_raters, level, include) -> PrecisionWave:
     skipped: dict[str, str] = {}
     gs, ds, eb, rel, agr = {}, {}, {}, [], []
     n_mentor = per.groupby("mentor_id").size()
@@ -231,11 +234,13 @@ def _wave(w, items, per, scales, targets, null, opts, rng, min_raters, level) ->
             mr = mentor_reliability(g, n_mentor, len(its))
             mr.insert(1, "scale", s)
             rel.append(mr)
-        e = _run(skipped, f"shrunken {s}", lambda: shrunken_scores(
-            pd.DataFrame({"mentor": per["mentor_id"], "score": per[s]}), level=level, label=s))
-        if e is not None:
-            eb[s] = e
-        agr.append(_agreement(items, s, its, null, opts, rng, min_raters))
+        if "shrunken" in include:
+            e = _run(skipped, f"shrunken {s}", lambda: shrunken_scores(
+                pd.DataFrame({"mentor": per["mentor_id"], "score": per[s]}), level=level, label=s))
+            if e is not None:
+                eb[s] = e
+        if "agreement" in include:
+            agr.append(_agreement(items, s, its, null, opts, rng, min_raters))
     return PrecisionWave(wave=w, gstudies=gs, dstudies=ds, shrunken=eb, skipped=skipped,
                          mentor_reliability=pd.concat(rel, ignore_index=True) if rel else pd.DataFrame(),
                          agreement=pd.DataFrame(agr))
