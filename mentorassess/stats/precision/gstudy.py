@@ -25,10 +25,12 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from mentorassess.stats._common import single_threaded_blas
 from mentorassess.errors import ConfigError, DataError, InsufficientDataError
 from mentorassess.stats.precision._mixed import Design, Term, fit
 
@@ -68,6 +70,10 @@ class GStudy:
         return float(self.components.set_index("component").loc[component, "variance"])
 
     def _v(self):
+        return self._variances
+
+    @cached_property
+    def _variances(self) -> tuple[float, float, float, float, float]:
         c = self.components.set_index("component")["variance"]
         return (float(c["mentor"]), float(c["rater:mentor"]), float(c["item"]), float(c["mentor:item"]),
                 float(c["residual"]))
@@ -120,6 +126,7 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray(uniq)
 
 
+@single_threaded_blas
 def g_study(data: pd.DataFrame, *, mentor: str = "mentor", rater: str = "rater", item: str = "item",
             score: str = "score", method: str = "auto", label: str = "") -> GStudy:
     """Variance components of ratings (raters nested in mentors) x items.
@@ -157,7 +164,9 @@ def g_study(data: pd.DataFrame, *, mentor: str = "mentor", rater: str = "rater",
     d = data.loc[y.notna() & data[mentor].notna() & data[rater].notna() & data[item].notna(), [mentor, rater, item]]
     y = y[d.index].to_numpy(float)
     m, _ = _codes(d[mentor])
-    mr, _ = _codes(d[mentor].astype(str) + "\x1f" + d[rater].astype(str))
+    rc, _ = _codes(d[rater])
+    mr, _ = pd.factorize(m * (int(rc.max()) + 1 if len(rc) else 1) + rc, sort=True)   # rater within mentor
+    mr = mr.astype(np.int64)
     it, items = _codes(d[item])
     if pd.Series(mr * (len(items) + 1) + it).duplicated().any():
         raise DataError("a rater has two ratings of the same item for the same mentor", column=item)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from mentorassess.stats._common import single_threaded_blas
 from mentorassess.errors import ConfigError, DataError, InsufficientDataError
 from mentorassess.scoring import order_waves
 from mentorassess.stats.precision._mixed import Design, Term, fit, satterthwaite
@@ -75,6 +76,7 @@ class PrePostChange:
         return pd.DataFrame([d])
 
 
+@single_threaded_blas
 def prepost_change(data: pd.DataFrame, *, mentor: str = "mentor", wave: str = "wave", score: str = "score",
                    rater: str | None = None, waves: tuple[str, str] | None = None, level: float = 0.95,
                    label: str = "") -> PrePostChange:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from mentorassess.stats._common import single_threaded_blas
 from mentorassess.errors import ConfigError, DataError, InsufficientDataError
 from mentorassess.stats.precision._mixed import Design, Term, fit
 
@@ -54,6 +55,7 @@ class ShrunkenScores:
         return self.table.copy()
 
 
+@single_threaded_blas
 def shrunken_scores(data: pd.DataFrame, *, mentor: str = "mentor", score: str = "score", level: float = 0.95,
                     label: str = "") -> ShrunkenScores:
     """EB scores with conditional SDs and ``level`` intervals (EB +- z * cond_sd) per mentor.

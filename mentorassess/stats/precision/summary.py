@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mentorassess.stats._common import single_threaded_blas
 from mentorassess.errors import DataError, InsufficientDataError
 from mentorassess.instruments import Instrument, load_instrument
 from mentorassess.scoring import Scores, score
@@ -148,6 +149,7 @@ def _run(skipped: dict, key: str, fn):
         return None
 
 
+@single_threaded_blas
 def precision_report(responses: pd.DataFrame | Scores, instrument: Instrument | str, *, form: str = "mentee",
                      wave: str | None = None, min_raters: int = 3, targets=(0.70, 0.80),
                      null: str | float = "slight_skew", level: float = 0.95,
@@ -248,8 +250,13 @@ def _wave(w, items, per, scales, targets, null, opts, rng, min_raters, level, in
 
 def _agreement(items, scale, its, null, opts, rng, min_raters) -> dict:
     vals_u, vals_n, aw = [], [], []
-    for _, g in items.groupby("mentor_id", sort=True):
-        x = g[its].dropna()
+    codes, _ = pd.factorize(items["mentor_id"], sort=True)
+    x_all = items[its].to_numpy(float)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    for idx in np.split(order, bounds) if len(order) else []:
+        x = x_all[idx]
+        x = x[~np.isnan(x).any(axis=1)]
         if len(x) < min_raters:
             continue
         vals_u.append(rwg_j(x, options=opts))
