@@ -88,7 +88,7 @@ def prepost_change(data: pd.DataFrame, *, mentor: str = "mentor", wave: str = "w
         One row per rating: mentor, wave, score (and rater) columns.
     rater : str, optional
         Rater id column; the ``(1|mentor:rater)`` term is added when at least one rater id
-        occurs in both waves (ids are taken within mentor).
+        occurs in both waves and some mentor has two raters (ids are taken within mentor).
     waves : (pre, post), optional
         The two wave labels; default the first two in :func:`mentorassess.scoring.order_waves`.
     """
@@ -120,7 +120,9 @@ def prepost_change(data: pd.DataFrame, *, mentor: str = "mentor", wave: str = "w
         key = d[mentor].astype(str) + "\x1f" + d[rater].astype(str)
         both = d[ok].groupby(key[ok])[wave].nunique()
         linked = int((both > 1).sum())
-        if linked:
+        # with one rater per mentor (self-ratings) the rater term would be the mentor term again
+        several = (d[ok].groupby(d.loc[ok, mentor])[rater].nunique() > 1).any()
+        if linked and several:
             rkey = key.where(ok, "\x1e" + pd.Series(np.arange(n), index=d.index).astype(str))
             rc, ru = pd.factorize(rkey, sort=True)
             rt = Term("rater:mentor", rc.astype(np.int64), len(ru))

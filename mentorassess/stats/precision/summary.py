@@ -63,7 +63,12 @@ class PrecisionWave:
                 rows.append({"wave": self.wave, "scale": scale, "n_items": g.n_items, "target": r.target,
                              "mentees_needed": r.raters, "mentees_exact": r.raters_exact, "reachable": r.reachable,
                              "cap": r.cap, "g_observed": g.g, "raters_harmonic": g.raters_harmonic})
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=["wave", "scale", "n_items", "target", "mentees_needed", "mentees_exact",
+                                           "reachable", "cap", "g_observed", "raters_harmonic"])
+
+    def to_frame(self) -> pd.DataFrame:
+        """Same as :meth:`needed`."""
+        return self.needed()
 
 
 @dataclass(frozen=True, eq=False)
