@@ -7,6 +7,12 @@ measure of ``benchmarks/run.py``: the same simulated ratings are fitted by
 (``bench_precision.R``, libraries loaded before timing) in the same run; the R part is skipped,
 with a note, when ``Rscript`` is absent. The result also gives the largest difference between
 the two sets of variance components.
+
+Recorded 2026-12-01 on the shared 2-core machine (load average about 8 from other jobs, so both
+sides ran slowly): 20,000 responses x 26 items (4,413 mentors, 509,476 ratings after 2% missing)
+Python 6.4 s; lme4 1.1-31 ``lmer`` 527.6 s elapsed (106 s CPU) with its default optimizer, which
+warned "failed to converge with max|grad| = 0.0024"; largest difference of the variance
+components 3.9e-5 (item). The quick run (1,000 x 26): 0.76 s vs 12.2 s, difference 7.1e-6.
 """
 
 from __future__ import annotations
