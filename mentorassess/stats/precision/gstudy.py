@@ -179,12 +179,10 @@ def g_study(data: pd.DataFrame, *, mentor: str = "mentor", rater: str = "rater",
     if per_mentor.max() < 2:
         raise InsufficientDataError("no mentor has two raters: rater and mentor variance cannot be separated")
     # within-mentor rater index (0..k_m - 1)
-    first = np.zeros(J, np.int64)
     order = np.argsort(mentor_of_rater, kind="stable")
     rank = np.empty(R, np.int64)
     starts = np.concatenate([[0], np.cumsum(per_mentor)[:-1]])
     rank[order] = np.arange(R) - np.repeat(starts, per_mentor)
-    del first
     rw = rank[mr]
     kmax = int(per_mentor.max())
     X = np.ones((n, 1))

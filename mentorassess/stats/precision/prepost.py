@@ -22,7 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,8 @@ from scipy import stats
 from mentorassess.stats._common import single_threaded_blas
 from mentorassess.errors import ConfigError, DataError, InsufficientDataError
 from mentorassess.scoring import order_waves
-from mentorassess.stats.precision._mixed import Design, Term, fit, satterthwaite
+from mentorassess.stats.precision._mixed import Design, Term, fit
+from mentorassess.stats.precision._satterthwaite import satterthwaite
 
 __all__ = ["PrePostChange", "prepost_change"]
 
