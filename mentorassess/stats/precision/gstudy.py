@@ -30,8 +30,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from mentorassess.stats._common import single_threaded_blas
 from mentorassess.errors import ConfigError, DataError, InsufficientDataError
+from mentorassess.stats._common import single_threaded_blas
 from mentorassess.stats.precision._mixed import Design, Term, fit
 
 __all__ = ["GStudy", "g_study", "COMPONENTS"]

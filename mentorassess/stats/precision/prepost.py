@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from mentorassess.stats._common import single_threaded_blas
 from mentorassess.errors import ConfigError, DataError, InsufficientDataError
 from mentorassess.scoring import order_waves
+from mentorassess.stats._common import single_threaded_blas
 from mentorassess.stats.precision._mixed import Design, Term, fit
 from mentorassess.stats.precision._satterthwaite import satterthwaite
 

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from mentorassess.stats._common import single_threaded_blas
 from mentorassess.errors import ConfigError, DataError, InsufficientDataError
+from mentorassess.stats._common import single_threaded_blas
 from mentorassess.stats.precision._mixed import Design, Term, fit
 
 __all__ = ["ShrunkenScores", "shrunken_scores"]

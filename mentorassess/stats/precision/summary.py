@@ -25,11 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mentorassess.stats._common import single_threaded_blas
 from mentorassess.errors import DataError, InsufficientDataError
 from mentorassess.instruments import Instrument, load_instrument
 from mentorassess.scoring import Scores, score
-from mentorassess.stats._common import jsonable
+from mentorassess.stats._common import jsonable, single_threaded_blas
 from mentorassess.stats.agreement import rwg_j
 from mentorassess.stats.precision.dstudy import DStudy, d_study, mentor_reliability
 from mentorassess.stats.precision.gstudy import GStudy, g_study
