@@ -220,3 +220,21 @@ def test_bad_input_raises_structured_errors():
         prepost_change(_prepost_doc().query("wave == 'pre'"))
     with pytest.raises(DataError):
         shrunken_scores(d, score="nope")
+
+
+def test_balanced_design_with_a_negative_anova_component():
+    """ANOVA estimates are used on a balanced design; a negative one is shown as 0 (REML is bounded)."""
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        y = 4 + np.repeat(rng.normal(0, 0.5, 5), 12) + rng.normal(0, 1, 60)   # no mentor x item variance
+        d = pd.DataFrame({"mentor": np.repeat(np.arange(5), 12), "rater": np.repeat(np.arange(20), 3),
+                          "item": np.tile(np.arange(3), 20), "score": y})
+        g = g_study(d)
+        comp = g.components.set_index("component")
+        if comp.loc["mentor:item", "anova"] < 0:
+            break
+    assert g.method == "ANOVA" and comp.loc["mentor:item", "anova"] < 0
+    assert comp.loc["mentor:item", "variance"] == 0.0 and comp.loc["mentor:item", "reml"] >= 0
+    assert comp.loc["residual", "variance"] == pytest.approx(comp.loc["residual", "anova"])
+    assert comp["share"].sum() == pytest.approx(1.0)
+    assert g_study(d, method="reml").method == "REML"
