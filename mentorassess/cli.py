@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "mentorassess.commands.importing",
     "mentorassess.commands.scoring",
     "mentorassess.commands.psychometrics",
+    "mentorassess.commands.precision",
     "mentorassess.commands.reports",
     "mentorassess.commands.program",
     "mentorassess.commands.pipeline",

@@ -16,6 +16,8 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from mentorassess.reports._precision_section import precision_story
+
 __all__ = ["psychometric_pdf_bytes", "render_psychometric", "write_psychometric_json", "r2"]
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -141,8 +143,9 @@ def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
     c = d["cfa"]
     if c:
         out.extend(_cfa(c, d["published_cfa"], W))
-    # Agreement
+    # Agreement and the precision of mentor scores (G- and D-study)
     out.extend(_agreement(d["agreement"], W))
+    out.extend(precision_story(d, W))
     if d["notes"]:
         out.append(Spacer(1, 4))
         for n in d["notes"]:

@@ -18,6 +18,10 @@ semTools 0.5-6, GPArotation 2022.10-2; reference values in ``tests/reference/psy
 - ``report``: ``psychometrics`` bundles all of them per form and wave.
 - ``agreement``: ``icc_nested`` = ``psych::statsBy`` ICC1/ICC2; ``icc_shrout_fleiss`` = ``psych::ICC``; rwg.
 - ``change``: paired t = ``t.test(paired = TRUE)``; Wilcoxon = ``wilcox.test(paired = TRUE)``.
+- ``precision`` (subpackage, docs/precision.md): G-study = ``lme4::lmer(score ~ 1 + (1|mentor) +
+  (1|mentor:rater) + (1|item) + (1|mentor:item))``, D-study, EB scores = ``ranef(condVar = TRUE)``,
+  pre/post change = ``lmerTest`` Satterthwaite, RCI, rwg nulls and awg = ``multilevel``
+  (reference values in ``tests/reference/precision``).
 
 Known, deliberate differences from R:
 

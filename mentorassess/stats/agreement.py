@@ -8,8 +8,10 @@
 - :func:`icc_shrout_fleiss`: the six ICCs of a complete targets x judges matrix, with F tests and
   95% intervals, as ``psych::ICC(x, lmer = FALSE)``.
 - :func:`rwg`, :func:`rwg_j`, :func:`rwg_by_mentor`: within-mentor agreement against the uniform
-  null distribution (James, Demaree & Wolf 1984) with the conventions of ``multilevel::rwg`` /
-  ``rwg.j``.
+  null distribution (James, Demaree & Wolf 1984) or, with ``null=``, the skewed, triangular and
+  normal nulls of LeBreton & Senter (2008) or any null variance
+  (:mod:`mentorassess.stats.precision.nulls`, which also has awg), with the conventions of
+  ``multilevel::rwg`` / ``rwg.j``.
 - :func:`mean_reliability`: reliability of a mean of n raters from ICC(1) (Spearman-Brown).
 
 Examples
@@ -272,25 +274,29 @@ def uniform_null_variance(options: int) -> float:
     return (options ** 2 - 1) / 12
 
 
-def rwg(values, *, options: int = 7) -> float:
-    """rwg of one item for one group: 1 - s^2 / sigma^2_EU (s^2 truncated at sigma^2_EU).
+def rwg(values, *, options: int = 7, null: str | float = "uniform") -> float:
+    """rwg of one item for one group: 1 - s^2 / sigma^2_E (s^2 truncated at sigma^2_E).
 
     NaN for fewer than 2 ratings (``multilevel::rwg`` gives NA). Missing values are dropped.
+    ``null``: a null distribution name (``uniform``, ``slight_skew``, ``moderate_skew``,
+    ``heavy_skew``, ``triangular``, ``normal``) or sigma^2_E itself.
 
     Examples
     --------
     >>> round(rwg([6, 7, 6, 5, 7]), 4)   # R: multilevel::rwg(x, rep(1, 5), ranvar = 4)
     0.825
+    >>> round(rwg([6, 7, 6, 5, 7], null="slight_skew"), 6)   # ranvar = 2.90
+    0.758621
     """
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     if len(x) < 2:
         return float("nan")
-    eu = uniform_null_variance(options)
+    eu = _null(null, options)
     return float(1 - min(x.var(ddof=1), eu) / eu)
 
 
-def rwg_j(matrix, *, options: int = 7) -> float:
+def rwg_j(matrix, *, options: int = 7, null: str | float = "uniform") -> float:
     """rwg(j) of J parallel items for one group; incomplete rows deleted listwise.
 
     rwg(j) = J (1 - s̄^2/σ²) / (J (1 - s̄^2/σ²) + s̄^2/σ²), with s̄^2 the mean item variance
@@ -308,15 +314,17 @@ def rwg_j(matrix, *, options: int = 7) -> float:
     a = a[~np.isnan(a).any(axis=1)]
     if len(a) < 2:
         return float("nan")
-    eu = uniform_null_variance(options)
+    eu = _null(null, options)
     ratio = min(float(a.var(axis=0, ddof=1).mean()), eu) / eu
     j = a.shape[1]
     return float(j * (1 - ratio) / (j * (1 - ratio) + ratio))
 
 
-def rwg_by_mentor(scores: Scores, *, wave: str, role: str = "mentee", min_raters: int = 3) -> RwgResult:
+def rwg_by_mentor(scores: Scores, *, wave: str, role: str = "mentee", min_raters: int = 3,
+                  null: str | float = "uniform") -> RwgResult:
     """rwg per item and rwg(j) per competency for each mentor with at least ``min_raters`` ratings.
 
+    ``null`` as in :func:`rwg`.
     Mentors below ``min_raters`` are left out (their agreement would describe too few people).
     ``table`` columns: ``mentor_id, wave, variable, kind ('item' | 'competency'), n, value``.
     """
@@ -335,13 +343,21 @@ def rwg_by_mentor(scores: Scores, *, wave: str, role: str = "mentee", min_raters
         for item in ins.item_ids:
             x = g[item].dropna()
             if len(x) >= min_raters:
-                rows.append((mentor, wave, item, "item", len(x), rwg(x, options=opts)))
+                rows.append((mentor, wave, item, "item", len(x), rwg(x, options=opts, null=null)))
         for comp in ins.competencies:
             m = g[list(comp.items)].dropna()
             if len(m) >= min_raters:
-                rows.append((mentor, wave, comp.id, "competency", len(m), rwg_j(m, options=opts)))
+                rows.append((mentor, wave, comp.id, "competency", len(m), rwg_j(m, options=opts, null=null)))
     table = pd.DataFrame(rows, columns=["mentor_id", "wave", "variable", "kind", "n", "value"])
-    return RwgResult(table=table, options=opts, null_variance=uniform_null_variance(opts))
+    return RwgResult(table=table, options=opts, null_variance=_null(null, opts))
+
+
+def _null(null: str | float, options: int) -> float:
+    if isinstance(null, str) and null == "uniform":
+        return uniform_null_variance(options)
+    from mentorassess.stats.precision.nulls import null_variance
+
+    return null_variance(null, options)
 
 
 def mean_reliability(icc1, n):

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mentorassess.errors import DataError, InsufficientDataError, MentorAssessWarning
-from mentorassess.instruments import load_instrument
+from mentorassess.instruments import Instrument, load_instrument
 from mentorassess.scoring import order_waves
 from mentorassess.stats._common import check_rng, instrument_id_of, jsonable, single_threaded_blas, structure_of
 from mentorassess.stats.cfa import CfaFit, fit_cfa, published_fit
@@ -59,6 +59,7 @@ class PsychometricSection:
     published: tuple[Mapping[str, Any], ...] = ()
     notes: tuple[str, ...] = ()
     skipped: Mapping[str, str] = field(default_factory=dict)
+    precision: Any = None  # PrecisionReport (G- and D-study) for forms with several raters per mentor
 
     def cfa_comparison(self) -> pd.DataFrame:
         """This sample's CFA fit next to the instrument's published fit for this form."""
@@ -120,7 +121,7 @@ class PsychometricSection:
             "reliability": d(self.reliability), "omega": d(self.omega), "kmo": d(self.kmo),
             "bartlett": d(self.bartlett), "parallel_analysis": d(self.parallel), "efa": d(self.efa),
             "cfa": d(self.cfa), "cfa_published": [dict(p) for p in self.published],
-            "notes": list(self.notes), "skipped": dict(self.skipped),
+            "notes": list(self.notes), "skipped": dict(self.skipped), "precision": d(self.precision),
         })
 
 
@@ -171,6 +172,17 @@ def _run(name: str, fn: Any, skipped: dict[str, str], notes: list[str]) -> Any:
             notes.append(msg)
         warnings.warn(msg, w.category, stacklevel=4)
     return out
+
+
+def _precision(sel: pd.DataFrame, instrument: Any, form: str | None, wave: str | None, skipped, notes) -> Any:
+    """G- and D-study of a form whose mentors have several raters (stats.precision); else None."""
+    if (form is None or wave is None or not isinstance(instrument, Instrument) or "mentor_id" not in sel.columns
+            or sel.groupby("mentor_id").size().max() < 2):
+        return None
+    from mentorassess.stats.precision.summary import precision_report
+
+    return _run("precision", lambda: precision_report(sel, instrument, form=form, wave=wave, include=()),
+                skipped, notes)
 
 
 @single_threaded_blas
@@ -300,10 +312,11 @@ def psychometrics(
             elif cfa:
                 skipped["cfa"] = "a competency has fewer than 2 items"
             pub = tuple(published_fit(instrument, form=form_id)) if form_id is not None else ()
+            prec = _precision(sel, instrument, form_id, w, skipped, notes)
             sections.append(PsychometricSection(
                 form=form_id, rater_role=role, wave=w, n_responses=int(len(sel)), reliability=rel, omega=om,
                 kmo=kmo, bartlett=bart, parallel=pa, efa=ef, cfa=cf, published=pub, notes=tuple(notes),
-                skipped=dict(skipped)))
+                skipped=dict(skipped), precision=prec))
     if not sections:
         raise InsufficientDataError("no responses to analyse")
     call = {"form": form, "wave": wave, "n_iter": n_iter, "n_boot": n_boot, "reverse": reverse,
