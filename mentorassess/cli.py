@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "mentorassess.commands.reports",
     "mentorassess.commands.program",
     "mentorassess.commands.pipeline",
+    "mentorassess.commands.serve",
 )
 
 

@@ -285,7 +285,8 @@ def _step_feedback(ctx: _Context) -> list[Path]:
 
     ctx.say("writing feedback reports")
     labels = {w.id: w.label for w in ctx.cfg.waves if w.label}
-    options = ReportOptions(program=ctx.cfg.program, report_date=ctx.report_date, wave_labels=labels)
+    options = ReportOptions(program=ctx.cfg.program, report_date=ctx.report_date, wave_labels=labels,
+                            contact=ctx.cfg.contact)
     summary = render_all(ctx.profiles, ctx.cfg.instrument, ctx.tmp / "feedback", options=options, jobs=ctx.jobs,
                          roster=ctx.roster)
     return sorted(Path(p).resolve().relative_to(ctx.tmp.resolve()) for p in summary.written)
