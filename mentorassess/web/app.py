@@ -77,7 +77,8 @@ def _recheck(prog: Program, eids: list[str] | None = None) -> None:
             continue
         check = services.inspect_export(prog.input_path(e["stored"]), prog.state["instrument"], roster=roster,
                                         role=e.get("role") or None, wave=e.get("wave") or None,
-                                        mapping=prog.mapping_path(e["mapping"]) if e.get("mapping") else None)
+                                        mapping=prog.mapping_path(e["mapping"]) if e.get("mapping") else None,
+                                        display=e["display"])
         e["check"] = {"ok": check.ok, "error": check.error, "problems": list(check.problems)}
         e["audit"] = check.audit
 
@@ -323,7 +324,8 @@ async def start_run(request: Request) -> Response:
     if _ready(prog):
         return _to(f"/p/{prog.id}/run")
     try:
-        request.app.state.runs.start(prog.id, prog.config, prog.output, prog.folder / ".run.lock")
+        names = {e["stored"]: e["display"] for e in prog.state["exports"]}
+        request.app.state.runs.start(prog.id, prog.config, prog.output, prog.folder / ".run.lock", names=names)
     except RunBusy:
         return _page(request, "run.html", status=409, prog=prog, step="run",
                      state=request.app.state.runs.state(prog.id).to_dict(),
@@ -347,9 +349,11 @@ async def download_page(request: Request) -> Response:
     prog = _program(request)
     summary = _summary(prog)
     groups: dict[str, list[str]] = {}
-    for o in (summary or {}).get("outputs", []):
-        parts = o["path"].split("/")
-        groups.setdefault(parts[0] if len(parts) > 1 else "", []).append(o["path"])
+    if summary is not None:
+        for p in sorted(prog.output.rglob("*")):
+            if p.is_file() and not p.name.startswith("."):
+                rel = p.relative_to(prog.output).parts
+                groups.setdefault(rel[0] if len(rel) > 1 else "", []).append("/".join(rel))
     return _page(request, "download.html", prog=prog, step="download", summary=summary, groups=groups)
 
 

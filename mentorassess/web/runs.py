@@ -66,7 +66,8 @@ class RunManager:
     def running(self, pid: str) -> bool:
         return self.state(pid).status == "running"
 
-    def start(self, pid: str, config: Path, out: Path, lockfile: Path) -> RunState:
+    def start(self, pid: str, config: Path, out: Path, lockfile: Path, names: dict[str, str] | None = None) -> RunState:
+        """Start a run; ``names`` maps stored file names to the names shown in progress messages."""
         with self._lock:
             if pid in self._states and self._states[pid].status == "running":
                 raise RunBusy(pid)
@@ -78,7 +79,7 @@ class RunManager:
                 raise
             state = RunState(status="running", expected=expected, started=time.perf_counter())
             self._states[pid] = state
-            t = threading.Thread(target=self._work, args=(state, config, out, lockfile), daemon=True,
+            t = threading.Thread(target=self._work, args=(state, config, out, lockfile, names or {}), daemon=True,
                                  name=f"run-{pid}")
             self._threads[pid] = t
             t.start()
@@ -100,14 +101,22 @@ class RunManager:
         with os.fdopen(fd, "w") as fh:
             fh.write(str(os.getpid()))
 
-    def _work(self, state: RunState, config: Path, out: Path, lockfile: Path) -> None:
+    def _work(self, state: RunState, config: Path, out: Path, lockfile: Path, names: dict[str, str]) -> None:
         from mentorassess.errors import MentorAssessError
 
+        def say(message: str) -> None:
+            for stored, shown in names.items():
+                message = message.replace(stored, shown)
+            state.steps.append(message)
+
         try:
-            services.run(config, out, progress=state.steps.append)
+            services.run(config, out, progress=say)
             state.status = "done"
         except MentorAssessError as exc:
-            lines = str(exc).splitlines() or [type(exc).__name__]
+            text = str(exc)
+            for stored, shown in names.items():
+                text = text.replace(stored, shown)
+            lines = text.splitlines() or [type(exc).__name__]
             state.error, state.problems, state.status = lines[0], tuple(lines[1:41]), "failed"
         except Exception as exc:  # a bug: say so on the page rather than leave it spinning
             state.error, state.status = f"internal error ({type(exc).__name__}): {exc}", "failed"

@@ -93,18 +93,24 @@ def _error_text(exc: Exception) -> tuple[str, tuple[str, ...]]:
 
 
 def inspect_export(path: Path, instrument: str, *, roster: Path | None, role: str | None, wave: str | None,
-                   mapping: Path | None) -> ExportCheck:
-    """Import one export exactly as ``mentorassess import`` does and return its audit or its error."""
+                   mapping: Path | None, display: str | None = None) -> ExportCheck:
+    """Import one export exactly as ``mentorassess import`` does and return its audit or its error.
+
+    Messages name the file by ``display`` (the name it was uploaded with), not by where it is stored.
+    """
     from mentorassess.errors import MentorAssessError
     from mentorassess.io import read_export
+
+    def named(text: str) -> str:
+        return text.replace(str(path), display).replace(path.name, display) if display else text
 
     try:
         res = read_export(path, instrument, mapping=mapping, roster=roster, role=role, wave=wave)
     except MentorAssessError as exc:
         msg, problems = _error_text(exc)
-        return ExportCheck(ok=False, error=msg, problems=problems)
+        return ExportCheck(ok=False, error=named(msg), problems=tuple(map(named, problems)))
     audit = res.report.to_dict()
-    audit["warnings"] = [str(w) for w in res.report.warnings]
+    audit["warnings"] = [named(str(w)) for w in res.report.warnings]
     return ExportCheck(ok=True, audit=audit)
 
 
@@ -309,7 +315,8 @@ def comments(config: Path) -> list[CommentRow]:
                               rater_role=str(first["rater_role"]),
                               texts=tuple((prompts.get(q, q), str(t)) for q, t in zip(g["question"], g["text"])),
                               flags=tuple(names)))
-    out.sort(key=lambda c: (c.mentor_id, c.wave, c.rater_role, c.response_id))
+    order = {w.id: i for i, w in enumerate(cfg.waves)}
+    out.sort(key=lambda c: (c.mentor_id, order.get(c.wave, len(order)), c.wave, c.rater_role, c.response_id))
     return out
 
 
