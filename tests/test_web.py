@@ -319,3 +319,22 @@ def test_download_before_a_run_is_refused(client):
     pid = _program(client)
     assert client.get(f"/p/{pid}/download/reports.zip").status_code == 409
     assert "run the program" in client.get(f"/p/{pid}/download").text
+
+
+def test_the_program_cannot_change_while_its_run_reads_it(client, monkeypatch):
+    pid = _program(client)
+    gate = threading.Event()
+    monkeypatch.setattr(services, "expected_steps", lambda config: 3)
+    monkeypatch.setattr(services, "run", lambda config, out, progress: gate.wait(10))
+    _upload(client, pid, "mentee.csv", (SAMPLE / "qualtrics_mentee.csv").read_bytes(), role="mentee")
+    before = (client.ws / "programs" / pid / "program.yaml").read_bytes()
+    assert client.post(f"/p/{pid}/run", data={"csrf": client.csrf}).status_code == 200
+    assert "Running" in client.get(f"/p/{pid}/run").text
+    assert client.post(f"/p/{pid}/run", data={"csrf": client.csrf}).status_code == 409
+    assert client.post(f"/p/{pid}/comments", data={"csrf": client.csrf, "shown": ["x"], "exclude": ["x"]}).status_code == 409
+    assert _upload(client, pid, "more.csv", b"a,b\n1,2\n").status_code == 409
+    assert client.post(f"/p/{pid}/settings", data={"csrf": client.csrf, "program": "Renamed"}).status_code == 409
+    assert client.get(f"/p/{pid}/download/reports.zip").status_code == 409
+    assert (client.ws / "programs" / pid / "program.yaml").read_bytes() == before
+    gate.set()
+    assert client.app_.state.runs.wait(pid, 10).status == "done"

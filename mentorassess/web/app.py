@@ -56,6 +56,14 @@ def _program(request: Request) -> Program:
         raise Refused(404, "There is no such program in this workspace.") from None
 
 
+def _changeable(request: Request) -> Program:
+    """The program of a form that changes it; refused while its run reads the files."""
+    prog = _program(request)
+    if request.app.state.runs.running(prog.id):
+        raise Refused(409, "A run of this program is going; wait until it finishes before changing the program.")
+    return prog
+
+
 def _page(request: Request, name: str, status: int = 200, **ctx: Any) -> Response:
     prog = ctx.get("prog")
     ctx.setdefault("step", None)
@@ -109,7 +117,7 @@ async def program_page(request: Request) -> Response:
 
 
 async def program_settings(request: Request) -> Response:
-    prog = _program(request)
+    prog = _changeable(request)
     form = await read_form(request)
     settings, errors = forms.settings(form)
     if not errors:
@@ -144,7 +152,7 @@ def _chunks(upload: UploadFile):
 
 
 async def upload_roster(request: Request) -> Response:
-    prog = _program(request)
+    prog = _changeable(request)
     form = await read_form(request, max_files=1)
     try:
         (upload,) = (await _uploads(request, form, "roster"))[:1]
@@ -187,7 +195,7 @@ async def exports_page(request: Request) -> Response:
 
 
 async def upload_exports(request: Request) -> Response:
-    prog = _program(request)
+    prog = _changeable(request)
     form = await read_form(request, max_files=20)
     added: list[str] = []
     try:
@@ -229,7 +237,7 @@ async def export_page(request: Request) -> Response:
 
 
 async def remove_export(request: Request) -> Response:
-    prog = _program(request)
+    prog = _changeable(request)
     await read_form(request)
     e = _export(request, prog)
     prog.state["exports"].remove(e)
@@ -247,7 +255,7 @@ async def mapping_page(request: Request) -> Response:
 
 
 async def save_mapping(request: Request) -> Response:
-    prog = _program(request)
+    prog = _changeable(request)
     e = _export(request, prog)
     form = await read_form(request)
     draft = services.draft(prog.input_path(e["stored"]), prog.state["instrument"])
@@ -300,7 +308,7 @@ async def comments_page(request: Request) -> Response:
 
 
 async def save_comments(request: Request) -> Response:
-    prog = _program(request)
+    prog = _changeable(request)
     form = await read_form(request)
     shown = set(form.getlist("shown"))
     chosen = set(form.getlist("exclude")) & shown
