@@ -338,3 +338,17 @@ def test_the_program_cannot_change_while_its_run_reads_it(client, monkeypatch):
     assert (client.ws / "programs" / pid / "program.yaml").read_bytes() == before
     gate.set()
     assert client.app_.state.runs.wait(pid, 10).status == "done"
+
+
+def test_the_contact_of_the_program_form_is_a_config_key(tmp_path):
+    from mentorassess.errors import ConfigError
+
+    (tmp_path / "a.csv").write_text("x\n1\n")
+    base = "program: P\ninstrument: mca-26\nexports: [{path: a.csv, role: mentee, wave: pre}]\n"
+    (tmp_path / "p.yaml").write_text(base + "contact: the mentoring office, mentoring@example.org\n")
+    assert load_config(tmp_path / "p.yaml").contact == "the mentoring office, mentoring@example.org"
+    (tmp_path / "p.yaml").write_text(base)
+    assert load_config(tmp_path / "p.yaml").contact is None
+    (tmp_path / "p.yaml").write_text(base + "contact: [1, 2]\n")
+    with pytest.raises(ConfigError, match="contact must be a text"):
+        load_config(tmp_path / "p.yaml")

@@ -261,6 +261,13 @@ def test_staff_journey_in_chromium(server, browser, tmp_path, record_property):
     assert summary["counts"]["responses"] == 317 + 74
     assert [i["rows_kept"] for i in summary["imports"]] == [317, 74]
 
+    # the contact entered on the program form is printed in the feedback reports
+    from pypdf import PdfReader
+
+    pdf = PdfReader(io.BytesIO(zf.read(feedback[0])))
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in pdf.pages)
+    assert "mentoring@example.org" in text
+
     # the excluded comment is kept for staff in the workbook but shown in no feedback report
     import openpyxl
 
