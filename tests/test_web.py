@@ -352,3 +352,12 @@ def test_the_contact_of_the_program_form_is_a_config_key(tmp_path):
     (tmp_path / "p.yaml").write_text(base + "contact: [1, 2]\n")
     with pytest.raises(ConfigError, match="contact must be a text"):
         load_config(tmp_path / "p.yaml")
+
+
+def test_a_file_that_is_no_table_gets_a_message_not_a_crash(client):
+    pid = _program(client)
+    r = _upload(client, pid, "photo.xlsx", b"\x89PNG not a workbook at all")
+    assert r.status_code == 200 and "Not recognised" in r.text
+    eid = str(r.url).split("/")[-1]
+    r = client.get(f"/p/{pid}/exports/{eid}/mapping")
+    assert r.status_code == 400 and "cannot be read as a table" in r.text and "photo.xlsx" in r.text

@@ -246,10 +246,20 @@ async def remove_export(request: Request) -> Response:
     return _to(f"/p/{prog.id}/exports")
 
 
+def _draft(prog: Program, e: dict):
+    from mentorassess.errors import MentorAssessError
+
+    try:
+        return services.draft(prog.input_path(e["stored"]), prog.state["instrument"], e["display"])
+    except MentorAssessError as exc:
+        raise Refused(400, f"{e['display']} cannot be read as a table, so no mapping can be drafted: "
+                           f"{forms.error_text(exc).splitlines()[0]}") from None
+
+
 async def mapping_page(request: Request) -> Response:
     prog = _program(request)
     e = _export(request, prog)
-    draft = services.draft(prog.input_path(e["stored"]), prog.state["instrument"])
+    draft = _draft(prog, e)
     return _page(request, "mapping.html", prog=prog, step="exports", e=e, error=None,
                  **forms.mapping_context(draft, prog.state, e))
 
@@ -258,7 +268,7 @@ async def save_mapping(request: Request) -> Response:
     prog = _changeable(request)
     e = _export(request, prog)
     form = await read_form(request)
-    draft = services.draft(prog.input_path(e["stored"]), prog.state["instrument"])
+    draft = _draft(prog, e)
     text, chosen, role, wave = forms.mapping_yaml(form, draft, prog.state)
     name = _ws(request).new_mapping_name()
     from mentorassess._files import atomic_write_text

@@ -72,6 +72,8 @@ class Guard:
         self.hosts = set(hosts or ()) | _HOSTS
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":  # the app has none; refuse rather than pass one through unchecked
+            return await send({"type": "websocket.close", "code": 1008})
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}

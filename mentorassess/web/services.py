@@ -159,7 +159,7 @@ def _confidence(commented: bool, column: str | None, note: str) -> tuple[str, fl
     return "exact", None
 
 
-def draft(path: Path, instrument: str) -> Draft:
+def draft(path: Path, instrument: str, display: str | None = None) -> Draft:
     """Draft a mapping with :func:`mentorassess.io.draft.draft_mapping` (``import --write-mapping``)."""
     import json
 
@@ -173,7 +173,7 @@ def draft(path: Path, instrument: str) -> Draft:
 
     ins = load_instrument(instrument)
     dict_path = _find_dictionary(path)
-    table = read_table(path, path.name, dictionary=read_dictionary(dict_path) if dict_path else None)
+    table = read_table(path, display or path.name, dictionary=read_dictionary(dict_path) if dict_path else None)
     text = draft_mapping(table, ins, dictionary=dict_path, base=path.parent)
     data = yaml.safe_load(text) or {}
     sections: dict[str, list[DraftLine]] = {"columns": [], "items": [], "comments": []}
