@@ -232,7 +232,8 @@ def test_staff_journey_in_chromium(server, browser, tmp_path, record_property):
     j.find("form[action$='/run'] button[type=submit]").click()
     j.wait(lambda: "/run" in browser.current_url and "Running" in browser.page_source, 20, "the running page")
     assert j.find("progress#progress").get_attribute("max") == "10"
-    assert "importing qualtrics_mentee.csv" in j.find("#run-steps").text  # the upload's name, not the stored one
+    # the progress list names the upload, not the stored file (filled by polling the run's status)
+    j.wait(lambda: "importing qualtrics_mentee.csv" in j.find("#run-steps").text, 30, "the first step")
     j.page("run-progress")
     j.wait(lambda: browser.current_url.endswith("/download"), 300, "the end of the run")
 
