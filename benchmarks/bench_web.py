@@ -96,7 +96,9 @@ def measure(mentors: int | None) -> dict:
 
 
 def run(quick: bool = False) -> list[dict]:
-    return [measure(None)] + ([] if quick else [measure(500)])
+    if quick:  # CI: only check that the journey runs, on a small generated program
+        return [measure(12)]
+    return [measure(None), measure(500)]
 
 
 def main() -> None:
