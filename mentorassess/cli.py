@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "mentorassess.commands.reports",
     "mentorassess.commands.program",
     "mentorassess.commands.pipeline",
+    "mentorassess.commands.serve",
 )
 
 

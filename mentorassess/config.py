@@ -22,6 +22,7 @@ Example ``program.yaml``::
     outputs: [feedback, program, workbook, psychometrics]
     out: reports/2026
     audience: {show_names: false}      # may the program summary name mentors?
+    contact: the mentoring office, mentoring@example.org   # printed in feedback reports
 
 Examples
 --------
@@ -52,8 +53,8 @@ OUTPUTS = ("feedback", "program", "workbook", "psychometrics")
 WAVE_TYPES = ("pre", "post", "retrospective_pre", "follow_up", "cycle")
 FORMATS = ("qualtrics", "redcap", "spss", "generic", "canonical")
 _TOP = {"program", "instrument", "roster", "report_date", "waves", "exports", "min_raters",
-        "min_raters_comments", "min_raters_items", "min_mentors", "comments", "exclude_comments", "outputs", "out", "audience", "import",
-        "assignments", "seed"}
+        "min_raters_comments", "min_raters_items", "min_mentors", "comments", "exclude_comments", "outputs", "out",
+        "audience", "import", "assignments", "seed", "contact"}
 _EXPORT = {"path", "role", "wave", "format", "mapping", "dictionary"}
 _WAVE = {"id", "type", "label"}
 _AUDIENCE = {"show_names"}
@@ -103,6 +104,7 @@ class ProgramConfig:
     import_options: dict[str, Any] = field(default_factory=dict)
     assignments: Path | None = None
     seed: int = 20261125
+    contact: str | None = None
 
     def release_rules(self):
         """The :class:`~mentorassess.release.rules.ReleaseRules` this configuration asks for."""
@@ -221,6 +223,11 @@ def load_config(path: str | Path) -> ProgramConfig:
     if not isinstance(seed, int) or isinstance(seed, bool):
         c.add(("seed",), "seed must be a whole number", "wrong-type")
         seed = 20261125
+    contact = data.get("contact")
+    if contact is not None and not (isinstance(contact, str) and contact.strip()):
+        c.add(("contact",), "contact must be a text such as 'the mentoring office, mentoring@example.org'",
+              "wrong-type")
+        contact = None
     if not waves:  # undeclared: the exports' waves in the default order
         named = list(order_waves([e.wave for e in exports if e.wave is not None]))
         waves = [WaveSpec(id=w, type=w if w in WAVE_TYPES else "cycle") for w in named]
@@ -234,7 +241,7 @@ def load_config(path: str | Path) -> ProgramConfig:
         min_raters_comments=mrc, min_raters_items=mri, min_mentors=min_mentors, comments=data.get("comments", True), exclude_comments=tuple(map(str, excl)),
         outputs=tuple(outputs), out=(c.base / out).resolve() if out else None,
         show_names=bool(audience.get("show_names", False)), import_options=dict(import_options),
-        assignments=assignments, seed=seed,
+        assignments=assignments, seed=seed, contact=contact.strip() if contact else None,
     )
 
 

@@ -348,7 +348,8 @@ def _step_feedback(ctx: _Context) -> list[Path]:
 
     ctx.say("writing feedback reports")
     labels = {w.id: w.label for w in ctx.cfg.waves if w.label}
-    options = ReportOptions(program=ctx.cfg.program, report_date=ctx.report_date, wave_labels=labels)
+    options = ReportOptions(program=ctx.cfg.program, report_date=ctx.report_date, wave_labels=labels,
+                            contact=ctx.cfg.contact)
     summary = render_all(ctx.profiles, ctx.cfg.instrument, ctx.tmp / "feedback", options=options, jobs=ctx.jobs,
                          roster=ctx.roster)
     # The PDFs the verified manifest lists (feedback/manifest.csv and .json, written beside them).

@@ -16,7 +16,7 @@ LAYERS = {
     "stats": 4,
     "reports": 5,
     "config": 6, "pipeline": 6, "demo": 6,
-    "commands": 7, "cli": 7, "__main__": 7, "__init__": 7,
+    "commands": 7, "cli": 7, "__main__": 7, "__init__": 7, "web": 7,
 }
 
 

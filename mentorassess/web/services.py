@@ -1,0 +1,352 @@
+"""The web app's only door into mentorassess: every call the views make to the Python API.
+
+The views never import the pipeline, ``io`` or ``aggregate`` themselves; they call the functions
+below, which call exactly what the command line calls (``read_export``, ``draft_mapping``,
+``read_roster``, ``load_config``, ``run_program``). When the release layer, the new import tools
+or the history store land, re-point the function concerned here and leave the views alone.
+
+Nothing here decides anything about the data: thresholds, exclusions, suppression and report
+content all come from the API.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+__all__ = ["instruments", "instrument_roles", "scale_choices", "check_roster", "inspect_export", "draft",
+           "load_program", "preview", "comments", "run", "zip_outputs", "ExportCheck", "Draft", "Release",
+           "CommentRow", "EXCLUSION_REASONS"]
+
+
+def _reasons() -> dict[str, str]:
+    from mentorassess.io.audit import EXCLUSION_REASONS as reasons
+
+    return dict(reasons)
+
+
+EXCLUSION_REASONS = _reasons()
+
+
+def instruments() -> list[tuple[str, str]]:
+    """``(id, title)`` of every built-in instrument (``mentorassess instruments list``)."""
+    from mentorassess.instruments import list_instruments
+
+    return [(i.id, i.title) for i in list_instruments()]
+
+
+def instrument_roles(instrument: str) -> list[str]:
+    """The rater roles (forms) of an instrument, e.g. ``['mentee', 'self']``."""
+    from mentorassess.instruments import load_instrument
+
+    return sorted({f.rater_role for f in load_instrument(instrument).forms.values()})
+
+
+def instrument_items(instrument: str) -> list[tuple[str, str]]:
+    """``(item id, wording)`` in instrument order."""
+    from mentorassess.instruments import load_instrument
+
+    return [(i.id, i.wording) for i in load_instrument(instrument).items]
+
+
+def instrument_comments(instrument: str) -> list[tuple[str, str]]:
+    """``(open-ended question id, prompt)``."""
+    from mentorassess.instruments import load_instrument
+
+    return [(q.id, q.prompt) for q in load_instrument(instrument).open_ended]
+
+
+def scale_choices(instrument: str) -> list[tuple[str, str]]:
+    """What an answer code can mean in a mapping: each scale value with its label, and ``na``."""
+    from mentorassess.instruments import load_instrument
+
+    ins = load_instrument(instrument)
+    scale = ins.scale
+    labels = dict(getattr(scale, "labels", {}) or {})
+    out = [(str(v), f"{v} ({labels[v]})" if v in labels else str(v)) for v in scale.values]
+    return out + [("na", "not applicable (N/A)")]
+
+
+def check_roster(path: Path) -> int:
+    """Read a roster as the pipeline does; the number of mentors. Raises ``DataError`` when unusable."""
+    from mentorassess.io import read_roster
+
+    return int(len(read_roster(path)))
+
+
+@dataclass(frozen=True)
+class ExportCheck:
+    """What importing one export gave: its audit (a dict, ``ImportReport.to_dict()``) or the error."""
+
+    ok: bool
+    audit: dict | None = None
+    error: str | None = None
+    problems: tuple[str, ...] = ()
+
+
+def _error_text(exc: Exception) -> tuple[str, tuple[str, ...]]:
+    text = str(exc).splitlines() or [type(exc).__name__]
+    return text[0], tuple(text[1:41])
+
+
+def inspect_export(path: Path, instrument: str, *, roster: Path | None, role: str | None, wave: str | None,
+                   mapping: Path | None, display: str | None = None) -> ExportCheck:
+    """Import one export exactly as ``mentorassess import`` does and return its audit or its error.
+
+    Messages name the file by ``display`` (the name it was uploaded with), not by where it is stored.
+    """
+    from mentorassess.errors import MentorAssessError
+    from mentorassess.io import read_export
+
+    def named(text: str) -> str:
+        return text.replace(str(path), display).replace(path.name, display) if display else text
+
+    try:
+        res = read_export(path, instrument, mapping=mapping, roster=roster, role=role, wave=wave)
+    except MentorAssessError as exc:
+        msg, problems = _error_text(exc)
+        return ExportCheck(ok=False, error=named(msg), problems=tuple(map(named, problems)))
+    audit = res.report.to_dict()
+    audit["warnings"] = [named(str(w)) for w in res.report.warnings]
+    return ExportCheck(ok=True, audit=audit)
+
+
+# --- mapping drafts (io/draft.py) -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DraftLine:
+    """One field of a drafted mapping: the column chosen and how sure the draft is."""
+
+    key: str
+    column: str | None
+    confidence: str  # 'exact', 'by text', 'guess', 'none'
+    note: str = ""
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A drafted mapping taken apart for a form: the export's columns and each field's proposal."""
+
+    text: str
+    columns: tuple[str, ...]
+    format: str
+    sheet: str | None
+    role: str | None
+    meta: tuple[DraftLine, ...]
+    items: tuple[DraftLine, ...]
+    comments: tuple[DraftLine, ...]
+    values: tuple[str, ...]
+
+
+_LINE = re.compile(r"^  (#\s*)?([A-Za-z0-9_]+):\s*(\"(?:[^\"\\]|\\.)*\")?\s*(?:#\s*(.*))?$")
+_SIM = re.compile(r"similarity ([0-9.]+)")
+
+
+def _confidence(commented: bool, column: str | None, note: str) -> tuple[str, float | None]:
+    if commented or column is None:
+        return "none", None
+    sim = _SIM.search(note)
+    if sim:
+        return "guess", float(sim.group(1))
+    if "REVIEW" in note:
+        return "guess", None
+    if note.startswith("by "):
+        return "by text", None
+    return "exact", None
+
+
+def draft(path: Path, instrument: str, display: str | None = None) -> Draft:
+    """Draft a mapping with :func:`mentorassess.io.draft.draft_mapping` (``import --write-mapping``)."""
+    import json
+
+    import yaml
+
+    from mentorassess.instruments import load_instrument
+    from mentorassess.io.api import _find_dictionary
+    from mentorassess.io.detect import read_table
+    from mentorassess.io.draft import draft_mapping
+    from mentorassess.io.redcap import read_dictionary
+
+    ins = load_instrument(instrument)
+    dict_path = _find_dictionary(path)
+    table = read_table(path, display or path.name, dictionary=read_dictionary(dict_path) if dict_path else None)
+    text = draft_mapping(table, ins, dictionary=dict_path, base=path.parent)
+    data = yaml.safe_load(text) or {}
+    sections: dict[str, list[DraftLine]] = {"columns": [], "items": [], "comments": []}
+    values: list[str] = []
+    section = None
+    for line in text.splitlines():
+        top = re.match(r"^([a-z_]+):", line)
+        if top:
+            section = top.group(1)
+            continue
+        if section == "values":
+            m = re.match(r"^  (\"(?:[^\"\\]|\\.)*\"):", line)
+            if m:
+                values.append(json.loads(m.group(1)))
+            continue
+        m = _LINE.match(line)
+        if not m or section not in sections:
+            continue
+        commented, key, quoted, note = bool(m.group(1)), m.group(2), m.group(3), (m.group(4) or "").strip()
+        column = json.loads(quoted) if quoted else None
+        conf, sim = _confidence(commented, column, note)
+        sections[section].append(DraftLine(key=key, column=column, confidence=conf, note=note, similarity=sim))
+    role = data.get("role") if isinstance(data.get("role"), str) else None
+    return Draft(text=text, columns=tuple(map(str, table.columns)), format=table.format, sheet=table.sheet, role=role,
+                 meta=tuple(sections["columns"]), items=tuple(sections["items"]),
+                 comments=tuple(sections["comments"]), values=tuple(values))
+
+
+def check_mapping(path: Path) -> None:
+    """Validate a mapping file as the importer will (``ConfigError`` listing every problem)."""
+    from mentorassess.io import load_mapping
+
+    load_mapping(path)
+
+
+# --- the program as a whole (config, preview, comments, run) --------------------------------------
+
+def load_program(config: Path):
+    """Validate ``program.yaml`` with :func:`mentorassess.config.load_config` (raises ``ConfigError``)."""
+    from mentorassess.config import load_config
+
+    return load_config(config)
+
+
+@dataclass(frozen=True)
+class Release:
+    """Whether one mentor's report for one wave carries mentee results, and if not, the reason class."""
+
+    mentor_id: str
+    name: str | None
+    wave: str
+    mentee_results: bool
+    reason: str | None
+    comments_shown: bool
+    self_rating: bool
+
+
+def _profiles(cfg):
+    """Import, score and aggregate exactly as :func:`mentorassess.pipeline.run_program` does."""
+    from mentorassess.aggregate import aggregate
+    from mentorassess.io import read_roster
+    from mentorassess.pipeline import _import_all
+    from mentorassess.scoring import score
+
+    roster = read_roster(cfg.roster) if cfg.roster else None
+    responses, reports = _import_all(cfg, roster, lambda msg: None)
+    scores = score(responses, cfg.instrument)
+    profiles = aggregate(scores, min_raters=cfg.min_raters, min_raters_comments=cfg.min_raters_comments,
+                         roster=roster, comments=cfg.comments, exclude_comments=())
+    return responses, scores, profiles
+
+
+_REASON_TEXT = {
+    "below_min_raters": "fewer than {k} mentee responses",
+    "too_few_valid": "fewer than {k} usable mentee answers",
+}
+
+
+def preview(config: Path) -> tuple[list[Release], dict[str, Any]]:
+    """Who will and will not receive mentee results, with the reason class (never a count below it)."""
+    cfg = load_program(config)
+    _, _, profiles = _profiles(cfg)
+    m = profiles.mentors
+    out = []
+    for row in m.itertuples(index=False):
+        reason = getattr(row, "suppressed_reason")
+        shown = not bool(getattr(row, "suppressed"))
+        name = getattr(row, "name")
+        out.append(Release(mentor_id=str(row.mentor_id), name=None if name is None or name != name else str(name),
+                           wave=str(row.wave), mentee_results=shown,
+                           reason=None if shown else _REASON_TEXT.get(str(reason), str(reason)).format(
+                               k=cfg.min_raters),
+                           comments_shown=bool(getattr(row, "comments_shown")),
+                           self_rating=bool(getattr(row, "self_present"))))
+    settings = {"min_raters": cfg.min_raters, "min_raters_comments": cfg.min_raters_comments or cfg.min_raters,
+                "comments": cfg.comments}
+    return out, settings
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    """One response's comments that would reach a report, with the response's flags."""
+
+    response_id: str
+    mentor_id: str
+    wave: str
+    rater_role: str
+    texts: tuple[tuple[str, str], ...]
+    flags: tuple[str, ...]
+
+
+def comments(config: Path) -> list[CommentRow]:
+    """Comments a report would show (the aggregate's comment rule), grouped by response, with flags."""
+    import pandas as pd
+
+    cfg = load_program(config)
+    responses, scores, profiles = _profiles(cfg)
+    com = scores.comments
+    if com.empty:
+        return []
+    shown = profiles.mentors.loc[profiles.mentors["comments_shown"].astype(bool), ["mentor_id", "wave"]]
+    mentee = com[com["rater_role"] == "mentee"].merge(shown, on=["mentor_id", "wave"], how="inner")
+    own = com[com["rater_role"] == "self"]
+    keep = pd.concat([mentee, own], ignore_index=True)
+    prompts = {q.id: q.prompt for q in cfg.instrument.open_ended}
+    flags = responses.set_index("response_id")[["flag_speeder", "flag_straightline"]]
+    out = []
+    for rid, g in keep.groupby("response_id", sort=True):
+        f = flags.loc[rid] if rid in flags.index else None
+        if isinstance(f, pd.DataFrame):
+            f = f.iloc[0]
+        names = []
+        if f is not None and bool(f["flag_speeder"]):
+            names.append("answered very fast")
+        if f is not None and bool(f["flag_straightline"]):
+            names.append("same answer to every item")
+        first = g.iloc[0]
+        out.append(CommentRow(response_id=str(rid), mentor_id=str(first["mentor_id"]), wave=str(first["wave"]),
+                              rater_role=str(first["rater_role"]),
+                              texts=tuple((prompts.get(q, q), str(t)) for q, t in zip(g["question"], g["text"])),
+                              flags=tuple(names)))
+    order = {w.id: i for i, w in enumerate(cfg.waves)}
+    out.sort(key=lambda c: (c.mentor_id, order.get(c.wave, len(order)), c.wave, c.rater_role, c.response_id))
+    return out
+
+
+def run(config: Path, out: Path, progress: Callable[[str], None]):
+    """Run the whole program with :func:`mentorassess.pipeline.run_program` (``mentorassess run``)."""
+    from mentorassess.pipeline import run_program
+
+    return run_program(config, out=out, progress=progress)
+
+
+def expected_steps(config: Path) -> int:
+    """About how many progress messages a run of this program sends (for the progress bar's scale)."""
+    cfg = load_program(config)
+    roles = {f.rater_role for f in cfg.instrument.forms.values()}
+    return len(cfg.exports) + 1 + len(roles) * max(1, len(cfg.waves)) + 3
+
+
+def zip_outputs(folder: Path, target: Path) -> Path:
+    """Every file a run wrote (feedback reports, program summary, workbook, manifest...) as one zip.
+
+    Entries are sorted and stamped with a fixed date, so the same outputs give the same bytes.
+    """
+    from mentorassess._files import atomic_path
+
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    with atomic_path(target, suffix=".zip") as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for p in files:
+                info = zipfile.ZipInfo(p.relative_to(folder).as_posix(), date_time=(2000, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, p.read_bytes())
+    return target
