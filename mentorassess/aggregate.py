@@ -420,7 +420,7 @@ def aggregate(scores: Scores, *, min_raters: int = 3, min_raters_comments: int |
                                excluded_comments=len(excluded), min_raters_items=rules.min_raters_items)
     return Profiles(competencies=comp_tab, items=item_tab, comments=com, mentors=ment, program=prog,
                     settings=settings, competency_ids=tuple(score_cols), exclusions=elig.exclusions,
-                    counts=_counts(scores), review=_review(scores.comments, com))
+                    counts=_counts(scores), review=_review(scores.comments, com, rost))
 
 
 def _counts(scores: Scores) -> pd.DataFrame:
@@ -434,10 +434,18 @@ def _counts(scores: Scores) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["wave", "rater_role", "responses", "mentors", "raters"])
 
 
-def _review(all_comments: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
+def _review(all_comments: pd.DataFrame, shown: pd.DataFrame, roster: pd.DataFrame | None) -> pd.DataFrame:
+    """Every comment for staff review: shown or not, and flags for personal details (R12)."""
+    from mentorassess.release.comments import screen_comments
+
     cols = ["mentor_id", "wave", "rater_role", "question", "text"]
     com = all_comments[["response_id", *cols]].copy()
     flag = shown.assign(shown_in_feedback=True)[[*cols, "shown_in_feedback"]].drop_duplicates()
     com = com.merge(flag, on=cols, how="left")
     com["shown_in_feedback"] = com["shown_in_feedback"].eq(True)
-    return com.sort_values(["mentor_id", "wave", "rater_role", "question", "text"], kind="stable").reset_index(drop=True)
+    com = com.sort_values(["mentor_id", "wave", "rater_role", "question", "text"], kind="stable").reset_index(drop=True)
+    screen = screen_comments(com, roster=roster).to_frame()
+    com["needs_review"] = screen["needs_review"].to_numpy(bool) if len(com) else pd.Series(dtype=bool)
+    com["flags"] = screen["kinds"].to_numpy(object) if len(com) else pd.Series(dtype=object)
+    com["flag_details"] = screen["details"].to_numpy(object) if len(com) else pd.Series(dtype=object)
+    return com
