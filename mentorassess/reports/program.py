@@ -136,16 +136,8 @@ def _story(instrument, profiles: Profiles, tables: ProgramTables, *, report_date
         out.append(para("Responses received as supplied: no import audit was given, so invitations and response "
                         "rates are not known.", "small"))
     else:
-        out.append(para("Import audit", "h3"))
-        irows = [[s, str(r), str(kp), str(e)] for s, r, kp, e in
-                 part.imports[["source", "rows_read", "rows_kept", "rows_excluded"]].itertuples(index=False)]
-        out.append(data_table(["Export", "Rows read", "Kept", "Excluded"], irows,
-                              [0.52 * W, 0.16 * W, 0.16 * W, 0.16 * W], numeric_cols=(1, 2, 3)))
-        if not part.exclusions.empty:
-            erows = [[s, r.replace("_", " "), str(n)] for s, r, n in part.exclusions.itertuples(index=False)]
-            out.append(Spacer(1, 4))
-            out.append(data_table(["Export", "Reason excluded", "Rows"], erows, [0.52 * W, 0.32 * W, 0.16 * W],
-                                  numeric_cols=(2,)))
+        out.append(para("How every row of the exports was read, kept or excluded is in the staff workbook "
+                        "(sheet 'Import audit'); this summary shows released figures only.", "small"))
 
     # --- 2 competency profile --------------------------------------------------------------------------
     prof = tables.profile
