@@ -1,0 +1,1 @@
+"""The release layer: the only code that decides what a reader receives."""
