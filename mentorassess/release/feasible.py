@@ -36,7 +36,7 @@ The fact-sheet cases for three raters on 1..7 (R5):
 ((5.0, 7.0), False, 'insider', (7.0, 7.0), 0)
 >>> item_mean_safe([6, 6, 7]).reason              # 6.3 from 6, 6, 7: who gave 6 learns {6, 7}
 'insider'
->>> item_mean_safe([6, 6, 6]).safe, item_mean_safe([4, 6, 7]).safe
+>>> item_mean_safe([6, 6, 6]).safe, item_mean_safe([3, 5, 7]).safe
 (True, True)
 >>> consistent_sums(3, 1.3)                       # 1.3 from three raters: the total is 4 = 1+1+2
 (4, 4)
