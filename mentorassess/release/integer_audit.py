@@ -1,0 +1,560 @@
+"""Exact integer audit of one mentor's report (disclosure-control §4.4): can any answer be pinned?
+
+Unknowns are the raters' answers as one-hot binaries ``y[r, i, v]`` (``v`` in ``lo..hi``) with an
+optional *missing* state (a skipped item). Everything the report releases becomes linear:
+
+* an **item mean** with its unknown (or released) number of answers ``N``: the rounding interval
+  ``m - h < S / N < m + h`` is ``S - (m -/+ h) N`` of fixed sign;
+* a **competency or overall mean** (the mean over scored raters of each rater's mean of answered
+  items, scored when ``answered >= min_answered * items``, as in :mod:`mentorassess.scoring`):
+  per rater a one-hot count ``z[r, g, k]`` and a disaggregated sum ``w[r, g, k]`` (``w = S`` when
+  ``z = 1``, else 0) make ``sum_r S_r / k_r`` linear;
+* the report's one ``n`` (the raters), and a substantive floor ``min_items`` per rater.
+
+Rounding: a released value is the half-even rounding of the exact mean (as in
+:mod:`mentorassess.release.feasible`); a mean on the edge of the interval counts only if it is the
+truth (strict inequalities, in integers where possible).
+
+For each view (the outsider; then each insider ``j`` who knows rater ``j``'s answers) and each
+item, the audit finds which values one rater can still have given. Raters are exchangeable in the
+released figures, so the outsider's question is the same for every rater (solved for rater 0) and
+an insider's the same for every other rater. Feasible values come first from *witnesses* (the
+actual data, local moves checked against the released figures, every solver solution), then from
+MILP solves (HiGHS via :func:`scipy.optimize.milp`) only while fewer than ``ell`` values are known:
+``exact=True`` also solves for the true minimum and maximum. An item is **pinned** when fewer
+than ``ell`` values are feasible; the count is then exact.
+
+Examples
+--------
+>>> import numpy as np
+>>> ans = np.array([[7, 3], [7, 5], [7, 7]], float)        # item 1 unanimous at 7, item 2 mixed
+>>> res = audit_report(ans, {"c": [0, 1]}, may_skip=False)
+>>> res.pinned_items()
+(0,)
+>>> out = res.to_frame().query("view == 'outsider'")
+>>> out[["item", "low", "high", "n_values", "pinned"]].values.tolist()
+[[0, 7, 7, 1, True], [1, 3, 7, 5, False]]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from mentorassess.errors import ConfigError, DataError
+from mentorassess.release.feasible import round_mean
+
+__all__ = ["ItemRange", "ReportAudit", "audit_report"]
+
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class ItemRange:
+    """Feasible answers of one rater to one item for one attacker."""
+
+    view: str          # "outsider" or "insider <j>"
+    item: object
+    low: int | None
+    high: int | None
+    n_values: int      # values known feasible (exact when pinned or when count_exact)
+    count_exact: bool
+    bounds_exact: bool
+    pinned: bool       # fewer than ell values known feasible (conservative when not resolved)
+    resolved: bool = True   # False: a solve hit the time limit
+
+
+@dataclass(frozen=True)
+class ReportAudit:
+    """Result of :func:`audit_report`."""
+
+    ranges: tuple[ItemRange, ...]
+    ell: int
+    raters: int
+    solves: int
+
+    @property
+    def safe(self) -> bool:
+        return not any(r.pinned for r in self.ranges)
+
+    def pinned_items(self, view: str | None = None) -> tuple:
+        """Items pinned for some view (or for ``view``), in item order."""
+        seen = []
+        for r in self.ranges:
+            if r.pinned and (view is None or r.view == view) and r.item not in seen:
+                seen.append(r.item)
+        return tuple(seen)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([r.__dict__ for r in self.ranges],
+                            columns=["view", "item", "low", "high", "n_values", "count_exact", "bounds_exact",
+                                     "pinned", "resolved"])
+
+
+class _Report:
+    """The released figures of one report, as linear constraints and as a direct check."""
+
+    def __init__(self, X, groups, *, lo, hi, decimals, item_means, item_n, group_means, min_answered,
+                 min_items, may_skip):
+        self.X, self.lo, self.hi, self.decimals = X, lo, hi, decimals
+        self.R, self.I = X.shape
+        self.V = hi - lo + 1
+        self.skip = may_skip
+        self.min_items = min_items
+        self.D = None if decimals is None else 2 * 10 ** decimals
+        ans = ~np.isnan(X)
+        # released item means: (item, N_true, num, den of exact mean, strict_lo, strict_hi, n shown)
+        self.items = []
+        for i in item_means:
+            n = int(ans[:, i].sum())
+            s = int(np.nansum(X[:, i]))
+            self.items.append((i, n, s, bool(item_n)))
+        self.groups = []
+        for name, cols in groups:
+            kmin = max(1, math.ceil(min_answered * len(cols) - 1e-9))
+            self.groups.append((name, list(cols), kmin))
+        self.released_groups = [g for g in self.groups if g[0] in group_means]
+        self.targets = {}
+        for i, n, s, _ in self.items:
+            self.targets[("item", i)] = self._interval(Fraction(s, n) if n else None)
+        for name, cols, kmin in self.released_groups:
+            tot, cnt = self._group_value(X, cols, kmin)
+            self.targets[("group", name)] = self._interval(tot / cnt if cnt else None)
+        self._prepare_checks()
+
+    def _interval(self, true: Fraction | None):
+        """(m, strict low, strict high) for a released mean; None when nothing is scored."""
+        if true is None:
+            return None
+        m = round_mean(true, self.decimals)
+        if self.decimals is None:
+            return (m, False, False)
+        h = Fraction(1, self.D)
+        return (m, true != m - h, true != m + h)
+
+    @staticmethod
+    def _group_value(X, cols, kmin):
+        sub = X[:, cols]
+        k = (~np.isnan(sub)).sum(axis=1)
+        tot, cnt = Fraction(0), 0
+        for r in range(X.shape[0]):
+            if k[r] >= kmin:
+                tot += Fraction(int(np.nansum(sub[r])), int(k[r]))
+                cnt += 1
+        return tot, cnt
+
+    def _prepare_checks(self):
+        """Integer forms of every released figure for :meth:`ok` (exact, fast)."""
+        self.checks = []   # (kind, cols, kmin, L, n shown, true n, target)
+        for i, n, s, n_shown in self.items:
+            self.checks.append(("item", [i], 1, 1, n_shown, n, self.targets[("item", i)]))
+        for name, cols, kmin in self.released_groups:
+            self.checks.append(("group", cols, kmin, math.lcm(*range(kmin, len(cols) + 1)), False, None,
+                                self.targets[("group", name)]))
+        self.by_item = {i: [c for c in self.checks if i in c[1]] for i in range(self.I)}
+
+    def _check_one(self, Y, chk) -> bool:
+        kind, cols, kmin, L, n_shown, n_true, t = chk
+        if kind == "item":
+            col = Y[:, cols[0]]
+            a = ~np.isnan(col)
+            cnt = int(a.sum())
+            if n_shown and cnt != n_true:
+                return False
+            tot = int(col[a].sum())
+        else:
+            sub = Y[:, cols]
+            a = ~np.isnan(sub)
+            k = a.sum(axis=1)
+            sums = np.where(a, sub, 0).sum(axis=1)
+            keep = np.flatnonzero(k >= kmin)
+            cnt = len(keep)
+            tot = sum(int(sums[r]) * (L // int(k[r])) for r in keep)
+        if t is None or cnt == 0:
+            return t is None and cnt == 0
+        m, s_lo, s_hi = t
+        val = Fraction(tot, L * cnt)
+        if self.decimals is None:
+            return val == m
+        h = Fraction(1, self.D)
+        return (val > m - h if s_lo else val >= m - h) and (val < m + h if s_hi else val <= m + h)
+
+    def ok(self, Y, item: int | None = None) -> bool:
+        """Does ``Y`` (NaN = skipped) release exactly what the report released?
+
+        With ``item``, ``Y`` differs from a consistent matrix only in answered values of that
+        item (no change of skips), and only the figures containing it are checked.
+        """
+        if item is None:
+            ans = ~np.isnan(Y)
+            if self.min_items and (ans.sum(axis=1) < self.min_items).any():
+                return False
+            if not self.skip.all() and (~ans[:, ~self.skip]).any():
+                return False
+            return all(self._check_one(Y, c) for c in self.checks)
+        return all(self._check_one(Y, c) for c in self.by_item[item])
+
+    # --- the MILP -----------------------------------------------------------------------------------
+    def build(self):
+        """Variables, integrality, bounds and constraint rows (sparse triplets)."""
+        R, I, V, lo = self.R, self.I, self.V, self.lo
+        nv = R * I * V
+        self.s_idx = {}
+        for r in range(R):
+            for i in range(I):
+                if self.skip[i]:
+                    self.s_idx[r, i] = nv
+                    nv += 1
+        self.zw = {}
+        for name, cols, kmin in self.released_groups:
+            if not self.skip[cols].any():
+                continue
+            for r in range(R):
+                for k in range(len(cols) + 1):
+                    self.zw[r, name, k] = (nv, nv + 1)
+                    nv += 2
+        self.nv = nv
+        integ = np.ones(nv)
+        lb, ub = np.zeros(nv), np.ones(nv)
+        rows, cols_, vals, rlo, rhi = [], [], [], [], []
+
+        def add(coefs: dict, low, high):
+            k = len(rlo)
+            for c, a in coefs.items():
+                if a:
+                    rows.append(k)
+                    cols_.append(c)
+                    vals.append(float(a))
+            rlo.append(low)
+            rhi.append(high)
+
+        def y(r, i, v):
+            return (r * I + i) * V + (v - lo)
+
+        for r in range(R):
+            for i in range(I):
+                co = {y(r, i, v): 1 for v in range(lo, self.hi + 1)}
+                if (r, i) in self.s_idx:
+                    co[self.s_idx[r, i]] = 1
+                add(co, 1, 1)
+            if self.min_items:
+                add({y(r, i, v): 1 for i in range(I) for v in range(lo, self.hi + 1)}, self.min_items, np.inf)
+        for i, n, s, n_shown in self.items:
+            t = self.targets[("item", i)]
+            S = {y(r, i, v): v for r in range(R) for v in range(lo, self.hi + 1)}
+            N = {y(r, i, v): 1 for r in range(R) for v in range(lo, self.hi + 1)}
+            if t is None:
+                add(N, 0, 0)
+                continue
+            if n_shown:
+                add(N, n, n)
+            else:
+                add(N, 1, np.inf)
+            self._mean_rows(add, S, N, t, self.D or 1)
+        for name, cols, kmin in self.released_groups:
+            t = self.targets[("group", name)]
+            g = len(cols)
+            if not self.skip[cols].any():
+                S = {y(r, i, v): Fraction(v, g) for r in range(R) for i in cols for v in range(lo, self.hi + 1)}
+                self._mean_rows(add, S, {}, t, (self.D or 1) * g, const_n=R)
+                continue
+            S, N = {}, {}
+            for r in range(R):
+                zs = {}
+                for k in range(g + 1):
+                    zi, wi = self.zw[r, name, k]
+                    zs[zi] = 1
+                    integ[wi] = 0
+                    lb[wi], ub[wi] = (0, self.hi * k) if k else (0, 0)
+                    add({wi: 1, zi: -lo * k}, 0, np.inf)       # w >= lo*k*z
+                    add({wi: 1, zi: -self.hi * k}, -np.inf, 0)  # w <= hi*k*z
+                    if k >= kmin:
+                        S[wi] = Fraction(1, k)
+                        N[zi] = 1
+                add(zs, 1, 1)
+                cnt = {y(r, i, v): 1 for i in cols for v in range(lo, self.hi + 1)}
+                for k in range(g + 1):
+                    cnt[self.zw[r, name, k][0]] = -k
+                add(cnt, 0, 0)                                   # sum_k k z = answered
+                tot = {y(r, i, v): v for i in cols for v in range(lo, self.hi + 1)}
+                for k in range(1, g + 1):
+                    tot[self.zw[r, name, k][1]] = -1
+                add(tot, 0, 0)                                   # sum_k w = S_r
+            if t is None:
+                add(N, 0, 0)
+                continue
+            lcm = math.lcm(*range(kmin, g + 1))
+            self._mean_rows(add, S, N, t, (self.D or 1) * (lcm if lcm <= 10 ** 4 else 1), integral=lcm <= 10 ** 4)
+        from scipy.sparse import csr_array
+
+        A = csr_array((vals, (rows, cols_)), shape=(len(rlo), nv))
+        self.model = (integ, lb, ub, A, np.array(rlo, float), np.array(rhi, float))
+        self.yfun = y
+
+    def _mean_rows(self, add, S, N, t, scale, integral=True, const_n=None):
+        """Rows for ``m - h < S/N < m + h``, multiplied by ``scale`` (integer rows when ``integral``).
+
+        ``N`` is a linear form, or the constant ``const_n``. A strict side becomes ``>= 1/2`` on
+        integer rows; otherwise (exact means, huge denominators) the side is closed.
+        """
+        m, s_lo, s_hi = t
+        if self.decimals is None:
+            co = {k: float(a * scale) for k, a in S.items()}
+            for k, a in N.items():
+                co[k] = co.get(k, 0) - float(m * a * scale)
+            rhs = float(m * const_n * scale) if const_n else 0.0
+            tol = 1e-6 * max(1.0, abs(rhs))
+            add(co, rhs - tol, rhs + tol)
+            return
+        h = Fraction(1, self.D)
+        for bound, strict, sign in ((m - h, s_lo, 1), (m + h, s_hi, -1)):
+            co = {k: float(sign * a * scale) for k, a in S.items()}
+            for k, a in N.items():
+                co[k] = co.get(k, 0) - float(sign * bound * a * scale)
+            rhs = float(sign * bound * const_n * scale) if const_n else 0.0
+            add(co, rhs + (0.5 if strict and integral else 0.0), np.inf)
+
+    def symmetry_rows(self, free: list[int]):
+        """Rows ordering the exchangeable raters ``free`` by their answer totals (valid cuts)."""
+        from scipy.sparse import csr_array
+
+        rows, cols, vals = [], [], []
+        for k, (a, b) in enumerate(zip(free, free[1:])):
+            for i in range(self.I):
+                for v in range(self.lo, self.hi + 1):
+                    rows += [k, k]
+                    cols += [self.yfun(a, i, v), self.yfun(b, i, v)]
+                    vals += [float(v), -float(v)]
+        n = max(len(free) - 1, 0)
+        return csr_array((vals, (rows, cols)), shape=(n, self.nv)), np.zeros(n), np.full(n, np.inf)
+
+    def solve(self, c: np.ndarray, fixed_lb: dict, fixed_ub: dict, extra=None, time_limit=None):
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        integ, lb, ub, A, rlo, rhi = self.model
+        lb2, ub2 = lb.copy(), ub.copy()
+        for k, v in fixed_lb.items():
+            lb2[k] = v
+        for k, v in fixed_ub.items():
+            ub2[k] = v
+        cons = [LinearConstraint(A, rlo, rhi)]
+        if extra is not None and extra[0].shape[0]:
+            cons.append(LinearConstraint(*extra))
+        opts = {} if time_limit is None else {"time_limit": float(time_limit)}
+        return milp(c, integrality=integ, bounds=Bounds(lb2, ub2), constraints=cons, options=opts)
+
+    def decode(self, x) -> np.ndarray:
+        Y = np.full((self.R, self.I), np.nan)
+        for r in range(self.R):
+            for i in range(self.I):
+                base = self.yfun(r, i, self.lo)
+                seg = x[base:base + self.V]
+                k = int(np.argmax(seg))
+                if seg[k] > 0.5:
+                    Y[r, i] = self.lo + k
+        return Y
+
+    def fix_rater(self, j) -> tuple[dict, dict]:
+        """Bounds fixing rater ``j``'s answers to the actual ones."""
+        flb, fub = {}, {}
+        for i in range(self.I):
+            a = self.X[j, i]
+            for v in range(self.lo, self.hi + 1):
+                k = self.yfun(j, i, v)
+                on = (not np.isnan(a)) and int(a) == v
+                flb[k] = fub[k] = 1.0 if on else 0.0
+            if (j, i) in self.s_idx:
+                k = self.s_idx[j, i]
+                flb[k] = fub[k] = 1.0 if np.isnan(a) else 0.0
+        return flb, fub
+
+
+def _moves(rep: _Report, Y: np.ndarray, others: list[int], item: int):
+    """Answer matrices one transfer away from ``Y`` on ``item`` (item sums kept)."""
+    for a in others:
+        for b in others:
+            if a == b or np.isnan(Y[a, item]) or np.isnan(Y[b, item]):
+                continue
+            for d in (1, 2):
+                if Y[a, item] + d <= rep.hi and Y[b, item] - d >= rep.lo:
+                    Z = Y.copy()
+                    Z[a, item] += d
+                    Z[b, item] -= d
+                    yield Z
+
+
+def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, hi: int = 7,
+                 decimals: int | None = 1, item_means=True, item_n: bool = False, competency_means=True,
+                 overall: bool = True, overall_items: Sequence | None = None, min_answered: float = 0.5,
+                 min_items: int = 0, may_skip=True, ell: int = 3, insider: bool = True,
+                 exact: bool = False, time_limit: float | None = 2.0) -> ReportAudit:
+    """Which answers of one report's raters the released figures pin to fewer than ``ell`` values.
+
+    Parameters
+    ----------
+    answers : DataFrame or 2-D array
+        One row per counted rater, one column per item; NaN = skipped. Integers in ``lo..hi``.
+    competencies : mapping
+        Competency -> its items (column labels of a DataFrame, or column positions).
+    decimals : int or None
+        Decimals of every released mean (None: exact).
+    item_means : bool or collection
+        Items whose means are released (True: all).
+    item_n : bool
+        Whether each item mean is released with its number of answers.
+    competency_means : bool or collection
+        Competencies whose means are released (True: all).
+    overall : bool
+        Whether the overall mean (mean over raters of their mean of ``overall_items``, default
+        every item of a competency) is released.
+    min_answered : float
+        Scoring rule: a rater's competency (overall) score needs this share of its items answered.
+    min_items : int
+        Each counted rater answered at least this many items (the substantive floor).
+    may_skip : bool or sequence of bool
+        Items a rater may skip (True: all; the attacker cannot rule a skip out).
+    ell : int
+        Values each answer must keep.
+    insider : bool
+        Also audit each insider who knows one rater's answers.
+    exact : bool
+        Also solve for the exact minimum and maximum of every answer (slower).
+    time_limit : float or None
+        Seconds per MILP solve. A solve that runs out counts conservatively: the item is
+        ``pinned`` unless ``ell`` values are already known feasible (``resolved`` is False).
+        Skippable items with competency means make the MILP hard; None waits for the proof.
+
+    Returns
+    -------
+    ReportAudit
+    """
+    if isinstance(answers, pd.DataFrame):
+        labels = list(answers.columns)
+        X = answers.to_numpy(dtype=float)
+    else:
+        X = np.asarray(answers, dtype=float)
+        labels = list(range(X.shape[1])) if X.ndim == 2 else []
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise DataError("answers must be a non-empty 2-D table (raters x items)")
+    ok = np.isnan(X) | ((X == np.round(X)) & (X >= lo) & (X <= hi))
+    if not ok.all():
+        r, c = np.argwhere(~ok)[0]
+        raise DataError(f"answers must be integers in {lo}..{hi} or missing", row=int(r) + 1,
+                        column=str(labels[c]), value=X[r, c])
+    if not (isinstance(ell, int) and ell >= 1):
+        raise ConfigError(f"ell must be a positive integer; got {ell!r}")
+    pos = {lab: k for k, lab in enumerate(labels)}
+
+    def cols_of(seq):
+        try:
+            return [pos[s] for s in seq]
+        except KeyError as e:
+            raise DataError(f"unknown item {e.args[0]!r} in a competency") from None
+
+    groups = [(str(name), cols_of(items)) for name, items in competencies.items()]
+    all_c = sorted({c for _, cols in groups for c in cols}) or list(range(X.shape[1]))
+    ov = cols_of(overall_items) if overall_items is not None else all_c
+    if overall:
+        groups.append(("__overall__", ov))
+    items_shown = list(range(X.shape[1])) if item_means is True else ([] if item_means is False
+                                                                      else cols_of(item_means))
+    gnames = [g for g, _ in groups]
+    g_shown = set(gnames if competency_means is True else ([] if competency_means is False else map(str, competency_means)))
+    if overall:
+        g_shown.add("__overall__")
+    skip = np.full(X.shape[1], bool(may_skip)) if isinstance(may_skip, (bool, np.bool_)) else np.asarray(may_skip, bool)
+    if np.isnan(X[:, ~skip]).any():
+        raise DataError("an item marked as not skippable has a missing answer")
+    rep = _Report(X, groups, lo=lo, hi=hi, decimals=decimals, item_means=items_shown, item_n=item_n,
+                  group_means=g_shown, min_answered=min_answered, min_items=min_items, may_skip=skip)
+    if not rep.ok(X):
+        raise DataError("internal check failed: the actual answers do not reproduce the released figures")
+    R, I = X.shape
+    built = False
+    views = [("outsider", None)] + ([(f"insider {j}", j) for j in range(R)] if insider and R >= 2 else [])
+    out: list[ItemRange] = []
+    solves = 0
+    outer: dict[int, ItemRange] = {}
+    for view, j in views:
+        others = [r for r in range(R) if r != j]
+        target = others[0]
+        flb = fub = extra = None
+        seen = [set() for _ in range(I)]
+
+        def witness(Y):
+            for i in range(I):
+                for r in others:
+                    if not np.isnan(Y[r, i]):
+                        seen[i].add(int(Y[r, i]))
+        witness(X)
+        for i in range(I):
+            if len(seen[i]) < ell:
+                for Z in _moves(rep, X, others, i):
+                    if rep.ok(Z, item=i):
+                        witness(Z)
+        for i in range(I):
+            low = min(seen[i]) if seen[i] else None
+            high = max(seen[i]) if seen[i] else None
+            o = outer.get(i)
+            if j is not None and o is not None and o.pinned and o.count_exact:
+                # an insider's values are a subset of the outsider's: pinned as well
+                out.append(ItemRange(view, labels[i], low, high, len(seen[i]), False, False, True, True))
+                continue
+            o_lo = o.low if o is not None and o.bounds_exact and o.resolved else lo
+            o_hi = o.high if o is not None and o.bounds_exact and o.resolved else hi
+            bexact = low == o_lo and high == o_hi
+            need_bounds = exact or len(seen[i]) < ell
+            resolved = True
+            if need_bounds:
+                if not built:
+                    rep.build()
+                    built = True
+                if flb is None:
+                    flb, fub = ({}, {}) if j is None else rep.fix_rater(j)
+                    extra = rep.symmetry_rows(others[1:])
+                lb2, ub2 = dict(flb), dict(fub)
+                if skip[i]:                       # the target answers this item
+                    ub2[rep.s_idx[target, i]] = 0.0
+                for sense in (1, -1):
+                    if (sense == 1 and low == o_lo) or (sense == -1 and high == o_hi):
+                        continue
+                    c = np.zeros(rep.nv)
+                    for v in range(lo, hi + 1):
+                        c[rep.yfun(target, i, v)] = sense * v
+                    res = rep.solve(c, lb2, ub2, extra, time_limit)
+                    solves += 1
+                    if res.x is not None:
+                        witness(rep.decode(res.x))
+                    if res.status == 0:
+                        val = int(round(sense * res.fun))
+                        low, high = (val, high) if sense == 1 else (low, val)
+                    elif res.status != 2:
+                        resolved = False
+                bexact = True
+                for v in range(low, high + 1) if low is not None and high is not None else ():
+                    if len(seen[i]) >= ell:
+                        break
+                    if v in seen[i]:
+                        continue
+                    lb3 = dict(lb2)
+                    lb3[rep.yfun(target, i, v)] = 1.0
+                    res = rep.solve(np.zeros(rep.nv), lb3, ub2, extra, time_limit)
+                    solves += 1
+                    if res.x is not None:
+                        witness(rep.decode(res.x))
+                    if res.status not in (0, 2):
+                        resolved = False
+                low = min(seen[i]) if seen[i] else None
+                high = max(seen[i]) if seen[i] else None
+            n_val = len(seen[i])
+            count_exact = resolved and need_bounds and (n_val < ell or (low is not None and n_val == high - low + 1))
+            out.append(ItemRange(view, labels[i], low, high, n_val, bool(count_exact),
+                                 bool(bexact or (need_bounds and resolved)), n_val < ell, resolved))
+            if j is None:
+                outer[i] = out[-1]
+    return ReportAudit(tuple(out), ell, R, solves)
