@@ -33,7 +33,7 @@ Examples
 (0,)
 >>> out = res.to_frame().query("view == 'outsider'")
 >>> out[["item", "low", "high", "n_values", "pinned"]].values.tolist()
-[[0, 7, 7, 1, True], [1, 3, 7, 5, False]]
+[[0, 7, 7, 1, True], [1, 3, 7, 3, False]]
 """
 
 from __future__ import annotations
@@ -319,6 +319,32 @@ class _Report:
             rhs = float(sign * bound * const_n * scale) if const_n else 0.0
             add(co, rhs + (0.5 if strict and integral else 0.0), np.inf)
 
+    def item_only_values(self, i: int):
+        """Values one rater can give item ``i`` judging by that item's released mean alone.
+
+        A superset of the values the whole report allows (None when the item mean is hidden).
+        """
+        t = self.targets.get(("item", i))
+        if t is None:
+            return None
+        m, s_lo, s_hi = t
+        n_true = next(n for k, n, _, _ in self.items if k == i)
+        shown_n = next(ns for k, _, _, ns in self.items if k == i)
+        ns = [n_true] if shown_n or not self.skip[i] else range(1, self.R + 1)
+        h = Fraction(0) if self.decimals is None else Fraction(1, self.D)
+        vals = set()
+        for n in ns:
+            for tot in range(n * self.lo, n * self.hi + 1):
+                v = Fraction(tot, n)
+                if self.decimals is None:
+                    okv = v == m
+                else:
+                    okv = (v > m - h if s_lo else v >= m - h) and (v < m + h if s_hi else v <= m + h)
+                if okv:
+                    rest = n - 1
+                    vals.update(range(max(self.lo, tot - rest * self.hi), min(self.hi, tot - rest * self.lo) + 1))
+        return vals
+
     def symmetry_rows(self, free: list[int]):
         """Rows ordering the exchangeable raters ``free`` by their answer totals (valid cuts)."""
         from scipy.sparse import csr_array
@@ -508,6 +534,14 @@ def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, 
             o_lo = o.low if o is not None and o.bounds_exact and o.resolved else lo
             o_hi = o.high if o is not None and o.bounds_exact and o.resolved else hi
             bexact = low == o_lo and high == o_hi
+            if j is None and not exact:
+                relax = rep.item_only_values(i)
+                if relax is not None and len(relax) < ell:
+                    # the item's own mean already leaves fewer than ell values (a superset of the truth)
+                    out.append(ItemRange(view, labels[i], low, high, len(seen[i]), len(seen[i]) == len(relax),
+                                         len(seen[i]) == len(relax), True, True))
+                    outer[i] = out[-1]
+                    continue
             need_bounds = exact or len(seen[i]) < ell
             resolved = True
             if need_bounds:
