@@ -302,28 +302,35 @@ def score_mean_safe(scores, decimals: int | None = 1, lo: int = 1, hi: int = 7, 
 # --- bands (R6) ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Band:
-    """A statement 'the mean lies in [low, high)' (``low`` inclusive, ``high`` exclusive; None = open end)."""
+    """A statement 'the mean lies in [low, high)' (``low`` inclusive; ``high`` inclusive when
+    ``high_closed``; None = open end)."""
 
     name: str
     label: str
     low: float | None = None
     high: float | None = None
+    high_closed: bool = False
 
     def contains(self, mean) -> bool:
         m = Fraction(mean)
-        return (self.low is None or m >= Fraction(str(self.low))) and (self.high is None or m < Fraction(str(self.high)))
+        if self.low is not None and m < Fraction(str(self.low)):
+            return False
+        if self.high is None:
+            return True
+        h = Fraction(str(self.high))
+        return m <= h if self.high_closed else m < h
 
     @property
     def width(self) -> float:
         return float("inf") if self.low is None or self.high is None else self.high - self.low
 
 
-#: Both ends treated alike (R6): the same distance from each end of a 1..7 scale.
+#: Both ends treated alike (R6): mirror images on a 1..7 scale (a test checks the symmetry).
 DEFAULT_BANDS = (
     Band("top", "in the top band: 6.5 or above", low=6.5),
     Band("high", "in the upper band: 5.5 or above", low=5.5),
-    Band("bottom", "in the bottom band: below 1.5", high=1.5),
-    Band("low", "in the lower band: below 2.5", high=2.5),
+    Band("bottom", "in the bottom band: 1.5 or below", high=1.5, high_closed=True),
+    Band("low", "in the lower band: 2.5 or below", high=2.5, high_closed=True),
 )
 
 
@@ -372,7 +379,8 @@ def band_check(values, band: Band, *, lo: int = 1, hi: int = 7, ell: int = 3, in
         s_lo, s_hi = max(d * lo, fl * d if fl is not None else d * lo), min(d * hi, fh * d if fh is not None else d * hi)
     else:
         s_lo = max(d * lo, math.ceil(fl * d) if fl is not None else d * lo)
-        s_hi = min(d * hi, (math.ceil(fh * d) - 1) if fh is not None else d * hi)
+        top = (math.floor(fh * d) if band.high_closed else math.ceil(fh * d) - 1) if fh is not None else d * hi
+        s_hi = min(d * hi, top)
     need = ell - 1
     out = rater_range(n, (s_lo, s_hi), lo=lo, hi=hi, grid=grid)
     worst = None
