@@ -199,12 +199,19 @@ class _Model:
                 if ra != rb:
                     parent[max(ra, rb)] = min(ra, rb)
         self.comp = np.array([find(i) for i in range(len(self.ids))], dtype=int)
+        self.constrained = {int(self.comp[m[0]]) for m, *_ in self.bounds}
         self.lo, self.hi = float(lo), float(hi)
         self.solves = 0
 
     def solve(self, comp: int, coef: dict[int, float], sense: int, fixed: dict[int, float]):
         """min (sense=1) or max (sense=-1) of sum coef[i] x_i over component ``comp``."""
         from scipy.optimize import linprog
+
+        if comp not in self.constrained:       # no shown cell: every unit is free in [lo, hi]
+            pick = self.lo if sense * 1 > 0 else self.hi
+            sol = {g: (fixed[g] if g in fixed else (pick if a >= 0 else self.lo + self.hi - pick))
+                   for g, a in coef.items()}
+            return sum(a * sol[g] for g, a in coef.items()), sol
 
         idx = np.flatnonzero(self.comp == comp)
         pos = {g: k for k, g in enumerate(idx)}
@@ -256,7 +263,7 @@ def _range(model: _Model, coef: dict[int, float], fixed: dict[int, float], cache
 
 def audit_tables(cells: Sequence[Cell], units: Sequence[Unit], *, lo: float = 1, hi: float = 7,
                  decimals: int | None = 1, protection: float = 1.0, insider: bool = True,
-                 scope: str = "cells") -> TableAudit:
+                 scope: str = "cells", first_only: bool = False) -> TableAudit:
     """Feasible range of every hidden cell and every unit, for an outsider and for insiders.
 
     Parameters
@@ -274,6 +281,8 @@ def audit_tables(cells: Sequence[Cell], units: Sequence[Unit], *, lo: float = 1,
         Also audit, for each unit, an attacker who knows that unit's value.
     scope : {"cells", "component"}
         What the insider pass re-checks (see module notes).
+    first_only : bool
+        Stop at the first flagged finding (a quick 'does it pass?').
 
     Returns
     -------
@@ -304,7 +313,22 @@ def audit_tables(cells: Sequence[Cell], units: Sequence[Unit], *, lo: float = 1,
     def judge(kind, target, ins, rng):
         flag = rng[1] - rng[0] < protection - 1e-9
         out.append(Finding(kind, target, ins, float(rng[0]), float(rng[1]), bool(flag)))
+        if flag and first_only:
+            raise _Stop
 
+    try:
+        _run(model, hidden, cell_form=cell_form, judge=judge, cache=cache, insider=insider, scope=scope)
+    except _Stop:
+        pass
+    return TableAudit(tuple(out), float(protection), model.solves, tuple(c.id for c, _ in hidden))
+
+
+class _Stop(Exception):
+    """First flagged finding reached (``first_only``)."""
+
+
+def _run(model, hidden, *, cell_form, judge, cache, insider, scope):
+    """The outsider pass, then the insider pass (see the module notes)."""
     for c, m in hidden:
         judge("cell", c.id, None, _range(model, cell_form(m), {}, cache, ("cell", c.id)))
     for g, uid in enumerate(model.ids):
@@ -333,7 +357,6 @@ def audit_tables(cells: Sequence[Cell], units: Sequence[Unit], *, lo: float = 1,
             for g in sorted(near - {u}):
                 if model.comp[g] == comp:
                     judge("unit", model.ids[g], uid, _range(model, {g: 1.0}, fixed, cache, ("unit", g)))
-    return TableAudit(tuple(out), float(protection), model.solves, tuple(c.id for c, _ in hidden))
 
 
 @dataclass(frozen=True)
@@ -383,10 +406,9 @@ def secondary_suppression(cells: Sequence[Cell], units: Sequence[Unit], primary_
     while True:
         cur = [Cell(c.id, c.units, state[c.id], c.mean) for c in cells]
         res = audit_tables(cur, units, lo=lo, hi=hi, decimals=decimals, protection=protection,
-                           insider=insider, scope=scope)
+                           insider=insider, scope=scope, first_only=True)
         if res.passes or len(steps) >= limit:
             break
-        by_id = {c.id: c for c in cur}
         pick = _next_cell(cur, units, res.flagged, order, uw, lo, hi, decimals, protection)
         if pick is None:
             break
@@ -394,6 +416,9 @@ def secondary_suppression(cells: Sequence[Cell], units: Sequence[Unit], primary_
         state[pick] = False
         steps.append((len(steps) + 1, pick, why))
     hidden = tuple(c.id for c in cells if not state[c.id])
+    cur = [Cell(c.id, c.units, state[c.id], c.mean) for c in cells]
+    res = audit_tables(cur, units, lo=lo, hi=hi, decimals=decimals, protection=protection, insider=insider,
+                       scope=scope)
     return Suppression(hidden, primary, tuple(steps), res, res.passes)
 
 
