@@ -19,7 +19,8 @@ Model
   meet those cells (``scope="cells"``; ``scope="component"`` re-checks everything linked to
   ``u``). A hidden cell containing ``u`` is judged on its other members. An LP is re-solved only
   where ``u`` matters: when the stored optimum of the outsider LP already has ``x_u`` equal to
-  ``u``'s value, fixing it cannot move that bound (exact, not a heuristic).
+  ``u``'s value, fixing it cannot move that bound (exact, not a heuristic). Units in the same
+  shown cells with the same weight are interchangeable, so one LP serves them all.
 * **Secondary suppression** (:func:`secondary_suppression`): while the audit flags something,
   take the first flagged finding and hide the smallest shown cell linked to it (fewest units,
   then least weight, then the given order) whose hiding widens its range (else the smallest
@@ -331,8 +332,14 @@ def _run(model, hidden, *, cell_form, judge, cache, insider, scope):
     """The outsider pass, then the insider pass (see the module notes)."""
     for c, m in hidden:
         judge("cell", c.id, None, _range(model, cell_form(m), {}, cache, ("cell", c.id)))
+    # units with the same shown cells and weight are interchangeable in the constraints: same range
+    atom = [(tuple(k for k, (m, *_) in enumerate(model.bounds) if g in m), float(model.w[g]))
+            for g in range(len(model.ids))]
+    memo: dict = {}
     for g, uid in enumerate(model.ids):
-        judge("unit", uid, None, _range(model, {g: 1.0}, {}, cache, ("unit", g)))
+        if atom[g] not in memo:
+            memo[atom[g]] = _range(model, {g: 1.0}, {}, cache, ("unit", g))
+        judge("unit", uid, None, memo[atom[g]])
     if insider:
         cells_of: dict[int, list[np.ndarray]] = {}
         for m in model.members:
@@ -354,9 +361,12 @@ def _run(model, hidden, *, cell_form, judge, cache, insider, scope):
                 if not any(model.comp[g] == comp for g in form):
                     continue
                 judge("cell", c.id, uid, _range(model, form, fixed, cache, ("cell", c.id) if u not in m else None))
+            memo = {}
             for g in sorted(near - {u}):
                 if model.comp[g] == comp:
-                    judge("unit", model.ids[g], uid, _range(model, {g: 1.0}, fixed, cache, ("unit", g)))
+                    if atom[g] not in memo:
+                        memo[atom[g]] = _range(model, {g: 1.0}, fixed, cache, ("unit", g))
+                    judge("unit", model.ids[g], uid, memo[atom[g]])
 
 
 @dataclass(frozen=True)
