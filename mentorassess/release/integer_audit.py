@@ -38,7 +38,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping, Sequence
@@ -372,7 +375,8 @@ class _Report:
         if extra is not None and extra[0].shape[0]:
             cons.append(LinearConstraint(*extra))
         opts = {} if time_limit is None else {"time_limit": float(time_limit)}
-        return milp(c, integrality=integ, bounds=Bounds(lb2, ub2), constraints=cons, options=opts)
+        with _quiet():
+            return milp(c, integrality=integ, bounds=Bounds(lb2, ub2), constraints=cons, options=opts)
 
     def decode(self, x) -> np.ndarray:
         Y = np.full((self.R, self.I), np.nan)
@@ -398,6 +402,24 @@ class _Report:
                 k = self.s_idx[j, i]
                 flb[k] = fub[k] = 1.0 if np.isnan(a) else 0.0
         return flb, fub
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence HiGHS's own prints (it writes debug lines to the C-level stdout/stderr)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved + [null]:
+            os.close(fd)
 
 
 def _moves(rep: _Report, Y: np.ndarray, others: list[int], item: int):
