@@ -291,6 +291,7 @@ class _Report:
             if t is None:
                 add(N, 0, 0)
                 continue
+            add(N, 1, np.inf)                                    # someone is scored: the mean exists
             lcm = math.lcm(*range(kmin, g + 1))
             self._mean_rows(add, S, N, t, (self.D or 1) * (lcm if lcm <= 10 ** 4 else 1), integral=lcm <= 10 ** 4)
         from scipy.sparse import csr_array
