@@ -53,7 +53,7 @@ Total minus two shown departments recovers the third exactly (up to rounding):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Mapping, Sequence
 
