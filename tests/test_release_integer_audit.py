@@ -31,6 +31,18 @@ def test_unanimous_item_at_seven_is_pinned_for_everyone():
     assert not res.safe and res.pinned_items() == (0,)
 
 
+def test_a_known_skip_pattern_is_conservative_and_splits_the_raters():
+    X = np.array([[5, 6], [6, NAN], [7, 5], [6, 7]], float)
+    known = audit_report(X, {"c": [0, 1]}, exact=True)
+    free = audit_report(X, {"c": [0, 1]}, may_skip=True, exact=True, time_limit=None)
+    rows = [r for r in known.ranges if r.view == "outsider" and r.item == 0]
+    assert sorted(r.raters for r in rows) == [(0, 2, 3), (1,)]       # who skipped item 1 is told apart
+    f = next(r for r in free.ranges if r.view == "outsider" and r.item == 0)
+    for r in rows:                                                    # the known pattern only narrows
+        assert f.low <= r.low and r.high <= f.high
+    assert not any(r.item == 1 and 1 in r.raters for r in known.ranges)  # a skipped answer has no row
+
+
 def test_one_point_three_from_three_raters():
     res = audit_report(np.array([[1], [1], [2]], float), {"c": [0]}, may_skip=False, exact=True)
     out = _views(res, 0)["outsider"]
@@ -126,7 +138,7 @@ def _released(Y, items, groups, kmins, item_n):
     return out
 
 
-def _brute(X, groups, items, lo, hi, decimals, item_n, min_answered, min_items, skip):
+def _brute(X, groups, items, lo, hi, decimals, item_n, min_answered, min_items, skip, known=False):
     R, I = X.shape
     kmins = {name: max(1, math.ceil(min_answered * len(cols) - 1e-9)) for name, cols in groups}
     truth = _released(X, items, groups, kmins, item_n)
@@ -152,7 +164,8 @@ def _brute(X, groups, items, lo, hi, decimals, item_n, min_answered, min_items, 
         return True
 
     states = [list(range(lo, hi + 1)) + ([NAN] if skip[i] else []) for i in range(I)]
-    cells = [states[i] for r in range(R) for i in range(I)]
+    cells = [([NAN] if math.isnan(X[r, i]) else list(range(lo, hi + 1))) if known else states[i]
+             for r in range(R) for i in range(I)]
     sols = []
     for combo in itertools.product(*cells):
         Y = np.array(combo, float).reshape(R, I)
@@ -178,7 +191,7 @@ def reports(draw):
                   for _ in range(R)], float)
     split = draw(st.integers(1, I))
     comps = {"a": list(range(split))} | ({"b": list(range(split, I))} if split < I else {})
-    return dict(X=X, comps=comps, hi=hi, skip=skip,
+    return dict(X=X, comps=comps, hi=hi, skip=skip, known=draw(st.booleans()),
                 decimals=draw(st.sampled_from([None, 0, 1])),
                 item_means=draw(st.sampled_from([True, False, [0]])),
                 item_n=draw(st.booleans()),
@@ -198,19 +211,21 @@ def test_milp_audit_equals_enumeration(case):
         return                                   # the actual answers must meet the floor
     res = audit_report(X, comps, lo=1, hi=hi, decimals=case["decimals"], item_means=case["item_means"],
                        item_n=case["item_n"], competency_means=case["competency_means"], overall=case["overall"],
-                       min_answered=case["min_answered"], min_items=case["min_items"], may_skip=case["skip"],
+                       min_answered=case["min_answered"], min_items=case["min_items"],
+                       may_skip="known" if case["known"] else case["skip"],
                        ell=case["ell"], exact=True, time_limit=None)
     items = list(range(I)) if case["item_means"] is True else ([] if case["item_means"] is False else [0])
     groups = [(k, v) for k, v in comps.items()] if case["competency_means"] else []
     if case["overall"]:
         groups.append(("__overall__", sorted(c for v in comps.values() for c in v)))
     sols = _brute(X, groups, items, 1, hi, case["decimals"], case["item_n"], case["min_answered"],
-                  case["min_items"], case["skip"])
+                  case["min_items"], case["skip"], known=case["known"])
     assert any(np.array_equal(Y, X, equal_nan=True) for Y in sols)
     for r in res.ranges:
         j = None if r.view == "outsider" else int(r.view.split()[1])
         pool = sols if j is None else [Y for Y in sols if np.array_equal(Y[j], X[j], equal_nan=True)]
-        vals = _values(pool, r.item, [k for k in range(R) if k != j])
+        assert j not in r.raters and (case["known"] or set(r.raters) == set(range(R)) - {j})
+        vals = _values(pool, r.item, list(r.raters))
         assert r.pinned == (len(vals) < case["ell"]), (r, vals)
         if r.count_exact:
             assert r.n_values == len(vals)

@@ -16,18 +16,18 @@ import numpy as np
 
 from mentorassess.release.feasible import round_mean
 
-_EPS = 1e-9
 
 
 class _Report:
     """The released figures of one report, as linear constraints and as a direct check."""
 
     def __init__(self, X, groups, *, lo, hi, decimals, item_means, item_n, group_means, min_answered,
-                 min_items, may_skip):
+                 min_items, may_skip, known_pattern=None):
         self.X, self.lo, self.hi, self.decimals = X, lo, hi, decimals
         self.R, self.I = X.shape
         self.V = hi - lo + 1
         self.skip = may_skip
+        self.known = known_pattern
         self.min_items = min_items
         self.D = None if decimals is None else 2 * 10 ** decimals
         ans = ~np.isnan(X)
@@ -118,6 +118,8 @@ class _Report:
             if self.min_items and (ans.sum(axis=1) < self.min_items).any():
                 return False
             if not self.skip.all() and (~ans[:, ~self.skip]).any():
+                return False
+            if self.known is not None and not np.array_equal(~ans, self.known):
                 return False
             return all(self._check_one(Y, c) for c in self.checks)
         return all(self._check_one(Y, c) for c in self.by_item[item])
@@ -216,6 +218,9 @@ class _Report:
             self._mean_rows(add, S, N, t, (self.D or 1) * (lcm if lcm <= 10 ** 4 else 1), integral=lcm <= 10 ** 4)
         from scipy.sparse import csr_array
 
+        if self.known is not None:
+            for (r, i), k in self.s_idx.items():
+                lb[k] = ub[k] = 1.0 if self.known[r, i] else 0.0
         A = csr_array((vals, (rows, cols_)), shape=(len(rlo), nv))
         self.model = (integ, lb, ub, A, np.array(rlo, float), np.array(rhi, float))
         self.yfun = y
@@ -254,7 +259,7 @@ class _Report:
         m, s_lo, s_hi = t
         n_true = next(n for k, n, _, _ in self.items if k == i)
         shown_n = next(ns for k, _, _, ns in self.items if k == i)
-        ns = [n_true] if shown_n or not self.skip[i] else range(1, self.R + 1)
+        ns = [n_true] if shown_n or not self.skip[i] or self.known is not None else range(1, self.R + 1)
         h = Fraction(0) if self.decimals is None else Fraction(1, self.D)
         vals = set()
         for n in ns:
@@ -269,19 +274,21 @@ class _Report:
                     vals.update(range(max(self.lo, tot - rest * self.hi), min(self.hi, tot - rest * self.lo) + 1))
         return vals
 
-    def symmetry_rows(self, free: list[int]):
-        """Rows ordering the exchangeable raters ``free`` by their answer totals (valid cuts)."""
+    def symmetry_rows(self, groups: list[list[int]]):
+        """Rows ordering each group of interchangeable raters by their answer totals (valid cuts)."""
         from scipy.sparse import csr_array
 
         rows, cols, vals = [], [], []
-        for k, (a, b) in enumerate(zip(free, free[1:])):
-            for i in range(self.I):
-                for v in range(self.lo, self.hi + 1):
-                    rows += [k, k]
-                    cols += [self.yfun(a, i, v), self.yfun(b, i, v)]
-                    vals += [float(v), -float(v)]
-        n = max(len(free) - 1, 0)
-        return csr_array((vals, (rows, cols)), shape=(n, self.nv)), np.zeros(n), np.full(n, np.inf)
+        k = 0
+        for free in groups:
+            for a, b in zip(free, free[1:]):
+                for i in range(self.I):
+                    for v in range(self.lo, self.hi + 1):
+                        rows += [k, k]
+                        cols += [self.yfun(a, i, v), self.yfun(b, i, v)]
+                        vals += [float(v), -float(v)]
+                k += 1
+        return csr_array((vals, (rows, cols)), shape=(k, self.nv)), np.zeros(k), np.full(k, np.inf)
 
     def solve(self, c: np.ndarray, fixed_lb: dict, fixed_ub: dict, extra=None, time_limit=None):
         from scipy.optimize import Bounds, LinearConstraint, milp

@@ -18,7 +18,8 @@ truth (strict inequalities, in integers where possible).
 For each view (the outsider; then each insider ``j`` who knows rater ``j``'s answers) and each
 item, the audit finds which values one rater can still have given. Raters are exchangeable in the
 released figures, so the outsider's question is the same for every rater (solved for rater 0) and
-an insider's the same for every other rater. Feasible values come first from *witnesses* (the
+an insider's the same for every other rater; with a known skip pattern (the default) the same holds
+within each group of raters who skipped the same items. Feasible values come first from *witnesses* (the
 actual data, local moves checked against the released figures, every solver solution), then from
 MILP solves (HiGHS via :func:`scipy.optimize.milp`) only while fewer than ``ell`` values are known:
 ``exact=True`` also solves for the true minimum and maximum. An item is **pinned** when fewer
@@ -64,6 +65,7 @@ class ItemRange:
     bounds_exact: bool
     pinned: bool       # fewer than ell values known feasible (conservative when not resolved)
     resolved: bool = True   # False: a solve hit the time limit
+    raters: tuple = ()      # the raters this row describes (interchangeable for this attacker)
 
 
 @dataclass(frozen=True)
@@ -90,13 +92,13 @@ class ReportAudit:
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([r.__dict__ for r in self.ranges],
                             columns=["view", "item", "low", "high", "n_values", "count_exact", "bounds_exact",
-                                     "pinned", "resolved"])
+                                     "pinned", "resolved", "raters"])
 
 
 def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, hi: int = 7,
                  decimals: int | None = 1, item_means=True, item_n: bool = False, competency_means=True,
                  overall: bool = True, overall_items: Sequence | None = None, min_answered: float = 0.5,
-                 min_items: int = 0, may_skip=True, ell: int = 3, insider: bool = True,
+                 min_items: int = 0, may_skip="known", ell: int = 3, insider: bool = True,
                  exact: bool = False, time_limit: float | None = 2.0) -> ReportAudit:
     """Which answers of one report's raters the released figures pin to fewer than ``ell`` values.
 
@@ -121,8 +123,12 @@ def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, 
         Scoring rule: a rater's competency (overall) score needs this share of its items answered.
     min_items : int
         Each counted rater answered at least this many items (the substantive floor).
-    may_skip : bool or sequence of bool
-        Items a rater may skip (True: all; the attacker cannot rule a skip out).
+    may_skip : "known", bool or sequence of bool
+        ``"known"`` (default): the attacker is assumed to know who skipped which item; the skip
+        pattern is fixed, which is conservative (his feasible set only shrinks) and fast; raters
+        with the same pattern stay interchangeable. ``True`` / a sequence: items a rater may
+        skip, the pattern unknown (the faithful model; the MILP can be slow, see
+        ``time_limit``); ``False``: nobody skips.
     ell : int
         Values each answer must keep.
     insider : bool
@@ -172,11 +178,22 @@ def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, 
     g_shown = set(gnames if competency_means is True else ([] if competency_means is False else map(str, competency_means)))
     if overall:
         g_shown.add("__overall__")
-    skip = np.full(X.shape[1], bool(may_skip)) if isinstance(may_skip, (bool, np.bool_)) else np.asarray(may_skip, bool)
+    known = isinstance(may_skip, str)
+    if known and may_skip != "known":
+        raise ConfigError(f"may_skip must be 'known', a bool or one bool per item; got {may_skip!r}")
+    if known:
+        skip = np.isnan(X).any(axis=0)
+    elif isinstance(may_skip, (bool, np.bool_)):
+        skip = np.full(X.shape[1], bool(may_skip))
+    else:
+        skip = np.asarray(may_skip, bool)
+    if skip.shape != (X.shape[1],):
+        raise ConfigError("may_skip needs one value per item")
     if np.isnan(X[:, ~skip]).any():
         raise DataError("an item marked as not skippable has a missing answer")
     rep = _Report(X, groups, lo=lo, hi=hi, decimals=decimals, item_means=items_shown, item_n=item_n,
-                  group_means=g_shown, min_answered=min_answered, min_items=min_items, may_skip=skip)
+                  group_means=g_shown, min_answered=min_answered, min_items=min_items, may_skip=skip,
+                  known_pattern=np.isnan(X) if known else None)
     if not rep.ok(X):
         raise DataError("internal check failed: the actual answers do not reproduce the released figures")
     R, I = X.shape
@@ -184,90 +201,101 @@ def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, 
     views = [("outsider", None)] + ([(f"insider {j}", j) for j in range(R)] if insider and R >= 2 else [])
     out: list[ItemRange] = []
     solves = 0
-    outer: dict[int, ItemRange] = {}
+    outer: dict = {}
+    pattern = [tuple(np.isnan(X[r]).tolist()) if known else () for r in range(R)]
     for view, j in views:
         others = [r for r in range(R) if r != j]
-        target = others[0]
-        flb = fub = extra = None
-        seen = [set() for _ in range(I)]
+        classes: dict[tuple, list[int]] = {}      # raters the released figures cannot tell apart
+        for r in others:
+            classes.setdefault(pattern[r], []).append(r)
+        seen = {(k, i): set() for k in classes for i in range(I)}
+        fixed = None
 
         def witness(Y):
-            for i in range(I):
-                for r in others:
-                    if not np.isnan(Y[r, i]):
-                        seen[i].add(int(Y[r, i]))
+            for k, members in classes.items():
+                for i in range(I):
+                    for r in members:
+                        if not np.isnan(Y[r, i]):
+                            seen[k, i].add(int(Y[r, i]))
         witness(X)
         for i in range(I):
-            if len(seen[i]) < ell:
+            if any(len(seen[k, i]) < ell for k in classes):
                 for Z in _moves(rep, X, others, i):
                     if rep.ok(Z, item=i):
                         witness(Z)
         for i in range(I):
-            low = min(seen[i]) if seen[i] else None
-            high = max(seen[i]) if seen[i] else None
-            o = outer.get(i)
-            if j is not None and o is not None and o.pinned and o.count_exact:
-                # an insider's values are a subset of the outsider's: pinned as well
-                out.append(ItemRange(view, labels[i], low, high, len(seen[i]), False, False, True, True))
-                continue
-            o_lo = o.low if o is not None and o.bounds_exact and o.resolved else lo
-            o_hi = o.high if o is not None and o.bounds_exact and o.resolved else hi
-            bexact = low == o_lo and high == o_hi
-            if j is None and not exact:
-                relax = rep.item_only_values(i)
-                if relax is not None and len(relax) < ell:
-                    # the item's own mean already leaves fewer than ell values (a superset of the truth)
-                    out.append(ItemRange(view, labels[i], low, high, len(seen[i]), len(seen[i]) == len(relax),
-                                         len(seen[i]) == len(relax), True, True))
-                    outer[i] = out[-1]
+            for key, members in classes.items():
+                target = members[0]
+                if known and np.isnan(X[target, i]):
+                    continue                         # these raters skipped the item, and that is known
+                got = seen[key, i]
+                low, high = (min(got), max(got)) if got else (None, None)
+                o = outer.get((key, i))
+                if j is not None and o is not None and o.pinned and o.count_exact:
+                    # an insider's values are a subset of the outsider's: pinned as well
+                    out.append(ItemRange(view, labels[i], low, high, len(got), False, False, True, True,
+                                         tuple(members)))
                     continue
-            need_bounds = exact or len(seen[i]) < ell
-            resolved = True
-            if need_bounds:
-                if not built:
-                    rep.build()
-                    built = True
-                if flb is None:
-                    flb, fub = ({}, {}) if j is None else rep.fix_rater(j)
-                    extra = rep.symmetry_rows(others[1:])
-                lb2, ub2 = dict(flb), dict(fub)
-                if skip[i]:                       # the target answers this item
-                    ub2[rep.s_idx[target, i]] = 0.0
-                for sense in (1, -1):
-                    if (sense == 1 and low == o_lo) or (sense == -1 and high == o_hi):
+                o_lo = o.low if o is not None and o.bounds_exact and o.resolved else lo
+                o_hi = o.high if o is not None and o.bounds_exact and o.resolved else hi
+                bexact = low == o_lo and high == o_hi
+                if j is None and not exact:
+                    relax = rep.item_only_values(i)
+                    if relax is not None and len(relax) < ell:
+                        # the item's own mean already leaves fewer than ell values (a superset)
+                        out.append(ItemRange(view, labels[i], low, high, len(got), len(got) == len(relax),
+                                             len(got) == len(relax), True, True, tuple(members)))
+                        outer[key, i] = out[-1]
                         continue
-                    c = np.zeros(rep.nv)
-                    for v in range(lo, hi + 1):
-                        c[rep.yfun(target, i, v)] = sense * v
-                    res = rep.solve(c, lb2, ub2, extra, time_limit)
-                    solves += 1
-                    if res.x is not None:
-                        witness(rep.decode(res.x))
-                    if res.status == 0:
-                        val = int(round(sense * res.fun))
-                        low, high = (val, high) if sense == 1 else (low, val)
-                    elif res.status != 2:
-                        resolved = False
-                bexact = True
-                for v in range(low, high + 1) if low is not None and high is not None else ():
-                    if len(seen[i]) >= ell:
-                        break
-                    if v in seen[i]:
-                        continue
-                    lb3 = dict(lb2)
-                    lb3[rep.yfun(target, i, v)] = 1.0
-                    res = rep.solve(np.zeros(rep.nv), lb3, ub2, extra, time_limit)
-                    solves += 1
-                    if res.x is not None:
-                        witness(rep.decode(res.x))
-                    if res.status not in (0, 2):
-                        resolved = False
-                low = min(seen[i]) if seen[i] else None
-                high = max(seen[i]) if seen[i] else None
-            n_val = len(seen[i])
-            count_exact = resolved and need_bounds and (n_val < ell or (low is not None and n_val == high - low + 1))
-            out.append(ItemRange(view, labels[i], low, high, n_val, bool(count_exact),
-                                 bool(bexact or (need_bounds and resolved)), n_val < ell, resolved))
-            if j is None:
-                outer[i] = out[-1]
+                need_bounds = exact or len(got) < ell
+                resolved = True
+                if need_bounds:
+                    if not built:
+                        rep.build()
+                        built = True
+                    if fixed is None:
+                        fixed = ({}, {}) if j is None else rep.fix_rater(j)
+                        sym = {}
+                    if key not in sym:
+                        sym[key] = rep.symmetry_rows([m[1:] if k == key else m for k, m in classes.items()])
+                    lb2, ub2 = dict(fixed[0]), dict(fixed[1])
+                    if skip[i]:                       # the target answers this item
+                        ub2[rep.s_idx[target, i]] = 0.0
+                    for sense in (1, -1):
+                        if (sense == 1 and low == o_lo) or (sense == -1 and high == o_hi):
+                            continue
+                        c = np.zeros(rep.nv)
+                        for v in range(lo, hi + 1):
+                            c[rep.yfun(target, i, v)] = sense * v
+                        res = rep.solve(c, lb2, ub2, sym[key], time_limit)
+                        solves += 1
+                        if res.x is not None:
+                            witness(rep.decode(res.x))
+                        if res.status == 0:
+                            val = int(round(sense * res.fun))
+                            low, high = (val, high) if sense == 1 else (low, val)
+                        elif res.status != 2:
+                            resolved = False
+                    bexact = True
+                    for v in range(low, high + 1) if low is not None and high is not None else ():
+                        if len(got) >= ell:
+                            break
+                        if v in got:
+                            continue
+                        lb3 = dict(lb2)
+                        lb3[rep.yfun(target, i, v)] = 1.0
+                        res = rep.solve(np.zeros(rep.nv), lb3, ub2, sym[key], time_limit)
+                        solves += 1
+                        if res.x is not None:
+                            witness(rep.decode(res.x))
+                        if res.status not in (0, 2):
+                            resolved = False
+                    low, high = (min(got), max(got)) if got else (None, None)
+                n_val = len(got)
+                count_exact = resolved and need_bounds and (n_val < ell or (low is not None and n_val == high - low + 1))
+                out.append(ItemRange(view, labels[i], low, high, n_val, bool(count_exact),
+                                     bool(bexact or (need_bounds and resolved)), n_val < ell, resolved,
+                                     tuple(members)))
+                if j is None:
+                    outer[key, i] = out[-1]
     return ReportAudit(tuple(out), ell, R, solves)
