@@ -80,6 +80,9 @@ class _Report:
             self.checks.append(("group", cols, kmin, math.lcm(*range(kmin, len(cols) + 1)), False, None,
                                 self.targets[("group", name)]))
         self.by_item = {i: [c for c in self.checks if i in c[1]] for i in range(self.I)}
+        member = {i: frozenset(k for k, c in enumerate(self.checks) if c[0] == "group" and i in c[1])
+                  for i in range(self.I)}
+        self.twins = {i: [i2 for i2 in range(self.I) if i2 != i and member[i2] == member[i]] for i in range(self.I)}
 
     def _check_one(self, Y, chk) -> bool:
         kind, cols, kmin, L, n_shown, n_true, t = chk
@@ -107,13 +110,13 @@ class _Report:
         h = Fraction(1, self.D)
         return (val > m - h if s_lo else val >= m - h) and (val < m + h if s_hi else val <= m + h)
 
-    def ok(self, Y, item: int | None = None) -> bool:
+    def ok(self, Y, items: tuple | None = None) -> bool:
         """Does ``Y`` (NaN = skipped) release exactly what the report released?
 
-        With ``item``, ``Y`` differs from a consistent matrix only in answered values of that
-        item (no change of skips), and only the figures containing it are checked.
+        With ``items``, ``Y`` differs from a consistent matrix only in answered values of those
+        items (no change of skips), and only the figures containing them are checked.
         """
-        if item is None:
+        if items is None:
             ans = ~np.isnan(Y)
             if self.min_items and (ans.sum(axis=1) < self.min_items).any():
                 return False
@@ -122,22 +125,24 @@ class _Report:
             if self.known is not None and not np.array_equal(~ans, self.known):
                 return False
             return all(self._check_one(Y, c) for c in self.checks)
-        return all(self._check_one(Y, c) for c in self.by_item[item])
+        todo = {id(c): c for i in items for c in self.by_item[i]}
+        return all(self._check_one(Y, c) for c in todo.values())
 
     # --- the MILP -----------------------------------------------------------------------------------
     def build(self):
         """Variables, integrality, bounds and constraint rows (sparse triplets)."""
         R, I, V, lo = self.R, self.I, self.V, self.lo
+        known = self.known is not None
         nv = R * I * V
         self.s_idx = {}
         for r in range(R):
             for i in range(I):
-                if self.skip[i]:
+                if self.skip[i] and not known:
                     self.s_idx[r, i] = nv
                     nv += 1
         self.zw = {}
         for name, cols, kmin in self.released_groups:
-            if not self.skip[cols].any():
+            if known or not self.skip[cols].any():
                 continue
             for r in range(R):
                 for k in range(len(cols) + 1):
@@ -166,7 +171,8 @@ class _Report:
                 co = {y(r, i, v): 1 for v in range(lo, self.hi + 1)}
                 if (r, i) in self.s_idx:
                     co[self.s_idx[r, i]] = 1
-                add(co, 1, 1)
+                gone = known and self.known[r, i]
+                add(co, 0 if gone else 1, 0 if gone else 1)
             if self.min_items:
                 add({y(r, i, v): 1 for i in range(I) for v in range(lo, self.hi + 1)}, self.min_items, np.inf)
         for i, n, s, n_shown in self.items:
@@ -176,6 +182,9 @@ class _Report:
             if t is None:
                 add(N, 0, 0)
                 continue
+            if known:                                            # N is known: a plain linear mean
+                self._mean_rows(add, S, {}, t, self.D or 1, const_n=n)
+                continue
             if n_shown:
                 add(N, n, n)
             else:
@@ -184,6 +193,16 @@ class _Report:
         for name, cols, kmin in self.released_groups:
             t = self.targets[("group", name)]
             g = len(cols)
+            if known:                                            # who is scored, and on how many items, is known
+                k_r = {r: int((~self.known[r, cols]).sum()) for r in range(R)}
+                scored = [r for r in range(R) if k_r[r] >= kmin]
+                if t is None or not scored:
+                    continue
+                lcm = math.lcm(*{k_r[r] for r in scored})
+                S = {y(r, i, v): Fraction(v, k_r[r]) for r in scored for i in cols if not self.known[r, i]
+                     for v in range(lo, self.hi + 1)}
+                self._mean_rows(add, S, {}, t, (self.D or 1) * lcm, const_n=len(scored))
+                continue
             if not self.skip[cols].any():
                 S = {y(r, i, v): Fraction(v, g) for r in range(R) for i in cols for v in range(lo, self.hi + 1)}
                 self._mean_rows(add, S, {}, t, (self.D or 1) * g, const_n=R)
@@ -218,9 +237,6 @@ class _Report:
             self._mean_rows(add, S, N, t, (self.D or 1) * (lcm if lcm <= 10 ** 4 else 1), integral=lcm <= 10 ** 4)
         from scipy.sparse import csr_array
 
-        if self.known is not None:
-            for (r, i), k in self.s_idx.items():
-                lb[k] = ub[k] = 1.0 if self.known[r, i] else 0.0
         A = csr_array((vals, (rows, cols_)), shape=(len(rlo), nv))
         self.model = (integ, lb, ub, A, np.array(rlo, float), np.array(rhi, float))
         self.yfun = y
@@ -290,7 +306,7 @@ class _Report:
                 k += 1
         return csr_array((vals, (rows, cols)), shape=(k, self.nv)), np.zeros(k), np.full(k, np.inf)
 
-    def solve(self, c: np.ndarray, fixed_lb: dict, fixed_ub: dict, extra=None, time_limit=None):
+    def solve(self, c: np.ndarray, fixed_lb: dict, fixed_ub: dict, extra=None, time_limit=None, relax=False):
         from scipy.optimize import Bounds, LinearConstraint, milp
 
         integ, lb, ub, A, rlo, rhi = self.model
@@ -304,7 +320,8 @@ class _Report:
             cons.append(LinearConstraint(*extra))
         opts = {} if time_limit is None else {"time_limit": float(time_limit)}
         with _quiet():
-            return milp(c, integrality=integ, bounds=Bounds(lb2, ub2), constraints=cons, options=opts)
+            return milp(c, integrality=np.zeros_like(integ) if relax else integ, bounds=Bounds(lb2, ub2),
+                        constraints=cons, options=opts)
 
     def decode(self, x) -> np.ndarray:
         Y = np.full((self.R, self.I), np.nan)
@@ -351,14 +368,28 @@ def _quiet():
 
 
 def _moves(rep: _Report, Y: np.ndarray, others: list[int], item: int):
-    """Answer matrices one transfer away from ``Y`` on ``item`` (item sums kept)."""
+    """Answer matrices a step away from ``Y`` on ``item``, with the items they touch.
+
+    A transfer moves ``d`` points on ``item`` from one rater to another (item sum kept); a
+    rectangle also moves ``d`` back on an item ``i2`` that lies in exactly the same released
+    groups, so every rater's group sums are kept too (always consistent when in range).
+    """
+    lo, hi = rep.lo, rep.hi
     for a in others:
         for b in others:
             if a == b or np.isnan(Y[a, item]) or np.isnan(Y[b, item]):
                 continue
-            for d in (1, 2):
-                if Y[a, item] + d <= rep.hi and Y[b, item] - d >= rep.lo:
-                    Z = Y.copy()
-                    Z[a, item] += d
-                    Z[b, item] -= d
-                    yield Z
+            for d in range(1, hi - lo + 1):
+                if Y[a, item] + d > hi or Y[b, item] - d < lo:
+                    break
+                Z = Y.copy()
+                Z[a, item] += d
+                Z[b, item] -= d
+                yield Z, (item,)
+                for i2 in rep.twins[item]:
+                    if np.isnan(Y[a, i2]) or np.isnan(Y[b, i2]) or Y[a, i2] - d < lo or Y[b, i2] + d > hi:
+                        continue
+                    W = Z.copy()
+                    W[a, i2] -= d
+                    W[b, i2] += d
+                    yield W, (item, i2)

@@ -39,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -211,18 +212,20 @@ def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, 
         seen = {(k, i): set() for k in classes for i in range(I)}
         fixed = None
 
-        def witness(Y):
+        def witness(Y, items=range(I)):
             for k, members in classes.items():
-                for i in range(I):
+                for i in items:
                     for r in members:
                         if not np.isnan(Y[r, i]):
                             seen[k, i].add(int(Y[r, i]))
         witness(X)
         for i in range(I):
             if any(len(seen[k, i]) < ell for k in classes):
-                for Z in _moves(rep, X, others, i):
-                    if rep.ok(Z, item=i):
-                        witness(Z)
+                for Z, touched in _moves(rep, X, others, i):
+                    if rep.ok(Z, items=touched):
+                        witness(Z, touched)
+                        if all(len(seen[k, i]) >= ell for k in classes):
+                            break
         for i in range(I):
             for key, members in classes.items():
                 target = members[0]
@@ -259,7 +262,7 @@ def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, 
                     if key not in sym:
                         sym[key] = rep.symmetry_rows([m[1:] if k == key else m for k, m in classes.items()])
                     lb2, ub2 = dict(fixed[0]), dict(fixed[1])
-                    if skip[i]:                       # the target answers this item
+                    if (target, i) in rep.s_idx:      # the target answers this item
                         ub2[rep.s_idx[target, i]] = 0.0
                     for sense in (1, -1):
                         if (sense == 1 and low == o_lo) or (sense == -1 and high == o_hi):
@@ -267,6 +270,11 @@ def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, 
                         c = np.zeros(rep.nv)
                         for v in range(lo, hi + 1):
                             c[rep.yfun(target, i, v)] = sense * v
+                        lp = rep.solve(c, lb2, ub2, sym[key], time_limit, relax=True)
+                        if lp.status == 0:                 # the LP bound may already meet a witness
+                            bound = math.ceil(sense * lp.fun - 1e-6) if sense == 1 else math.floor(sense * lp.fun + 1e-6)
+                            if bound == (low if sense == 1 else high):
+                                continue
                         res = rep.solve(c, lb2, ub2, sym[key], time_limit)
                         solves += 1
                         if res.x is not None:
