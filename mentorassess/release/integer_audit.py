@@ -219,11 +219,17 @@ def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, 
                         if not np.isnan(Y[r, i]):
                             seen[k, i].add(int(Y[r, i]))
         witness(X)
-        for i in range(I):
-            if any(len(seen[k, i]) < ell for k in classes):
-                for Z, touched in _moves(rep, X, others, i):
+        for i in range(I):                 # witnesses one and two moves away from the data
+            bases, queue = 0, [X]
+            while queue and bases < 12 and any(len(seen[k, i]) < ell for k in classes):
+                base = queue.pop(0)
+                bases += 1
+                for Z, touched in _moves(rep, base, others, i):
                     if rep.ok(Z, items=touched):
+                        before = sum(len(seen[k, i]) for k in classes)
                         witness(Z, touched)
+                        if sum(len(seen[k, i]) for k in classes) > before and base is X:
+                            queue.append(Z)
                         if all(len(seen[k, i]) >= ell for k in classes):
                             break
         for i in range(I):
@@ -264,8 +270,38 @@ def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, 
                     lb2, ub2 = dict(fixed[0]), dict(fixed[1])
                     if (target, i) in rep.s_idx:      # the target answers this item
                         ub2[rep.s_idx[target, i]] = 0.0
+                    zero = np.zeros(rep.nv)
+
+                    def probe(v):
+                        """Can the target give ``v``? True / False / None (time limit); witnesses."""
+                        lb3 = dict(lb2)
+                        lb3[rep.yfun(target, i, v)] = 1.0
+                        if rep.solve(zero, lb3, ub2, sym[key], time_limit, relax=True).status == 2:
+                            return False
+                        res = rep.solve(zero, lb3, ub2, sym[key], time_limit)
+                        if res.x is not None:
+                            witness(rep.decode(res.x))
+                        return True if res.status == 0 else (False if res.status == 2 else None)
+
+                    tried = set()
+                    while not exact and got and len(got) < ell:   # first grow the witnessed range outwards
+                        grew = False
+                        for v in (min(got) - 1, max(got) + 1):
+                            if lo <= v <= hi and v not in tried and len(got) < ell:
+                                tried.add(v)
+                                found = probe(v)
+                                solves += 1
+                                grew = grew or bool(found)
+                                resolved = resolved and found is not None
+                        if not grew:
+                            break
+                    low, high = (min(got), max(got)) if got else (None, None)
+                    sides = 0
                     for sense in (1, -1):
+                        if len(got) >= ell and not exact:
+                            break
                         if (sense == 1 and low == o_lo) or (sense == -1 and high == o_hi):
+                            sides += 1
                             continue
                         c = np.zeros(rep.nv)
                         for v in range(lo, hi + 1):
@@ -274,6 +310,7 @@ def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, 
                         if lp.status == 0:                 # the LP bound may already meet a witness
                             bound = math.ceil(sense * lp.fun - 1e-6) if sense == 1 else math.floor(sense * lp.fun + 1e-6)
                             if bound == (low if sense == 1 else high):
+                                sides += 1
                                 continue
                         res = rep.solve(c, lb2, ub2, sym[key], time_limit)
                         solves += 1
@@ -282,28 +319,23 @@ def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, 
                         if res.status == 0:
                             val = int(round(sense * res.fun))
                             low, high = (val, high) if sense == 1 else (low, val)
+                            sides += 1
                         elif res.status != 2:
                             resolved = False
-                    bexact = True
+                    bexact = sides == 2 or (low == o_lo and high == o_hi)
                     for v in range(low, high + 1) if low is not None and high is not None else ():
                         if len(got) >= ell:
                             break
                         if v in got:
                             continue
-                        lb3 = dict(lb2)
-                        lb3[rep.yfun(target, i, v)] = 1.0
-                        res = rep.solve(np.zeros(rep.nv), lb3, ub2, sym[key], time_limit)
+                        found = probe(v)
                         solves += 1
-                        if res.x is not None:
-                            witness(rep.decode(res.x))
-                        if res.status not in (0, 2):
-                            resolved = False
+                        resolved = resolved and found is not None
                     low, high = (min(got), max(got)) if got else (None, None)
                 n_val = len(got)
                 count_exact = resolved and need_bounds and (n_val < ell or (low is not None and n_val == high - low + 1))
                 out.append(ItemRange(view, labels[i], low, high, n_val, bool(count_exact),
-                                     bool(bexact or (need_bounds and resolved)), n_val < ell, resolved,
-                                     tuple(members)))
+                                     bool(bexact and resolved), n_val < ell, resolved, tuple(members)))
                 if j is None:
                     outer[key, i] = out[-1]
     return ReportAudit(tuple(out), ell, R, solves)
