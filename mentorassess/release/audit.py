@@ -117,6 +117,7 @@ class Finding:
     low: float
     high: float
     flagged: bool
+    exact: bool = True   # False: [low, high] is an inner range, already wide enough (bounds="decide")
 
     @property
     def width(self) -> float:
@@ -143,8 +144,9 @@ class TableAudit:
     def to_frame(self) -> pd.DataFrame:
         """One row per (quantity, attacker): kind, target, insider, low, high, width, flagged."""
         return pd.DataFrame([{"kind": f.kind, "target": f.target, "insider": f.insider, "low": f.low,
-                              "high": f.high, "width": f.width, "flagged": f.flagged} for f in self.findings],
-                            columns=["kind", "target", "insider", "low", "high", "width", "flagged"])
+                              "high": f.high, "width": f.width, "flagged": f.flagged, "exact": f.exact}
+                             for f in self.findings],
+                            columns=["kind", "target", "insider", "low", "high", "width", "flagged", "exact"])
 
 
 class _Model:
@@ -203,6 +205,7 @@ class _Model:
         self.constrained = {int(self.comp[m[0]]) for m, *_ in self.bounds}
         self.lo, self.hi = float(lo), float(hi)
         self.solves = 0
+        self.points: dict[int, list[np.ndarray]] = {}   # feasible points per component (full length)
 
     def solve(self, comp: int, coef: dict[int, float], sense: int, fixed: dict[int, float]):
         """min (sense=1) or max (sense=-1) of sum coef[i] x_i over component ``comp``."""
@@ -234,6 +237,9 @@ class _Model:
         if res.status != 0:
             raise DataError("the released cells admit no values in the scale (an inconsistent release)")
         sol = dict(zip(idx.tolist(), res.x.tolist()))
+        pt = self.x.copy()
+        pt[idx] = res.x
+        self.points.setdefault(comp, [self.x.copy()]).append(pt)
         return sense * res.fun, sol
 
 
@@ -262,9 +268,30 @@ def _range(model: _Model, coef: dict[int, float], fixed: dict[int, float], cache
     return lo_v, hi_v
 
 
+def _inner(model: _Model, g: int, u: int | None = None):
+    """A range of ``x_g`` that feasible points already prove (inside the true range).
+
+    For an insider ``u`` (fixed at his value ``a``) only points with ``x_u = a`` count: the stored
+    points themselves where ``x_u = a``, and the point on each segment between a point above and
+    a point below ``a`` where the segment crosses it (convex combinations stay feasible).
+    """
+    pts = model.points.get(int(model.comp[g]))
+    P = np.array(pts) if pts else model.x[None, :]
+    if u is None:
+        return float(P[:, g].min()), float(P[:, g].max())
+    d = P[:, u] - model.x[u]
+    vals = list(P[np.abs(d) <= 1e-9, g])
+    pos, neg = np.flatnonzero(d > 1e-9), np.flatnonzero(d < -1e-9)
+    if len(pos) and len(neg):
+        dk, dl = d[pos][:, None], d[neg][None, :]
+        mix = (-dl * P[pos, g][:, None] + dk * P[neg, g][None, :]) / (dk - dl)
+        vals += [float(mix.min()), float(mix.max())]
+    return float(min(vals)), float(max(vals))
+
+
 def audit_tables(cells: Sequence[Cell], units: Sequence[Unit], *, lo: float = 1, hi: float = 7,
                  decimals: int | None = 1, protection: float = 1.0, insider: bool = True,
-                 scope: str = "cells", first_only: bool = False) -> TableAudit:
+                 scope: str = "cells", first_only: bool = False, bounds: str = "decide") -> TableAudit:
     """Feasible range of every hidden cell and every unit, for an outsider and for insiders.
 
     Parameters
@@ -284,6 +311,10 @@ def audit_tables(cells: Sequence[Cell], units: Sequence[Unit], *, lo: float = 1,
         What the insider pass re-checks (see module notes).
     first_only : bool
         Stop at the first flagged finding (a quick 'does it pass?').
+    bounds : {"decide", "exact"}
+        ``"decide"``: a unit whose range is already proven at least ``protection`` wide by
+        feasible points found so far (``Finding.exact`` False) gets no LP of its own; the verdict
+        is the same. ``"exact"``: solve every range.
 
     Returns
     -------
@@ -301,6 +332,8 @@ def audit_tables(cells: Sequence[Cell], units: Sequence[Unit], *, lo: float = 1,
         raise ConfigError(f"protection must be a number >= 0; got {protection!r}")
     if scope not in ("cells", "component"):
         raise ConfigError(f"scope must be 'cells' or 'component'; got {scope!r}")
+    if bounds not in ("decide", "exact"):
+        raise ConfigError(f"bounds must be 'decide' or 'exact'; got {bounds!r}")
     model = _Model(cells, units, lo, hi, decimals)
     cache: dict = {}
     out: list[Finding] = []
@@ -311,14 +344,15 @@ def audit_tables(cells: Sequence[Cell], units: Sequence[Unit], *, lo: float = 1,
         ws = float(model.w[keep].sum())
         return {g: model.w[g] / ws for g in keep}
 
-    def judge(kind, target, ins, rng):
+    def judge(kind, target, ins, rng, exact=True):
         flag = rng[1] - rng[0] < protection - 1e-9
-        out.append(Finding(kind, target, ins, float(rng[0]), float(rng[1]), bool(flag)))
+        out.append(Finding(kind, target, ins, float(rng[0]), float(rng[1]), bool(flag), exact))
         if flag and first_only:
             raise _Stop
 
     try:
-        _run(model, hidden, cell_form=cell_form, judge=judge, cache=cache, insider=insider, scope=scope)
+        wide = (lambda r: r[1] - r[0] >= protection) if bounds == "decide" else (lambda r: False)
+        _run(model, hidden, cell_form=cell_form, judge=judge, cache=cache, insider=insider, scope=scope, wide=wide)
     except _Stop:
         pass
     return TableAudit(tuple(out), float(protection), model.solves, tuple(c.id for c, _ in hidden))
@@ -328,7 +362,7 @@ class _Stop(Exception):
     """First flagged finding reached (``first_only``)."""
 
 
-def _run(model, hidden, *, cell_form, judge, cache, insider, scope):
+def _run(model, hidden, *, cell_form, judge, cache, insider, scope, wide):
     """The outsider pass, then the insider pass (see the module notes)."""
     for c, m in hidden:
         judge("cell", c.id, None, _range(model, cell_form(m), {}, cache, ("cell", c.id)))
@@ -338,6 +372,10 @@ def _run(model, hidden, *, cell_form, judge, cache, insider, scope):
     memo: dict = {}
     for g, uid in enumerate(model.ids):
         if atom[g] not in memo:
+            inner = _inner(model, g) if model.comp[g] in model.constrained else None
+            if inner is not None and wide(inner):
+                judge("unit", uid, None, inner, exact=False)
+                continue
             memo[atom[g]] = _range(model, {g: 1.0}, {}, cache, ("unit", g))
         judge("unit", uid, None, memo[atom[g]])
     if insider:
@@ -365,6 +403,10 @@ def _run(model, hidden, *, cell_form, judge, cache, insider, scope):
             for g in sorted(near - {u}):
                 if model.comp[g] == comp:
                     if atom[g] not in memo:
+                        inner = _inner(model, g, u)
+                        if wide(inner):
+                            judge("unit", model.ids[g], uid, inner, exact=False)
+                            continue
                         memo[atom[g]] = _range(model, {g: 1.0}, fixed, cache, ("unit", g))
                     judge("unit", model.ids[g], uid, memo[atom[g]])
 
@@ -386,7 +428,8 @@ class Suppression:
 
 def secondary_suppression(cells: Sequence[Cell], units: Sequence[Unit], primary_hidden: Iterable[str], *,
                           lo: float = 1, hi: float = 7, decimals: int | None = 1, protection: float = 1.0,
-                          insider: bool = True, scope: str = "cells", max_steps: int | None = None) -> Suppression:
+                          insider: bool = True, scope: str = "cells", max_steps: int | None = None,
+                          bounds: str = "decide") -> Suppression:
     """Hide further cells, smallest first, until :func:`audit_tables` passes.
 
     Parameters
@@ -416,7 +459,7 @@ def secondary_suppression(cells: Sequence[Cell], units: Sequence[Unit], primary_
     while True:
         cur = [Cell(c.id, c.units, state[c.id], c.mean) for c in cells]
         res = audit_tables(cur, units, lo=lo, hi=hi, decimals=decimals, protection=protection,
-                           insider=insider, scope=scope, first_only=True)
+                           insider=insider, scope=scope, first_only=True, bounds=bounds)
         if res.passes or len(steps) >= limit:
             break
         pick = _next_cell(cur, units, res.flagged, order, uw, lo, hi, decimals, protection)
@@ -428,7 +471,7 @@ def secondary_suppression(cells: Sequence[Cell], units: Sequence[Unit], primary_
     hidden = tuple(c.id for c in cells if not state[c.id])
     cur = [Cell(c.id, c.units, state[c.id], c.mean) for c in cells]
     res = audit_tables(cur, units, lo=lo, hi=hi, decimals=decimals, protection=protection, insider=insider,
-                       scope=scope)
+                       scope=scope, bounds=bounds)
     return Suppression(hidden, primary, tuple(steps), res, res.passes)
 
 
