@@ -252,3 +252,21 @@ def test_insider_pass_with_shortcuts_equals_naive_lps(data):
     every = {(f.kind, f.target, f.insider): (f.low, f.high) for f in exact.findings}
     for f in near.findings:
         assert every[(f.kind, f.target, f.insider)] == pytest.approx((f.low, f.high), abs=1e-6)
+
+
+@settings(max_examples=15, deadline=None)
+@given(tables(max_units=5))
+def test_fast_highs_path_equals_linprog(data):
+    import mentorassess.release.audit as audit_mod
+
+    cells, units = data
+    fast = audit_tables(cells, units, bounds="exact")
+    audit_mod.FAST_LP = False
+    try:
+        slow = audit_tables(cells, units, bounds="exact")
+    finally:
+        audit_mod.FAST_LP = True
+    assert [(f.kind, f.target, f.insider, f.flagged) for f in fast.findings] == \
+        [(f.kind, f.target, f.insider, f.flagged) for f in slow.findings]
+    for f, g in zip(fast.findings, slow.findings):
+        assert f.low == pytest.approx(g.low, abs=1e-6) and f.high == pytest.approx(g.high, abs=1e-6)
