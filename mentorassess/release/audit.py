@@ -302,6 +302,7 @@ class _HighsLP:
             raise RuntimeError("HiGHS refused the model")
         self.h = h
         self.all = np.arange(self.n, dtype=np.int32)
+        self.solve(np.zeros(self.n), 1, {})     # exercise every binding now, inside the fallback's try
 
     def solve(self, c, sense, fixed):
         core, h = self.core, self.h
