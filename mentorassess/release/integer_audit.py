@@ -333,7 +333,7 @@ def audit_report(answers, competencies: Mapping[str, Sequence], *, lo: int = 1, 
                         resolved = resolved and found is not None
                     low, high = (min(got), max(got)) if got else (None, None)
                 n_val = len(got)
-                count_exact = resolved and need_bounds and (n_val < ell or (low is not None and n_val == high - low + 1))
+                count_exact = resolved and bexact and (n_val < ell or (low is not None and n_val == high - low + 1))
                 out.append(ItemRange(view, labels[i], low, high, n_val, bool(count_exact),
                                      bool(bexact and resolved), n_val < ell, resolved, tuple(members)))
                 if j is None:
