@@ -143,8 +143,12 @@ def test_continuous_scores():
 
 # --- bands ------------------------------------------------------------------------------------------------
 def test_band_choice_matches_fact_sheet_wording():
-    assert band_statement([7, 7, 7, 7, 7]).label == "in the top band: 6.5 or above"
-    assert band_statement([1, 1, 1, 1, 1]).name == "bottom"
+    assert band_statement([7, 7, 7, 7, 7], prefer="specific").label == "in the top band: 6.5 or above"
+    assert band_statement([7, 7, 7, 7, 7]).label == "in the upper band: 5.5 or above"
+    assert band_statement([1, 1, 1, 1, 1], prefer="specific").name == "bottom"
+    assert band_statement([1, 1, 1, 1, 1]).name == "low"
+    with pytest.raises(ConfigError):
+        band_statement([7, 7, 7], prefer="best")
     assert band_statement([7, 7, 7]).name == "high"
     assert band_statement([4, 4, 4, 4, 4]) is None
     assert band_statement([]) is None

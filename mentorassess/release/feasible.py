@@ -320,9 +320,6 @@ class Band:
         h = Fraction(str(self.high))
         return m <= h if self.high_closed else m < h
 
-    @property
-    def width(self) -> float:
-        return float("inf") if self.low is None or self.high is None else self.high - self.low
 
 
 #: Both ends treated alike (R6): mirror images on a 1..7 scale (a test checks the symmetry).
@@ -396,30 +393,42 @@ def band_check(values, band: Band, *, lo: int = 1, hi: int = 7, ell: int = 3, in
 
 
 def band_statement(values, bands: Sequence[Band] = DEFAULT_BANDS, *, lo: int = 1, hi: int = 7, ell: int = 3,
-                   insider: bool = True, grid: int | None = 1) -> Band | None:
-    """The most specific safe band containing the exact mean of ``values``, else None.
+                   insider: bool = True, grid: int | None = 1, prefer: str = "widest") -> Band | None:
+    """The safe band statement for the exact mean of ``values``, else None.
 
-    Among the bands that contain the mean and pass :func:`band_check` (narrowest first, then in
-    the given order) the first is returned; None means 'show the pooled reason text'.
+    Among the bands that contain the mean and pass :func:`band_check`, ``prefer="widest"``
+    (default) returns the one spanning most of the scale, ``"specific"`` the narrowest (ties in
+    the given order); None means 'show the pooled reason text'. The widest passing band depends
+    least on the data (the choice between nested bands is itself a release).
 
     Examples
     --------
     >>> band_statement([7, 7, 7]).label                    # n = 3: 'top band' would pin {6, 7}
     'in the upper band: 5.5 or above'
-    >>> band_statement([7, 7, 7, 7, 7]).name, band_statement([7, 7, 7, 6, 7]).name
-    ('top', 'high')
-    >>> band_statement([1, 1, 1, 1, 1]).name, band_statement([1, 1, 2, 1, 1]).name
+    >>> band_statement([7, 7, 7, 7, 7]).name, band_statement([7, 7, 7, 7, 7], prefer="specific").name
+    ('high', 'top')
+    >>> band_statement([7, 7, 7, 6, 7], prefer="specific").name    # who gave 6 would pin the rest in 'top'
+    'high'
+    >>> band_statement([1, 1, 1, 1, 1], prefer="specific").name, band_statement([1, 1, 2, 1, 1]).name
     ('bottom', 'low')
     >>> band_statement([4, 4, 5, 4, 4]) is None           # mid-scale: no band applies
     True
     """
+    if prefer not in ("widest", "specific"):
+        raise ConfigError(f"prefer must be 'widest' or 'specific'; got {prefer!r}")
     vals = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
     if not vals:
         return None
     g = 1 if grid is None else grid
     xs = [Fraction(float(v)) for v in vals] if grid is None else [Fraction(a, g) for a in _as_grid(vals, g, lo, hi)]
     mean = sum(xs) / len(xs)
-    cands = sorted((b for b in bands if b.contains(mean)), key=lambda b: b.width)   # stable: given order on ties
+
+    def span(b: Band) -> float:
+        top = hi if b.high is None else min(hi, b.high)
+        bottom = lo if b.low is None else max(lo, b.low)
+        return (top - bottom) * (-1 if prefer == "widest" else 1)
+
+    cands = sorted((b for b in bands if b.contains(mean)), key=span)   # stable: given order on ties
     for b in cands:
         if band_check(vals, b, lo=lo, hi=hi, ell=ell, insider=insider, grid=grid).safe:
             return b
