@@ -257,15 +257,15 @@ def test_insider_pass_with_shortcuts_equals_naive_lps(data):
 @settings(max_examples=15, deadline=None)
 @given(tables(max_units=5))
 def test_fast_highs_path_equals_linprog(data):
-    import mentorassess.release.audit as audit_mod
+    import mentorassess.release._lp as lp_mod
 
     cells, units = data
     fast = audit_tables(cells, units, bounds="exact")
-    audit_mod.FAST_LP = False
+    lp_mod.FAST_LP = False
     try:
         slow = audit_tables(cells, units, bounds="exact")
     finally:
-        audit_mod.FAST_LP = True
+        lp_mod.FAST_LP = True
     assert [(f.kind, f.target, f.insider, f.flagged) for f in fast.findings] == \
         [(f.kind, f.target, f.insider, f.flagged) for f in slow.findings]
     for f, g in zip(fast.findings, slow.findings):
