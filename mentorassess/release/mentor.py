@@ -42,7 +42,7 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
     rules : ReleaseRules
     """
     ins = scores.instrument
-    lo, hi = float(ins.scale.min), float(ins.scale.max)
+    lo, hi = int(ins.scale.min), int(ins.scale.max)
     comp_of = {c.id: list(c.items) for c in ins.competencies}
     score_cols = list(scores.score_columns)
     s = scores.scores[scores.scores["rater_role"] == "mentee"]
@@ -51,7 +51,6 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
     out: list[tuple[str, str, str, str]] = []
     k, k_items = rules.min_raters, rules.min_raters_items
     item_cols = [i for i in ins.item_ids if i in it.columns]
-    k_per_comp = {c: max(1, len(comp_of.get(c, ins.total_item_ids))) for c in score_cols}
     for (mentor, wave), g in s.groupby(_KEYS, sort=False):
         n = len(g)
         flag = info.loc[(mentor, wave), "unkeyed"] if info is not None and (mentor, wave) in info.index else False
@@ -64,16 +63,15 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
         hid_item: set[str] = set()
         for c in score_cols:
             v = g[c].dropna().to_numpy(float)
-            if len(v) < k or not score_mean_safe(v, lo=lo, hi=hi, ell=rules.ell, decimals=rules.decimals,
-                                                 grid=k_per_comp[c], insider_width=1.0):
+            if len(v) < k or not _score_safe(v, lo, hi, rules):
                 hid_comp.add(c)
         item_detail = n >= k_items and not unkeyed
         for i in item_cols:
             v = items_g[i].dropna().to_numpy(float)
             if not len(v):
                 continue
-            if not item_detail or len(v) < k or not item_mean_safe(v, lo=lo, hi=hi, ell=rules.ell,
-                                                                    decimals=rules.decimals):
+            if not item_detail or len(v) < k or not item_mean_safe(v, decimals=rules.decimals, lo=lo, hi=hi,
+                                                                    ell=rules.ell).safe:
                 hid_item.add(i)
         # complementary hiding
         if OVERALL in hid_comp:  # the overall score itself is unsafe: nothing of this report is shown
@@ -89,3 +87,12 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
         out += [(mentor, wave, "competency", c) for c in sorted(hid_comp)]
         out += [(mentor, wave, "item", i) for i in sorted(hid_item)]
     return pd.DataFrame(out, columns=[*_KEYS, "level", "key"])
+
+
+def _score_safe(values, lo: int, hi: int, rules: ReleaseRules) -> bool:
+    """R5 for a competency mean: every rater keeps ``ell - 1`` scale points as an outsider, and at
+    least one scale point for an insider who knows one rater's score (continuous scores: raters who
+    skipped items have other grids)."""
+    outsider = score_mean_safe(values, decimals=rules.decimals, lo=lo, hi=hi, ell=rules.ell, insider=False)
+    return outsider.safe and score_mean_safe(values, decimals=rules.decimals, lo=lo, hi=hi, ell=2,
+                                             insider=True).safe
