@@ -103,8 +103,7 @@ def _start(model: SemModel, sig: list[np.ndarray], mu: list[np.ndarray]) -> np.n
                 u = np.array([0.7])
             u = np.clip(u, 0.1, 0.95) * sd[idx]
             fixed = [pr for pr in rows if pr.free < 0]
-            scale = fixed[0].value * 0 + (u[idx.index(fixed[0].row)] / fixed[0].value if fixed and
-                                           fixed[0].value != 0 else 1.0)
+            scale = u[idx.index(fixed[0].row)] / fixed[0].value if fixed and fixed[0].value != 0 else 1.0
             fvar[li[f]] = scale**2
             for pr, ui in zip(rows, u):
                 load[(pr.row, pr.col)] = ui / scale
