@@ -162,6 +162,26 @@ def _yb_trace(model, x, blocks, ntotal, h1_model, h1_x, info0: np.ndarray) -> fl
     sc0 = E.casewise_scores(model, x, blocks)
     b0 = sc0.T @ sc0 / ntotal
     h0 = float(np.trace(np.linalg.solve(info0, b0)))
+    if all(len(b.idx) == b.s.shape[0] and b.rows.shape[1] == b.s.shape[0] for b in blocks) and \
+            len(blocks) == h1_model.ngroups:
+        # complete data: the unstructured h1 information at (ybar, S) is the expected one,
+        # blockdiag(S^-1, D'(S^-1 x S^-1)D / 2); scores in closed form (fast for 50+ items)
+        h1 = 0.0
+        for b in blocks:
+            k = np.linalg.inv(b.s)
+            p = k.shape[0]
+            iu = np.triu_indices(p)
+            e = (b.rows - b.ybar) @ k                                   # n x p, K e
+            mult = np.where(iu[0] == iu[1], 0.5, 1.0)
+            sc = (e[:, iu[0]] * e[:, iu[1]] - k[iu]) * mult              # d l_i / d sigma_ij
+            kk = k[iu[0][:, None], iu[0][None, :]] * k[iu[1][:, None], iu[1][None, :]] + \
+                k[iu[0][:, None], iu[1][None, :]] * k[iu[1][:, None], iu[0][None, :]]
+            a1 = 0.5 * kk * mult[:, None] * mult[None, :] * 2
+            b1 = sc.T @ sc / b.n
+            h1 += float(np.trace(np.linalg.solve(a1, b1)))  # summed over groups (fg cancels)
+            if h1_model.meanstructure:
+                h1 += p   # tr(S (K E[ee'] K)) = p at the saturated means
+        return h1 - h0
     a1 = E.observed_information(h1_model, h1_x, blocks, ntotal)
     sc1 = E.casewise_scores(h1_model, h1_x, blocks)
     b1 = sc1.T @ sc1 / ntotal

@@ -1,0 +1,70 @@
+"""Issue 20: estimator/model/invariance options of the psychometric report and CLI."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from mentorassess import sample
+from mentorassess.cli import app
+from mentorassess.errors import ConfigError
+from mentorassess.stats.report import psychometrics
+
+
+@pytest.fixture(scope="module")
+def prog():
+    return sample.generate()
+
+
+pytestmark = pytest.mark.filterwarnings("ignore::mentorassess.errors.MentorAssessWarning")
+
+
+def test_report_mlr_model_in_json(prog):
+    rep = psychometrics(prog.responses, prog.instrument, form="mentee", wave="pre", n_iter=2, efa=False,
+                        estimator="mlr", model="f =~ mca01 + mca02 + mca03 + mca04 + mca05 + mca06")
+    d = rep.to_dict()["sections"][0]["cfa_model"]
+    assert d["estimator"] == "MLR" and d["fit_measures"]["chisq.scaling.factor"] > 0
+    assert d["fit_measures"]["df"] == 9
+    frame = rep.to_frame()
+    assert "cfa_model_cfi.robust" in set(frame["statistic"])
+
+
+def test_report_bad_options(prog):
+    with pytest.raises(ConfigError, match="estimator"):
+        psychometrics(prog.responses, prog.instrument, estimator="gls")
+    with pytest.raises(ConfigError, match="model syntax"):
+        psychometrics(prog.responses, prog.instrument, model="f ~ x")
+
+
+def test_wlsmv_without_ordinal_module_is_a_clear_error(prog, monkeypatch):
+    monkeypatch.setitem(sys.modules, "mentorassess.stats.ordinal", types.ModuleType("mentorassess.stats.ordinal"))
+    with pytest.raises(ConfigError, match="wlsmv' is not available"):
+        psychometrics(prog.responses, prog.instrument, form="mentee", wave="pre", n_iter=2, efa=False,
+                      estimator="wlsmv")
+
+
+def test_cli_model_file_and_json(prog, tmp_path):
+    resp = tmp_path / "r.csv"
+    prog.responses.to_csv(resp, index=False)
+    model = tmp_path / "m.txt"
+    model.write_text("f =~ mca01 + mca02 + mca03 + mca04 + mca05 + mca06\nmca01 ~~ mca02\n")
+    out = tmp_path / "o.json"
+    res = CliRunner().invoke(app, ["psychometrics", str(resp), "--instrument", "mca-26", "--form", "mentee",
+                                   "--wave", "pre", "--model", str(model), "--json", str(out), "--n-iter", "2"])
+    assert res.exit_code == 0, res.output
+    sec = json.loads(out.read_text())["sections"][0]
+    assert sec["cfa_model"]["df"] == 8
+
+def test_cli_bad_estimator_exits_2(prog, tmp_path, capsys):
+    from mentorassess.cli import main
+
+    resp = tmp_path / "r.csv"
+    prog.responses.to_csv(resp, index=False)
+    with pytest.raises(SystemExit) as exc:
+        main(["psychometrics", str(resp), "--instrument", "mca-26", "--estimator", "xyz"])
+    assert exc.value.code == 2 and "--estimator must be" in capsys.readouterr().err
