@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         (RESULTS / "latest.md").write_text(to_markdown(data["results"], data["meta"]))
         return 0
     measures = list(MEASURES)
-    for module in ("bench_import", "bench_psychometrics", "bench_feedback", "bench_pipeline"):
+    for module in ("bench_import", "bench_psychometrics", "bench_invariance", "bench_feedback", "bench_pipeline"):
         measures.append(_optional(module, "run"))
     results: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
