@@ -68,3 +68,24 @@ def test_cli_bad_estimator_exits_2(prog, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["psychometrics", str(resp), "--instrument", "mca-26", "--estimator", "xyz"])
     assert exc.value.code == 2 and "--estimator must be" in capsys.readouterr().err
+
+
+def test_invariance_and_model_cfa_reach_the_json_and_pdf(prog, tmp_path):
+    from mentorassess.reports.psychometric import render_psychometric
+    from mentorassess.stats.psych_summary import psychometric_summary
+    from tests._harden_helpers import pdf_text
+
+    model = "f =~ mca01 + mca02 + mca03 + mca04 + mca05 + mca06"
+    rep = psychometrics(prog.responses, prog.instrument, wave="pre", n_iter=2, efa=False, estimator="fiml",
+                        model=model, invariance="form")
+    (label, inv), = rep.invariance
+    assert label == "forms, wave pre"
+    tab = inv.to_frame()
+    assert list(tab["model"]) == ["configural", "metric", "scalar", "strict"]
+    assert list(tab["df"]) == [18, 23, 28, 34]          # 2 x 9 df; + 5 loadings; + 5 intercepts; + 6 residuals
+    d = rep.to_dict()["invariance"][0]
+    assert d["steps"][1]["df_diff"] == 5 and d["criteria"]["cfi"] == -0.01
+    summ = psychometric_summary(prog.responses, prog.instrument, form="mentee", wave="pre", n_iter=2, report=rep)
+    out = render_psychometric(summ, tmp_path / "p.pdf")
+    text = pdf_text(out)
+    assert "Measurement invariance: forms, wave pre" in text and "Model CFA" in text and "strict" in text
