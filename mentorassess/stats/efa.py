@@ -138,6 +138,16 @@ def fa_core(r: np.ndarray, nf: int, fm: str = "minres", rotate: str = "oblimin")
             if not again.fun < res.fun - 1e-15 * max(1.0, abs(res.fun)):
                 break
             res = again
+        if (res.x <= _LOWER + 1e-6).any():
+            # a uniqueness at its bound (Heywood): the objective has several local minima there
+            # (psych's optim may stop at either); try a few other starts and keep the lowest
+            # psych's analytic gradient is only approximate near the bound, so polish with
+            # numerical derivatives of the objective itself
+            for alt in (res.x, np.full(p, 0.5), np.clip(res.x, 0.2, 0.9), np.full(p, min(0.9, upper))):
+                cand = optimize.minimize(fun, alt, args=(r, nf), jac="3-point", method="L-BFGS-B",
+                                         bounds=[(_LOWER, upper)] * p, options=opts)
+                if cand.fun < res.fun - 1e-15 * max(1.0, abs(res.fun)):
+                    res = cand
     psi = res.x
     load = _loadings_out(psi, r, nf, fm)
     if nf > 1:

@@ -63,4 +63,13 @@ for (k in 1:40) { p <- sample(paste0("x", 1:9))
   f <- suppressWarnings(cfa(m, HS))
   mis40[[k]] <- list(items = p, chisq = unname(fitMeasures(f, "chisq")), converged = lavInspect(f, "converged")) }
 out$misassigned <- mis40
+# 7. ultra-Heywood second-order solutions in omega: 40-row resamples of HS x1-x9 (psych warns)
+uh <- list()
+for (s in c(2, 4, 14, 16)) { set.seed(s); x <- HS[sample(301, 40), paste0("x", 1:9)]
+  write.csv(x, sprintf("ultra_heywood_%d.csv", s), row.names = FALSE)
+  o <- catch(omega(x, 3, plot = FALSE))
+  uh[[as.character(s)]] <- list(omega_h = o$value$omega_h, omega_t = o$value$omega.tot,
+    phi = unname(split(o$value$schmid$phi, row(o$value$schmid$phi))), gloading = unname(o$value$schmid$gloading[, 1]),
+    ultra = any(grepl("ultra", o$warnings))) }
+out$ultra_heywood <- uh
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), "edges.json")
