@@ -142,6 +142,17 @@ def _tli(t, df, t0, df0) -> float:
     return float(1 - ((t - df) / (t0 - df0)) * (df0 / df)) if df > 0 else float("nan")
 
 
+def _robust(m: dict, t: float, c: float, t0: float, c0: float, df: int, df0: int, n: int, ngroups: int) -> None:
+    """lavaan's robust CFI/TLI/RMSEA (+ CI) from a statistic t with correction c (and baseline)."""
+    a, b = t - c * df, t0 - c0 * df0
+    m["cfi.robust"] = 1.0 if (max(a, 0) == 0 and max(a, b, 0) == 0) else float(1 - max(a, 0) / max(a, b, 0))
+    m["tli.robust"] = float(1 - (a * df0) / (b * df)) if b != 0 else 1.0
+    m["rmsea.robust"] = float(np.sqrt(ngroups) * np.sqrt(max(0.0, (t / n) / df - c / n)))
+    slo, shi = rmsea_ci(t / c, df, n)
+    m["rmsea.ci.lower.robust"] = slo * np.sqrt(c) * np.sqrt(ngroups)
+    m["rmsea.ci.upper.robust"] = shi * np.sqrt(c) * np.sqrt(ngroups)
+
+
 def _srmr(model, x, sig_h1, mu_h1, n_groups, ntotal) -> float:
     total = 0.0
     for g in range(model.ngroups):
@@ -330,16 +341,16 @@ def fit_sem(data: pd.DataFrame, model: str, *, group: str | None = None, estimat
                   "baseline.chisq.scaling.factor": c0,
                   "cfi.scaled": _cfi(ts, df, t0s, df0), "tli.scaled": _tli(ts, df, t0s, df0),
                   "rmsea.scaled": _rmsea(ts, df, n_rmsea, len(labels))})
-        a, b = t - c * df, t0 - c0 * df0
-        if fiml:
-            # lavaan prints Zhang & Savalei's FIML-corrected indices here (not implemented)
-            a = b = float("nan")
-        m["cfi.robust"] = float("nan") if fiml else 1.0 if (a <= 0 and b <= 0) else float(1 - max(a, 0) / max(a, b, 0))
-        m["tli.robust"] = float(1 - (a / b) * (df0 / df))
-        m["rmsea.robust"] = float(np.sqrt(len(labels)) * np.sqrt(max(0.0, a / (n_rmsea * df))))
-        slo, shi = rmsea_ci(ts, df, n_rmsea) if not fiml else (float("nan"), float("nan"))
-        m["rmsea.ci.lower.robust"] = slo * np.sqrt(c) * np.sqrt(len(labels))
-        m["rmsea.ci.upper.robust"] = shi * np.sqrt(c) * np.sqrt(len(labels))
+        if not fiml:
+            _robust(m, t, c, t0, c0, df, df0, n_rmsea, len(labels))
+    if fiml and identified and df > 0:
+        # lavaan's cfi/tli/rmsea.robust under FIML: Zhang & Savalei's corrected indices
+        from mentorassess.stats.sem.fiml_corrected import fiml_corrected
+
+        fc = fiml_corrected(mdl, xh, ind, xb, sat, x_sat, blocks, sig_h1, mu_h1, ng, df, df0,
+                            "V3" if estimator == "MLR" else "V6")
+        _robust(m, fc["t3"], fc["c3"], fc["t3_0"], fc["c3_0"], df, df0, n_rmsea, len(labels))
+        m["fiml.corrected.scaling.factor"] = fc["c3"]
     if not identified:
         msg = (f"model is not identified (df = {df}" + ("" if df < 0 else "; singular information matrix") +
                "): standard errors, chi-square and fit indices are NaN (lavaan: NA with a warning)")

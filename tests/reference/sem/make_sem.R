@@ -11,7 +11,8 @@ RB <- c("chisq.scaled", "chisq.scaling.factor", "baseline.chisq.scaled", "baseli
         "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
 pe <- function(f) { p <- parameterEstimates(f); list(lhs = p$lhs, op = p$op, rhs = p$rhs,
   group = if (is.null(p$group)) rep(1, nrow(p)) else p$group, est = p$est, se = p$se) }
-one <- function(f, robust = FALSE) list(fit = as.list(unclass(fitMeasures(f, c(FM, if (robust) RB)))), par = pe(f))
+one <- function(f, robust = FALSE, extra = NULL) list(fit = as.list(unclass(fitMeasures(f, c(FM, if (robust) RB, extra)))), par = pe(f))
+FIMLC <- c("cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
 out <- list(versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan")),
                             semTools = as.character(packageVersion("semTools"))))
 d <- HS[paste0("x", 1:9)]
@@ -19,7 +20,7 @@ d$x1[seq(1, 301, by = 10)] <- NA; d$x5[seq(2, 301, by = 9)] <- NA; d$x9[seq(3, 3
 write.csv(d, "hs_missing.csv", row.names = FALSE)
 out$ml <- one(cfa(m, HS))
 out$mlr <- one(cfa(m, HS, estimator = "MLR"), TRUE)
-out$fiml <- one(cfa(m, d, missing = "ml"))
+out$fiml <- one(cfa(m, d, missing = "ml"), extra = FIMLC)  # *.robust: Zhang-Savalei FIML-corrected (V6)
 out$fiml$npatterns <- nrow(lavInspect(cfa(m, d, missing = "ml"), "patterns"))
 out$fiml_mlr <- one(cfa(m, d, missing = "ml", estimator = "MLR"), TRUE)
 models <- list(
