@@ -166,3 +166,15 @@ def test_unidentified_and_bad_syntax():
     assert len(exc.value.problems) == 3 and exc.value.problems[1].line == 2
     with pytest.raises(ConfigError, match="not in the data"):
         fit_sem(csv("hs_school.csv"), "f =~ x1 + x2 + nope")
+
+
+@pytest.mark.parametrize("case", ["fiml", "fiml_mlr", "listwise_mlr", "mg_fiml_configural", "mg_fiml_scalar"])
+def test_simulated_likert_with_missing_answers(case):
+    """1-7 items, 7% missing per item, two forms: FIML, MLR, multigroup FIML (lavaan)."""
+    lm = "comm =~ mca01 + mca02 + mca03 + mca04\n expect =~ mca05 + mca06 + mca07 + mca08"
+    kw = {"fiml": dict(missing="fiml"), "fiml_mlr": dict(missing="fiml", estimator="MLR"),
+          "listwise_mlr": dict(estimator="MLR"),
+          "mg_fiml_configural": dict(missing="fiml", group="form"),
+          "mg_fiml_scalar": dict(missing="fiml", group="form", group_equal=("loadings", "intercepts"))}[case]
+    fit = fit_sem(csv("likert_missing.csv"), lm, **kw)
+    check(fit, ref()["likert"][case])

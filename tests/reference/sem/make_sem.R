@@ -68,4 +68,22 @@ for (nm in names(steps)) {
 out$longitudinal <- lapply(long, one)
 l <- lavTestLRT(long$configural, long$metric, long$scalar, long$strict)
 out$longitudinal$lrt <- list(chisq_diff = l[["Chisq diff"]][-1], df_diff = l[["Df diff"]][-1], p = l[["Pr(>Chisq)"]][-1])
+# simulated 1-7 Likert items with missing answers, two forms (self, mentee): FIML and MLR, multigroup
+set.seed(11); n <- 260
+f <- MASS::mvrnorm(n, c(0, 0), matrix(c(1, .5, .5, 1), 2))
+lk <- sapply(1:8, function(i) { y <- c(.8, .7, .75, .6)[(i - 1) %% 4 + 1] * f[, (i > 4) + 1] + rnorm(n, sd = .6)
+  pmin(pmax(round(4.6 + 1.3 * y), 1), 7) })
+L <- as.data.frame(lk); names(L) <- sprintf("mca%02d", 1:8)
+L$form <- rep(c("self", "mentee"), length.out = n)
+L$mca02[L$form == "self"] <- pmin(L$mca02[L$form == "self"] + 1, 7)          # a non-invariant intercept
+for (j in 1:8) L[[j]][sample(n, 18)] <- NA
+write.csv(L, "likert_missing.csv", row.names = FALSE)
+lm <- "comm =~ mca01 + mca02 + mca03 + mca04\n expect =~ mca05 + mca06 + mca07 + mca08"
+out$likert <- list(
+  fiml = one(cfa(lm, L, missing = "ml"), extra = FIMLC),
+  fiml_mlr = one(cfa(lm, L, missing = "ml", estimator = "MLR"), TRUE),
+  listwise_mlr = one(cfa(lm, L, estimator = "MLR"), TRUE),
+  mg_fiml_configural = one(cfa(lm, L, missing = "ml", group = "form"), extra = FIMLC),
+  mg_fiml_scalar = one(cfa(lm, L, missing = "ml", group = "form", group.equal = c("loadings", "intercepts")),
+                       extra = FIMLC))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), "sem.json")

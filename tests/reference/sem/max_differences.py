@@ -68,6 +68,13 @@ compare(fit_sem(hs, M, estimator="MLR"), R["mlr"], "CFA MLR", 'cfa(estimator = "
 compare(fit_sem(hm, M, missing="fiml"), R["fiml"], "CFA FIML", 'cfa(missing = "ml")')
 compare(fit_sem(hm, M, missing="fiml", estimator="MLR"), R["fiml_mlr"], "CFA FIML + MLR",
         'cfa(missing = "ml", estimator = "MLR")')
+lk = pd.read_csv(HERE / "likert_missing.csv")
+LM = "comm =~ mca01 + mca02 + mca03 + mca04\n expect =~ mca05 + mca06 + mca07 + mca08"
+for case, kw in {"fiml": dict(missing="fiml"), "fiml_mlr": dict(missing="fiml", estimator="MLR"),
+                 "listwise_mlr": dict(estimator="MLR"), "mg_fiml_configural": dict(missing="fiml", group="form"),
+                 "mg_fiml_scalar": dict(missing="fiml", group="form", group_equal=("loadings", "intercepts"))}.items():
+    compare(fit_sem(lk, LM, **kw), R["likert"][case], "simulated Likert with missing (FIML, MLR, multigroup FIML)",
+            "cfa(missing = \"ml\", estimator, group)")
 models = {"cross": M + "\n visual =~ x9", "resid": M + "\n x7 ~~ x8\n x1 ~~ x4",
           "second": M + "\n g =~ visual + textual + speed",
           "fixed": "visual =~ x1 + 0.6*x2 + x3\n textual =~ x4 + x5 + x6\n visual ~~ 0*textual"}
