@@ -179,3 +179,15 @@ def test_ultra_heywood_second_order_warns_and_reaches_a_lower_minimum(seed):
     assert any(issubclass(a.category, HeywoodWarning) and "ultra-Heywood" in str(a.message) for a in w)
     assert om.omega_total == pytest.approx(r["omega_t"], abs=1e-4)
     assert om.omega_h == pytest.approx(r["omega_h"], abs=5e-3)
+
+
+def test_alpha_names_constant_and_empty_items_it_drops():
+    from mentorassess.stats.reliability import estimate_alpha
+
+    d = hs()[["x1", "x2", "x3", "x4"]].copy()
+    d["x2"] = 3.0
+    d["x4"] = np.nan
+    res, w = caught(estimate_alpha, d)
+    msg = " ".join(str(a.message) for a in w if issubclass(a.category, DataQualityWarning))
+    assert "no answers for x4" in msg and "constant answers) for x2" in msg
+    assert res.n_items == 2
