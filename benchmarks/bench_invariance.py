@@ -6,6 +6,19 @@ is called by ``benchmarks/run.py``. lavaan is timed on the same data in the same
 ``lavTestLRT``, libraries loaded before timing); without ``Rscript`` the comparison is skipped and
 the output says so. The chi-squares of both sides are printed so that the run also shows that the
 two agree.
+
+Recorded 2026-12-01, 2 shared cores, 2,000 x 26 (six factors), two forms of 1,000, four models
+(configural, metric, scalar, strict) and the difference tests:
+
+=========  ==========  ==============  =============================
+estimator  Python      lavaan 0.6-14   chi-square agreement
+=========  ==========  ==============  =============================
+ML         1.9 s       8.7 s           equal to 4 decimals (all 4)
+MLR        17.5 s      47.0 s          equal to 4 decimals (all 4)
+=========  ==========  ==============  =============================
+
+MLR spends most of its time in the observed information (a numerical Hessian of the analytic
+gradient, as lavaan computes it) of the model and of the baseline.
 """
 
 from __future__ import annotations

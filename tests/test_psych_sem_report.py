@@ -89,3 +89,18 @@ def test_invariance_and_model_cfa_reach_the_json_and_pdf(prog, tmp_path):
     out = render_psychometric(summ, tmp_path / "p.pdf")
     text = pdf_text(out)
     assert "Measurement invariance: forms, wave pre" in text and "Model CFA" in text and "strict" in text
+
+
+def test_wave_invariance_matches_raters_across_waves(prog):
+    rep = psychometrics(prog.responses, prog.instrument, form="mentee", n_iter=2, efa=False, cfa=False,
+                        model="f =~ mca01 + mca02 + mca03 + mca04", invariance="wave")
+    (label, inv), = rep.invariance
+    assert label == "waves pre vs post, form mentee" and inv.design.startswith("longitudinal")
+    tab = inv.to_frame()
+    # 44 moments; configural 29 parameters; metric ties 3 loadings; scalar ties 4 intercepts and
+    # frees the post mean; strict ties 4 residual variances
+    assert list(tab["df"]) == [15, 18, 21, 25]
+    fit = inv.fits["configural"]
+    m = prog.responses
+    both = m[m["rater_role"] == "mentee"].groupby(["mentor_id", "rater_id"])["wave"].nunique()
+    assert fit.n_obs <= int((both == 2).sum())
