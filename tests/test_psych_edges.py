@@ -191,3 +191,20 @@ def test_alpha_names_constant_and_empty_items_it_drops():
     msg = " ".join(str(a.message) for a in w if issubclass(a.category, DataQualityWarning))
     assert "no answers for x4" in msg and "constant answers) for x2" in msg
     assert res.n_items == 2
+
+
+def test_bartlett_on_a_duplicated_item_is_a_clear_error():
+    with pytest.raises(InsufficientDataError, match="x1-x5"):
+        bartlett_sphericity(csv("kmo_duplicate.csv"))
+
+
+def test_fit_sem_reaches_lavaan_on_the_stalling_misassignments():
+    from mentorassess.stats.sem import fit_sem
+
+    d = hs()
+    for i in (23, 26):
+        it = ref()["misassigned"][i]["items"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", HeywoodWarning)
+            fit = fit_sem(d, f"a =~ {' + '.join(it[:3])}\nb =~ {' + '.join(it[3:6])}\nc =~ {' + '.join(it[6:])}")
+        assert fit.chisq == pytest.approx(ref()["misassigned"][i]["chisq"], rel=1e-6)

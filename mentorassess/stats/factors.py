@@ -189,8 +189,11 @@ def bartlett_sphericity(items: pd.DataFrame, *, n_obs: int | None = None) -> Bar
     n = int(frame.shape[0]) if n_obs is None else int(n_obs)
     p = r.shape[0]
     sign, logdet = np.linalg.slogdet(r)
-    if sign <= 0:
-        raise InsufficientDataError("Bartlett test: the correlation matrix is singular")
+    if sign <= 0 or r_solve(r) is None:
+        dup = collinear_pairs(r, [str(c) for c in frame.columns])
+        why = f" (perfectly correlated: {', '.join(a + '-' + b for a, b in dup)})" if dup else ""
+        raise InsufficientDataError(f"Bartlett test: the correlation matrix is singular{why}; ln|R| and the "
+                                    "test are not defined (psych returns a meaningless or NaN value)")
     chisq = -logdet * (n - 1 - (2 * p + 5) / 6)
     df = p * (p - 1) // 2
     return BartlettResult(chisq=float(chisq), df=int(df), p_value=float(sps.chi2.sf(chisq, df)), n_obs=n, n_items=p)
