@@ -136,17 +136,22 @@ def objective(model, x: np.ndarray, blocks: list[Block], ntotal: int) -> float:
 
 
 def gradient(model, x: np.ndarray, blocks: list[Block], ntotal: int, info: bool = False):
-    """Gradient of ``objective`` (and Fisher information of it when ``info``)."""
+    """Gradient of ``objective`` (and Fisher information of it when ``info``).
+
+    The gradient is linear in the per-pattern weight matrices, so they are summed (embedded in
+    p x p) before one contraction with dSigma per group; only the information needs the
+    derivatives restricted to each pattern."""
     q = model.q
     grad = np.zeros(q)
     h = np.zeros((q, q)) if info else None
     cache = {}
-    p = None
+    acc: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for b in blocks:
         if b.group not in cache:
             sig, mu = model.implied(x, b.group)
-            ds, dm = model.derivatives(x, b.group)
-            cache[b.group] = (sig, mu, ds, dm)
+            cache[b.group] = (sig, mu, None, None)
+            p = sig.shape[0]
+            acc[b.group] = (np.zeros((p, p)), np.zeros(p))
         sig, mu, ds, dm = cache[b.group]
         p = sig.shape[0]
         full = len(b.idx) == p
@@ -154,15 +159,24 @@ def gradient(model, x: np.ndarray, blocks: list[Block], ntotal: int, info: bool 
         k = np.linalg.inv(so)
         d = b.ybar - mu[b.idx] if model.meanstructure else np.zeros(len(b.idx))
         w = k @ (so - b.s - np.outer(d, d)) @ k
-        dso, dmo = _sub(ds, dm, b.idx, full)
-        kd = k @ d
-        grad += b.n / ntotal * (dso.reshape(len(dso), -1) @ w.ravel() - 2 * dmo @ kd)
+        wf, vf = acc[b.group]
+        wf[np.ix_(b.idx, b.idx)] += b.n / ntotal * w
+        vf[b.idx] += b.n / ntotal * (k @ d)
         if info:
+            if ds is None:
+                ds, dm = model.derivatives(x, b.group)
+                cache[b.group] = (sig, mu, ds, dm)
+            dso, dmo = _sub(ds, dm, b.idx, full)
             kds = np.matmul(k, dso)                                   # q x po x po
             qn, po = kds.shape[0], kds.shape[1]
             # tr(K dS_a K dS_b) = sum_ij (K dS_a)_ij (K dS_b)_ji, as one matrix product (BLAS)
             h += b.n / ntotal * (kds.reshape(qn, po * po) @ kds.transpose(0, 2, 1).reshape(qn, po * po).T
                                  + 2 * dmo @ k @ dmo.T)
+    for g, (wf, vf) in acc.items():
+        sig, mu, ds, dm = cache[g]
+        if ds is None:
+            ds, dm = model.derivatives(x, g)
+        grad += ds.reshape(len(ds), -1) @ wf.ravel() - 2 * dm @ vf
     return (grad, h) if info else grad
 
 
@@ -287,3 +301,67 @@ def em_saturated(groups: list[np.ndarray], tol: float = 1e-10, maxit: int = 5000
         sigs.append(sig)
         mus.append(mu)
     return sigs, mus, iters
+
+
+def _vech_local(idx: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Local (i, j) pairs of the observed items of a pattern, their position in the full vech
+    (upper triangle, row-major, as ``Saturated``) and the symmetric-direction factor s (1/2 on the
+    diagonal)."""
+    li, lj = np.triu_indices(len(idx))
+    gi, gj = idx[li], idx[lj]
+    pos = gi * p - gi * (gi - 1) // 2 + (gj - gi)          # index of (gi, gj), gi <= gj, in triu order
+    s = np.where(li == lj, 0.5, 1.0)
+    return li, lj, pos, s
+
+
+def _f_pair(a: np.ndarray, b: np.ndarray, li, lj, s) -> np.ndarray:
+    """F(A, B)_{ab} = tr(A E_a B E_b) for symmetric unit directions E = s (e_i e_j' + e_j e_i')."""
+    i, j = li[:, None], lj[:, None]
+    k, l = li[None, :], lj[None, :]
+    return s[:, None] * s[None, :] * (b[j, k] * a[l, i] + b[j, l] * a[k, i] + b[i, k] * a[l, j] + b[i, l] * a[k, j])
+
+
+def saturated_information(sat: "Saturated", x: np.ndarray, blocks: list[Block], ntotal: int) -> np.ndarray:
+    """Observed information (per observation of N) of the saturated model under missing data, in
+    closed form (equal to ``observed_information(sat, ...)``, much faster for many items)."""
+    p = sat.p
+    nv = len(sat.iu[0])
+    info = np.zeros((sat.q, sat.q))
+    for b in blocks:
+        sig, mu = sat.implied(x, b.group)
+        off = b.group * sat.per
+        k = np.linalg.inv(sig[np.ix_(b.idx, b.idx)])
+        d = b.ybar - mu[b.idx] if sat.meanstructure else np.zeros(len(b.idx))
+        m = k @ (b.n * (b.s + np.outer(d, d))) @ k
+        li, lj, pos, s = _vech_local(b.idx, p)
+        blk = -0.5 * b.n * _f_pair(k, k, li, lj, s) + 0.5 * (_f_pair(m, k, li, lj, s) + _f_pair(k, m, li, lj, s))
+        g = off + pos
+        info[np.ix_(g, g)] += blk
+        if sat.meanstructure:
+            gm = off + nv + b.idx
+            info[np.ix_(gm, gm)] += b.n * k
+            v = k @ d
+            cross = b.n * s[None, :] * (k[:, li] * v[lj][None, :] + k[:, lj] * v[li][None, :])
+            info[np.ix_(gm, g)] += cross
+            info[np.ix_(g, gm)] += cross.T
+    return info / ntotal
+
+
+def saturated_scores(sat: "Saturated", x: np.ndarray, blocks: list[Block]) -> np.ndarray:
+    """Casewise scores of the saturated model (rows block by block), in closed form."""
+    p = sat.p
+    nv = len(sat.iu[0])
+    out = []
+    for b in blocks:
+        sig, mu = sat.implied(x, b.group)
+        off = b.group * sat.per
+        k = np.linalg.inv(sig[np.ix_(b.idx, b.idx)])
+        centre = mu[b.idx] if sat.meanstructure else b.ybar
+        u = (b.rows - centre) @ k
+        li, lj, pos, s = _vech_local(b.idx, p)
+        sc = np.zeros((b.rows.shape[0], sat.q))
+        sc[:, off + pos] = (u[:, li] * u[:, lj] - k[li, lj][None, :]) * s[None, :]   # s (u_i u_j - K_ij)
+        if sat.meanstructure:
+            sc[:, off + nv + b.idx] = u
+        out.append(sc)
+    return np.vstack(out)

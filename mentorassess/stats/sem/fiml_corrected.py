@@ -47,12 +47,12 @@ def fiml_corrected(model, x: np.ndarray, base, xb: np.ndarray, sat: E.Saturated,
     f_sat = E.objective(sat, x_sat, tilde, ntotal)
     t3 = ntotal * (E.objective(model, x, tilde, ntotal) - f_sat)
     t3_0 = ntotal * (E.objective(base, xb, tilde, ntotal) - f_sat)
-    wm = E.observed_information(sat, x_sat, blocks, ntotal)
+    wm = E.saturated_information(sat, x_sat, blocks, ntotal)
     wmi = np.linalg.inv(wm)
     wc = E.expected_information(sat, x_sat, tilde, ntotal)
     gamma = None
     if version == "V3":
-        sc = E.casewise_scores(sat, x_sat, blocks)
+        sc = E.saturated_scores(sat, x_sat, blocks)
         gamma = wmi @ (sc.T @ sc / ntotal) @ wmi
     c3 = _k(model, x, sat, wm, wmi, wc, gamma, version) / df
     c3_0 = _k(base, xb, sat, wm, wmi, wc, gamma, version) / df0

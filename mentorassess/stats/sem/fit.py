@@ -193,8 +193,8 @@ def _yb_trace(model, x, blocks, ntotal, h1_model, h1_x, info0: np.ndarray) -> fl
             if h1_model.meanstructure:
                 h1 += p   # tr(S (K E[ee'] K)) = p at the saturated means
         return h1 - h0
-    a1 = E.observed_information(h1_model, h1_x, blocks, ntotal)
-    sc1 = E.casewise_scores(h1_model, h1_x, blocks)
+    a1 = E.saturated_information(h1_model, h1_x, blocks, ntotal)
+    sc1 = E.saturated_scores(h1_model, h1_x, blocks)
     b1 = sc1.T @ sc1 / ntotal
     return float(np.trace(np.linalg.solve(a1, b1))) - h0
 
