@@ -394,7 +394,13 @@ def _ordinal(x: pd.DataFrame, instrument: Any) -> Any:
     ins = load_instrument(instrument) if isinstance(instrument, str) else instrument
     scales = {c.id: [i for i in c.items if i in x.columns] for c in ins.competencies}
     scales = {c: its for c, its in scales.items() if len(its) >= 2}
-    return fn(x[[i for its in scales.values() for i in its]], scales if len(scales) > 1 else None)
+    try:
+        return fn(x[[i for its in scales.values() for i in its]], scales if len(scales) > 1 else None)
+    except InsufficientDataError:
+        raise
+    except DataError as exc:  # e.g. categories emptied by listwise deletion: skipped, with lavaan's reason
+        raise InsufficientDataError(f"ordinal reliability not computed: {exc.summary or exc}",
+                                    problems=exc.problems) from exc
 
 
 def _simple_structure(syntax: str) -> dict[str, list[str]]:
