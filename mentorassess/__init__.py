@@ -13,8 +13,14 @@ Examples
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
 from typing import Any
+
+# Same bytes on every machine: openpyxl serialises XML differently when lxml happens to be installed
+# (python-docx brings it), so the workbooks we write would depend on the environment. Its own
+# switch keeps it on the standard library's writer; set before openpyxl is first imported.
+os.environ.setdefault("OPENPYXL_LXML", "False")
 
 __version__ = "0.1.0"
 
