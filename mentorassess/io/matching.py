@@ -214,7 +214,7 @@ def assign_items(items: list, columns: list[str], table) -> list[Proposal]:
     # order: monotone alignment of each matrix group, as evidence where the text agrees with most of it
     order = np.zeros_like(sim)
     col_index = {c: j for j, c in enumerate(columns)}
-    groups = column_groups(columns, table.questions) or [list(columns)]
+    groups = column_groups(columns, table.questions) or ([list(columns)] if len(columns) >= 3 else [])
     grouped = {c for g in groups for c in g}
     if len(grouped) < len(columns) and len(groups) > 0 and grouped:
         rest = [c for c in columns if c not in grouped]
