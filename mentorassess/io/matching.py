@@ -65,10 +65,12 @@ def _fold(text: str) -> str:
 
 
 def _stem(word: str) -> str:
-    for suffix, repl in (("ies", "y"), ("ing", ""), ("ment", ""), ("ness", ""), ("ed", ""), ("ly", ""), ("es", ""),
-                         ("s", ""), ("e", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: len(word) - len(suffix)] + repl
+    for _ in range(2):
+        for suffix, repl in (("ies", "y"), ("ing", ""), ("ion", ""), ("ment", ""), ("ness", ""), ("ed", ""),
+                             ("ly", ""), ("es", ""), ("s", ""), ("e", "")):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+                word = word[: len(word) - len(suffix)] + repl
+                break
     return word
 
 
@@ -161,6 +163,25 @@ def monotone_alignment(sim: np.ndarray) -> list[tuple[int, int]]:
     return pairs[::-1]
 
 
+def _block_or_alignment(sim: np.ndarray, gap_cost: float = 0.2) -> list[tuple[int, int]]:
+    """The monotone alignment, unless a contiguous run of items fits nearly as well (matrices hold blocks).
+
+    >>> _block_or_alignment(np.array([[0.9, 0.0], [0.1, 0.2], [0.0, 0.3]]))
+    [(0, 0), (1, 1)]
+    """
+    pairs = monotone_alignment(sim)
+    n, k = sim.shape
+    if k > n or not pairs:
+        return pairs
+    score = sum(sim[i, j] for i, j in pairs)
+    gaps = (pairs[-1][0] - pairs[0][0] + 1) - len(pairs)
+    starts = [sum(sim[s + j, j] for j in range(k)) for s in range(n - k + 1)]
+    best = int(np.argmax(starts))
+    if starts[best] >= score - gap_cost * gaps:
+        return [(best + j, j) for j in range(k)]
+    return pairs
+
+
 @dataclass(frozen=True)
 class Proposal:
     """The column proposed for one item, how sure the draft is, and why."""
@@ -222,7 +243,7 @@ def assign_items(items: list, columns: list[str], table) -> list[Proposal]:
             groups.append(rest)
     for g in groups:
         js = [col_index[c] for c in g]
-        pairs = monotone_alignment(sim[:, js])
+        pairs = _block_or_alignment(sim[:, js])
         agree = sum(bool(mutual[i, js[b]]) for i, b in pairs)
         contradict = sum(bool(mutual[i].any() and not mutual[i, js[b]]) for i, b in pairs)
         if pairs and agree >= 0.5 * len(pairs) and contradict <= 0.25 * len(pairs):
