@@ -241,3 +241,38 @@ def test_redcap_draft_proposes_record_id_and_timestamp(tmp_path):
     assert 'rater_id: "record_id"' in text and 'submitted_at: "mca_mentee_timestamp"' in text
     assert 'mentor: "mentor_id"' in text
     assert all(f'mca{k + 1:02d}: "q{k + 1}"' in text for k in range(26))
+
+
+def test_one_matrix_per_competency_in_other_wording(tmp_path):
+    """Six matrices (one per competency): each is aligned with a contiguous block of items."""
+    export = _qualtrics(tmp_path / "q.csv", OTHER)
+    rows = list(csv.reader(io.StringIO(export.read_text(encoding="utf-8"))))
+    first = rows[0].index("Q4_1")
+    k, want = 0, {}
+    for g, comp in enumerate(INS.competencies):
+        for j, item in enumerate(comp.items):
+            rows[0][first + k] = f"Q{g + 10}_{j + 1}"
+            rows[1][first + k] = f"{comp.title}: rate your mentor - " + rows[1][first + k].split(" - ", 1)[1]
+            want[item] = rows[0][first + k]
+            k += 1
+    export.write_bytes(_csv(rows))
+    draft = _draft(tmp_path, export)
+    text = draft.read_text(encoding="utf-8")
+    items = _items(draft)
+    for item, col in items.items():
+        assert col == want[item] or f"- items.{item}" in text, item
+    assert _right_or_refused(export, draft) in ("right", "refused")
+
+
+@pytest.mark.parametrize("name", ["google_forms.csv", "ms_forms.xlsx", "limesurvey_full.csv", "surveymonkey.csv"])
+def test_drafts_of_the_corpus_match_every_item_and_identifier(tmp_path, name):
+    table = read_table(CORPUS / name, name)
+    text = draft_mapping(table, INS)
+    import yaml
+
+    data = yaml.safe_load(text)
+    assert "confirm" not in data
+    assert all(data["items"][it] for it in ITEMS)
+    item_cols = set(data["items"].values())
+    assert not item_cols & {data["columns"].get(k) for k in ("mentor", "role", "wave", "rater_id")}
+    assert data["columns"].get("mentor")
