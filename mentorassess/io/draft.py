@@ -37,7 +37,7 @@ _SYSTEM = {_squash(n) for n in (
     "Start Date", "End Date", "IP Address", "Email Address", "First Name", "Last Name", "Custom Data 1",
     "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance", "redcap_survey_identifier",
     "redcap_data_access_group")}
-_WORDS = {"mentor": ("mentor",), "rater_id": ("rater", "email", "e-mail", "token"), "wave": ("wave", "event", "time"),
+_WORDS = {"mentor": ("mentor",), "rater_id": ("rater", "email", "e-mail", "token"), "wave": ("wave", "event"),
           "role": ("role", "rater type", "respondent type")}
 
 
@@ -122,6 +122,7 @@ def _meta(table: RawTable, item_cols: set[str], rules: ValueRules) -> dict[str, 
         if key in out:
             continue
         cands = [c for c in table.columns if c not in item_cols and c not in used and len(c) <= 40
+                 and _squash(c) not in _SYSTEM
                  and any(w in c.casefold() for w in words) and _scale_share(table, c, rules)[0] < 0.5]
         if len(cands) == 1:
             out[key] = (cands[0], "low", "guessed from the column name")
