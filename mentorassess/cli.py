@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "mentorassess.commands.instruments",
     "mentorassess.commands.sample",
     "mentorassess.commands.importing",
+    "mentorassess.commands.survey",
     "mentorassess.commands.scoring",
     "mentorassess.commands.psychometrics",
     "mentorassess.commands.precision",

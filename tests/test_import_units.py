@@ -178,8 +178,9 @@ def test_write_mapping_drafts_and_marks_guesses(tmp_path, capsys, root):
         main(["import", str(edited), "--instrument", "mca-26", "--write-mapping", str(draft)])
     assert exc.value.code in (0, None)
     content = draft.read_text(encoding="utf-8")
-    assert 'mca01: "Q4_1"   # REVIEW: guessed' in content
-    assert 'mca02: "Q4_2"   # by question text' in content
+    assert 'mca01: "Q4_1"   # confidence: medium (clearly the closest text' in content
+    assert 'mca02: "Q4_2"   # confidence: high (exact text)' in content
+    assert "\nconfirm:" not in content  # nothing left to confirm: usable as is
     assert "role: mentee" in content
     # The reviewed draft imports the file.
     res = read_export(edited, "mca-26", mapping=draft, roster=root / "data" / "sample" / "roster.csv")

@@ -104,4 +104,7 @@ def _draft(export: Path, instrument: str, format, dictionary, mapping, target: P
     table = read_table(export, str(export), format=format, dictionary=rc)
     text = draft_mapping(table, ins, dictionary=Path(dict_path) if dict_path else None, base=target.parent)
     atomic_write_text(target, text)
-    typer.echo(f"wrote draft mapping {target}: review every line marked REVIEW before using it")
+    n = text.split("\nconfirm:", 1)[1].count("\n  - ") if "\nconfirm:" in text else 0
+    typer.echo(f"wrote draft mapping {target}: each line says its confidence; "
+               + (f"{n} line(s) listed under 'confirm:' must be checked (then delete their entries) before "
+                  "the import accepts it" if n else "nothing to confirm, but do read it"))

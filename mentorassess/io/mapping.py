@@ -24,6 +24,7 @@ A mapping is a YAML file (read with line numbers, :mod:`mentorassess._yaml`)::
     waves: {pre_arm_1: pre}       # wave column values -> waves
     roles: {Mentee: mentee}       # role column values -> rater roles
     loop: {iterations: [1, 2, 3], prefix: "{i}_"}   # Qualtrics loop & merge
+    confirm: [items.mca08]        # a draft's lines still to check: refused until the list is empty
     test_rows: [{column: rater_email, values: [test@example.edu]}]
     options: {incomplete_min_answered: 0.8, duplicates: keep_latest}
 
@@ -48,7 +49,8 @@ __all__ = ["Mapping", "Resolved", "load_mapping", "resolve", "META_FIELDS", "AUT
 META_FIELDS = ("response_id", "mentor", "rater_id", "submitted_at", "role", "wave", "finished", "progress",
                "duration", "ip_address")
 TOP_KEYS = {"instrument", "format", "sheet", "dictionary", "role", "wave", "columns", "items", "comments", "values",
-            "missing_codes", "waves", "roles", "loop", "test_rows", "options", "review"}
+            "missing_codes", "waves", "roles", "loop", "test_rows", "options", "review",
+            "confirm"}
 OPTION_KEYS = {"incomplete_min_answered", "duplicates", "exclude_speeders", "exclude_straightliners",
                "speeder_fraction", "straightline_min_items", "date_order"}
 # Column names recognised without a mapping (compared case-insensitively), in order of preference.
@@ -150,7 +152,27 @@ def load_mapping(path: str | Path) -> Mapping:
             m.test_rows.append((str(rule["column"]), {str(v) for v in rule["values"]}))
     if probs:
         raise ConfigError.from_problems(probs, summary=f"{name}: invalid mapping file")
+    _refuse_unconfirmed(data.get("confirm"), doc, name)
     return m
+
+
+def _refuse_unconfirmed(entries, doc, name: str) -> None:
+    """A drafted mapping whose ``confirm:`` list still names lines is refused, listing each line."""
+    if entries is None or entries == []:
+        return
+    if not isinstance(entries, list):
+        entries = [entries]
+    probs = []
+    for i, entry in enumerate(entries):
+        key = str(entry)
+        loc = tuple(key.split(".", 1)) if "." in key else (key,)
+        line = doc.line(loc) or doc.line(("confirm", i))
+        probs.append(Problem(f"confirm {key}: this drafted line has not been confirmed", file=name, line=line,
+                             loc=("confirm", i), code="mapping-unconfirmed",
+                             hint="check the line (correct it if it is wrong), then delete its entry from "
+                                  "'confirm:'"))
+    raise ConfigError.from_problems(probs, summary=f"{name}: {len(probs)} drafted line(s) to confirm before this "
+                                                   "mapping can be used")
 
 
 @dataclass
