@@ -172,7 +172,15 @@ def build_document(d: Any) -> Document:
     rows = tuple(DotRow(label=c.title, self_score=c.self_score, mean=c.mean, low=c.low, high=c.high,
                         band_low=c.band_low, band_high=c.band_high,
                         note="mentee ratings not shown: too few answers" if c.hidden else None) for c in comps)
-    if any(x.mean is not None or x.self_score is not None or x.band_low is not None for x in rows):
+    if not any(x.mean is not None or x.self_score is not None for x in rows):
+        found = [c for c in comps if c.band_low is not None]
+        if found:  # no rating of this mentor to show: what the program found, in words
+            b.append(Heading("What the program found"))
+            b.append(Bullets(tuple(
+                Para(t, claim=Claim("program", t, (), (c.band_low, c.band_high))) for c in found
+                for t in [f"{c.title}: the middle half of mentors in this program had mentee averages from "
+                          f"{fmt(c.band_low)} to {fmt(c.band_high)} on the scale {d.scale_min} to {d.scale_max}."])))
+    elif any(x.mean is not None or x.self_score is not None or x.band_low is not None for x in rows):
         b.append(Heading("Your competency profile" if not single else "Your overall rating"))
         b.append(Chart("Competency profile", rows, _chart_text(d, rows), d.scale_min, d.scale_max, d.anchors))
         b.append(Box("How to read this report", (Para(_how_to_read(d, band, has_self, anchors), "box"),)))
@@ -262,8 +270,8 @@ def _how_to_read(d: Any, band: bool, has_self: bool, anchors: dict) -> str:
                       n_mentees=d.n_mentees, band=False, has_self=has_self)
     if band:
         s += (" The grey background is the middle half of mentors in this program, from their mentees' ratings"
-              + ("" if d.mentees_shown else ", not from self-ratings, so compare your own rating with it with care")
-              + ".")
+              + (", not from self-ratings, so compare your own rating with it with care"
+                 if has_self and not d.mentees_shown else "") + ".")
     if has_self and d.mentees_shown:
         s += " Where your rating and your mentees' average coincide, the diamond sits just above the circle."
     return s

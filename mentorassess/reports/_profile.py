@@ -242,7 +242,8 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
         item_sugg = suggestions_for_items(instrument.competencies[0].suggestions, released[:3], instrument, 2)
     own_goals = tuple(_shorten(str(t).strip()) for _, t in getattr(profile, "self_comments", ())
                       if str(t).strip()) if has_self_form(instrument) else ()
-    mrc = min_raters_comments if min_raters_comments is not None else profile.min_raters
+    mrc = (min_raters_comments if min_raters_comments is not None
+           else getattr(profile, "min_raters_comments", None) or profile.min_raters)
     n_mentees = _int(profile.mentee_n) if shown else None
     return FeedbackData(
         mentor_id=str(profile.mentor_id), mentor_name=name or profile.name or str(profile.mentor_id),
