@@ -186,7 +186,7 @@ def build_document(d: Any) -> Document:
         b.append(Box("How to read this report", (Para(_how_to_read(d, band, has_self, anchors), "box"),)))
 
     # --- numbers --------------------------------------------------------------------------------------
-    numbers = _numbers_table(d, has_self)
+    numbers = _numbers_table(d, has_self) if any(x.mean is not None or x.self_score is not None for x in rows) else None
     if numbers is not None:
         b += [Heading(NUMBERS), numbers]
         if not band and (d.mentees_shown or has_self):
@@ -421,7 +421,8 @@ def _action_blocks(d: Any, r, single: bool) -> list[Any]:
         lead = "Choose one or two goals for your focus area; ideas from the questionnaire:"
     if not goals:
         pool = list(d.suggestions) or list(d.all_suggestions)
-        goals = [f"{g.title}: {g.suggestions[0]}" for g in pool[:2] if g.suggestions]
+        goals = ([f"{g.title}: {g.suggestions[0]}" for g in pool[:2] if g.suggestions] if len(pool) > 1 else
+                 [f"{g.title}: {idea}" for g in pool for idea in g.suggestions[:2]])
         lead = ("No single area stands out, so choose one or two ideas that fit your mentoring:"
                 if d.mentees_shown else "Ideas from the questionnaire to start from; choose one or two:")
     out: list[Any] = [Heading(ACTION)]

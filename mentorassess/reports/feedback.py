@@ -106,6 +106,8 @@ def _story(doc: Any, *, compact: bool = False) -> list[Any]:
     marks = 0
     blocks = list(doc.blocks)
     for i, blk in enumerate(blocks):
+        if blk is None:  # consumed by the block before it
+            continue
         if isinstance(blk, Heading):
             if blk.level == 1:
                 story += [_bookmark(blk.text, "top", 0), para(blk.text, "title")]
@@ -126,14 +128,19 @@ def _story(doc: Any, *, compact: bool = False) -> list[Any]:
             flow = [para(t, "quote" if blk.quote else "bullet", bullet="•", auto_dir=blk.quote) for t in items]
         elif isinstance(blk, Table):
             widths = [w * FRAME_WIDTH for w in blk.widths]
-            flow = [data_table(list(blk.header), [list(r) for r in blk.rows], widths, numeric_cols=blk.numeric),
-                    Spacer(1, 4)]
+            table = data_table(list(blk.header), [list(r) for r in blk.rows], widths, numeric_cols=blk.numeric)
+            flow = [KeepTogether([para(blk.caption, "small"), table]) if len(blk.rows) <= 8 else
+                    para(blk.caption, "small"), *([] if len(blk.rows) <= 8 else [table]), Spacer(1, 4)]
         elif isinstance(blk, Chart):
             n = len(blk.rows)
             flow = [dot_plot(blk.rows, scale_min=blk.scale_min, scale_max=blk.scale_max, anchors=dict(blk.anchors),
                              width=FRAME_WIDTH, label_width=150, row_height=24 if n > 1 else 34), Spacer(1, 4)]
         elif isinstance(blk, Box):
             flow = [shaded_box([para(blk.title, "h3")] + [para(p.text, "box") for p in blk.paras]), Spacer(1, 4)]
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+            if isinstance(nxt, Para) and nxt.style == "small" and i + 2 == len(blocks):  # methods note stays with it
+                flow = [KeepTogether(flow + [para(nxt.text, "small")])]
+                blocks[i + 1] = None
         else:  # pragma: no cover - every block type is handled above
             raise TypeError(type(blk))
         if pending:
