@@ -129,8 +129,14 @@ def _story(doc: Any, *, compact: bool = False) -> list[Any]:
         elif isinstance(blk, Table):
             widths = [w * FRAME_WIDTH for w in blk.widths]
             table = data_table(list(blk.header), [list(r) for r in blk.rows], widths, numeric_cols=blk.numeric)
-            flow = [KeepTogether([para(blk.caption, "small"), table]) if len(blk.rows) <= 8 else
-                    para(blk.caption, "small"), *([] if len(blk.rows) <= 8 else [table]), Spacer(1, 4)]
+            flow = [para(blk.caption, "small"), table, Spacer(1, 4)]
+            if pending:  # heading, caption and (the start of) the table stay together
+                story.append(KeepTogether(pending + flow[:2]))
+                story.append(flow[2])
+                pending = []
+                continue
+            if len(blk.rows) <= 8:
+                flow = [KeepTogether(flow[:2]), flow[2]]
         elif isinstance(blk, Chart):
             n = len(blk.rows)
             flow = [dot_plot(blk.rows, scale_min=blk.scale_min, scale_max=blk.scale_max, anchors=dict(blk.anchors),
