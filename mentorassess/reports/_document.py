@@ -206,7 +206,19 @@ def build_document(d: Any) -> Document:
                 flagged += 1
         for heading, claims in groups.items():
             b.append(Heading(heading, 3))
-            b += [Para(cl.text, claim=cl) for cl in claims]
+            b += [Para(cl.text, claim=cl) for cl in claims[:2]]  # two described in full, the rest in one sentence
+            if len(claims) > 2:
+                rest = [d.competency(cl.ids[0]) for cl in claims[2:]]
+                if claims[0].kind == "gap_self_higher":
+                    what = "your own rating is also higher than your mentees' average"
+                    bits = [f"{c.title} ({fmt(c.self_score)} against {fmt(c.mean)})" for c in rest]
+                else:
+                    what = "your mentees also rated you higher than you rated yourself"
+                    bits = [f"{c.title} ({fmt(c.mean)} against {fmt(c.self_score)})" for c in rest]
+                more = Claim(claims[0].kind if claims[0].kind != "underrated_strength" else "gap_mentees_higher",
+                             f"For {W._join(bits)}, {what}, by more than the uncertainty.",
+                             tuple(c.id for c in rest), tuple(v for c in rest for v in (c.self_score, c.mean)))
+                b.append(Para(more.text, claim=more))
         if not flagged:
             cl = Claim("similar", f"For each competency, your view and your mentees' are about the same: no difference "
                        f"is both at least {fmt(1.0)} point and larger than the plausible range of your mentees' "
@@ -348,12 +360,11 @@ def _item_blocks(d: Any, r, single: bool) -> list[Any]:
     rows = tuple((it.label, "not shown" if it.mean is None else fmt(it.mean),
                   "" if it.low is None else f"{fmt(it.low)} to {fmt(it.high)}") for it in show)
     out: list[Any] = [Heading("Question by question")]
+    caption = "Your mentees' average for each question"
     if not single:
         names = W._join([d.competency(c).title for c in dict.fromkeys(it.competency for it in show)])
-        out.append(Para(f"The questions of {names}" + (", your focus area." if r.focus else
-                                                       ", the competency your mentees rated lowest.")))
-    out.append(Table("Your mentees' average for each question", ("Question", "Mentees", "Plausible range"), rows,
-                     (0.58, 0.14, 0.28), (1,)))
+        caption += f" of {names}" + (", your focus area" if r.focus else ", the competency your mentees rated lowest")
+    out.append(Table(caption, ("Question", "Mentees", "Plausible range"), rows, (0.58, 0.14, 0.28), (1,)))
     for it in d.global_items if single else ():
         if it.mean is not None:
             out.append(Table("Reported on its own", ("Question", "Mentees", "Plausible range"),

@@ -118,13 +118,21 @@ def _item_views(profile, instrument, shown: bool) -> tuple[list[ItemView], list[
 
 _STOP = {"your", "their", "with", "when", "about", "what", "that", "this", "them", "they", "from", "each",
          "least", "once", "well", "more", "than", "into", "have", "helps", "shows", "mentee", "mentor",
-         "work", "clear"}
+         "work", "clear", "support", "supports", "someone", "people"}
 
 
 def _stems(text: str) -> set[str]:
     import re
 
     return {w[:6] for w in re.findall(r"[a-z]+", text.lower().replace("_", " ")) if len(w) > 3 and w not in _STOP}
+
+
+def _pairing_examples() -> None:
+    """Pairs a suggestion with an item only when they share a word (label or tag), never by position.
+
+    >>> sorted(_stems("Helps build a professional network"))
+    ['build', 'networ', 'profes']
+    """
 
 
 def suggestions_for_items(suggestions, items, instrument, k: int) -> list[tuple[str, str]]:
