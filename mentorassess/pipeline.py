@@ -352,8 +352,9 @@ def _step_feedback(ctx: _Context) -> list[Path]:
                             contact=ctx.cfg.contact)
     summary = render_all(ctx.profiles, ctx.cfg.instrument, ctx.tmp / "feedback", options=options, jobs=ctx.jobs,
                          roster=ctx.roster)
-    # The PDFs the verified manifest lists (feedback/manifest.csv and .json, written beside them).
-    return sorted(Path(p).resolve().relative_to(ctx.tmp.resolve()) for p in (*summary.written, *summary.manifest_files))
+    # The PDFs and their HTML twins the verified manifest lists (feedback/manifest.csv and .json, beside them).
+    return sorted(Path(p).resolve().relative_to(ctx.tmp.resolve())
+                  for p in (*summary.written, *summary.html, *summary.manifest_files))
 
 
 def _step_psychometrics(ctx: _Context) -> list[Path]:

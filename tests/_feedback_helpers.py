@@ -56,6 +56,7 @@ def make_data(name: str = "Zofia Wiśniewska", *, n: int = 5, min_raters: int = 
                                           mean=4.5 + 0.2 * k if shown else None, n=n if shown else None,
                                           low=3.9 + 0.2 * k if shown else None, high=5.1 + 0.2 * k if shown else None)
                                  for k, i in enumerate(comp.items))))
+    items = tuple(dataclasses.replace(it, competency=cid) for cid, its in focus for it in its)
     ch = ()
     if change:
         ch = tuple(ChangeView(id=c.id, title=c.title,
@@ -79,5 +80,5 @@ def make_data(name: str = "Zofia Wiśniewska", *, n: int = 5, min_raters: int = 
         anchors=tuple(sorted(inst.scale.labels.items())), min_raters=min_raters,
         min_raters_comments=min_raters, self_done=self_done, mentees_shown=shown,
         n_mentees=n if shown else None, competencies=tuple(comps), strongest=strongest, weakest=weakest,
-        focus_items=tuple(focus), previous_wave_label="start of the program" if change else None,
+        focus_items=tuple(focus), items=items, previous_wave_label="start of the program" if change else None,
         change=ch, comments=groups, suggestions=sugg, department="Public Health")

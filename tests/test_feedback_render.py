@@ -34,15 +34,15 @@ def full():
 def test_full_report_has_every_section(full):
     reader, text = _text(full)
     flat = _flat(text)
-    assert 2 <= len(reader.pages) <= 3
+    assert 2 <= len(reader.pages) <= 4
     for phrase in ("Your mentoring feedback: end of the program", "Zofia Wiśniewska", "5 mentees responded",
-                   "Summary", "Your mentees rated you highest on Maintaining effective communication (6.1, based "
+                   "At a glance", "Your mentees rated you highest on Maintaining effective communication (6.1, based "
                    "on 5 mentees)", "Your competency profile", "How to read this report", "Not at all skilled",
                    "Extremely skilled", "Your ratings in numbers", "Where your view and your mentees' differ",
                    "A strength you may underrate", "Where your view is higher than your mentees'",
-                   "Item by item, for your focus areas", "Change since the start of the program",
+                   "Question by question", "Change since the start of the program",
                    "What your mentees wrote", "What works well", "What could be different",
-                   "Next steps to consider", "A conversation, not a grade",
+                   "Take action", "Whom to talk to", "When to look again", "A conversation, not a grade",
                    "evidence linking them to mentee outcomes is still limited", "Methods:",
                    "Mentoring Competency Assessment (26 items), validated questionnaire",
                    "Confidential: prepared for Zofia Wiśniewska", f"page 1 of {len(reader.pages)}"):
@@ -102,12 +102,12 @@ def test_suppressed_report_holds_no_mentee_data():
     assert len(reader.pages) <= 3
     assert "Fewer than 3 of your mentees responded this round" in flat
     for phrase in ("mentees' average", "Mentees (n)", "plausible range", "What your mentees wrote",
-                   "2 mentees", "2 mentee", "Item by item"):
+                   "2 mentees", "2 mentee", "Question by question"):
         assert phrase not in flat, phrase
     for c in COMMENTS + GROWTH:
         assert c not in flat
     # self ratings, benchmark and suggestions are there
-    assert "Your own rating" in flat and "Program middle half" in flat and "Next steps to consider" in flat
+    assert "Your own rating" in flat and "Program middle half" in flat and "Take action" in flat
 
 
 def test_check_refuses_leaky_data():
@@ -144,9 +144,10 @@ def test_without_a_self_assessment(n):
     _, text = _text(feedback_pdf_bytes(make_data(n=n, self_done=False)))
     flat = _flat(text)
     assert "We did not receive a self-assessment from you this round." in flat
-    for phrase in ("open diamond", "similar, given the uncertainty", "Where your view", "shows your self-assessment"):
+    for phrase in ("open diamond", "about the same, given the uncertainty", "Where your view",
+                   "shows your self-assessment"):
         assert phrase not in flat, phrase
-    assert "Next steps to consider" in flat
+    assert "Take action" in flat
 
 
 def test_file_names_transliterate_latin_letters():

@@ -53,8 +53,11 @@ def test_feedback_manifest_lists_every_report_written(demo_run):
     pdfs = sorted(p.name for p in folder.glob("*.pdf"))
     summary = json.loads((demo_run.out / MARKER).read_text(encoding="utf-8"))
     assert summary["counts"]["feedback_reports"] == len(pdfs) == 80
-    assert sorted(e.file for e in read_manifest(folder).entries) == pdfs
-    assert verify_manifest(folder).verified == 80
+    twins = sorted(p.name for p in folder.glob("*.html"))  # each PDF's HTML twin is listed too (issue 18)
+    assert sorted(e.file for e in read_manifest(folder).entries if e.file.endswith(".pdf")) == pdfs
+    assert sorted(e.file for e in read_manifest(folder).entries if e.file.endswith(".html")) == twins
+    assert twins == sorted(n.replace(".pdf", ".html") for n in pdfs)
+    assert verify_manifest(folder).verified == 160
     assert {"feedback/manifest.csv", "feedback/manifest.json"} <= {str(p) for p in demo_run.outputs}
 
 

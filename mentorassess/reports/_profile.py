@@ -63,27 +63,93 @@ def _rows(frame, key: str) -> dict[str, dict[str, Any]]:
     return {str(k): {c: v[i] for c, v in cols.items()} for i, k in enumerate(frame[key].tolist())}
 
 
+def has_self_form(instrument) -> bool:
+    """Does the instrument have a form the mentor fills in about themself?"""
+    return any(getattr(f, "rater_role", k) == "self" or k == "self" for k, f in instrument.forms.items())
+
+
 def _competency_views(profile, instrument, shown: bool) -> list[CompetencyView]:
     rows = _rows(profile.competencies, "competency")
     band = _rows(getattr(profile, "program_band", None), "competency")
     lo_s, hi_s = instrument.scale.min, instrument.scale.max
+    own_form = has_self_form(instrument)
+    n_all = _int(getattr(profile, "mentee_n", None))  # the report's one n: the mentor's distinct raters
     out = []
     for comp in instrument.competencies:
         r = rows.get(comp.id, {})
         b = band.get(comp.id, {})
         mean = _num(r.get("mentee_mean")) if shown else None
         visible = shown and mean is not None and not bool(r.get("suppressed", False))
+        own = _num(r.get("self_score")) if own_form else None
         out.append(CompetencyView(
-            id=comp.id, title=comp.title, self_score=_num(r.get("self_score")),
+            id=comp.id, title=comp.title, self_score=own,
             mean=mean if visible else None,
-            n=_int(r.get("mentee_n")) if visible else None,
+            n=(_int(r.get("mentee_n")) or n_all) if visible else None,
             low=_clip(_num(r.get("pooled_ci_low")), lo_s, hi_s) if visible else None,
             high=_clip(_num(r.get("pooled_ci_high")), lo_s, hi_s) if visible else None,
             band_low=_num(b.get("p25")), band_high=_num(b.get("p75")),
-            gap=_num(r.get("gap")) if visible else None,
-            gap_class=(r.get("gap_class") or None) if visible else None,
+            gap=_num(r.get("gap")) if visible and own is not None else None,
+            gap_class=(r.get("gap_class") or None) if visible and own is not None else None,
             hidden=shown and not visible,
         ))
+    return out
+
+
+def _item_views(profile, instrument, shown: bool) -> tuple[list[ItemView], list[ItemView]]:
+    """(scored items, global items) with mentee values only where the release layer shows them."""
+    items = _rows(profile.items, "item") if shown else {}
+    lo_s, hi_s = instrument.scale.min, instrument.scale.max
+    own_form = has_self_form(instrument)
+    n_all = _int(getattr(profile, "mentee_n", None))
+    scored, glob = [], []
+    for it in instrument.items:
+        r = items.get(it.id, {})
+        mean = _num(r.get("mentee_mean"))
+        vis = shown and mean is not None and not bool(r.get("suppressed", False))
+        comp = instrument.competency_of(it.id)
+        view = ItemView(id=it.id, label=it.wording, self_score=_num(r.get("self_score")) if own_form else None,
+                        mean=mean if vis else None, n=(_int(r.get("mentee_n")) or n_all) if vis else None,
+                        low=_clip(_num(r.get("pooled_ci_low")), lo_s, hi_s) if vis else None,
+                        high=_clip(_num(r.get("pooled_ci_high")), lo_s, hi_s) if vis else None,
+                        competency=comp.id if comp is not None else None)
+        (scored if it.in_total else glob).append(view)
+    return scored, glob
+
+
+_STOP = {"your", "their", "with", "when", "about", "what", "that", "this", "them", "they", "from", "each",
+         "least", "once", "well", "more", "than", "into", "have", "helps", "shows", "mentee", "mentor",
+         "work", "clear", "support", "supports", "someone", "people"}
+
+
+def _stems(text: str) -> set[str]:
+    import re
+
+    return {w[:6] for w in re.findall(r"[a-z]+", text.lower().replace("_", " ")) if len(w) > 3 and w not in _STOP}
+
+
+def _pairing_examples() -> None:
+    """Pairs a suggestion with an item only when they share a word (label or tag), never by position.
+
+    >>> sorted(_stems("Helps build a professional network"))
+    ['build', 'networ', 'profes']
+    """
+
+
+def suggestions_for_items(suggestions, items, instrument, k: int) -> list[tuple[str, str]]:
+    """Pair each of the lowest items with the suggestion sharing most words with it (label and tags).
+
+    Returns ``[(item label, suggestion)]``, only for items where some suggestion shares a word.
+    """
+    out, used = [], set()
+    for it in items:
+        words = _stems(it.label + " " + " ".join(instrument.item(it.id).tags))
+        scored = [(len(words & _stems(s)), -i, s) for i, s in enumerate(suggestions) if s not in used]
+        best = max(scored, default=None)
+        if best and best[0] > 0:
+            out.append((it.label, best[2]))
+            used.add(best[2])
+        if len(out) >= k:
+            break
     return out
 
 
@@ -117,6 +183,7 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
     if shown:
         items = _rows(profile.items, "item")
         lo_s, hi_s = instrument.scale.min, instrument.scale.max
+        n_all = _int(profile.mentee_n)
         for cid in weakest:
             views = []
             for iid in instrument.competency(cid).items:
@@ -124,11 +191,16 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
                 mean = _num(r.get("mentee_mean"))
                 vis = mean is not None and not bool(r.get("suppressed", False))
                 views.append(ItemView(
-                    id=iid, label=instrument.item(iid).label, self_score=_num(r.get("self_score")),
-                    mean=mean if vis else None, n=_int(r.get("mentee_n")) if vis else None,
+                    id=iid, label=instrument.item(iid).label,
+                    self_score=_num(r.get("self_score")) if has_self_form(instrument) else None,
+                    mean=mean if vis else None, n=(_int(r.get("mentee_n")) or n_all) if vis else None,
                     low=_clip(_num(r.get("pooled_ci_low")), lo_s, hi_s) if vis else None,
                     high=_clip(_num(r.get("pooled_ci_high")), lo_s, hi_s) if vis else None))
             focus_items.append((cid, tuple(views)))
+
+    scored_items, global_items = _item_views(profile, instrument, shown)
+    mri = getattr(profile, "min_raters_items", None)
+    items_withheld = shown and bool(scored_items) and all(it.mean is None for it in scored_items)
 
     # change since the previous wave: self always; mentees only where both waves show a value
     change: list[ChangeView] = []
@@ -146,7 +218,9 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
                 self_before=p.self_score if c.self_score is not None else None,
                 self_after=c.self_score if p.self_score is not None else None,
                 mean_before=p.mean if both else None, mean_after=c.mean if both else None,
-                n_before=p.n if both else None, n_after=c.n if both else None))
+                n_before=p.n if both else None, n_after=c.n if both else None,
+                half_before=(p.high - p.low) / 2 if both and p.low is not None and p.high is not None else None,
+                half_after=(c.high - c.low) / 2 if both and c.low is not None and c.high is not None else None))
         if change:
             prev_label = options.wave_labels.get(previous.wave) or W.wave_label(previous.wave)
 
@@ -168,8 +242,16 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
         sugg = [SuggestionGroup(c.id, c.title, c.suggestions[:1]) for c in instrument.competencies
                 if c.suggestions]
 
-    own_goals = tuple(_shorten(str(t).strip()) for _, t in getattr(profile, "self_comments", ()) if str(t).strip())
-    mrc = min_raters_comments if min_raters_comments is not None else profile.min_raters
+    all_sugg = tuple(SuggestionGroup(c.id, c.title, c.suggestions[:k]) for c in instrument.competencies
+                     if c.suggestions)
+    item_sugg: list[tuple[str, str]] = []
+    released = sorted((it for it in scored_items if it.mean is not None), key=lambda it: (round(it.mean, 1), it.id))
+    if released and len(instrument.competencies) == 1:
+        item_sugg = suggestions_for_items(instrument.competencies[0].suggestions, released[:3], instrument, 2)
+    own_goals = tuple(_shorten(str(t).strip()) for _, t in getattr(profile, "self_comments", ())
+                      if str(t).strip()) if has_self_form(instrument) else ()
+    mrc = (min_raters_comments if min_raters_comments is not None
+           else getattr(profile, "min_raters_comments", None) or profile.min_raters)
     n_mentees = _int(profile.mentee_n) if shown else None
     return FeedbackData(
         mentor_id=str(profile.mentor_id), mentor_name=name or profile.name or str(profile.mentor_id),
@@ -179,12 +261,15 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
         instrument_id=instrument.id, instrument_title=instrument.title, instrument_status=instrument.status,
         instrument_citation=instrument.citation, scale_min=instrument.scale.min, scale_max=instrument.scale.max,
         anchors=tuple(sorted(instrument.scale.labels.items())), min_raters=int(profile.min_raters),
-        min_raters_comments=int(mrc), self_done=bool(profile.self_present), mentees_shown=shown,
+        min_raters_comments=int(mrc), self_done=bool(profile.self_present) and has_self_form(instrument), mentees_shown=shown,
         n_mentees=n_mentees, competencies=tuple(comps), strongest=strongest, weakest=weakest,
         focus_items=tuple(focus_items), previous_wave_label=prev_label, change=tuple(change),
         comments=tuple(groups), comments_withheld=shown and not profile.comments_shown and mrc > profile.min_raters,
         suggestions=tuple(sugg), own_goals=own_goals, department=department or profile.department,
-        contact=options.contact,
+        contact=options.contact, has_self_form=has_self_form(instrument), items=tuple(scored_items),
+        global_items=tuple(global_items), items_withheld=items_withheld,
+        min_raters_items=int(mri) if mri is not None else None, all_suggestions=all_sugg,
+        item_suggestions=tuple(item_sugg),
     ).check()
 
 

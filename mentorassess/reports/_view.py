@@ -36,7 +36,7 @@ class CompetencyView:
 
 @dataclass(frozen=True)
 class ItemView:
-    """One item row for the item detail of a focus competency."""
+    """One item row (item detail, highest/lowest items, a global item)."""
 
     id: str
     label: str
@@ -45,6 +45,7 @@ class ItemView:
     n: int | None = None
     low: float | None = None
     high: float | None = None
+    competency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class ChangeView:
     mean_after: float | None = None
     n_before: int | None = None
     n_after: int | None = None
+    half_before: float | None = None  # half-width of each wave's plausible range (mentee average)
+    half_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,13 @@ class FeedbackData:
     interval_method: str = "pooled within-mentor standard deviation"
     department: str | None = None
     contact: str | None = None
+    has_self_form: bool = True
+    items: tuple[ItemView, ...] = ()         # every scored item (mentee values only where released)
+    global_items: tuple[ItemView, ...] = ()  # items reported on their own (``in_total: false``)
+    items_withheld: bool = False             # item detail exists but needs more raters
+    min_raters_items: int | None = None
+    all_suggestions: tuple[SuggestionGroup, ...] = ()      # every competency's ideas, instrument order
+    item_suggestions: tuple[tuple[str, str], ...] = ()      # (lowest item label, the idea that fits it)
 
     def competency(self, cid: str) -> CompetencyView:
         for c in self.competencies:
@@ -126,6 +136,9 @@ class FeedbackData:
                 if c.n is not None and c.n < self.min_raters:
                     raise ConfidentialityError(
                         f"mentor {self.mentor_id}: competency {c.id} shown below min_raters")
+            if self.min_raters_items and (self.n_mentees or 0) < self.min_raters_items and any(
+                    it.mean is not None for it in list(self.items) + list(self.global_items)):
+                raise ConfidentialityError(f"mentor {self.mentor_id}: item detail below min_raters_items")
             if self.comments and (self.n_mentees or 0) < self.min_raters_comments:
                 raise ConfidentialityError(f"mentor {self.mentor_id}: comments below threshold")
             return self
@@ -138,13 +151,12 @@ class FeedbackData:
             for name in ("mean", "n", "low", "high", "gap", "gap_class"):
                 if getattr(c, name) is not None:
                     leaks.append(f"{c.id}.{name}")
-        for _, items in self.focus_items:
-            for it in items:
-                for name in ("mean", "n", "low", "high"):
-                    if getattr(it, name) is not None:
-                        leaks.append(f"{it.id}.{name}")
+        for it in [i for _, group in self.focus_items for i in group] + list(self.items) + list(self.global_items):
+            for name in ("mean", "n", "low", "high"):
+                if getattr(it, name) is not None:
+                    leaks.append(f"{it.id}.{name}")
         for ch in self.change:
-            for name in ("mean_before", "mean_after", "n_before", "n_after"):
+            for name in ("mean_before", "mean_after", "n_before", "n_after", "half_before", "half_after"):
                 if getattr(ch, name) is not None:
                     leaks.append(f"change.{ch.id}.{name}")
         if leaks:

@@ -138,7 +138,7 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
     """
     register_fonts()
     words = {"self": "you", "mean": "your mentees' average", "band": "plausible range of that average",
-             "program": "middle half of mentors in this program"}
+             "program": "middle half of mentors in this program (their mentees' ratings)"}
     words.update(labels or {})
     anchors = dict(anchors or {})
     n = len(rows)
@@ -193,10 +193,13 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
         if row.mean is not None and row.self_score is not None:
             d.add(Line(xpos(row.self_score), yc, xpos(row.mean), yc, strokeColor=PALETTE["previous"],
                        strokeWidth=0.8))
+        ys, ym = yc, yc
+        if row.mean is not None and row.self_score is not None and abs(xpos(row.mean) - xpos(row.self_score)) < 9:
+            ys, ym = yc + 4.2, yc - 3.2  # markers never hide each other: the diamond sits just above the circle
         if row.mean is not None:
-            d.add(dot(xpos(row.mean), yc))
+            d.add(dot(xpos(row.mean), ym))
         if row.self_score is not None:
-            d.add(diamond(xpos(row.self_score), yc))
+            d.add(diamond(xpos(row.self_score), ys))
     # axis
     x0, x1 = xpos(scale_min), xpos(scale_max)
     d.add(Line(x0, bottom, x1, bottom, strokeColor=PALETTE["rule"], strokeWidth=0.7))

@@ -3,14 +3,17 @@
 :func:`render_feedback` writes one mentor's report for one wave; :func:`render_all` writes the
 reports of a whole program in parallel processes. Both take profiles from
 :mod:`mentorassess.aggregate` (or ready :class:`~mentorassess.reports._view.FeedbackData`); the
-reshaping happens in :mod:`mentorassess.reports._profile`, the sentences in
-:mod:`mentorassess.reports.wording`. Nothing here decides suppression or computes a statistic: a
-report below the threshold is built from data that holds no mentee value at all, and
-:meth:`FeedbackData.check` refuses anything else.
+reshaping happens in :mod:`mentorassess.reports._profile`, the content (blocks and sentences) in
+:mod:`mentorassess.reports._document`, the decisions behind every interpreting sentence in
+:mod:`mentorassess.reports.rules` (whose checker runs on every report: a report that breaks a rule
+is refused). Nothing here decides suppression or computes a statistic: a report below the
+threshold is built from data that holds no mentee value at all, and :meth:`FeedbackData.check`
+refuses anything else. Each PDF gets an HTML twin (:mod:`mentorassess.reports.html`) from the
+same blocks.
 
-Layout (``docs/feedback-reports.md`` §7): page 1 header, participation, summary, competency chart
-and "how to read"; page 2 the table, where views differ and item detail for the focus areas; page 3
-change since the previous wave, comments, next steps, closing and methods notes.
+Layout (``docs/feedback-reports.md`` §7): page 1 header, participation, "At a glance", the chart
+and how to read it; then the numbers, where views differ, question by question, change since the
+previous wave, comments, "Take action", closing and methods notes. PDF sections are bookmarked.
 """
 
 from __future__ import annotations
@@ -23,11 +26,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from mentorassess.reports._view import FeedbackData
 
-__all__ = ["ReportOptions", "RenderSummary", "render_feedback", "render_all", "feedback_pdf_bytes"]
-
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
-
+__all__ = ["ReportOptions", "RenderSummary", "render_feedback", "render_all", "feedback_pdf_bytes",
+           "feedback_outputs", "checked_document"]
 
 @dataclass(frozen=True)
 class ReportOptions:
@@ -62,7 +62,7 @@ class ReportOptions:
 
 @dataclass(frozen=True)
 class RenderSummary:
-    """What :func:`render_all` wrote: ``written`` lists the PDFs on disk, as the manifest lists them."""
+    """What :func:`render_all` wrote: ``written`` lists the PDFs on disk, ``html`` their HTML twins."""
 
     written: tuple[Path, ...]
     suppressed: tuple[str, ...]
@@ -70,243 +70,127 @@ class RenderSummary:
     seconds: float
     manifest: Any = None
     manifest_files: tuple[Path, ...] = ()
+    html: tuple[Path, ...] = ()  # the HTML twins, one beside each PDF
 
     @property
     def rate(self) -> float:
         return len(self.written) / self.seconds if self.seconds > 0 else float("inf")
 
 
-def _date_text(d: _dt.date) -> str:
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
-
-
 # --- story ----------------------------------------------------------------------------------------------
-def _story(d: FeedbackData, *, compact: bool = False) -> list[Any]:
+def _bookmark(title: str, key: str, level: int = 0):
+    """A zero-size flowable that adds a PDF outline entry (bookmark) at its position."""
+    from reportlab.platypus import Flowable
+
+    class _Mark(Flowable):
+        def wrap(self, *args):
+            return 0, 0
+
+        def draw(self):
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(title, key, level=level, closed=False)
+
+    return _Mark()
+
+
+def _story(doc: Any, *, compact: bool = False) -> list[Any]:
+    """Lay out a :class:`~mentorassess.reports._document.Document` as reportlab flowables."""
     from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
-    from mentorassess.reports import wording as W
-    from mentorassess.reports.charts import DotRow, dot_plot
+    from mentorassess.reports._document import Box, Bullets, Chart, Heading, Para, Table
+    from mentorassess.reports.charts import dot_plot
     from mentorassess.reports.pdf import FRAME_WIDTH, data_table, para, shaded_box
 
-    anchors = dict(d.anchors)
-    comps = d.competencies
-    band = any(c.band_low is not None for c in comps)
-    has_self = any(c.self_score is not None for c in comps)
     story: list[Any] = []
-
-    # header
-    story.append(para(f"Your mentoring feedback: {d.wave_label}", "title"))
-    sub = [d.mentor_name] + ([d.department] if d.department else [])
-    story.append(para(" · ".join(sub), "h3"))
-    story.append(para(f"{d.program} · {_date_text(d.report_date)} · {d.instrument_title}, "
-                      f"{W.instrument_status(d.instrument_status)}", "subtitle"))
-    story.append(para(W.participation(d.self_done, d.mentees_shown, d.n_mentees, d.min_raters)))
-
-    # summary
-    by_id = {c.id: c for c in comps}
-    if d.mentees_shown:
-        strongest = [(by_id[c].title, by_id[c].mean, by_id[c].n if i == 0 else None)
-                     for i, c in enumerate(d.strongest[:2]) if by_id[c].mean is not None]
-        focus_c = next((by_id[c] for c in d.weakest if by_id[c].mean is not None
-                        and c not in d.strongest[:2]), None)
-        focus = (focus_c.title, focus_c.mean, focus_c.self_score, focus_c.gap_class) if focus_c else None
-        flagged = [c for c in comps if c.gap_class in ("blind_spot", "hidden_strength") and c.gap is not None]
-        big = max(flagged, key=lambda c: (abs(c.gap), -comps.index(c)), default=None)
-        biggest = (big.title, big.self_score, big.mean, big.gap_class) if big else None
-        if len(comps) == 1:
-            c = comps[0]
-            text = W.summary_single(title=c.title, mean=c.mean, n=c.n, own=c.self_score, gap_class=c.gap_class)
+    pending: list[Any] = []  # a heading waits for the block it introduces (kept together)
+    marks = 0
+    blocks = list(doc.blocks)
+    for i, blk in enumerate(blocks):
+        if blk is None:  # consumed by the block before it
+            continue
+        if isinstance(blk, Heading):
+            if blk.level == 1:
+                story += [_bookmark(blk.text, "top", 0), para(blk.text, "title")]
+                continue
+            marks += 1
+            if blk.level == 2 and blk.text in ("Take action", "What your mentees wrote"):
+                story.append(CondPageBreak(120))
+            pending += [_bookmark(blk.text, f"s{marks}", 0 if blk.level == 2 else 1),
+                        para(blk.text, "h2" if blk.level == 2 else "h3")]
+            continue
+        if isinstance(blk, Para):
+            flow = [para(blk.text, {"lead": "h3", "subtitle": "subtitle", "small": "small", "box": "box"}.get(
+                blk.style, "body"))]
+        elif isinstance(blk, Bullets):
+            items = [x.text if isinstance(x, Para) else str(x) for x in blk.items]
+            if compact and not blk.quote:
+                items = items[:4]
+            flow = [para(t, "quote" if blk.quote else "bullet", bullet="•", auto_dir=blk.quote) for t in items]
+        elif isinstance(blk, Table):
+            widths = [w * FRAME_WIDTH for w in blk.widths]
+            table = data_table(list(blk.header), [list(r) for r in blk.rows], widths, numeric_cols=blk.numeric)
+            flow = [para(blk.caption, "small"), table, Spacer(1, 4)]
+            if pending:  # heading, caption and (the start of) the table stay together
+                story.append(KeepTogether(pending + flow[:2]))
+                story.append(flow[2])
+                pending = []
+                continue
+            if len(blk.rows) <= 8:
+                flow = [KeepTogether(flow[:2]), flow[2]]
+        elif isinstance(blk, Chart):
+            n = len(blk.rows)
+            flow = [dot_plot(blk.rows, scale_min=blk.scale_min, scale_max=blk.scale_max, anchors=dict(blk.anchors),
+                             width=FRAME_WIDTH, label_width=150, row_height=24 if n > 1 else 34), Spacer(1, 4)]
+        elif isinstance(blk, Box):
+            flow = [shaded_box([para(blk.title, "h3")] + [para(p.text, "box") for p in blk.paras]), Spacer(1, 4)]
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+            if isinstance(nxt, Para) and nxt.style == "small" and i + 2 == len(blocks):  # methods note stays with it
+                flow = [KeepTogether(flow + [para(nxt.text, "small")])]
+                blocks[i + 1] = None
+        else:  # pragma: no cover - every block type is handled above
+            raise TypeError(type(blk))
+        if pending:
+            story.append(KeepTogether(pending + flow[:1]))
+            story += flow[1:]
+            pending = []
         else:
-            text = W.summary(strongest=strongest, focus=focus, biggest_gap=biggest, mentees_shown=True,
-                             has_self=has_self)
-    else:
-        rated = [c for c in comps if c.self_score is not None]
-        high = [(by_id[c].title, by_id[c].self_score) for c in d.strongest[:2]
-                if by_id[c].self_score is not None]
-        low = [(by_id[c].title, by_id[c].self_score) for c in d.weakest[:2] if by_id[c].self_score is not None
-               and c not in d.strongest[:2]]
-        text = W.summary(strongest=(), focus=None, biggest_gap=None, mentees_shown=False,
-                         self_high=high if rated else (), self_low=low if rated else (), band=band)
-    story.append(para("Summary", "h2"))
-    story.append(para(text))
-
-    # chart
-    rows = [DotRow(label=c.title, self_score=c.self_score, mean=c.mean, low=c.low, high=c.high,
-                   band_low=c.band_low, band_high=c.band_high,
-                   note="mentee ratings not shown: too few answers" if c.hidden else None)
-            for c in comps]
-    chart = dot_plot(rows, scale_min=d.scale_min, scale_max=d.scale_max, anchors=anchors,
-                     width=FRAME_WIDTH, label_width=150, row_height=24 if len(rows) > 1 else 30)
-    story.append(KeepTogether([para("Your competency profile", "h2"), chart, Spacer(1, 6)]))
-    story.append(shaded_box([
-        para("How to read this report", "h3"),
-        para(W.how_to_read(n_competencies=len(comps), scale_min=d.scale_min, scale_max=d.scale_max,
-                           anchors=anchors, min_raters=d.min_raters, mentees_shown=d.mentees_shown,
-                           n_mentees=d.n_mentees, band=band, has_self=has_self), "box"),
-    ]))
-
-    # the numbers: on page 1 when they fit there, else at the top of page 2
-    numbers = [para("Your ratings in numbers", "h2")]
-    if d.mentees_shown:
-        header = ["Competency", "You", "Mentees (n)", "Plausible range", "Program middle half"]
-        widths = [175, 50, 75, 90, FRAME_WIDTH - 390]
-        body = []
-        for c in comps:
-            mean = "not shown" if c.mean is None else f"{W.fmt(c.mean)} ({c.n})"
-            rng = "" if c.low is None else f"{W.fmt(c.low)} to {W.fmt(c.high)}"
-            body.append([c.title, W.fmt(c.self_score), mean, rng, _band(c, W)])
-        numbers.append(data_table(header, body, widths, numeric_cols=(1, 2)))
-    else:
-        header = ["Competency", "Your own rating", "Program middle half"]
-        widths = [230, 100, FRAME_WIDTH - 330]
-        body = [[c.title, W.fmt(c.self_score), _band(c, W)] for c in comps]
-        numbers.append(data_table(header, body, widths, numeric_cols=(1,)))
-    story.append(KeepTogether(numbers))
-    if not band:
-        story.append(para("The program's middle half is shown once at least 10 mentors in the program have "
-                          "enough mentee responses.", "small"))
-
-    # where views differ (only with a self-assessment to compare)
-    if d.mentees_shown and has_self:
-        story.append(para("Where your view and your mentees' differ", "h2"))
-    if d.mentees_shown:
-        flagged = [c for c in comps if c.gap_class in ("hidden_strength", "blind_spot")]
-        focus_items = dict(d.focus_items)
-        for gclass in ("hidden_strength", "blind_spot"):
-            group = sorted((c for c in flagged if c.gap_class == gclass),
-                           key=lambda c: (-abs(c.gap or 0.0), comps.index(c)))
-            heading = [para(W.gap_heading(gclass, len(group)), "h3")]
-            for i, c in enumerate(group[:2]):  # at most two paragraphs per kind; the rest in one sentence
-                lowest = _lowest_item(focus_items.get(c.id, ())) if gclass == "blind_spot" else None
-                story.append(KeepTogether(heading + [
-                    para(W.gap_paragraph(title=c.title, gap_class=gclass, own=c.self_score, mean=c.mean,
-                                         low=c.low, high=c.high, n=c.n, item=lowest, brief=i > 0)),
-                ]))
-                heading = []
-            if len(group) > 2:
-                story.append(para(W.more_gaps(gclass, [c.title for c in group[2:]])))
-        if not flagged and has_self:
-            story.append(para(W.similar_views()))
-        for c in comps:
-            if c.hidden:
-                story.append(para(W.hidden_competency(c.title, d.min_raters, c.self_score)))
-
-        # item detail for the focus competencies
-        if d.focus_items:
-            single = len(comps) == 1
-            heading = [para("Item by item" if single else "Item by item, for your focus areas", "h2")]
-            for cid, items in d.focus_items[:1] if compact else d.focus_items:
-                c = by_id[cid]
-                body = [[it.label, W.fmt(it.self_score),
-                         "not shown" if it.mean is None else W.fmt(it.mean),
-                         "" if it.low is None else f"{W.fmt(it.low)} to {W.fmt(it.high)}"] for it in items]
-                story.append(KeepTogether(heading + ([] if single else [para(c.title, "h3")]) + [
-                    data_table(["Item", "You", "Mentees", "Plausible range"], body,
-                               [240, 55, 70, FRAME_WIDTH - 365], numeric_cols=(1, 2)),
-                    Spacer(1, 4),
-                ]))
-                heading = []
-
-    # change since the previous wave
-    if d.change and d.previous_wave_label:
-        prev = d.previous_wave_label
-        # our own labels are phrases ("start of the program"); a program's labels are names ("Spring 2026")
-        block = [para(f"Change since the {prev}" if prev[:1].islower() else f"Change since {prev}", "h2")]
-        has_m = any(ch.mean_before is not None for ch in d.change)
-        has_s = any(ch.self_before is not None for ch in d.change)
-        header = (["Competency"] + (["You: before", "You: now"] if has_s else [])
-                  + (["Mentees: before", "Mentees: now"] if has_m else []))
-        cols = len(header) - 1
-        widths = [FRAME_WIDTH - 72 * cols] + [72] * cols
-        body = []
-        for ch in d.change:
-            row = [ch.title]
-            if has_s:
-                row += [W.fmt(ch.self_before), W.fmt(ch.self_after)]
-            if has_m:
-                row += [W.fmt(ch.mean_before), W.fmt(ch.mean_after)]
-            body.append(row)
-        block.append(data_table(header, body, widths, numeric_cols=tuple(range(1, len(header)))))
-        note = ("Your own ratings are shown where you rated yourself both times. " if has_s else "")
-        if has_m:
-            note += ("Your mentees' averages are shown where enough mentees responded both times. With numbers "
-                     "this small a change in their average could be chance, and a change is not proof of what "
-                     "caused it.")
-        else:
-            note += "A change is not proof of what caused it."
-        story.append(KeepTogether(block + [para(note, "small")]))
-
-    # comments
-    if d.comments:
-        story.append(CondPageBreak(100))
-        story.append(para("What your mentees wrote", "h2"))
-        story.append(para("Comments are shown as written, in a fixed order that has nothing to do with who wrote "
-                          "them or when.", "small"))
-        for group in d.comments:
-            block = [para(group.heading, "h3")]
-            block += [para(f"“{c}”", "quote", bullet="•", auto_dir=True) for c in group.comments]
-            story.append(KeepTogether(block[:2]))
-            story.extend(block[2:])
-    elif d.comments_withheld:
-        story.append(para("What your mentees wrote", "h2"))
-        story.append(para(f"Comments are shown only when at least {d.min_raters_comments} mentees have responded, "
-                          "to protect their anonymity."))
-
-    # next steps
-    if d.suggestions or d.own_goals:
-        story.append(CondPageBreak(140))
-        story.append(para("Next steps to consider", "h2"))
-    if d.own_goals:
-        block = [para("What you wrote in your self-assessment:", "body")]
-        block += [para(f"“{g}”", "quote", bullet="•", auto_dir=True) for g in d.own_goals]
-        story.append(KeepTogether(block))
-    if d.suggestions:
-        if d.own_goals:
-            story.append(para("Ideas from the questionnaire for your focus areas:", "body"))
-        for g in d.suggestions[:1] if compact else d.suggestions:
-            ideas = g.suggestions[:1] if compact else g.suggestions
-            block = [para(g.title, "h3")] + [para(s, "bullet", bullet="•") for s in ideas]
-            story.append(KeepTogether(block))
-    story.append(Spacer(1, 4))
-    closing = [shaded_box([para("A conversation, not a grade", "h3"), para(W.closing_note(d.contact), "box"),
-                           para(W.evidence_note(d.instrument_status), "box")]), Spacer(1, 4)]
-    story.append(KeepTogether(closing + [para(W.methods_note(citation=d.instrument_citation, status=d.instrument_status,
-                                     min_raters=d.min_raters, min_raters_comments=d.min_raters_comments,
-                                     interval_method=d.interval_method, band=band,
-                                     mentees_shown=d.mentees_shown), "small")]))
+            story += flow
     return story
 
 
-def _band(c, W) -> str:
-    return "" if c.band_low is None else f"{W.fmt(c.band_low)} to {W.fmt(c.band_high)}"
-
-
-def _lowest_item(items) -> str | None:
-    shown = [it for it in items if it.mean is not None]
-    return min(shown, key=lambda it: it.mean).label if shown else None
-
-
 # --- rendering ------------------------------------------------------------------------------------------
-MAX_PAGES = 3
+MAX_PAGES = 4
+
+
+def feedback_outputs(data: FeedbackData, *, author: str = "mentorassess") -> tuple[bytes, bytes]:
+    """The PDF bytes and the HTML twin (UTF-8 bytes) of one report, from the same checked content."""
+    from mentorassess.reports.html import feedback_html
+
+    doc = checked_document(data.check())
+    return _pdf(doc, author), feedback_html(doc).encode("utf-8")
 
 
 def feedback_pdf_bytes(data: FeedbackData, *, author: str = "mentorassess") -> bytes:
     """Render prepared feedback data to PDF bytes (deterministic for the same data).
 
-    A report longer than three pages is laid out again in a compact form (item detail and
-    suggestions for the first focus competency only, one suggestion each); comments are never cut,
-    so a mentor with many long comments can still get a fourth page.
+    A report longer than four pages is laid out again in a compact form (shorter lists);
+    comments are never cut, so a mentor with many long comments can get a longer report.
     """
+    data.check()
+    return _pdf(checked_document(data), author)
+
+
+def _pdf(doc: Any, author: str) -> bytes:
     from mentorassess.release.manifest import recipient_keyword
     from mentorassess.reports.pdf import build_pdf
 
-    data.check()
-    title = f"Mentoring feedback for {data.mentor_name} ({data.wave_label})"
+    data = doc.data
+    title = doc.title
     info: dict = {}
 
     def build(compact: bool) -> bytes:
         return build_pdf(
-            _story(data, compact=compact), title=title, author=author,
+            _story(doc, compact=compact), title=title, author=author, lang=doc.lang,
             subject=f"{data.program}: mentoring feedback, {data.instrument_title}",
             keywords=("mentoring", "feedback", data.instrument_id, data.wave, recipient_keyword(data.mentor_id)),
             footer_text=f"Confidential: prepared for {data.mentor_name}", report_date=data.report_date,
@@ -317,6 +201,19 @@ def feedback_pdf_bytes(data: FeedbackData, *, author: str = "mentorassess") -> b
     if info.get("pages", 0) > MAX_PAGES:
         pdf = build(True)
     return pdf
+
+
+def checked_document(data: FeedbackData):
+    """The report's content, refused (:class:`ReportError`) if any sentence breaks the rules in ``rules``."""
+    from mentorassess.errors import ReportError
+    from mentorassess.reports._document import build_document
+
+    doc = build_document(data)
+    bad = doc.violations()
+    if bad:
+        raise ReportError(f"feedback report for {data.mentor_id} ({data.wave}) breaks the wording rules: "
+                          + "; ".join(bad[:5]), hint="this is a bug in mentorassess; please report it")
+    return doc
 
 
 def _prepare(profile: Any, instrument: Any, options: ReportOptions, **kwargs: Any) -> FeedbackData:
@@ -330,7 +227,7 @@ def _prepare(profile: Any, instrument: Any, options: ReportOptions, **kwargs: An
 def render_feedback(profile: Any, instrument: Any, path: str | os.PathLike, *,
                     options: ReportOptions | None = None, previous: Any = None,
                     name: str | None = None, department: str | None = None,
-                    min_raters_comments: int | None = None) -> Path:
+                    min_raters_comments: int | None = None, html: bool = False) -> Path:
     """Write one mentor's feedback PDF for one wave.
 
     Parameters
@@ -348,6 +245,8 @@ def render_feedback(profile: Any, instrument: Any, path: str | os.PathLike, *,
     min_raters_comments : int, optional
         The comment threshold ``aggregate`` used (``Profiles.settings.min_raters_comments``), for the
         wording; a ``MentorProfile`` does not carry it. Default: the profile's ``min_raters``.
+    html : bool
+        Also write the HTML twin beside the PDF (same name, ``.html``).
 
     Returns
     -------
@@ -362,7 +261,11 @@ def render_feedback(profile: Any, instrument: Any, path: str | os.PathLike, *,
     options = options or ReportOptions()
     data = _prepare(profile, instrument, options, previous=previous, name=name, department=department,
                     min_raters_comments=min_raters_comments)
-    return _write(path, feedback_pdf_bytes(data, author=options.author))
+    if not html:
+        return _write(path, feedback_pdf_bytes(data, author=options.author))
+    pdf, page = feedback_outputs(data, author=options.author)
+    _write(Path(path).with_suffix(".html"), page)
+    return _write(path, pdf)
 
 
 def _write(path: str | os.PathLike, pdf: bytes) -> Path:
@@ -399,7 +302,9 @@ def _render_job(job: tuple[Any, str]) -> tuple[str, bool]:
     key, path = job
     source = _STATE.get("source")
     data = key if isinstance(key, FeedbackData) else source.data(key)
-    write_new(path, feedback_pdf_bytes(data, author=source.author if source else "mentorassess"))  # never overwrites
+    pdf, page = feedback_outputs(data, author=source.author if source else "mentorassess")
+    write_new(path, pdf)  # never overwrites
+    write_new(str(Path(path).with_suffix(".html")), page)  # the accessible twin, same content
     return path, data.mentees_shown
 
 
@@ -483,11 +388,16 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
                 if progress:
                     progress(i, len(work))
     suppressed = [f"{mid} ({w})" for (_, mid, _, w), (_, shown) in zip(keys, results) if not shown]
-    manifest = build_manifest(out, plan.names, emails=roster_emails(roster))
+    import dataclasses
+
+    twins = [dataclasses.replace(r, file=str(Path(r.file).with_suffix(".html"))) for r in plan.names]
+    listed = [x for pair in zip(plan.names, twins) for x in pair]  # each PDF, then its HTML twin
+    manifest = build_manifest(out, listed, emails=roster_emails(roster))
     manifest_files = write_manifest(manifest, out)
     verify_manifest(out)  # every listed file is there, unchanged, addressed to its mentor; nothing else
     return RenderSummary(
-        written=tuple(out / e.file for e in manifest.entries),
+        written=tuple(out / e.file for e in manifest.entries if e.file.lower().endswith(".pdf")),
+        html=tuple(out / e.file for e in manifest.entries if e.file.lower().endswith(".html")),
         suppressed=tuple(suppressed),
         mentors=tuple(sorted({mid for _, mid, _, _ in keys})),
         seconds=time.perf_counter() - t0,

@@ -1,0 +1,191 @@
+"""The rules from numbers to words (mentorassess.reports.rules): the checker passes on every report of
+the sample, a generated 200-mentor program, and met-13 and mes-12 programs, and catches each
+contradiction listed in issue 18 when it is seeded into a report."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+
+import pytest
+
+from mentorassess.aggregate import aggregate
+from mentorassess.errors import ReportError
+from mentorassess.instruments import load_instrument
+from mentorassess.reports._document import build_document
+from mentorassess.reports._profile import iter_feedback_data
+from mentorassess.reports._view import ChangeView
+from mentorassess.reports.feedback import ReportOptions, checked_document
+from mentorassess.reports.rules import Claim, check_report, reading
+from mentorassess.sample import generate
+from mentorassess.scoring import score
+from tests._feedback_helpers import make_data
+from tests._feedback_kinds import KINDS
+
+PROGRAMS = {"sample": ("mca-26", 40), "generated-200": ("mca-26", 200), "met-13": ("met-13", 60),
+            "mes-12": ("mes-12", 60)}
+
+
+@pytest.fixture(scope="module", params=list(PROGRAMS))
+def program_reports(request):
+    ins, n = PROGRAMS[request.param]
+    inst = load_instrument(ins)
+    prog = generate(n_mentors=n, instrument=inst)
+    profiles = aggregate(score(prog.responses, inst), roster=prog.roster)
+    docs = [build_document(d) for d in iter_feedback_data(profiles, inst, options=ReportOptions(report_date="2026-11-25"))]
+    return request.param, len(profiles.mentors), docs
+
+
+def test_checker_passes_on_every_report(program_reports):
+    name, n_reports, docs = program_reports
+    assert len(docs) == n_reports
+    kinds = collections.Counter()
+    for doc in docs:
+        assert doc.violations() == [], (doc.data.mentor_id, doc.data.wave)
+        kinds.update(c.kind for c in doc.claims())
+    # the run exercised the rules it claims to check
+    assert kinds["standing"] > 0 and kinds["program"] > 0
+    if name.startswith(("sample", "generated")):
+        for k in ("highest", "focus", "no_focus", "self_vs", "gap_self_higher", "underrated_strength", "self_only",
+                  "item_highest"):
+            assert kinds[k] > 0, k
+    else:  # single-competency instruments: overall mean, no self wording at all
+        assert kinds["overall"] > 0 and kinds["highest"] == 0 and kinds["self_vs"] == 0
+        for doc in docs:
+            text = " ".join(doc.sentences() + [c.text for c in doc.claims()])
+            assert "self-assessment" not in text and "open diamond" not in text
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_kind_of_report_passes(kind):
+    assert checked_document(KINDS[kind]()).violations() == []
+
+
+# --- seeded contradictions (issue 18, "Why") -----------------------------------------------------------------
+def _doc(d=None):
+    d = d or make_data(n=5, change=False)
+    doc = build_document(d)
+    return d, doc, doc.claims(), doc.sentences(), doc.headings()
+
+
+def _caught(d, claims, sentences=(), headings=(), expect=""):
+    bad = check_report(d, claims, sentences, headings)
+    assert bad, "the checker missed a seeded contradiction"
+    assert any(expect in b for b in bad), bad
+    return bad
+
+
+def test_focus_area_also_shown_as_underrated_strength():
+    d, _, claims, sents, heads = _doc()
+    focus = reading(d).focus
+    assert focus == ("expectations",)
+    c = d.competency("expectations")
+    seeded = Claim("underrated_strength", f"Aligning expectations: your mentees rated you {c.mean:.1f}, higher than your "
+                   "own 3.0. It is a strength to build on.", ("expectations",), (c.mean,))
+    _caught(d, claims + [seeded], sents, heads, "both a strength/highest and a focus area")
+
+
+def _all_below(d):
+    comps = tuple(dataclasses.replace(c, band_low=6.2, band_high=6.8) for c in d.competencies)
+    return dataclasses.replace(d, competencies=comps)
+
+
+def test_mentor_below_the_middle_half_must_be_told():
+    d = _all_below(make_data(n=5, change=False))
+    _, doc, claims, sents, heads = _doc(d)
+    assert doc.violations() == []
+    standing = next(c for c in claims if c.kind == "standing")
+    assert "below it on all 6 competencies" in standing.text
+    _caught(d, [c for c in claims if c.kind != "standing"], sents, heads, "expected one sentence on where")
+    lie = Claim("standing", "Your mentees' averages are within the middle half on all 6 competencies (4.3 to 6.1).",
+                (), (4.3, 6.1), (("within", tuple(c.id for c in d.competencies)),))
+    _caught(d, [c for c in claims if c.kind != "standing"] + [lie], sents, heads, "standing sentence says")
+
+
+def test_low_score_called_a_strength_to_build_on():
+    d = _all_below(make_data(n=5, change=False))
+    _, _, claims, sents, heads = _doc(d)
+    c = d.competency("diversity")
+    seeded = Claim("underrated_strength", f"Addressing diversity: your mentees rated you {c.mean:.1f}, higher than your "
+                   f"own {c.self_score:.1f}. It is a strength to build on.", ("diversity",), (c.mean, c.self_score))
+    _caught(d, claims + [seeded], sents, heads, "below the program's middle half but is called a strength")
+
+
+def _near_top(d):
+    means = [7.0, 7.0, 7.0, 7.0, 6.9, 6.8]
+    comps = tuple(dataclasses.replace(c, mean=m, low=m - 0.8, high=7.0, self_score=m, gap=0.0, gap_class="aligned",
+                                      band_low=5.0, band_high=5.9) for c, m in zip(d.competencies, means))
+    return dataclasses.replace(d, competencies=comps)
+
+
+def test_focus_area_within_the_uncertainty_and_split_ties():
+    d = _near_top(make_data(n=5, change=False))
+    _, doc, claims, sents, heads = _doc(d)
+    assert doc.violations() == []
+    kinds = {c.kind: c for c in claims}
+    assert "no_focus" in kinds and "focus" not in kinds  # "no clear focus area" is a valid outcome
+    assert "equally highest" in kinds["highest"].text and len(kinds["highest"].ids) == 4
+    last = d.competencies[-1]
+    seeded_focus = Claim("focus", f"The area that stands out for attention is {last.title} (6.8).", (last.id,), (6.8,))
+    _caught(d, [c for c in claims if c.kind != "no_focus"] + [seeded_focus], sents, heads,
+            "does not follow the numbers")
+    two = tuple(c.id for c in d.competencies[:2])
+    split = Claim("highest", "Your mentees rated you highest on A and B (7.0).", two, (7.0,))
+    _caught(d, [c for c in claims if c.kind != "highest"] + [split], sents, heads, "exactly the tied highest")
+
+
+def test_self_assessment_wording_without_a_self_form():
+    d = KINDS["single_competency"]()
+    _, _, claims, sents, heads = _doc(d)
+    _caught(d, claims, sents + ["We did not receive a self-assessment from you this round."], heads,
+            "self-assessment wording without a self form")
+
+
+def test_no_data_report_suggesting_a_strength_and_a_focus_area():
+    d = KINDS["no_data"]()
+    _, _, claims, sents, heads = _doc(d)
+    _caught(d, claims, sents + ["Consider sharing one strength and one focus area with your mentees."], heads,
+            "does not name")
+
+
+def test_change_without_n_per_wave_or_from_one_wave_only():
+    d = KINDS["with_change"]()
+    _, doc, claims, sents, heads = _doc(d)
+    assert doc.violations() == []
+    assert any(c.kind == "change_mentees" and "(5 mentees)" in c.text and "(6 mentees)" in c.text for c in claims)
+    no_n = dataclasses.replace(d, change=(dataclasses.replace(d.change[0], n_before=None),) + d.change[1:])
+    _caught(no_n, claims, sents, heads, "no n per wave")
+    bare = Claim("change_mentees", "Aligning expectations: your mentees' average went from 3.4 to 4.3.", (),
+                 (3.4, 4.3), (("n", (5, 6)),))
+    _caught(d, claims + [bare], sents, heads, "without n per wave")
+    one = dataclasses.replace(d, change=(ChangeView("expectations", "Aligning expectations", mean_after=4.3,
+                                                    n_after=6),))
+    _caught(one, claims, sents, heads, "one wave only")
+
+
+def test_reference_by_position_and_claim_without_its_number():
+    d, _, claims, sents, heads = _doc()
+    _caught(d, claims, sents + ["For Fostering independence, your own rating is also higher (see the table above)."],
+            heads, "reference by position")
+    _caught(d, claims, sents + ["See the “Numbers at the end” section."], heads, "does not exist")
+    h = next(c for c in claims if c.kind == "highest")
+    _caught(d, [c for c in claims if c is not h] + [dataclasses.replace(h, text="Your mentees rated you highest on "
+                                                                         "Maintaining effective communication.")],
+            sents, heads, "missing from")
+
+
+def test_gap_flagged_inside_the_uncertainty():
+    d, _, claims, sents, heads = _doc()
+    c = d.competency("professional_development")  # self 6.5, mentees 5.6: 0.9 apart
+    seeded = Claim("gap_self_higher", f"{c.title}: you rated yourself 6.5; your mentees' average was 5.6.", (c.id,),
+                   (6.5, 5.6))
+    _caught(d, claims + [seeded], sents, heads, "within the uncertainty")
+
+
+def test_a_report_breaking_the_rules_is_refused(monkeypatch):
+    from mentorassess.reports import _claims
+
+    monkeypatch.setattr(_claims, "focus", lambda d, r: Claim("focus", "Focus on Fostering independence (5.9).",
+                                                             ("independence",), (5.9,)))
+    with pytest.raises(ReportError, match="breaks the wording rules"):
+        checked_document(make_data(n=5, change=False))
