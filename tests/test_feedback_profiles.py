@@ -104,7 +104,7 @@ def test_suppression_matrix(matrix, k):
         if shown.sum() >= 2:  # the release layer may hide means that would pin answers (issue 15)
             assert re.search(r"Your mentees rated (you (equally )?highest on|all \d+ competencies the same)", text)
         else:
-            assert "too few answered the same questions" in text or shown.sum() == 1
+            assert "their averages are not shown here" in text or shown.sum() == 1
         # the number audit has teeth: a report with mentee results prints numbers it would refuse
         printed = set(re.findall(r"(?<![\d.])\d\.\d(?![\d])", text))
         if shown.any():

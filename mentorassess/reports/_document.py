@@ -157,8 +157,8 @@ def build_document(d: Any) -> Document:
             if cl is not None:
                 glance.append(Para(cl.text, claim=cl))
         if not any(c.mean is not None for c in comps):
-            glance.append(Para(f"Your {W.mentees(d.n_mentees)} answered, but too few answered the same questions "
-                               "to show an average without risking their anonymity."))
+            glance.append(Para(f"Your {W.mentees(d.n_mentees)} answered, but their averages are not shown here: "
+                               "with this few mentees, an average could give away what each of them answered."))
     else:
         glance += [Para(cl.text, claim=cl) for cl in C.self_only(d)]
         glance.append(Para(f"Mentee results appear in a round once at least {d.min_raters} of your mentees have "
@@ -171,7 +171,7 @@ def build_document(d: Any) -> Document:
     # --- the chart and how to read it ----------------------------------------------------------------
     rows = tuple(DotRow(label=c.title, self_score=c.self_score, mean=c.mean, low=c.low, high=c.high,
                         band_low=c.band_low, band_high=c.band_high,
-                        note="mentee ratings not shown: too few answers" if c.hidden else None) for c in comps)
+                        note="mentee ratings not shown, to protect anonymity" if c.hidden else None) for c in comps)
     if not any(x.mean is not None or x.self_score is not None for x in rows):
         found = [c for c in comps if c.band_low is not None]
         if found:  # no rating of this mentor to show: what the program found, in words
