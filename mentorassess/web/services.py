@@ -146,9 +146,15 @@ _LINE = re.compile(r"^  (#\s*)?([A-Za-z0-9_]+):\s*(\"(?:[^\"\\]|\\.)*\")?\s*(?:#
 _SIM = re.compile(r"similarity ([0-9.]+)")
 
 
+_LEVEL = re.compile(r"confidence: (high|medium|low)\b\s*(?:\((.*)\))?")
+
+
 def _confidence(commented: bool, column: str | None, note: str) -> tuple[str, float | None]:
     if commented or column is None:
         return "none", None
+    level = _LEVEL.search(note)
+    if level:  # the draft's own confidence (io/draft.py): high, medium or low with its reason
+        return level.group(1), None
     sim = _SIM.search(note)
     if sim:
         return "guess", float(sim.group(1))
