@@ -269,9 +269,18 @@ def _run(cfg: ProgramConfig, out_dir: Path, inputs: list[Path], jobs: int | None
             changed = [p for p in before if after[p] != before[p]]
             raise DataError(f"an input changed while the run read it: {', '.join(changed)}",
                             hint="run again when nothing else writes to the inputs")
+        history = None
+        if cfg.history is not None:  # issue 22: record the run (one transaction) before publishing outputs
+            from mentorassess.history.run import record_program_run
+
+            say(f"recording cycle {cfg.history.cycle} in the history")
+            history, extra = record_program_run(cfg, before, responses, scores, profiles, roster, tmp)
+            written.extend(extra)
         suppressed = _suppressed(profiles)
         summary = _summary(cfg, before, responses, profiles, import_reports, written, tmp, report_date, suppressed)
         summary["warnings"] = ctx.warnings
+        if history is not None:
+            summary["history"] = history
         atomic_write_text(tmp / MARKER, json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
         written.append(Path(MARKER))
     return RunResult(out=out_dir, outputs=tuple(written), summary=summary, suppressed=suppressed,

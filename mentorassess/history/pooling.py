@@ -23,27 +23,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
 from mentorassess.history import schema as S
+from mentorassess.history.spec import PoolSettings
 
 __all__ = ["PoolSettings", "blocks", "block_of", "natural_order", "window_label", "pooled_frame"]
-
-
-@dataclass(frozen=True)
-class PoolSettings:
-    """``history: {pool: {block: 3, cycles: [...]}}`` (``block`` 0 or 1 turns pooling off)."""
-
-    block: int = 0
-    cycles: tuple[str, ...] = ()
-
-    @property
-    def enabled(self) -> bool:
-        return self.block >= 2
 
 
 def natural_order(cycles) -> list[str]:

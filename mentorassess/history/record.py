@@ -190,7 +190,7 @@ def _pool(conn, store, cycle, pool, responses, entries, instrument, rules, roste
     for (unit, wave), group in sorted(by.items()):
         old = list(prior.get(unit, ())) + list(single.get(unit, ()))
         released = [e for e in group if e.status == "released"]
-        ok = bool(released) and any(e.statistic == OVERALL_STAT for e in released) and all(
+        ok = bool(released) and all(
             differencing_safe(e.contributors, old, k) for e in released)
         if ok:
             out_entries += group
