@@ -29,7 +29,7 @@ from sqlalchemy import and_, select
 from mentorassess.history import schema as S
 from mentorassess.scoring import OVERALL
 
-__all__ = ["Entry", "differencing_safe", "entries_from_profiles", "released_sets", "insert_entries",
+__all__ = ["Entry", "differencing_safe", "released_entries", "already_released", "entries_from_profiles", "released_sets", "insert_entries",
            "Contribution", "OVERALL_STAT"]
 
 Contribution = tuple[str, str, str]  # (rater hash, cycle, wave)
@@ -114,12 +114,12 @@ def entries_from_profiles(profiles, elig_scores, token: Callable[[str], Contribu
     return out
 
 
-def released_sets(conn, units: Iterable[str] | None = None) -> dict[str, list[frozenset]]:
-    """Per mentor: the distinct contribution sets of every released ledger entry in the store."""
-    q = (select(S.ledger.c.unit, S.contributors.c.set_id, S.contributors.c.rater_hash, S.contributors.c.cycle,
-                S.contributors.c.wave)
+def released_entries(conn, units: Iterable[str] | None = None) -> dict[str, dict[tuple, frozenset]]:
+    """Per mentor: every released ledger entry, ``(window, wave, statistic, value) -> contribution set``."""
+    q = (select(S.ledger.c.unit, S.ledger.c.window, S.ledger.c.wave, S.ledger.c.statistic, S.ledger.c.value,
+                S.contributors.c.rater_hash, S.contributors.c.cycle, S.contributors.c.wave)
          .join(S.contributors, S.contributors.c.set_id == S.ledger.c.set_id)
-         .where(S.ledger.c.status == "released").distinct())
+         .where(S.ledger.c.status == "released"))
     unit_list = None if units is None else sorted(set(units))
     rows: list = []
     if unit_list is None:
@@ -128,9 +128,19 @@ def released_sets(conn, units: Iterable[str] | None = None) -> dict[str, list[fr
         for i in range(0, len(unit_list), 500):
             rows += conn.execute(q.where(S.ledger.c.unit.in_(unit_list[i:i + 500]))).all()
     by: dict = defaultdict(lambda: defaultdict(set))
-    for unit, sid, h, cyc, wave in rows:
-        by[unit][sid].add((h, cyc, wave))
-    return {u: list({frozenset(v) for v in sets.values()}) for u, sets in by.items()}
+    for unit, window, wave, stat, value, h, cyc, w in rows:
+        by[unit][(window, wave, stat, value)].add((h, cyc, w))
+    return {u: {k: frozenset(v) for k, v in entries.items()} for u, entries in by.items()}
+
+
+def already_released(e: Entry, prior: dict[tuple, frozenset]) -> bool:
+    """True when ``e`` repeats a released entry exactly (same window, wave, statistic, value, contributions)."""
+    return prior.get((e.window, e.wave, e.statistic, e.value)) == e.contributors
+
+
+def released_sets(conn, units: Iterable[str] | None = None) -> dict[str, list[frozenset]]:
+    """Per mentor: the distinct contribution sets of every released ledger entry in the store."""
+    return {u: list(set(d.values())) for u, d in released_entries(conn, units).items()}
 
 
 def insert_entries(conn, cycle: str, entries: list[Entry]) -> int:

@@ -23,7 +23,8 @@ from sqlalchemy import select
 from mentorassess.errors import ConfidentialityError, Problem
 from mentorassess.history import schema as S
 from mentorassess.history.ledger import (OVERALL_STAT, Entry, delete_cycle_entries, differencing_safe,
-                                         entries_from_profiles, insert_entries, released_sets)
+                                         entries_from_profiles, insert_entries, released_entries)
+from mentorassess.history.ledger import already_released
 from mentorassess.history.pooling import PoolSettings, block_of, natural_order, pooled_frame, window_label
 from mentorassess.history.store import Store
 from mentorassess.release.rules import HIDDEN
@@ -108,9 +109,11 @@ def record_run(store: Store, *, cycle: str, program: str, instrument, responses:
         old = conn.execute(select(S.runs.c.id).where(S.runs.c.cycle == cycle)).scalar()
         # R10: the run's released figures against everything already released.
         units = {e.unit for e in entries if e.status == "released"}
-        prior = released_sets(conn, units)
+        prior = released_entries(conn, units)
+        sets = {u: set(d.values()) for u, d in prior.items()}
         bad = sorted({(e.unit, e.wave) for e in entries if e.status == "released"
-                      and not differencing_safe(e.contributors, prior.get(e.unit, ()), k)})
+                      and not already_released(e, prior.get(e.unit, {}))
+                      and not differencing_safe(e.contributors, sets.get(e.unit, ()), k)})
         if bad:
             raise ConfidentialityError(
                 f"cycle {cycle}: {len(bad)} mentor report(s) would differ from figures already released by "
@@ -178,7 +181,7 @@ def _pool(conn, store, cycle, pool, responses, entries, instrument, rules, roste
     cand = entries_from_profiles(profiles, elig, _tokens(store, frame, origin), label,
                                  wave_of=lambda w: wave_of.get(w, w), units=mentors)
     cand = [e for e in cand if (e.unit, e.wave) in withheld]
-    prior = released_sets(conn, mentors)
+    prior = released_entries(conn, mentors)
     single = {}
     for e in entries:  # this run's own single-cycle releases count as earlier releases too
         if e.status == "released":
@@ -188,10 +191,10 @@ def _pool(conn, store, cycle, pool, responses, entries, instrument, rules, roste
         by.setdefault((e.unit, e.wave), []).append(e)
     out_entries, results = [], []
     for (unit, wave), group in sorted(by.items()):
-        old = list(prior.get(unit, ())) + list(single.get(unit, ()))
+        old = list(set(prior.get(unit, {}).values())) + list(single.get(unit, ()))
         released = [e for e in group if e.status == "released"]
-        ok = bool(released) and all(
-            differencing_safe(e.contributors, old, k) for e in released)
+        ok = bool(released) and all(already_released(e, prior.get(unit, {}))
+                                    or differencing_safe(e.contributors, old, k) for e in released)
         if ok:
             out_entries += group
             comps = {e.statistic.split(":")[1]: e.value for e in released if e.statistic.startswith("competency:")}
