@@ -34,7 +34,7 @@ def location(request, tmp_path):
 
 @pytest.fixture(scope="module")
 def prog():
-    return program()
+    return program(n_mentors=16)
 
 
 def _open(location):
@@ -151,7 +151,7 @@ def _writer_script(location, cycle: str, pause: float, n_mentors: int) -> str:
         R.insert_entries = slow
         s = open_store({location[0]!r}, secret={location[1]!r})
         record(s, {cycle!r}, r, roster, block=0)
-        print("DONE", flush=True)
+        print("DONE", time.time(), flush=True)
     """)
 
 
@@ -160,7 +160,7 @@ def test_a_kill_mid_write_leaves_the_store_as_it_was(location, prog):
     record(s, "2024", *prog["2024"])
     state = dump_text(s)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    p = subprocess.Popen([sys.executable, "-c", _writer_script(location, "2024", 60, 40)], stdout=subprocess.PIPE,
+    p = subprocess.Popen([sys.executable, "-c", _writer_script(location, "2024", 60, 10)], stdout=subprocess.PIPE,
                          text=True, env=env)
     assert p.stdout.readline().strip() == "WRITING"  # inside the transaction, everything inserted
     os.kill(p.pid, signal.SIGKILL)
@@ -172,21 +172,34 @@ def test_a_kill_mid_write_leaves_the_store_as_it_was(location, prog):
 
 
 def test_two_concurrent_writers_queue_and_both_land(location):
-    from mentorassess.history.store import open_store
+    """A second writer (this process) waits for the first (a child holding its transaction open)."""
+    from tests._history_helpers import cycle_data
 
-    open_store(location[0], secret=location[1]).close()
+    s = _open(location)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    procs = [subprocess.Popen([sys.executable, "-c", _writer_script(location, c, 0.5, 30)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-             for c in ("2030", "2031")]
-    outs = [p.communicate(timeout=120) for p in procs]
-    assert all(p.returncode == 0 for p in procs), [o[1][-800:] for o in outs]
+    child = subprocess.Popen([sys.executable, "-c", _writer_script(location, "2030", 4.0, 10)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert child.stdout.readline().strip() == "WRITING"  # the child is inside its write transaction
+    asked = []
+    inner = s.write
+
+    def write():
+        asked.append(time.time())
+        return inner()
+    s.write = write
+    record(s, "2031", *cycle_data("2031", seed=7, n_mentors=10), block=0)
+    finished = time.time()
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 0 and out.startswith("DONE"), err[-800:]
+    child_done = float(out.split()[1])
+    assert asked[0] < child_done < finished, "the second writer did not wait for the first one's commit"
+    s.close()
     s = _open(location)
     d = s.dump()
     assert sorted(r[1] for r in d["runs"]) == ["2030", "2031"]
     led = _ledger(s)
     assert set(led["cycle"]) == {"2030", "2031"}
-    # Same inputs (seed 7) in both cycles: the two ledgers are identical apart from the cycle.
+    # Same generated program (seed 7) in both cycles: the ledgers agree apart from the cycle.
     a = led[led["cycle"] == "2030"].drop(columns=["cycle", "window"]).reset_index(drop=True)
     b = led[led["cycle"] == "2031"].drop(columns=["cycle", "window"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
