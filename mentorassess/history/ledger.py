@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from mentorassess.history import schema as S
 from mentorassess.scoring import OVERALL
@@ -180,5 +180,3 @@ def ledger_frame(conn, where=None) -> pd.DataFrame:
     rows = conn.execute(q.order_by(S.ledger.c.id)).all()
     return pd.DataFrame(rows, columns=["cycle", "unit", "window", "wave", "statistic", "value", "status", "set_id"])
 
-
-_ = and_  # re-exported for callers composing filters

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import re
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
@@ -97,5 +96,3 @@ def pooled_frame(conn, block: tuple[str, ...], current_cycle: str, current: pd.D
                 out[col] = conv
     return out, origin
 
-
-_ = np  # numpy is used by callers through this module's frames
