@@ -108,3 +108,39 @@ def test_pooled_values_are_the_means_of_the_block_responses(pooled_store):
         assert p["competencies"]
         for comp, value in p["competencies"].items():
             assert value == pytest.approx(m[comp].mean(), abs=1e-12), (p["mentor_id"], comp)
+
+
+def test_trajectory_uses_released_figures_and_compares_with_the_previous_window(tmp_path):
+    """Two cycles of mentors with up to 4 mentees: change = difference of the released means."""
+    from mentorassess.history.queries import mentor_history
+    from mentorassess.history.store import open_store
+    from tests._history_helpers import cycle_data
+
+    s = open_store(tmp_path / "h.sqlite")
+    data = {c: cycle_data(c, seed=3 + i, n_mentors=12, weights=(0, 0, 0, 0, 1.0)) for i, c in
+            enumerate(("2024", "2025"))}
+    for c, (r, roster) in data.items():
+        record(s, c, r, roster, block=0)
+    from mentorassess.instruments import load_instrument
+    from mentorassess.scoring import score
+
+    both = []
+    for m in sorted(set(data["2024"][0]["mentor_id"])):
+        t = mentor_history(s, m)
+        o = t[t["competency"] == "overall"]
+        if set(o["window"]) == {"2024", "2025"}:
+            both.append((m, t))
+    s.close()
+    assert both, "some mentor is released in both cycles"
+    mentor, t = both[0]
+    assert set(t["window"]) == {"2024", "2025"} and list(t["cycles"].iloc[0]) in (["2024"], ["2025"])
+    row = t[(t["competency"] == "overall") & (t["window"] == "2025")].iloc[0]
+    means = {}
+    for c, (r, _) in data.items():
+        sc = score(r, load_instrument("mca-26")).scores
+        means[c] = sc[(sc["mentor_id"] == mentor) & (sc["rater_role"] == "mentee")]["overall"].mean()
+    assert row["previous"] == "2024"
+    assert row["change"] == pytest.approx(means["2025"] - means["2024"], abs=1e-12)
+    assert row["change_low"] < row["change"] < row["change_high"]
+    first = t[(t["competency"] == "overall") & (t["window"] == "2024")].iloc[0]
+    assert first["previous"] is None and pd.isna(first["change"])

@@ -86,8 +86,8 @@ def mentor_cmd(mentor_id: str = typer.Argument(..., help="The mentor's id."), co
     if frame.empty:
         typer.echo(f"no released mentee results for {mentor_id}")
         return
-    wide = frame.pivot_table(index="competency", columns=["window", "wave"], values="mean", sort=True)
-    typer.echo(wide.round(2).to_string())
+    show = frame.assign(cycles=frame["cycles"].map(", ".join))
+    typer.echo(show.drop(columns=["se"]).round(2).to_string(index=False))
 
 
 def export_cmd(out: Path = typer.Option(..., "--out", help="JSON file to write."), config: Optional[Path] = _CONFIG,

@@ -97,12 +97,15 @@ def entries_from_profiles(profiles, elig_scores, token: Callable[[str], Contribu
     c = profiles.competencies
     if units is not None:
         c = c[c["mentor_id"].astype(str).isin(units)]
-    for m, w, comp, v in zip(c["mentor_id"].astype(str), c["wave"].astype(str), c["competency"].astype(str),
-                             c["mentee_mean"].to_numpy(float)):
+    se_col = c["pooled_se"].to_numpy(float) if "pooled_se" in c.columns else np.full(len(c), np.nan)
+    for m, w, comp, v, se in zip(c["mentor_id"].astype(str), c["wave"].astype(str), c["competency"].astype(str),
+                                 c["mentee_mean"].to_numpy(float), se_col):
         released = not np.isnan(v)
+        members = frozenset(comp_sets.get((m, w, comp), ())) if released else None
         out.append(Entry(m, window, wave_of(w), f"competency:{comp}:mean", float(v) if released else None,
-                         "released" if released else "withheld",
-                         frozenset(comp_sets.get((m, w, comp), ())) if released else None))
+                         "released" if released else "withheld", members))
+        if released and not np.isnan(se):  # the SE the report's interval uses (trajectories)
+            out.append(Entry(m, window, wave_of(w), f"competency:{comp}:se", float(se), "released", members))
     it = profiles.items
     if units is not None:
         it = it[it["mentor_id"].astype(str).isin(units)]

@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import secrets
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
@@ -48,18 +49,56 @@ def list_runs(store) -> list[dict]:
 
 
 def mentor_history(store, mentor_id: str) -> pd.DataFrame:
-    """A mentor's released competency means across cycles (``window, wave, competency, mean``).
+    """A mentor's released competency means across cycles, with the change from the previous window.
 
-    Only released figures; a withheld one is absent (the same as no data).
+    Columns ``window, cycles, wave, competency, mean, se, previous, change, change_low, change_high``.
+    Only released figures; a withheld one is absent (the same as no data). ``previous`` is the last
+    earlier window that does not overlap this one (a single cycle or a pooled block) in which the
+    same competency and wave were released; the change's 95% interval is ``change +/- 1.96 *
+    sqrt(se^2 + se_previous^2)`` with the program-pooled SEs the reports use (contributions of
+    different cycles are treated as independent).
     """
+    from mentorassess.history.pooling import natural_order
+
+    cols = ["window", "cycles", "wave", "competency", "mean", "se", "previous", "change", "change_low",
+            "change_high"]
     with store.read() as conn:
         led = ledger_frame(conn, (S.ledger.c.unit == str(mentor_id)) & (S.ledger.c.status == "released"))
+        order = natural_order(conn.execute(select(S.runs.c.cycle)).scalars())
     led = led[led["statistic"].str.startswith("competency:")]
     if led.empty:
-        return pd.DataFrame(columns=["window", "wave", "competency", "mean"])
-    out = pd.DataFrame({"window": led["window"], "wave": led["wave"],
-                        "competency": led["statistic"].str.split(":").str[1], "mean": led["value"]})
-    return out.sort_values(["window", "wave", "competency"], kind="stable").reset_index(drop=True)
+        return pd.DataFrame(columns=cols)
+    parts = led["statistic"].str.split(":")
+    led = led.assign(competency=parts.str[1], kind=parts.str[2])
+    wide = led.pivot_table(index=["window", "wave", "competency"], columns="kind", values="value",
+                           aggfunc="first").reset_index()
+    if "se" not in wide.columns:
+        wide["se"] = float("nan")
+    pos = {c: i for i, c in enumerate(order)}
+
+    def span(window: str) -> tuple[int, int]:
+        first, _, last = window.partition("..")
+        return pos.get(first, -1), pos.get(last or first, -1)
+
+    wide["cycles"] = [list(order[span(w)[0]:span(w)[1] + 1]) for w in wide["window"]]
+    wide["_first"] = [span(w)[0] for w in wide["window"]]
+    wide["_last"] = [span(w)[1] for w in wide["window"]]
+    wide = wide.sort_values(["wave", "competency", "_first", "_last"], kind="stable").reset_index(drop=True)
+    prev, change, lo, hi = [], [], [], []
+    for i, r in wide.iterrows():
+        earlier = wide[(wide["wave"] == r["wave"]) & (wide["competency"] == r["competency"])
+                       & (wide["_last"] < r["_first"]) & wide["mean"].notna()]
+        if earlier.empty:
+            prev.append(None), change.append(None), lo.append(None), hi.append(None)
+            continue
+        p = earlier.sort_values(["_last", "_first"]).iloc[-1]
+        d = float(r["mean"] - p["mean"])
+        se = float(np.sqrt(r["se"] ** 2 + p["se"] ** 2))
+        prev.append(p["window"]), change.append(d)
+        lo.append(d - 1.96 * se if np.isfinite(se) else None), hi.append(d + 1.96 * se if np.isfinite(se) else None)
+    wide["previous"], wide["change"], wide["change_low"], wide["change_high"] = prev, change, lo, hi
+    out = wide[cols]
+    return out.sort_values(["wave", "competency"], kind="stable").reset_index(drop=True)
 
 
 def export(store) -> dict:

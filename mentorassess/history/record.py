@@ -197,7 +197,8 @@ def _pool(conn, store, cycle, pool, responses, entries, instrument, rules, roste
                                     or differencing_safe(e.contributors, old, k) for e in released)
         if ok:
             out_entries += group
-            comps = {e.statistic.split(":")[1]: e.value for e in released if e.statistic.startswith("competency:")}
+            comps = {e.statistic.split(":")[1]: e.value for e in released
+                     if e.statistic.startswith("competency:") and e.statistic.endswith(":mean")}
             results.append({"mentor_id": unit, "wave": wave, "window": label, "cycles": list(block),
                             "status": "released", "competencies": comps})
         else:
