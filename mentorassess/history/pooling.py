@@ -57,17 +57,19 @@ def window_label(block: tuple[str, ...]) -> str:
     return f"{block[0]}..{block[-1]}"
 
 
-def pooled_frame(conn, block: tuple[str, ...], current_cycle: str, current: pd.DataFrame,
+def pooled_frame(conn, block: tuple[str, ...], current_cycle: str, current: list[dict],
                  mentors: set[str]) -> tuple[pd.DataFrame, dict[str, tuple[str, str]]]:
     """Canonical responses of the block's cycles for ``mentors``, relabelled for pooling.
+
+    ``current``: this run's response rows as written to the ``responses`` table.
 
     Returns the frame and, per pooled response id, its (cycle, original wave).
     """
     label = window_label(block)
     frames, origin = [], {}
     for cyc in block:
-        if cyc == current_cycle:
-            f = current[current["mentor_id"].astype(str).isin(mentors)].copy()
+        if cyc == current_cycle:  # this run's rows, as stored (the same types as the other cycles)
+            f = pd.DataFrame([json.loads(r["payload"]) for r in current if r["mentor_id"] in mentors])
         else:
             run = select(S.runs.c.id).where(S.runs.c.cycle == cyc).scalar_subquery()
             ids = sorted(mentors)

@@ -129,7 +129,7 @@ def record_run(store: Store, *, cycle: str, program: str, instrument, responses:
             settings=json.dumps(settings, sort_keys=True, default=str), inputs_sha256=inputs_sha256,
             responses_stored=bool(store_responses), n_responses=len(responses), recorded_at=now,
         )).inserted_primary_key[0]
-        stored = 0
+        stored, rows = 0, []
         if store_responses:
             rows = _response_rows(store, run_id, responses)
             for i in range(0, len(rows), 5000):
@@ -137,14 +137,14 @@ def record_run(store: Store, *, cycle: str, program: str, instrument, responses:
             stored = len(rows)
         pooled, pooled_entries, block = [], [], None
         if pool.enabled:
-            pooled, pooled_entries, block = _pool(conn, store, cycle, pool, responses, entries, instrument, rules,
+            pooled, pooled_entries, block = _pool(conn, store, cycle, pool, rows, entries, instrument, rules,
                                                   roster, k)
         n = insert_entries(conn, cycle, entries + pooled_entries)
     return RecordResult(cycle=cycle, replaced=old is not None, ledger_rows=n, responses_stored=stored,
                         pooled=pooled, block=block)
 
 
-def _pool(conn, store, cycle, pool, responses, entries, instrument, rules, roster, k):
+def _pool(conn, store, cycle, pool, current_rows, entries, instrument, rules, roster, k):
     recorded = conn.execute(select(S.runs.c.cycle, S.runs.c.instrument_id, S.runs.c.instrument_version,
                                    S.runs.c.responses_stored)).all()
     info = {r[0]: r for r in recorded}
@@ -171,7 +171,7 @@ def _pool(conn, store, cycle, pool, responses, entries, instrument, rules, roste
 
     label = window_label(block)
     mentors = {u for u, _ in withheld}
-    frame, origin = pooled_frame(conn, block, cycle, responses, mentors)
+    frame, origin = pooled_frame(conn, block, cycle, current_rows, mentors)
     if frame.empty:
         return [], [], block
     scores = score(frame, instrument)
