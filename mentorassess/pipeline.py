@@ -239,6 +239,10 @@ def run_program(config: ProgramConfig | str | Path, *, out: str | Path | None = 
     instrument = getattr(cfg.instrument, "source", None)  # its YAML file must survive the run, too
     check_outputs([*inputs, instrument if instrument and Path(str(instrument)).is_file() else None],
                   folders=[out_dir])
+    if cfg.history is not None:
+        from mentorassess.history.run import check_store_location
+
+        check_store_location(cfg.history, out_dir)
     with output_lock(out_dir):  # one run per output folder; released (by the kernel, too) when we end
         _check_out(out_dir)
         return _run(cfg, out_dir, inputs, jobs, say, t0)

@@ -68,3 +68,13 @@ def test_run_records_the_cycle_and_the_cli_reads_it(tmp_path):
                          cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert bad.returncode == 2 and "exactly one of --config" in bad.stdout + bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_a_store_inside_the_output_folder_is_refused(tmp_path):
+    from mentorassess.errors import ConfigError
+    from mentorassess.pipeline import run_program
+
+    p = _program(tmp_path, "history: out/history.sqlite\ncycle: 2026\n")
+    with pytest.raises(ConfigError, match="inside the output folder"):
+        run_program(p, out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()

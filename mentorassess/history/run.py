@@ -14,9 +14,23 @@ from pathlib import Path
 
 from mentorassess._files import atomic_write_text
 
-__all__ = ["record_program_run", "POOLED_FILE"]
+__all__ = ["record_program_run", "check_store_location", "POOLED_FILE"]
 
 POOLED_FILE = "pooled-results.json"
+
+
+def check_store_location(spec, out_dir: Path) -> None:
+    """Refuse a SQLite store (or its secret) inside the output folder: each run replaces that folder whole."""
+    from mentorassess.errors import ConfigError
+
+    out = Path(out_dir).resolve()
+    for what, loc in (("history store", spec.store), ("history secret", spec.secret)):
+        if not loc or "://" in loc:
+            continue
+        p = Path(loc).resolve()
+        if p == out or out in p.parents:
+            raise ConfigError(f"the {what} {p} is inside the output folder {out}, which every run replaces",
+                              file=str(p), hint="keep history.sqlite beside program.yaml, outside 'out'")
 
 
 def inputs_digest(hashes: dict[str, str]) -> str:
