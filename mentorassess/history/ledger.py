@@ -148,14 +148,16 @@ def released_sets(conn, units: Iterable[str] | None = None) -> dict[str, list[fr
 
 def insert_entries(conn, cycle: str, entries: list[Entry]) -> int:
     """Write entries with their contribution sets (one set row per distinct set); return rows written."""
-    set_ids: dict[frozenset, int] = {}
-    members = []
-    for e in entries:
-        if e.contributors is None or e.contributors in set_ids:
-            continue
-        sid = conn.execute(S.contributor_sets.insert().values(cycle=cycle)).inserted_primary_key[0]
-        set_ids[e.contributors] = sid
-        members += [{"set_id": sid, "rater_hash": h, "cycle": c, "wave": w} for h, c, w in sorted(e.contributors)]
+    distinct = list(dict.fromkeys(e.contributors for e in entries if e.contributors is not None))
+    ids: list[int] = []
+    for i in range(0, len(distinct), 2000):  # ids in bulk (INSERT ... RETURNING, in parameter order)
+        chunk = [{"cycle": cycle}] * len(distinct[i:i + 2000])
+        res = conn.execute(S.contributor_sets.insert().returning(S.contributor_sets.c.id,
+                                                                 sort_by_parameter_order=True), chunk)
+        ids += [r[0] for r in res]
+    set_ids = dict(zip(distinct, ids))
+    members = [{"set_id": set_ids[m], "rater_hash": h, "cycle": c, "wave": w}
+               for m in distinct for h, c, w in sorted(m)]
     if members:
         conn.execute(S.contributors.insert(), members)
     rows = [{"cycle": cycle, "unit": e.unit, "window": e.window, "wave": e.wave, "statistic": e.statistic,
