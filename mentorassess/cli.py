@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "mentorassess.commands.program",
     "mentorassess.commands.pipeline",
     "mentorassess.commands.serve",
+    "mentorassess.commands.history",
 )
 
 

@@ -54,7 +54,7 @@ WAVE_TYPES = ("pre", "post", "retrospective_pre", "follow_up", "cycle")
 FORMATS = ("qualtrics", "redcap", "spss", "generic", "canonical")
 _TOP = {"program", "instrument", "roster", "report_date", "waves", "exports", "min_raters",
         "min_raters_comments", "min_raters_items", "min_mentors", "comments", "exclude_comments", "outputs", "out",
-        "audience", "import", "assignments", "seed", "contact"}
+        "audience", "import", "assignments", "seed", "contact", "history", "cycle"}
 _EXPORT = {"path", "role", "wave", "format", "mapping", "dictionary"}
 _WAVE = {"id", "type", "label"}
 _AUDIENCE = {"show_names"}
@@ -105,6 +105,8 @@ class ProgramConfig:
     assignments: Path | None = None
     seed: int = 20261125
     contact: str | None = None
+    #: ``history:`` and ``cycle:`` (see mentorassess.history.spec); None without a history.
+    history: Any = None
 
     def release_rules(self):
         """The :class:`~mentorassess.release.rules.ReleaseRules` this configuration asks for."""
@@ -228,6 +230,11 @@ def load_config(path: str | Path) -> ProgramConfig:
         c.add(("contact",), "contact must be a text such as 'the mentoring office, mentoring@example.org'",
               "wrong-type")
         contact = None
+    from mentorassess.history.spec import parse_history
+
+    history, hproblems = parse_history(data.get("history"), data.get("cycle"), base=c.base)
+    for loc, message, code in hproblems:
+        c.add(loc, message, code)
     if not waves:  # undeclared: the exports' waves in the default order
         named = list(order_waves([e.wave for e in exports if e.wave is not None]))
         waves = [WaveSpec(id=w, type=w if w in WAVE_TYPES else "cycle") for w in named]
@@ -241,7 +248,7 @@ def load_config(path: str | Path) -> ProgramConfig:
         min_raters_comments=mrc, min_raters_items=mri, min_mentors=min_mentors, comments=data.get("comments", True), exclude_comments=tuple(map(str, excl)),
         outputs=tuple(outputs), out=(c.base / out).resolve() if out else None,
         show_names=bool(audience.get("show_names", False)), import_options=dict(import_options),
-        assignments=assignments, seed=seed, contact=contact.strip() if contact else None,
+        assignments=assignments, seed=seed, contact=contact.strip() if contact else None, history=history,
     )
 
 

@@ -239,6 +239,10 @@ def run_program(config: ProgramConfig | str | Path, *, out: str | Path | None = 
     instrument = getattr(cfg.instrument, "source", None)  # its YAML file must survive the run, too
     check_outputs([*inputs, instrument if instrument and Path(str(instrument)).is_file() else None],
                   folders=[out_dir])
+    if cfg.history is not None:
+        from mentorassess.history.run import check_store_location
+
+        check_store_location(cfg.history, out_dir)
     with output_lock(out_dir):  # one run per output folder; released (by the kernel, too) when we end
         _check_out(out_dir)
         return _run(cfg, out_dir, inputs, jobs, say, t0)
@@ -269,9 +273,18 @@ def _run(cfg: ProgramConfig, out_dir: Path, inputs: list[Path], jobs: int | None
             changed = [p for p in before if after[p] != before[p]]
             raise DataError(f"an input changed while the run read it: {', '.join(changed)}",
                             hint="run again when nothing else writes to the inputs")
+        history = None
+        if cfg.history is not None:  # issue 22: record the run (one transaction) before publishing outputs
+            from mentorassess.history.run import record_program_run
+
+            say(f"recording cycle {cfg.history.cycle} in the history")
+            history, extra = record_program_run(cfg, before, responses, scores, profiles, roster, tmp)
+            written.extend(extra)
         suppressed = _suppressed(profiles)
         summary = _summary(cfg, before, responses, profiles, import_reports, written, tmp, report_date, suppressed)
         summary["warnings"] = ctx.warnings
+        if history is not None:
+            summary["history"] = history
         atomic_write_text(tmp / MARKER, json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
         written.append(Path(MARKER))
     return RunResult(out=out_dir, outputs=tuple(written), summary=summary, suppressed=suppressed,

@@ -13,7 +13,7 @@ LAYERS = {
     "_instrument_schema": 1, "instruments": 1,
     "io": 2, "sample": 2,
     "scoring": 3, "aggregate": 3, "suppression": 3, "program": 3, "release": 3,
-    "stats": 4,
+    "stats": 4, "history": 4,
     "reports": 5,
     "config": 6, "pipeline": 6, "demo": 6,
     "commands": 7, "cli": 7, "__main__": 7, "__init__": 7, "web": 7,
