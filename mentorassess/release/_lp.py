@@ -75,7 +75,42 @@ class _Model:
         self.constrained = {int(self.comp[m[0]]) for m, *_ in self.bounds}
         self.lo, self.hi = float(lo), float(hi)
         self.solves = 0
-        self.points: dict[int, list[np.ndarray]] = {}   # feasible points per component (full length)
+        self.size = np.bincount(self.comp, minlength=len(self.ids))   # units per component (by root)
+        self._idx: dict[int, np.ndarray] = {}
+        # feasible points per component (full length, rows; the true values first), grown in place,
+        # with running column minima and maxima (the outsider's proven range of every unit)
+        self._pts: dict[int, np.ndarray] = {}
+        self._npts: dict[int, int] = {}
+        self._cmin: dict[int, np.ndarray] = {}
+        self._cmax: dict[int, np.ndarray] = {}
+
+    def members_of(self, comp: int) -> np.ndarray:
+        """Unit indices of component ``comp`` (cached)."""
+        idx = self._idx.get(comp)
+        if idx is None:
+            idx = self._idx[comp] = np.flatnonzero(self.comp == comp)
+        return idx
+
+    def points(self, comp: int) -> np.ndarray:
+        """Feasible points found so far in ``comp`` (rows, full length; row 0 is the true values)."""
+        n = self._npts.get(comp, 0)
+        return self._pts[comp][:n] if n else self.x[None, :]
+
+    def _add_point(self, comp: int, pt: np.ndarray) -> None:
+        n = self._npts.get(comp, 0)
+        if n == 0:
+            self._pts[comp] = np.empty((8, len(self.x)))
+            self._pts[comp][0] = self.x
+            self._cmin[comp] = self.x.copy()
+            self._cmax[comp] = self.x.copy()
+            n = 1
+        buf = self._pts[comp]
+        if n == len(buf):
+            buf = self._pts[comp] = np.concatenate([buf, np.empty_like(buf)])
+        buf[n] = pt
+        self._npts[comp] = n + 1
+        np.minimum(self._cmin[comp], pt, out=self._cmin[comp])
+        np.maximum(self._cmax[comp], pt, out=self._cmax[comp])
 
     def solve(self, comp: int, coef: dict[int, float], sense: int, fixed: dict[int, float]):
         """min (sense=1) or max (sense=-1) of sum coef[i] x_i over component ``comp``."""
@@ -87,8 +122,8 @@ class _Model:
                    for g, a in coef.items()}
             return sum(a * sol[g] for g, a in coef.items()), sol
 
-        idx = np.flatnonzero(self.comp == comp)
-        pos = {g: k for k, g in enumerate(idx)}
+        idx = self.members_of(comp)
+        pos = {g: k for k, g in enumerate(idx.tolist())}
         c = np.zeros(len(idx))
         for g, a in coef.items():
             c[pos[g]] = a
@@ -108,7 +143,7 @@ class _Model:
         sol = dict(zip(idx.tolist(), np.asarray(x, float).tolist()))
         pt = self.x.copy()
         pt[idx] = x
-        self.points.setdefault(comp, [self.x.copy()]).append(pt)
+        self._add_point(comp, pt)
         return val, sol
 
     def _rows(self, comp, idx, pos):
@@ -225,10 +260,12 @@ def _inner(model: _Model, g: int, u: int | None = None):
     points themselves where ``x_u = a``, and the point on each segment between a point above and
     a point below ``a`` where the segment crosses it (convex combinations stay feasible).
     """
-    pts = model.points.get(int(model.comp[g]))
-    P = np.array(pts) if pts else model.x[None, :]
+    comp = int(model.comp[g])
     if u is None:
-        return float(P[:, g].min()), float(P[:, g].max())
+        if model._npts.get(comp, 0) == 0:
+            return float(model.x[g]), float(model.x[g])
+        return float(model._cmin[comp][g]), float(model._cmax[comp][g])
+    P = model.points(comp)
     d = P[:, u] - model.x[u]
     vals = list(P[np.abs(d) <= 1e-9, g])
     pos, neg = np.flatnonzero(d > 1e-9), np.flatnonzero(d < -1e-9)
@@ -237,3 +274,38 @@ def _inner(model: _Model, g: int, u: int | None = None):
         mix = (-dl * P[pos, g][:, None] + dk * P[neg, g][None, :]) / (dk - dl)
         vals += [float(mix.min()), float(mix.max())]
     return float(min(vals)), float(max(vals))
+
+
+def _proven_wide(model: _Model, gs: np.ndarray, u: int, protection: float) -> np.ndarray:
+    """For each unit of ``gs``: True if a few of the values :func:`_inner` ``(g, u)`` takes its
+    minimum and maximum over already span ``protection`` (so its range does; False: unknown).
+
+    The values are computed by the same expressions as in :func:`_inner`, so the verdict is exact:
+    the stored points with ``x_u = a``, and the crossings of the segments from the highest (lowest)
+    point above ``a`` to every point below it and from every point above to the highest (lowest)
+    point below.
+    """
+    gs = np.asarray(gs, dtype=int)
+    if len(gs) == 0:
+        return np.zeros(0, dtype=bool)
+    P = model.points(int(model.comp[u]))
+    d = P[:, u] - model.x[u]
+    Z = P[np.abs(d) <= 1e-9][:, gs]
+    hi_q, lo_q = Z.max(axis=0), Z.min(axis=0)
+    pos, neg = np.flatnonzero(d > 1e-9), np.flatnonzero(d < -1e-9)
+    if len(pos) and len(neg):
+        A, B = P[pos][:, gs], P[neg][:, gs]
+        dp, dn = d[pos], d[neg]
+        cols = np.arange(len(gs))
+        for pick, red, better in ((np.argmax, np.max, np.maximum), (np.argmin, np.min, np.minimum)):
+            k, l = pick(A, axis=0), pick(B, axis=0)
+            dk, a = dp[k], A[k, cols]              # best point above, against every point below
+            m1 = (-dn[:, None] * a[None, :] + dk[None, :] * B) / (dk[None, :] - dn[:, None])
+            dl, b = dn[l], B[l, cols]              # every point above, against the best below
+            m2 = (-dl[None, :] * A + dp[:, None] * b[None, :]) / (dp[:, None] - dl[None, :])
+            v = better(red(m1, axis=0), red(m2, axis=0))
+            if red is np.max:
+                hi_q = np.maximum(hi_q, v)
+            else:
+                lo_q = np.minimum(lo_q, v)
+    return hi_q - lo_q >= protection
