@@ -276,36 +276,65 @@ def _inner(model: _Model, g: int, u: int | None = None):
     return float(min(vals)), float(max(vals))
 
 
+def _extremes(model: _Model, comp: int, k: int = 3):
+    """Row indices of the ``k`` lowest and ``k`` highest stored values of every unit (cached until
+    a new point arrives)."""
+    store = model.__dict__.setdefault("_extremes", {})
+    n = model._npts.get(comp, 0)
+    hit = store.get(comp)
+    if hit is None or hit[0] != n:
+        P = model.points(comp)
+        if len(P) <= k:
+            low = high = np.broadcast_to(np.arange(len(P))[:, None], (len(P), P.shape[1]))
+        else:
+            low = np.argpartition(P, k - 1, axis=0)[:k]
+            high = np.argpartition(P, len(P) - k, axis=0)[len(P) - k:]
+        hit = store[comp] = (n, low, high)
+    return hit[1], hit[2]
+
+
 def _proven_wide(model: _Model, gs: np.ndarray, u: int, protection: float) -> np.ndarray:
-    """For each unit of ``gs``: True if a few of the values :func:`_inner` ``(g, u)`` takes its
+    """For each unit of ``gs``: True if some of the values :func:`_inner` ``(g, u)`` takes its
     minimum and maximum over already span ``protection`` (so its range does; False: unknown).
 
-    The values are computed by the same expressions as in :func:`_inner`, so the verdict is exact:
-    the stored points with ``x_u = a``, and the crossings of the segments from the highest (lowest)
-    point above ``a`` to every point below it and from every point above to the highest (lowest)
-    point below.
+    Every value used is one of :func:`_inner`'s, computed by the same expressions, so the verdict is
+    exact. First the stored points that leave ``x_u`` untouched (among each unit's three lowest and
+    highest), then, for the units still unknown, the crossings of the segments from the highest
+    (lowest) point above ``a`` to every point below it and from every point above to the highest
+    (lowest) point below.
     """
     gs = np.asarray(gs, dtype=int)
     if len(gs) == 0:
         return np.zeros(0, dtype=bool)
-    P = model.points(int(model.comp[u]))
+    comp = int(model.comp[u])
+    P = model.points(comp)
     d = P[:, u] - model.x[u]
-    Z = P[np.abs(d) <= 1e-9][:, gs]
-    hi_q, lo_q = Z.max(axis=0), Z.min(axis=0)
+    still = np.abs(d) <= 1e-9
+    low, high = _extremes(model, comp)
+    lw, hg = low[:, gs], high[:, gs]
+    xg = model.x[gs]
+    lo_q = np.minimum(xg, np.where(still[lw], P[lw, gs[None, :]], np.inf).min(axis=0))
+    hi_q = np.maximum(xg, np.where(still[hg], P[hg, gs[None, :]], -np.inf).max(axis=0))
+    proven = hi_q - lo_q >= protection
+    rest = np.flatnonzero(~proven)
     pos, neg = np.flatnonzero(d > 1e-9), np.flatnonzero(d < -1e-9)
-    if len(pos) and len(neg):
-        A, B = P[pos][:, gs], P[neg][:, gs]
-        dp, dn = d[pos], d[neg]
-        cols = np.arange(len(gs))
-        for pick, red, better in ((np.argmax, np.max, np.maximum), (np.argmin, np.min, np.minimum)):
-            k, l = pick(A, axis=0), pick(B, axis=0)
-            dk, a = dp[k], A[k, cols]              # best point above, against every point below
-            m1 = (-dn[:, None] * a[None, :] + dk[None, :] * B) / (dk[None, :] - dn[:, None])
-            dl, b = dn[l], B[l, cols]              # every point above, against the best below
-            m2 = (-dl[None, :] * A + dp[:, None] * b[None, :]) / (dp[:, None] - dl[None, :])
-            v = better(red(m1, axis=0), red(m2, axis=0))
-            if red is np.max:
-                hi_q = np.maximum(hi_q, v)
-            else:
-                lo_q = np.minimum(lo_q, v)
-    return hi_q - lo_q >= protection
+    if len(rest) == 0 or not (len(pos) and len(neg)):
+        return proven
+    gr = gs[rest]
+    Z = P[still][:, gr]
+    hi_q, lo_q = Z.max(axis=0), Z.min(axis=0)
+    A, B = P[pos][:, gr], P[neg][:, gr]
+    dp, dn = d[pos], d[neg]
+    cols = np.arange(len(gr))
+    for pick, red in ((np.argmax, np.max), (np.argmin, np.min)):
+        k, l = pick(A, axis=0), pick(B, axis=0)
+        dk, a = dp[k], A[k, cols]              # best point above, against every point below
+        m1 = (-dn[:, None] * a[None, :] + dk[None, :] * B) / (dk[None, :] - dn[:, None])
+        dl, b = dn[l], B[l, cols]              # every point above, against the best below
+        m2 = (-dl[None, :] * A + dp[:, None] * b[None, :]) / (dp[:, None] - dl[None, :])
+        if red is np.max:
+            hi_q = np.maximum(hi_q, np.maximum(m1.max(axis=0), m2.max(axis=0)))
+        else:
+            lo_q = np.minimum(lo_q, np.minimum(m1.min(axis=0), m2.min(axis=0)))
+    proven[rest] = hi_q - lo_q >= protection
+    return proven

@@ -272,34 +272,49 @@ def _run(model, hidden, *, judge, insider, scope, protection, decide, quick=Fals
         judge("unit", uid, None, memo[atom[g]])
     if not insider:
         return
-    cells_of: dict[int, list[np.ndarray]] = {}
-    for m in model.members:
-        for g in m.tolist():
-            cells_of.setdefault(g, []).append(m)
+    # near: the units sharing a cell with u (scope "cells") or u's component; same cells, same set
+    M = np.zeros((len(model.members), len(model.ids)), dtype=bool)
+    for k, m in enumerate(model.members):
+        M[k, m] = True
+    near_of: dict = {}
     hidden_sets = [set(m.tolist()) for _, m in hidden]
+    whole = [None] * len(hidden)             # the outsider form of each hidden cell, built once
     for u, uid in enumerate(model.ids):
         comp = model.comp[u]
         if model.size[comp] == 1:
             continue   # linked to nothing: knowing it tells nothing about others
         fixed = {u: float(model.x[u])}
         if scope == "cells":
-            near = set(np.concatenate(cells_of[u]).tolist()) if u in cells_of else set()
+            pattern = M[:, u].tobytes()
+            if pattern not in near_of:
+                near_of[pattern] = M[M[:, u]].any(axis=0)
+            near = near_of[pattern]
         else:
-            near = set(model.members_of(comp).tolist())
-        for (c, m), ms in zip(hidden, hidden_sets):
-            if near.isdisjoint(ms) or (len(m) == 1 and m[0] == u):
+            near = model.comp == comp
+        for h, ((c, m), ms) in enumerate(zip(hidden, hidden_sets)):
+            if not near[m].any() or (len(m) == 1 and m[0] == u):
                 continue
-            form = cell_form(m, drop=u)
-            if not any(model.comp[g] == comp for g in form):
-                continue
-            judge("cell", c.id, uid, _range(model, form, fixed, cache, ("cell", c.id) if u not in ms else None))
-        gs = [g for g in sorted(near - {u}) if model.comp[g] == comp]
-        proven = _proven_wide(model, gs, u, protection) if quick and decide else np.zeros(len(gs), bool)
+            if u in ms:
+                form = cell_form(m, drop=u)
+                if not any(model.comp[g] == comp for g in form):
+                    continue
+                judge("cell", c.id, uid, _range(model, form, fixed, cache, None))
+            else:
+                if whole[h] is None:
+                    form = cell_form(m)
+                    whole[h] = (form, set(model.comp[list(form)].tolist()))
+                form, comps = whole[h]
+                if comp not in comps:
+                    continue
+                judge("cell", c.id, uid, _range(model, form, fixed, cache, ("cell", c.id)))
+        sel = near & (model.comp == comp)
+        sel[u] = False
+        gs = np.flatnonzero(sel)
+        if quick and decide:
+            gs = gs[~_proven_wide(model, gs, u, protection)]   # their findings would be unflagged
         memo = {}
-        for g, sure in zip(gs, proven.tolist()):
+        for g in gs.tolist():
             if atom[g] not in memo:
-                if sure:
-                    continue            # quick: its finding would be unflagged (inner range wide)
                 inner = _inner(model, g, u)
                 if wide(inner):
                     judge("unit", model.ids[g], uid, inner, exact=False)
