@@ -316,7 +316,11 @@ def _proven_wide(model: _Model, gs: np.ndarray, u: int, protection: float) -> np
     lo_q = np.minimum(xg, np.where(still[lw], P[lw, gs[None, :]], np.inf).min(axis=0))
     hi_q = np.maximum(xg, np.where(still[hg], P[hg, gs[None, :]], -np.inf).max(axis=0))
     proven = hi_q - lo_q >= protection
-    rest = np.flatnonzero(~proven)
+    # a crossing lies between its two ends (up to rounding): columns whose stored values all lie
+    # within less than ``protection`` (with a margin far above rounding) cannot be proven by them
+    cmin, cmax = (model._cmin[comp][gs], model._cmax[comp][gs]) if comp in model._cmin else (xg, xg)
+    margin = 1e-9 * (1.0 + np.maximum(np.abs(cmin), np.abs(cmax)))
+    rest = np.flatnonzero(~proven & (cmax - cmin + margin >= protection))
     pos, neg = np.flatnonzero(d > 1e-9), np.flatnonzero(d < -1e-9)
     if len(rest) == 0 or not (len(pos) and len(neg)):
         return proven
