@@ -231,10 +231,15 @@ class _HighsLP:
 def _range(model: _Model, coef: dict[int, float], fixed: dict[int, float], cache=None, key=None):
     """Min and max of a linear form, summing over components (they are independent)."""
     lo_v = hi_v = 0.0
-    by_comp: dict[int, dict[int, float]] = {}
-    for g, a in coef.items():
-        by_comp.setdefault(int(model.comp[g]), {})[g] = a
-    for comp, part in by_comp.items():
+    split = cache.get(("split", key)) if cache is not None and key is not None else None
+    if split is None:            # a key always names the same form: split it once
+        by_comp: dict[int, dict[int, float]] = {}
+        for g, a in coef.items():
+            by_comp.setdefault(int(model.comp[g]), {})[g] = a
+        split = list(by_comp.items())
+        if cache is not None and key is not None:
+            cache[("split", key)] = split
+    for comp, part in split:
         for sense in (1, -1):
             ck = (key, comp, sense)
             hit = cache.get(ck) if cache is not None else None
