@@ -26,6 +26,12 @@ Model
   then least weight, then the given order) whose hiding widens its range (else the smallest
   linked cell), and audit again. Hiding only removes constraints, so it ends; it is greedy, not
   optimal (τ-ARGUS or sdcTable may choose fewer cells; this audit still decides).
+* **Speed.** Feasible points are kept as arrays with running column ranges. The greedy loop and
+  the program summary only need the verdict and the first flagged finding: ``_verdict`` solves the
+  same LPs in the same order as ``audit_tables(first_only=True)`` but builds no unflagged finding,
+  and drops in bulk the units that stored points already prove wide (``_lp._proven_wide``, exact:
+  it uses values the per-unit inner range also uses). ``tests/_audit_ref.py`` keeps the former
+  code; the tests compare findings bit for bit.
 
 The LP treats values as continuous, which is right for mentor-level means; for integer answers
 use :mod:`mentorassess.release.integer_audit`.
