@@ -281,7 +281,7 @@ def _inner(model: _Model, g: int, u: int | None = None):
     return float(min(vals)), float(max(vals))
 
 
-def _extremes(model: _Model, comp: int, k: int = 3):
+def _extremes(model: _Model, comp: int, k: int = 6):
     """Row indices of the ``k`` lowest and ``k`` highest stored values of every unit (cached until
     a new point arrives)."""
     store = model.__dict__.setdefault("_extremes", {})
@@ -303,8 +303,9 @@ def _proven_wide(model: _Model, gs: np.ndarray, u: int, protection: float) -> np
     minimum and maximum over already span ``protection`` (so its range does; False: unknown).
 
     Every value used is one of :func:`_inner`'s, computed by the same expressions, so the verdict is
-    exact. First the stored points that leave ``x_u`` untouched (among each unit's three lowest and
-    highest), then, for the units still unknown, the crossings of the segments from the highest
+    exact. First, among each unit's six lowest (highest) stored points, those that leave ``x_u``
+    untouched and the crossing of the lowest (highest) above ``a`` with the lowest (highest) below;
+    then, for the units still unknown, the crossings of the segments from the highest
     (lowest) point above ``a`` to every point below it and from every point above to the highest
     (lowest) point below.
     """
@@ -320,6 +321,21 @@ def _proven_wide(model: _Model, gs: np.ndarray, u: int, protection: float) -> np
     xg = model.x[gs]
     lo_q = np.minimum(xg, np.where(still[lw], P[lw, gs[None, :]], np.inf).min(axis=0))
     hi_q = np.maximum(xg, np.where(still[hg], P[hg, gs[None, :]], -np.inf).max(axis=0))
+    pos_r, neg_r = d > 1e-9, d < -1e-9
+    cols = np.arange(len(gs))
+    for rows, red, arg, fill in ((hg, np.maximum, np.argmax, -np.inf), (lw, np.minimum, np.argmin, np.inf)):
+        # the crossing of the best point above and the best point below among the extremes
+        V = P[rows, gs[None, :]]
+        ka = rows[arg(np.where(pos_r[rows], V, fill), axis=0), cols]
+        kb = rows[arg(np.where(neg_r[rows], V, fill), axis=0), cols]
+        ok = pos_r[ka] & neg_r[kb]
+        dk, dl, a, b = d[ka], d[kb], P[ka, gs], P[kb, gs]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mix = np.where(ok, (-dl * a + dk * b) / (dk - dl), fill)
+        if red is np.maximum:
+            hi_q = red(hi_q, mix)
+        else:
+            lo_q = red(lo_q, mix)
     proven = hi_q - lo_q >= protection
     # a crossing lies between its two ends (up to rounding): columns whose stored values all lie
     # within less than ``protection`` (with a margin far above rounding) cannot be proven by them
