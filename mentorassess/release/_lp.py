@@ -282,8 +282,8 @@ def _inner(model: _Model, g: int, u: int | None = None):
 
 
 def _extremes(model: _Model, comp: int, k: int = 6):
-    """Row indices of the ``k`` lowest and ``k`` highest stored values of every unit (cached until
-    a new point arrives)."""
+    """Row indices of the ``k`` lowest and ``k`` highest stored values of every unit, and those
+    values (cached until a new point arrives)."""
     store = model.__dict__.setdefault("_extremes", {})
     n = model._npts.get(comp, 0)
     hit = store.get(comp)
@@ -294,8 +294,8 @@ def _extremes(model: _Model, comp: int, k: int = 6):
         else:
             low = np.argpartition(P, k - 1, axis=0)[:k]
             high = np.argpartition(P, len(P) - k, axis=0)[len(P) - k:]
-        hit = store[comp] = (n, low, high)
-    return hit[1], hit[2]
+        hit = store[comp] = (n, low, high, np.take_along_axis(P, low, 0), np.take_along_axis(P, high, 0))
+    return hit[1:]
 
 
 def _proven_wide(model: _Model, gs: np.ndarray, u: int, protection: float) -> np.ndarray:
@@ -316,26 +316,27 @@ def _proven_wide(model: _Model, gs: np.ndarray, u: int, protection: float) -> np
     P = model.points(comp)
     d = P[:, u] - model.x[u]
     still = np.abs(d) <= 1e-9
-    low, high = _extremes(model, comp)
-    lw, hg = low[:, gs], high[:, gs]
-    xg = model.x[gs]
-    lo_q = np.minimum(xg, np.where(still[lw], P[lw, gs[None, :]], np.inf).min(axis=0))
-    hi_q = np.maximum(xg, np.where(still[hg], P[hg, gs[None, :]], -np.inf).max(axis=0))
+    low, high, vlow, vhigh = _extremes(model, comp)   # all columns; gs taken at the end
+    x = model.x
+    lo_q = np.minimum(x, np.where(still[low], vlow, np.inf).min(axis=0))
+    hi_q = np.maximum(x, np.where(still[high], vhigh, -np.inf).max(axis=0))
     pos_r, neg_r = d > 1e-9, d < -1e-9
-    cols = np.arange(len(gs))
-    for rows, red, arg, fill in ((hg, np.maximum, np.argmax, -np.inf), (lw, np.minimum, np.argmin, np.inf)):
+    cols = np.arange(P.shape[1])
+    for rows, V, red, arg, fill in ((high, vhigh, np.maximum, np.argmax, -np.inf),
+                                    (low, vlow, np.minimum, np.argmin, np.inf)):
         # the crossing of the best point above and the best point below among the extremes
-        V = P[rows, gs[None, :]]
-        ka = rows[arg(np.where(pos_r[rows], V, fill), axis=0), cols]
-        kb = rows[arg(np.where(neg_r[rows], V, fill), axis=0), cols]
+        ia, ib = arg(np.where(pos_r[rows], V, fill), axis=0), arg(np.where(neg_r[rows], V, fill), axis=0)
+        ka, kb = rows[ia, cols], rows[ib, cols]
         ok = pos_r[ka] & neg_r[kb]
-        dk, dl, a, b = d[ka], d[kb], P[ka, gs], P[kb, gs]
+        dk, dl, a, b = d[ka], d[kb], V[ia, cols], V[ib, cols]
         with np.errstate(divide="ignore", invalid="ignore"):
             mix = np.where(ok, (-dl * a + dk * b) / (dk - dl), fill)
         if red is np.maximum:
             hi_q = red(hi_q, mix)
         else:
             lo_q = red(lo_q, mix)
+    hi_q, lo_q = hi_q[gs], lo_q[gs]
+    xg = x[gs]
     proven = hi_q - lo_q >= protection
     # a crossing lies between its two ends (up to rounding): columns whose stored values all lie
     # within less than ``protection`` (with a margin far above rounding) cannot be proven by them
