@@ -69,7 +69,7 @@ def measure(n_mentors: int) -> list[dict]:
          "note": f"{len(spent)} (role, wave) table sets audited; {hidden} hidden subgroup rows"},
         {"name": f"release: program summary audit ({label})", "seconds": sum(spent),
          "baseline": "pandas.read_csv of the responses", "baseline_seconds": base, "ratio": sum(spent) / base,
-         "goal": "< 30 s", "met": sum(spent) < 30},
+         **({"goal": "< 30 s", "met": sum(spent) < 30} if n_mentors >= 2000 else {})},
     ]
 
 
