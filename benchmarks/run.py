@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     measures = list(MEASURES)
     for module in ("bench_import", "bench_psychometrics", "bench_invariance", "bench_ordinal", "bench_precision",
-                   "bench_feedback", "bench_pipeline", "bench_web", "bench_history"):
+                   "bench_feedback", "bench_pipeline", "bench_web", "bench_history", "bench_release"):
         measures.append(_optional(module, "run"))
     results: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:

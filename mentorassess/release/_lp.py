@@ -75,7 +75,42 @@ class _Model:
         self.constrained = {int(self.comp[m[0]]) for m, *_ in self.bounds}
         self.lo, self.hi = float(lo), float(hi)
         self.solves = 0
-        self.points: dict[int, list[np.ndarray]] = {}   # feasible points per component (full length)
+        self.size = np.bincount(self.comp, minlength=len(self.ids))   # units per component (by root)
+        self._idx: dict[int, np.ndarray] = {}
+        # feasible points per component (full length, rows; the true values first), grown in place,
+        # with running column minima and maxima (the outsider's proven range of every unit)
+        self._pts: dict[int, np.ndarray] = {}
+        self._npts: dict[int, int] = {}
+        self._cmin: dict[int, np.ndarray] = {}
+        self._cmax: dict[int, np.ndarray] = {}
+
+    def members_of(self, comp: int) -> np.ndarray:
+        """Unit indices of component ``comp`` (cached)."""
+        idx = self._idx.get(comp)
+        if idx is None:
+            idx = self._idx[comp] = np.flatnonzero(self.comp == comp)
+        return idx
+
+    def points(self, comp: int) -> np.ndarray:
+        """Feasible points found so far in ``comp`` (rows, full length; row 0 is the true values)."""
+        n = self._npts.get(comp, 0)
+        return self._pts[comp][:n] if n else self.x[None, :]
+
+    def _add_point(self, comp: int, pt: np.ndarray) -> None:
+        n = self._npts.get(comp, 0)
+        if n == 0:
+            self._pts[comp] = np.empty((8, len(self.x)))
+            self._pts[comp][0] = self.x
+            self._cmin[comp] = self.x.copy()
+            self._cmax[comp] = self.x.copy()
+            n = 1
+        buf = self._pts[comp]
+        if n == len(buf):
+            buf = self._pts[comp] = np.concatenate([buf, np.empty_like(buf)])
+        buf[n] = pt
+        self._npts[comp] = n + 1
+        np.minimum(self._cmin[comp], pt, out=self._cmin[comp])
+        np.maximum(self._cmax[comp], pt, out=self._cmax[comp])
 
     def solve(self, comp: int, coef: dict[int, float], sense: int, fixed: dict[int, float]):
         """min (sense=1) or max (sense=-1) of sum coef[i] x_i over component ``comp``."""
@@ -87,8 +122,8 @@ class _Model:
                    for g, a in coef.items()}
             return sum(a * sol[g] for g, a in coef.items()), sol
 
-        idx = np.flatnonzero(self.comp == comp)
-        pos = {g: k for k, g in enumerate(idx)}
+        idx = self.members_of(comp)
+        pos = {g: k for k, g in enumerate(idx.tolist())}
         c = np.zeros(len(idx))
         for g, a in coef.items():
             c[pos[g]] = a
@@ -108,7 +143,7 @@ class _Model:
         sol = dict(zip(idx.tolist(), np.asarray(x, float).tolist()))
         pt = self.x.copy()
         pt[idx] = x
-        self.points.setdefault(comp, [self.x.copy()]).append(pt)
+        self._add_point(comp, pt)
         return val, sol
 
     def _rows(self, comp, idx, pos):
@@ -196,10 +231,15 @@ class _HighsLP:
 def _range(model: _Model, coef: dict[int, float], fixed: dict[int, float], cache=None, key=None):
     """Min and max of a linear form, summing over components (they are independent)."""
     lo_v = hi_v = 0.0
-    by_comp: dict[int, dict[int, float]] = {}
-    for g, a in coef.items():
-        by_comp.setdefault(int(model.comp[g]), {})[g] = a
-    for comp, part in by_comp.items():
+    split = cache.get(("split", key)) if cache is not None and key is not None else None
+    if split is None:            # a key always names the same form: split it once
+        by_comp: dict[int, dict[int, float]] = {}
+        for g, a in coef.items():
+            by_comp.setdefault(int(model.comp[g]), {})[g] = a
+        split = list(by_comp.items())
+        if cache is not None and key is not None:
+            cache[("split", key)] = split
+    for comp, part in split:
         for sense in (1, -1):
             ck = (key, comp, sense)
             hit = cache.get(ck) if cache is not None else None
@@ -225,10 +265,12 @@ def _inner(model: _Model, g: int, u: int | None = None):
     points themselves where ``x_u = a``, and the point on each segment between a point above and
     a point below ``a`` where the segment crosses it (convex combinations stay feasible).
     """
-    pts = model.points.get(int(model.comp[g]))
-    P = np.array(pts) if pts else model.x[None, :]
+    comp = int(model.comp[g])
     if u is None:
-        return float(P[:, g].min()), float(P[:, g].max())
+        if model._npts.get(comp, 0) == 0:
+            return float(model.x[g]), float(model.x[g])
+        return float(model._cmin[comp][g]), float(model._cmax[comp][g])
+    P = model.points(comp)
     d = P[:, u] - model.x[u]
     vals = list(P[np.abs(d) <= 1e-9, g])
     pos, neg = np.flatnonzero(d > 1e-9), np.flatnonzero(d < -1e-9)
@@ -237,3 +279,88 @@ def _inner(model: _Model, g: int, u: int | None = None):
         mix = (-dl * P[pos, g][:, None] + dk * P[neg, g][None, :]) / (dk - dl)
         vals += [float(mix.min()), float(mix.max())]
     return float(min(vals)), float(max(vals))
+
+
+def _extremes(model: _Model, comp: int, k: int = 6):
+    """Row indices of the ``k`` lowest and ``k`` highest stored values of every unit, and those
+    values (cached until a new point arrives)."""
+    store = model.__dict__.setdefault("_extremes", {})
+    n = model._npts.get(comp, 0)
+    hit = store.get(comp)
+    if hit is None or hit[0] != n:
+        P = model.points(comp)
+        if len(P) <= k:
+            low = high = np.broadcast_to(np.arange(len(P))[:, None], (len(P), P.shape[1]))
+        else:
+            low = np.argpartition(P, k - 1, axis=0)[:k]
+            high = np.argpartition(P, len(P) - k, axis=0)[len(P) - k:]
+        hit = store[comp] = (n, low, high, np.take_along_axis(P, low, 0), np.take_along_axis(P, high, 0))
+    return hit[1:]
+
+
+def _proven_wide(model: _Model, gs: np.ndarray, u: int, protection: float) -> np.ndarray:
+    """For each unit of ``gs``: True if some of the values :func:`_inner` ``(g, u)`` takes its
+    minimum and maximum over already span ``protection`` (so its range does; False: unknown).
+
+    Every value used is one of :func:`_inner`'s, computed by the same expressions, so the verdict is
+    exact. First, among each unit's six lowest (highest) stored points, those that leave ``x_u``
+    untouched and the crossing of the lowest (highest) above ``a`` with the lowest (highest) below;
+    then, for the units still unknown, the crossings of the segments from the highest
+    (lowest) point above ``a`` to every point below it and from every point above to the highest
+    (lowest) point below.
+    """
+    gs = np.asarray(gs, dtype=int)
+    if len(gs) == 0:
+        return np.zeros(0, dtype=bool)
+    comp = int(model.comp[u])
+    P = model.points(comp)
+    d = P[:, u] - model.x[u]
+    still = np.abs(d) <= 1e-9
+    low, high, vlow, vhigh = _extremes(model, comp)   # all columns; gs taken at the end
+    x = model.x
+    lo_q = np.minimum(x, np.where(still[low], vlow, np.inf).min(axis=0))
+    hi_q = np.maximum(x, np.where(still[high], vhigh, -np.inf).max(axis=0))
+    pos_r, neg_r = d > 1e-9, d < -1e-9
+    cols = np.arange(P.shape[1])
+    for rows, V, red, arg, fill in ((high, vhigh, np.maximum, np.argmax, -np.inf),
+                                    (low, vlow, np.minimum, np.argmin, np.inf)):
+        # the crossing of the best point above and the best point below among the extremes
+        ia, ib = arg(np.where(pos_r[rows], V, fill), axis=0), arg(np.where(neg_r[rows], V, fill), axis=0)
+        ka, kb = rows[ia, cols], rows[ib, cols]
+        ok = pos_r[ka] & neg_r[kb]
+        dk, dl, a, b = d[ka], d[kb], V[ia, cols], V[ib, cols]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mix = np.where(ok, (-dl * a + dk * b) / (dk - dl), fill)
+        if red is np.maximum:
+            hi_q = red(hi_q, mix)
+        else:
+            lo_q = red(lo_q, mix)
+    hi_q, lo_q = hi_q[gs], lo_q[gs]
+    xg = x[gs]
+    proven = hi_q - lo_q >= protection
+    # a crossing lies between its two ends (up to rounding): columns whose stored values all lie
+    # within less than ``protection`` (with a margin far above rounding) cannot be proven by them
+    cmin, cmax = (model._cmin[comp][gs], model._cmax[comp][gs]) if comp in model._cmin else (xg, xg)
+    margin = 1e-9 * (1.0 + np.maximum(np.abs(cmin), np.abs(cmax)))
+    rest = np.flatnonzero(~proven & (cmax - cmin + margin >= protection))
+    pos, neg = np.flatnonzero(d > 1e-9), np.flatnonzero(d < -1e-9)
+    if len(rest) == 0 or not (len(pos) and len(neg)):
+        return proven
+    gr = gs[rest]
+    Z = P[still][:, gr]
+    hi_q, lo_q = Z.max(axis=0), Z.min(axis=0)
+    A, B = P[pos][:, gr], P[neg][:, gr]
+    dp, dn = d[pos], d[neg]
+    cols = np.arange(len(gr))
+    for pick, red in ((np.argmax, np.max), (np.argmin, np.min)):
+        k, l = pick(A, axis=0), pick(B, axis=0)
+        dk, a = dp[k], A[k, cols]              # best point above, against every point below
+        m1 = (-dn[:, None] * a[None, :] + dk[None, :] * B) / (dk[None, :] - dn[:, None])
+        dl, b = dn[l], B[l, cols]              # every point above, against the best below
+        m2 = (-dl[None, :] * A + dp[:, None] * b[None, :]) / (dp[:, None] - dl[None, :])
+        if red is np.max:
+            hi_q = np.maximum(hi_q, np.maximum(m1.max(axis=0), m2.max(axis=0)))
+        else:
+            lo_q = np.minimum(lo_q, np.minimum(m1.min(axis=0), m2.min(axis=0)))
+    proven[rest] = hi_q - lo_q >= protection
+    return proven

@@ -26,6 +26,12 @@ Model
   then least weight, then the given order) whose hiding widens its range (else the smallest
   linked cell), and audit again. Hiding only removes constraints, so it ends; it is greedy, not
   optimal (τ-ARGUS or sdcTable may choose fewer cells; this audit still decides).
+* **Speed.** Feasible points are kept as arrays with running column ranges. The greedy loop and
+  the program summary only need the verdict and the first flagged finding: ``_verdict`` solves the
+  same LPs in the same order as ``audit_tables(first_only=True)`` but builds no unflagged finding,
+  and drops in bulk the units that stored points already prove wide (``_lp._proven_wide``, exact:
+  it uses values the per-unit inner range also uses). ``tests/_audit_ref.py`` keeps the former
+  code; the tests compare findings bit for bit.
 
 The LP treats values as continuous, which is right for mentor-level means; for integer answers
 use :mod:`mentorassess.release.integer_audit`.
@@ -61,7 +67,7 @@ import numpy as np
 import pandas as pd
 
 from mentorassess.errors import ConfigError, DataError
-from mentorassess.release._lp import _inner, _Model, _range
+from mentorassess.release._lp import _inner, _Model, _proven_wide, _range
 from mentorassess.release.feasible import round_mean
 
 __all__ = ["HIDDEN", "shown_text", "Unit", "Cell", "Finding", "TableAudit", "audit_tables",
@@ -195,14 +201,8 @@ def audit_tables(cells: Sequence[Cell], units: Sequence[Unit], *, lo: float = 1,
     if bounds not in ("decide", "exact"):
         raise ConfigError(f"bounds must be 'decide' or 'exact'; got {bounds!r}")
     model = _Model(cells, units, lo, hi, decimals)
-    cache: dict = {}
     out: list[Finding] = []
     hidden = [(c, m) for c, m in zip(model.cells, model.members) if not c.shown and len(m)]
-
-    def cell_form(m, drop=None):
-        keep = [g for g in m if g != drop]
-        ws = float(model.w[keep].sum())
-        return {g: model.w[g] / ws for g in keep}
 
     def judge(kind, target, ins, rng, exact=True):
         flag = rng[1] - rng[0] < protection - 1e-9
@@ -211,8 +211,33 @@ def audit_tables(cells: Sequence[Cell], units: Sequence[Unit], *, lo: float = 1,
             raise _Stop
 
     try:
-        wide = (lambda r: r[1] - r[0] >= protection) if bounds == "decide" else (lambda r: False)
-        _run(model, hidden, cell_form=cell_form, judge=judge, cache=cache, insider=insider, scope=scope, wide=wide)
+        _run(model, hidden, judge=judge, insider=insider, scope=scope, protection=protection,
+             decide=bounds == "decide")
+    except _Stop:
+        pass
+    return TableAudit(tuple(out), float(protection), model.solves, tuple(c.id for c, _ in hidden))
+
+
+def _verdict(cells, units, *, lo=1, hi=7, decimals=1, protection=1.0, insider=True, scope="cells",
+             bounds="decide") -> TableAudit:
+    """``audit_tables(..., first_only=True)`` keeping only its flagged finding (if any).
+
+    The same linear programs are solved in the same order, so ``passes``, the flagged finding and
+    ``solves`` are those of :func:`audit_tables`; the unflagged findings before it are not built,
+    and units whose proven range is already wide are recognised in bulk (:func:`_proven_wide`).
+    """
+    model = _Model(cells, units, lo, hi, decimals)
+    out: list[Finding] = []
+    hidden = [(c, m) for c, m in zip(model.cells, model.members) if not c.shown and len(m)]
+
+    def judge(kind, target, ins, rng, exact=True):
+        if rng[1] - rng[0] < protection - 1e-9:
+            out.append(Finding(kind, target, ins, float(rng[0]), float(rng[1]), True, exact))
+            raise _Stop
+
+    try:
+        _run(model, hidden, judge=judge, insider=insider, scope=scope, protection=protection,
+             decide=bounds == "decide", quick=True)
     except _Stop:
         pass
     return TableAudit(tuple(out), float(protection), model.solves, tuple(c.id for c, _ in hidden))
@@ -222,13 +247,26 @@ class _Stop(Exception):
     """First flagged finding reached (``first_only``)."""
 
 
-def _run(model, hidden, *, cell_form, judge, cache, insider, scope, wide):
-    """The outsider pass, then the insider pass (see the module notes)."""
+def _run(model, hidden, *, judge, insider, scope, protection, decide, quick=False):
+    """The outsider pass, then the insider pass (see the module notes).
+
+    ``quick``: ``judge`` records only flagged findings, so units proven wide are skipped in bulk.
+    """
+    cache: dict = {}
+    wide = (lambda r: r[1] - r[0] >= protection) if decide else (lambda r: False)
+
+    def cell_form(m, drop=None):
+        keep = [g for g in m if g != drop]
+        ws = float(model.w[keep].sum())
+        return {g: model.w[g] / ws for g in keep}
+
     for c, m in hidden:
         judge("cell", c.id, None, _range(model, cell_form(m), {}, cache, ("cell", c.id)))
     # units with the same shown cells and weight are interchangeable in the constraints: same range
-    atom = [(tuple(k for k, (m, *_) in enumerate(model.bounds) if g in m), float(model.w[g]))
-            for g in range(len(model.ids))]
+    inside = np.zeros((len(model.ids), len(model.bounds)), dtype=bool)
+    for k, (m, *_) in enumerate(model.bounds):
+        inside[m, k] = True
+    atom = [(tuple(np.flatnonzero(inside[g]).tolist()), float(model.w[g])) for g in range(len(model.ids))]
     memo: dict = {}
     for g, uid in enumerate(model.ids):
         if atom[g] not in memo:
@@ -238,37 +276,57 @@ def _run(model, hidden, *, cell_form, judge, cache, insider, scope, wide):
                 continue
             memo[atom[g]] = _range(model, {g: 1.0}, {}, cache, ("unit", g))
         judge("unit", uid, None, memo[atom[g]])
-    if insider:
-        cells_of: dict[int, list[np.ndarray]] = {}
-        for m in model.members:
-            for g in m:
-                cells_of.setdefault(int(g), []).append(m)
-        for u, uid in enumerate(model.ids):
-            comp = model.comp[u]
-            if np.count_nonzero(model.comp == comp) == 1:
-                continue   # linked to nothing: knowing it tells nothing about others
-            fixed = {u: float(model.x[u])}
-            if scope == "cells":
-                near = {int(g) for m in cells_of.get(u, []) for g in m}
-            else:
-                near = set(np.flatnonzero(model.comp == comp).tolist())
-            for c, m in hidden:
-                if not near.intersection(m.tolist()) or (len(m) == 1 and m[0] == u):
-                    continue
+    if not insider:
+        return
+    # near: the units sharing a cell with u (scope "cells") or u's component; same cells, same set
+    M = np.zeros((len(model.members), len(model.ids)), dtype=bool)
+    for k, m in enumerate(model.members):
+        M[k, m] = True
+    near_of: dict = {}
+    hidden_sets = [set(m.tolist()) for _, m in hidden]
+    whole = [None] * len(hidden)             # the outsider form of each hidden cell, built once
+    for u, uid in enumerate(model.ids):
+        comp = model.comp[u]
+        if model.size[comp] == 1:
+            continue   # linked to nothing: knowing it tells nothing about others
+        fixed = {u: float(model.x[u])}
+        if scope == "cells":
+            pattern = M[:, u].tobytes()
+            if pattern not in near_of:
+                near_of[pattern] = M[M[:, u]].any(axis=0)
+            near = near_of[pattern]
+        else:
+            near = model.comp == comp
+        for h, ((c, m), ms) in enumerate(zip(hidden, hidden_sets)):
+            if not near[m].any() or (len(m) == 1 and m[0] == u):
+                continue
+            if u in ms:
                 form = cell_form(m, drop=u)
                 if not any(model.comp[g] == comp for g in form):
                     continue
-                judge("cell", c.id, uid, _range(model, form, fixed, cache, ("cell", c.id) if u not in m else None))
-            memo = {}
-            for g in sorted(near - {u}):
-                if model.comp[g] == comp:
-                    if atom[g] not in memo:
-                        inner = _inner(model, g, u)
-                        if wide(inner):
-                            judge("unit", model.ids[g], uid, inner, exact=False)
-                            continue
-                        memo[atom[g]] = _range(model, {g: 1.0}, fixed, cache, ("unit", g))
-                    judge("unit", model.ids[g], uid, memo[atom[g]])
+                judge("cell", c.id, uid, _range(model, form, fixed, cache, None))
+            else:
+                if whole[h] is None:
+                    form = cell_form(m)
+                    whole[h] = (form, set(model.comp[list(form)].tolist()))
+                form, comps = whole[h]
+                if comp not in comps:
+                    continue
+                judge("cell", c.id, uid, _range(model, form, fixed, cache, ("cell", c.id)))
+        sel = near & (model.comp == comp)
+        sel[u] = False
+        gs = np.flatnonzero(sel)
+        if quick and decide:
+            gs = gs[~_proven_wide(model, gs, u, protection)]   # their findings would be unflagged
+        memo = {}
+        for g in gs.tolist():
+            if atom[g] not in memo:
+                inner = _inner(model, g, u)
+                if wide(inner):
+                    judge("unit", model.ids[g], uid, inner, exact=False)
+                    continue
+                memo[atom[g]] = _range(model, {g: 1.0}, fixed, cache, ("unit", g))
+            judge("unit", model.ids[g], uid, memo[atom[g]])
 
 
 @dataclass(frozen=True)
@@ -306,6 +364,20 @@ def secondary_suppression(cells: Sequence[Cell], units: Sequence[Unit], primary_
         ``passes`` is False only when no shown cell linked to a flagged finding is left (or
         ``max_steps`` was reached).
     """
+    hidden, primary, steps, res = _suppress(cells, units, primary_hidden, lo=lo, hi=hi, decimals=decimals,
+                                            protection=protection, insider=insider, scope=scope,
+                                            max_steps=max_steps, bounds=bounds)
+    cur = [Cell(c.id, c.units, c.id not in hidden and c.shown, c.mean) for c in cells]
+    res = audit_tables(cur, units, lo=lo, hi=hi, decimals=decimals, protection=protection, insider=insider,
+                       scope=scope, bounds=bounds)
+    return Suppression(hidden, primary, steps, res, res.passes)
+
+
+def _suppress(cells, units, primary_hidden, *, lo, hi, decimals, protection, insider, scope, max_steps, bounds):
+    """The greedy loop of :func:`secondary_suppression` without its final full audit.
+
+    Returns ``(hidden, primary, steps, verdict)``; ``verdict.passes`` equals the final audit's.
+    """
     prim = set(primary_hidden)
     unknown = prim - {c.id for c in cells}
     if unknown:
@@ -318,8 +390,8 @@ def secondary_suppression(cells: Sequence[Cell], units: Sequence[Unit], primary_
     limit = len(cells) if max_steps is None else int(max_steps)
     while True:
         cur = [Cell(c.id, c.units, state[c.id], c.mean) for c in cells]
-        res = audit_tables(cur, units, lo=lo, hi=hi, decimals=decimals, protection=protection,
-                           insider=insider, scope=scope, first_only=True, bounds=bounds)
+        res = _verdict(cur, units, lo=lo, hi=hi, decimals=decimals, protection=protection,
+                       insider=insider, scope=scope, bounds=bounds)
         if res.passes or len(steps) >= limit:
             break
         pick = _next_cell(cur, units, res.flagged, order, uw, lo, hi, decimals, protection)
@@ -329,10 +401,7 @@ def secondary_suppression(cells: Sequence[Cell], units: Sequence[Unit], primary_
         state[pick] = False
         steps.append((len(steps) + 1, pick, why))
     hidden = tuple(c.id for c in cells if not state[c.id])
-    cur = [Cell(c.id, c.units, state[c.id], c.mean) for c in cells]
-    res = audit_tables(cur, units, lo=lo, hi=hi, decimals=decimals, protection=protection, insider=insider,
-                       scope=scope, bounds=bounds)
-    return Suppression(hidden, primary, tuple(steps), res, res.passes)
+    return hidden, primary, tuple(steps), res
 
 
 def _describe(f: Finding) -> str:
