@@ -210,7 +210,7 @@ def test_staff_journey_in_chromium(server, browser, tmp_path, record_property):
     j.go(f"/p/{pid}/preview")
     rows = browser.find_elements("css selector", "main tbody tr")
     assert len(rows) == 80  # 40 mentors x 2 waves
-    withheld = [r.text for r in rows if "fewer than 3 mentee responses" in r.text]
+    withheld = [r.text for r in rows if "fewer than 3 mentees counted" in r.text]
     assert withheld and all(not re.search(r"\d", t.split(")", 1)[1].replace("fewer than 3", "")) for t in withheld)
     j.page("preview")
 

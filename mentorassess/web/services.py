@@ -253,7 +253,7 @@ def _profiles(cfg):
 
 
 _REASON_TEXT = {
-    "below_min_raters": "fewer than {k} mentees counted (each mentee once, with at least half of the items answered)",
+    "below_min_raters": "fewer than {k} mentees counted, each mentee once and only with at least half of the items answered",
     "not_shown": "withheld by the confidentiality rules",
 }
 
