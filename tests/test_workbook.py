@@ -119,3 +119,43 @@ def test_item_statistics_from_psychometric_summary_and_determinism(tmp_path):
     ws = load_workbook(path)["Item statistics"]
     assert ws["B2"].value == "label" and ws["B3"].value == "=cmd" and ws["B3"].data_type == "s"
     assert ws["B3"].quotePrefix
+
+
+def test_column_dictionary_frozen_ids_and_readable_labels(written):
+    _, wb = written
+    d = _frame(wb["Column dictionary"])
+    for name in SHEET_NAMES[:-1]:
+        ws = wb[name]
+        header = [c.value for c in ws[2 if ws["A1"].font.i else 1]]
+        listed = d[d["sheet"] == name]
+        assert list(listed["column"]) == header, name
+        assert listed["meaning"].map(lambda v: bool(v and str(v).strip())).all(), name
+    assert wb["Mentors"].freeze_panes == "C3"           # mentor_id and name stay in view
+    assert wb["Mentor items"].freeze_panes == "C3"
+    assert wb["Comments for review"].freeze_panes == "E3"  # comment_no, response_id, mentor_id, name
+    codes = {"blind_spot", "hidden_strength", "professional_development", "lowest_mentee_mean", "largest_gap"}
+    seen = {str(c.value) for ws in wb if ws.title != "Column dictionary" for row in ws.iter_rows() for c in row}
+    assert not codes & seen
+    assert "Professional development" in seen or any("rofessional" in v for v in seen)
+
+
+def test_participation_against_the_roster_and_review_flags(written):
+    _, wb = written
+    _, _, roster, _, prof, _ = program_data()
+    part = _frame(wb["Participation"])
+    assert set(part["invited"]) == {len(roster)}
+    assert ((part["invited"] >= part["responded"]) & (part["responded"] >= part["released"])).all()
+    assert part["response_rate"].astype(float).to_numpy() == pytest.approx(
+        (part["responded"] / part["invited"]).astype(float).to_numpy())
+    com = _frame(wb["Comments for review"])
+    assert {"flag_name", "flag_email", "flag_phone", "flag_date", "flag_duplicate", "decision"} <= set(com.columns)
+    dup = com[com["flag_duplicate"] == "yes"]
+    assert len(dup) == int(prof.review["flags"].str.contains("duplicate").sum()) > 0
+    assert com["decision"].isna().all()
+
+
+def test_no_visible_apostrophe_anywhere(written):
+    _, wb = written
+    texts = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert texts and all(c.quotePrefix and c.data_type == "s" for c in texts)
+    assert not [c.value for c in texts if c.value.startswith("'")]

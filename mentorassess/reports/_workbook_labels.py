@@ -76,7 +76,7 @@ COLUMNS: dict[str, str] = {
     "self_weakest": "Competency the mentor rated lowest in the self-assessment.",
     "program_percentile": "Where the mentor's mentee mean falls among the program's mentors (0-100).",
     "self_percentile": "Where the mentor's self score falls among the program's self scores (0-100).",
-    "status": "'shown', or why the mentee figures are not shown (too few mentee responses).",
+    "status": "Either shown, or why the mentee figures are not shown (too few mentee responses).",
     "competency": "Competency (title from the instrument).",
     "item": "Item id in the instrument.",
     "item_text": "The item's wording.",

@@ -76,7 +76,7 @@ def _review_sheet(profiles: Profiles, roster: pd.DataFrame, decisions: Mapping[s
     if "needs_review" not in com.columns:
         com["needs_review"] = False
     got = decisions or {}
-    com["decision"] = [got.get(review_key(r, q), "") for r, q in zip(com["response_id"], com["question"])]
+    com["decision"] = [got.get(review_key(r, q)) for r, q in zip(com["response_id"], com["question"])]
     cols = ["comment_no", "response_id", "mentor_id", "name", "wave", "rater_role", "question", "text",
             "shown_in_feedback", "needs_review", *(f"flag_{k}" for k in KINDS), "flag_details", "decision"]
     return com[cols]
