@@ -446,7 +446,12 @@ def _step_program(ctx: _Context) -> list[Path]:
     rel = Path("program_summary.pdf")
     render_program(ctx.cfg.instrument, ctx.profiles, _program_tables(ctx), ctx.tmp / rel, report_date=ctx.report_date,
                    program_name=ctx.cfg.program, show_names=ctx.cfg.show_names)
-    return [rel]
+    from mentorassess.reports.program_docx import render_program_docx
+
+    docx = Path("program_summary.docx")  # the same content, editable
+    render_program_docx(ctx.cfg.instrument, ctx.profiles, _program_tables(ctx), ctx.tmp / docx,
+                        report_date=ctx.report_date, program_name=ctx.cfg.program, show_names=ctx.cfg.show_names)
+    return [rel, docx]
 
 
 def _step_workbook(ctx: _Context) -> list[Path]:

@@ -40,6 +40,8 @@ def _released(out: Path) -> dict[str, object]:
         rel = str(p.relative_to(out))
         if not rel.startswith("psychometrics"):  # pooled over all responses, outside the release layer
             got[rel] = p.read_bytes()
+    for p in sorted(out.rglob("*.docx")):
+        got[str(p.relative_to(out))] = H.docx_text(p)
     sheets: dict[str, list] = {}
     for sheet, ref, value, _ in H.workbook_cells(out / "staff_workbook.xlsx"):
         if sheet not in STAFF_ONLY:
