@@ -444,7 +444,8 @@ def _review(all_comments: pd.DataFrame, shown: pd.DataFrame, roster: pd.DataFram
     com = com.merge(flag, on=cols, how="left")
     com["shown_in_feedback"] = com["shown_in_feedback"].eq(True)
     com = com.sort_values(["mentor_id", "wave", "rater_role", "question", "text"], kind="stable").reset_index(drop=True)
-    screen = screen_comments(com, roster=roster).to_frame()
+    names = roster if roster is not None and "name" in roster.columns else None
+    screen = screen_comments(com, roster=names).to_frame()
     com["needs_review"] = screen["needs_review"].to_numpy(bool) if len(com) else pd.Series(dtype=bool)
     com["flags"] = screen["kinds"].to_numpy(object) if len(com) else pd.Series(dtype=object)
     com["flag_details"] = screen["details"].to_numpy(object) if len(com) else pd.Series(dtype=object)

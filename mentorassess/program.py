@@ -189,6 +189,7 @@ def _table(units: pd.DataFrame, comps: list[str], groups: pd.DataFrame, by: tupl
         r = raters[mask]
         primary.append(public < min_mentors or r.sum() < k or (len(r) and r.max() > max_share * r.sum()))
     status = protect_cells(members, [c[3] for c in cells], min_mentors, primary=np.array(primary))
+    status = _audit(units, comps, cells, status, k)
     out = []
     for (b, g, mask, _, _), st in zip(cells, status):
         for comp in comps:
@@ -199,6 +200,43 @@ def _table(units: pd.DataFrame, comps: list[str], groups: pd.DataFrame, by: tupl
                 row.update(n_mentors=int(mask.sum()), n_raters=int(raters[mask].sum()), mean=float(v.mean()),
                            sd=float(v.std(ddof=1)) if len(v) > 1 else np.nan)
             out.append(row)
+    return out
+
+
+def _audit(units: pd.DataFrame, comps: list[str], cells: list, status: np.ndarray, k: int) -> np.ndarray:
+    """Bound-aware audit (release.audit, linear programming over the mentor values of every cell of
+    the (role, wave) table set): hide further cells until no hidden cell and no mentor's value is
+    bounded within one scale point, for an outsider or a mentor who knows his own value. One pattern
+    serves every competency (their cells share members), so hidden cells are the union over them.
+    """
+    from mentorassess.release.audit import Cell, Unit, audit_tables, secondary_suppression
+
+    ids = [f"c{i}" for i in range(len(cells))]
+    mentors = units.index.astype(str).to_numpy()
+    hidden = {ids[i] for i, st in enumerate(status) if st != SHOWN}
+    live = [i for i, c in enumerate(cells) if c[2].any()]
+    changed = True
+    while changed:
+        changed = False
+        for comp in comps:
+            vals = units[comp].to_numpy(float)
+            members = [tuple(mentors[cells[i][2]]) for i in live]
+            means = [None if ids[i] in hidden else float(np.round(vals[cells[i][2]].mean(), 9)) for i in live]
+            cs = [Cell(ids[i], m, shown=ids[i] not in hidden, mean=mu) for i, m, mu in zip(live, members, means)]
+            us = [Unit(m, float(v)) for m, v in zip(mentors, vals)]
+            if audit_tables(cs, us, first_only=True).passes:
+                continue
+            res = secondary_suppression(cs, us, [ids[i] for i in live if ids[i] in hidden])
+            new = set(res.hidden) - hidden
+            if not res.passes:  # nothing left that could protect: withhold the whole table set
+                new |= {ids[i] for i in live} - hidden
+            if new:
+                hidden |= new
+                changed = True
+    out = status.copy()
+    for i in range(len(cells)):
+        if ids[i] in hidden and out[i] == SHOWN:
+            out[i] = "secondary"
     return out
 
 

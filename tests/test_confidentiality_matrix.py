@@ -68,7 +68,8 @@ def _suppressed_variant(mid: str, wave: str, j: int, k: int) -> str:
 
 @pytest.mark.parametrize("k,comments", COMBOS, ids=[f"min{k}-{'comments' if c else 'nocomments'}" for k, c in COMBOS])
 def test_matrix(k, comments, tmp_path, capsys):
-    cfg = H.write_program(tmp_path / "in", k, comments=comments)
+    # comments at the report threshold here (default 5): the matrix checks comments around k
+    cfg = H.write_program(tmp_path / "in", k, comments=comments, extra=f"min_raters_comments: {k}\n")
     stdout, stderr = _run(cfg, tmp_path / "out", capsys)
     texts = _texts(tmp_path / "out")
     texts["<stdout>"], texts["<stderr>"] = stdout, stderr
@@ -122,7 +123,7 @@ def test_matrix(k, comments, tmp_path, capsys):
     # differential: change everything the suppressed mentees answered; no published number moves
     frame = H.responses(k, comments=comments, shift_suppressed=3,
                         comment_text=lambda m, w, j: _suppressed_variant(m, w, j, k))
-    cfg2 = H.write_program(tmp_path / "in2", k, comments=comments, frame=frame)
+    cfg2 = H.write_program(tmp_path / "in2", k, comments=comments, frame=frame, extra=f"min_raters_comments: {k}\n")
     _run(cfg2, tmp_path / "out2", capsys)
     texts2 = _texts(tmp_path / "out2")
     for name, text in texts.items():

@@ -100,10 +100,12 @@ def test_suppression_matrix(matrix, k):
     else:
         assert not prof.suppressed
         assert f"{k} mentees responded" in text
-        assert "Your mentees rated you highest on" in text
-        # the number audit has teeth: a report with mentee results prints numbers it would refuse
-        printed = set(re.findall(r"(?<![\d.])\d\.\d(?![\d])", text))
-        assert printed - _allowed_numbers(prof)
+        shown = prof.competencies[prof.competencies["mentee_mean"].notna() & (prof.competencies["competency"] != "overall")]
+        if len(shown) >= 2:  # the release layer may withhold competency values (feasible-range rule)
+            assert "Your mentees rated you highest on" in text
+            # the number audit has teeth: a report with mentee results prints numbers it would refuse
+            printed = set(re.findall(r"(?<![\d.])\d\.\d(?![\d])", text))
+            assert printed - _allowed_numbers(prof)
         markers = [_marker(k, j, kind) for j in range(k) for kind in ("strength", "growth")]
         if k >= MIN_COMMENTS:
             assert all(m in text for m in markers)

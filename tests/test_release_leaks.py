@@ -263,3 +263,26 @@ def test_score_and_run_release_the_same_values(tmp_path):
     b = aggregate(score(_frame(rows[:4]), MCA))
     pd.testing.assert_frame_equal(a.competencies, b.competencies)
     assert a.profile("M1", "pre").mentee_n == 4
+
+
+def test_fast_competency_rule_agrees_with_the_exact_one():
+    """The release layer's closed-form R5 for competency means equals release.feasible's exact
+    check (outsider ell = 3, insider one scale point) away from rounding ties."""
+    from mentorassess.release.feasible import score_mean_safe
+    from mentorassess.release.mentor import _score_safe
+
+    rules = ReleaseRules()
+    rng = np.random.default_rng(0)
+    checked = 0
+    for _ in range(400):
+        n = int(rng.integers(3, 8))
+        v = np.round(rng.uniform(1, 7, n) * 4) / 4
+        if rng.random() < 0.4:
+            v = np.clip(v + 2.5, 1, 7)  # near the ceiling, where the rule bites
+        mean = v.sum() / n
+        if abs(mean * 10 - np.floor(mean * 10) - 0.5) < 1e-6:
+            continue  # a rounding tie: the exact check is deliberately stricter there
+        exact = (score_mean_safe(v, ell=3, insider=False).safe and score_mean_safe(v, ell=2, insider=True).safe)
+        assert _score_safe(tuple(sorted(v)), 1, 7, rules) == exact, v
+        checked += 1
+    assert checked > 300

@@ -156,7 +156,7 @@ def test_uploads_are_stored_under_generated_read_only_names_and_never_modified(c
     assert re.fullmatch(r"export-[0-9a-f]{16}\.csv", stored.name)
     assert stored.read_bytes() == data
     assert stored.stat().st_mode & 0o222 == 0
-    assert "qualtrics_mentee.csv" in r.text and "324" in r.text  # the audit: rows read
+    assert "qualtrics_mentee.csv" in r.text and "328" in r.text  # the audit: rows read
     cfg = load_config(client.ws / "programs" / pid / "program.yaml")
     assert [e.path for e in cfg.exports] == [stored]
     assert cfg.exports[0].role == "mentee"
@@ -188,7 +188,7 @@ def test_each_page_renders_with_language_heading_and_labels(client):
                 continue
             ident = re.search(r'id="([^"]+)"', attrs)
             assert ident and (f'for="{ident.group(1)}"' in r.text or "aria-label=" in attrs), (path, attrs)
-    assert "fewer than 3 mentee responses" in client.get(f"/p/{pid}/preview").text
+    assert "fewer than 3 mentees counted" in client.get(f"/p/{pid}/preview").text
     assert client.get("/static/app.js").status_code == 200
 
 
@@ -199,7 +199,7 @@ def test_preview_never_shows_the_count_below_the_threshold(client):
     _upload(client, pid, "mentee.csv", (SAMPLE / "qualtrics_mentee.csv").read_bytes(), role="mentee")
     rows, _ = services.preview(client.ws / "programs" / pid / "program.yaml")
     withheld = [r for r in rows if not r.mentee_results]
-    assert withheld and all(r.reason == "fewer than 3 mentee responses" for r in withheld)
+    assert withheld and all(r.reason.startswith("fewer than 3 mentees counted") for r in withheld)
     html = client.get(f"/p/{pid}/preview").text
     for r in withheld:
         row = re.search(rf"\({r.mentor_id}\)</span></th>\s*<td>{r.wave}</td>(.*?)</tr>", html, re.S).group(1)

@@ -19,9 +19,14 @@ downstream (:func:`mentorassess.aggregate.aggregate` drops these cells before co
 
 from __future__ import annotations
 
+import functools
+import math
+
+import numpy as np
+
 import pandas as pd
 
-from mentorassess.release.feasible import item_mean_safe, score_mean_safe
+from mentorassess.release.feasible import item_mean_safe
 from mentorassess.release.rules import ReleaseRules
 from mentorassess.scoring import OVERALL, Scores
 
@@ -42,7 +47,7 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
     rules : ReleaseRules
     """
     ins = scores.instrument
-    lo, hi = float(ins.scale.min), float(ins.scale.max)
+    lo, hi = int(ins.scale.min), int(ins.scale.max)
     comp_of = {c.id: list(c.items) for c in ins.competencies}
     score_cols = list(scores.score_columns)
     s = scores.scores[scores.scores["rater_role"] == "mentee"]
@@ -51,7 +56,6 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
     out: list[tuple[str, str, str, str]] = []
     k, k_items = rules.min_raters, rules.min_raters_items
     item_cols = [i for i in ins.item_ids if i in it.columns]
-    k_per_comp = {c: max(1, len(comp_of.get(c, ins.total_item_ids))) for c in score_cols}
     for (mentor, wave), g in s.groupby(_KEYS, sort=False):
         n = len(g)
         flag = info.loc[(mentor, wave), "unkeyed"] if info is not None and (mentor, wave) in info.index else False
@@ -64,16 +68,14 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
         hid_item: set[str] = set()
         for c in score_cols:
             v = g[c].dropna().to_numpy(float)
-            if len(v) < k or not score_mean_safe(v, lo=lo, hi=hi, ell=rules.ell, decimals=rules.decimals,
-                                                 grid=k_per_comp[c], insider_width=1.0):
+            if len(v) < k or not _score_safe(tuple(sorted(v.tolist())), lo, hi, rules):
                 hid_comp.add(c)
         item_detail = n >= k_items and not unkeyed
         for i in item_cols:
             v = items_g[i].dropna().to_numpy(float)
             if not len(v):
                 continue
-            if not item_detail or len(v) < k or not item_mean_safe(v, lo=lo, hi=hi, ell=rules.ell,
-                                                                    decimals=rules.decimals):
+            if not item_detail or len(v) < k or not _item_safe(tuple(sorted(v.tolist())), lo, hi, rules):
                 hid_item.add(i)
         # complementary hiding
         if OVERALL in hid_comp:  # the overall score itself is unsafe: nothing of this report is shown
@@ -89,3 +91,33 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
         out += [(mentor, wave, "competency", c) for c in sorted(hid_comp)]
         out += [(mentor, wave, "item", i) for i in sorted(hid_item)]
     return pd.DataFrame(out, columns=[*_KEYS, "level", "key"])
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _item_safe(values: tuple, lo: int, hi: int, rules: ReleaseRules) -> bool:
+    """R5 for an item mean (cached: the answer depends only on the multiset of answers)."""
+    return item_mean_safe(values, decimals=rules.decimals, lo=lo, hi=hi, ell=rules.ell).safe
+
+
+def _score_safe(values: tuple, lo: int, hi: int, rules: ReleaseRules) -> bool:
+    """R5 for a competency mean: every rater keeps ``ell - 1`` scale points as an outsider, and at
+    least one scale point for an insider who knows one rater's score.
+
+    Scores are treated as continuous (raters who skipped items have other grids), as
+    :func:`~mentorassess.release.feasible.score_mean_safe` with ``grid=None`` does; this is its
+    closed form in floating point (agreement tested in tests/test_release_leaks.py).
+    """
+    v = np.asarray(values, float)
+    n = len(v)
+    total = math.fsum(v)
+    half = 0.5 * 10.0 ** (-rules.decimals)
+    shown = round(round(total / n, 9), rules.decimals)
+    s_lo, s_hi = n * (shown - half), n * (shown + half)
+    s_lo, s_hi = min(max(s_lo, n * lo), total), max(min(s_hi, n * hi), total)
+
+    def width(t_lo: float, t_hi: float, m: int) -> float:
+        return min(hi, t_hi - (m - 1) * lo) - max(lo, t_lo - (m - 1) * hi)
+
+    if width(s_lo, s_hi, n) < rules.ell - 1 - 1e-9:
+        return False
+    return all(width(s_lo - x, s_hi - x, n - 1) >= 1 - 1e-9 for x in np.unique(v)) if n > 1 else False

@@ -204,7 +204,7 @@ def _blocks(instrument, profiles: Profiles, tables: ProgramTables, *, report_dat
     out.append(_b("small", f"Invited = mentors on the roster. Responded = mentors with at least one response on "
                            f"the form (for mentee ratings: rated by at least one mentee). Released = mentors whose "
                            f"results are shown: a self-assessment, or at least {k} mentee responses. Only released "
-                           "mentors enter the figures below. Response counts and the import audit are in section 8."))
+                           "mentors enter the figures below. Response counts are in section 8."))
 
     # --- 2 competency profile: pre and post in one chart --------------------------------------------------
     prof = tables.profile
@@ -450,20 +450,13 @@ def _blocks(instrument, profiles: Profiles, tables: ProgramTables, *, report_dat
     # --- 8 import detail (moved off page 1) ----------------------------------------------------------------------------
     pt = tables.participation
     out.append(_b("cond", height=200))
-    out.append(_b("h2", "8. Responses and import detail"))
+    out.append(_b("h2", "8. Responses counted"))
     rows = [[w, "mentor self-rating" if r == "self" else "mentee rating", str(n), str(m)]
             for w, r, n, m in pt.table[["wave", "rater_role", "responses", "raters"]].itertuples(index=False)]
     out.append(_table(["Wave", "Form", "Responses counted", "Distinct raters"], rows, [0.15, 0.35, 0.25, 0.25],
                       (2, 3)))
-    if pt.imports.empty:
-        out.append(_b("small", "Responses received as supplied: no import audit was given."))
-    else:
-        irows = [[s_, str(r), str(kp), str(e)] for s_, r, kp, e in
-                 pt.imports[["source", "rows_read", "rows_kept", "rows_excluded"]].itertuples(index=False)]
-        out.append(_table(["Export", "Rows read", "Kept", "Excluded"], irows, [0.52, 0.16, 0.16, 0.16], (1, 2, 3)))
-        if not pt.exclusions.empty:
-            erows = [[s_, r.replace("_", " "), str(n)] for s_, r, n in pt.exclusions.itertuples(index=False)]
-            out.append(_table(["Export", "Reason excluded", "Rows"], erows, [0.52, 0.32, 0.16], (2,)))
+    out.append(_b("small", "How every row of the exports was read, kept or excluded is in the staff workbook "
+                           "(sheet 'Import audit'); this summary shows released figures only."))
 
     # --- appendix (names only on request) ------------------------------------------------------------------------
     if show_names:

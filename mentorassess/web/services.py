@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -241,14 +241,14 @@ def _profiles(cfg):
     roster = read_roster(cfg.roster) if cfg.roster else None
     responses, reports = _import_all(cfg, roster, lambda msg: None)
     scores = score(responses, cfg.instrument)
-    profiles = aggregate(scores, min_raters=cfg.min_raters, min_raters_comments=cfg.min_raters_comments,
-                         roster=roster, comments=cfg.comments, exclude_comments=())
+    rules = replace(cfg.release_rules(), exclude_comments=())  # the review shows every comment
+    profiles = aggregate(scores, rules=rules, roster=roster)
     return responses, scores, profiles
 
 
 _REASON_TEXT = {
-    "below_min_raters": "fewer than {k} mentee responses",
-    "too_few_valid": "fewer than {k} usable mentee answers",
+    "below_min_raters": "fewer than {k} mentees counted (each mentee once, with at least half of the items answered)",
+    "not_shown": "withheld by the confidentiality rules",
 }
 
 
@@ -268,8 +268,9 @@ def preview(config: Path) -> tuple[list[Release], dict[str, Any]]:
                                k=cfg.min_raters),
                            comments_shown=bool(getattr(row, "comments_shown")),
                            self_rating=bool(getattr(row, "self_present"))))
-    settings = {"min_raters": cfg.min_raters, "min_raters_comments": cfg.min_raters_comments or cfg.min_raters,
-                "comments": cfg.comments}
+    rules = cfg.release_rules()
+    settings = {"min_raters": rules.min_raters, "min_raters_comments": rules.min_raters_comments,
+                "min_raters_items": rules.min_raters_items, "comments": cfg.comments}
     return out, settings
 
 
@@ -285,19 +286,22 @@ class CommentRow:
     flags: tuple[str, ...]
 
 
+_FLAG_TEXT = {"name": "names a person on the roster", "email": "holds an e-mail address",
+              "phone": "holds a phone number", "date": "holds a date", "course_code": "holds a course code",
+              "duplicate": "repeats another comment"}
+
+
 def comments(config: Path) -> list[CommentRow]:
     """Comments a report would show (the aggregate's comment rule), grouped by response, with flags."""
     import pandas as pd
 
     cfg = load_program(config)
     responses, scores, profiles = _profiles(cfg)
-    com = scores.comments
-    if com.empty:
+    review = profiles.review
+    if review.empty:
         return []
-    shown = profiles.mentors.loc[profiles.mentors["comments_shown"].astype(bool), ["mentor_id", "wave"]]
-    mentee = com[com["rater_role"] == "mentee"].merge(shown, on=["mentor_id", "wave"], how="inner")
-    own = com[com["rater_role"] == "self"]
-    keep = pd.concat([mentee, own], ignore_index=True)
+    keep = review[review["shown_in_feedback"].astype(bool)]
+    screened = review.groupby("response_id")["flags"].agg(lambda f: sorted({k for v in f if v for k in v.split(";")}))
     prompts = {q.id: q.prompt for q in cfg.instrument.open_ended}
     flags = responses.set_index("response_id")[["flag_speeder", "flag_straightline"]]
     out = []
@@ -305,7 +309,7 @@ def comments(config: Path) -> list[CommentRow]:
         f = flags.loc[rid] if rid in flags.index else None
         if isinstance(f, pd.DataFrame):
             f = f.iloc[0]
-        names = []
+        names = [_FLAG_TEXT.get(k, k) for k in screened.get(rid, [])]
         if f is not None and bool(f["flag_speeder"]):
             names.append("answered very fast")
         if f is not None and bool(f["flag_straightline"]):
