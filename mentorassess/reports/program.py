@@ -52,7 +52,11 @@ def fmt2(v: Any) -> str:
 
 
 def fmt_signed1(v: Any) -> str:
-    return "–" if _nan(v) else f"{float(v):+.1f}".replace("-", "−")
+    """Signed, one decimal ("+0.4", "−1.2"); "0.0" for a value that rounds to zero."""
+    if _nan(v):
+        return "–"
+    text = f"{float(v):+.1f}"
+    return "0.0" if text in ("+0.0", "-0.0") else text.replace("-", "−")
 
 
 def fmt_pct(v: Any) -> str:
