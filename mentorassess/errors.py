@@ -32,6 +32,7 @@ __all__ = [
     "DataQualityWarning",
     "HeywoodWarning",
     "ConvergenceWarning",
+    "IdentificationWarning",
 ]
 
 
@@ -220,3 +221,7 @@ class HeywoodWarning(MentorAssessWarning):
 
 class ConvergenceWarning(MentorAssessWarning):
     """An iterative estimate did not converge."""
+
+
+class IdentificationWarning(MentorAssessWarning):
+    """A model is not identified (negative df, singular information matrix): its fit is NaN."""

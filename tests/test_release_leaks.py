@@ -283,6 +283,6 @@ def test_fast_competency_rule_agrees_with_the_exact_one():
         if abs(mean * 10 - np.floor(mean * 10) - 0.5) < 1e-6:
             continue  # a rounding tie: the exact check is deliberately stricter there
         exact = (score_mean_safe(v, ell=3, insider=False).safe and score_mean_safe(v, ell=2, insider=True).safe)
-        assert _score_safe(tuple(sorted(v)), 1, 7, rules) == exact, v
+        assert _score_safe(tuple(sorted(v)), 1, 7, rules, 2) == exact, v  # 2 items: insider needs 1 point
         checked += 1
     assert checked > 300

@@ -25,6 +25,10 @@ def psychometrics_cmd(
     n_iter: int = typer.Option(20, "--n-iter", min=1, max=10000, help="Parallel-analysis iterations."),
     seed: int = typer.Option(20131002, "--seed", help="Seed for parallel analysis and bootstraps."),
     n_boot: int = typer.Option(0, "--n-boot", min=0, max=100000, help="Bootstrap resamples for alpha (0 = none)."),
+    estimator: str = typer.Option("ml", "--estimator", help="CFA estimator: ml, mlr, fiml or wlsmv."),
+    ordinal: bool = typer.Option(False, "--ordinal", help="Add ordinal (polychoric) reliability."),
+    invariance: Optional[str] = typer.Option(None, "--invariance", help="Measurement invariance across 'form' or 'wave'."),
+    model: Optional[Path] = typer.Option(None, "--model", help="lavaan-like model syntax file for the CFA."),
 ) -> None:
     """Psychometric checks equal to R psych/lavaan: alpha per competency, omega, KMO, parallel analysis, CFA."""
     import json
@@ -40,16 +44,48 @@ def psychometrics_cmd(
     from mentorassess.commands.importing import _file
 
     check_outputs([responses, _file(instrument)], files=[json_out])
+    from mentorassess.errors import ConfigError
+
+    if estimator.lower() not in ("ml", "mlr", "fiml", "wlsmv"):
+        raise ConfigError(f"--estimator must be ml, mlr, fiml or wlsmv; got {estimator!r}")
+    if invariance is not None and invariance not in ("form", "wave"):
+        raise ConfigError(f"--invariance must be 'form' or 'wave'; got {invariance!r}")
+    syntax = None
+    if model is not None:
+        try:
+            syntax = model.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read the model file {model}: {exc.strerror}", file=str(model)) from exc
     ins = load_instrument(instrument)
     data = read_responses(responses, ins)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MentorAssessWarning)  # repeated in each section's notes
-        report = psychometrics(data, ins, form=form, wave=wave, n_iter=n_iter, rng=seed, n_boot=n_boot)
+        report = psychometrics(data, ins, form=form, wave=wave, n_iter=n_iter, rng=seed, n_boot=n_boot,
+                               estimator=estimator.lower(), model=syntax, ordinal=ordinal, invariance=invariance)
     _print_report(report, ins)
+    _print_invariance(report)
     if json_out is not None:
         text = json.dumps(report.to_dict(), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
         atomic_write_text(json_out, text)
         typer.echo(f"wrote {json_out}")
+
+
+def _print_invariance(report) -> None:  # noqa: ANN001 - internal rendering
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for label, inv in report.invariance:
+        t = Table(title=f"Measurement invariance, {label} ({inv.estimator}; Chen 2007 cut-offs)",
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        for col in ("model", "chi2", "df", "CFI", "RMSEA", "SRMR", "d chi2", "d df", "p", "dCFI", "dRMSEA", "decision"):
+            t.add_column(col, justify="left" if col in ("model", "decision") else "right")
+        for r in inv.to_frame().to_dict(orient="records"):
+            t.add_row(r["model"], _fmt(r["chisq"], 2), str(r["df"]), _fmt(r["cfi"]), _fmt(r["rmsea"]), _fmt(r["srmr"]),
+                      _fmt(r.get("chisq_diff"), 2), _fmt(r.get("df_diff"), 0), _fmt(r.get("pvalue_diff")),
+                      _fmt(r.get("delta_cfi")), _fmt(r.get("delta_rmsea")), r["decision"] if isinstance(r.get("decision"), str) else "-")
+        console.print(t)
 
 
 def _fmt(x: object, digits: int = 3) -> str:
@@ -126,6 +162,15 @@ def _print_report(report, ins) -> None:  # noqa: ANN001 - internal rendering
             rc = sec.cfa.residual_correlations(top=3)
             hints = "; ".join(f"{r.item1}-{r.item2} {r.residual:+.3f}" for r in rc.itertuples())
             console.print(f"largest residual correlations: {hints}")
+        if sec.sem is not None and hasattr(sec.sem, "fit_measures"):
+            fm = sec.sem.fit_measures()
+            rob = ".robust" if "cfi.robust" in fm and fm["cfi.robust"] == fm["cfi.robust"] else ""
+            chi = f"chi2 {_fmt(fm.get('chisq'), 2)}" + (f" (scaled {_fmt(fm.get('chisq.scaled'), 2)}, c "
+                                                         f"{_fmt(fm.get('chisq.scaling.factor'))})" if "chisq.scaled" in fm else "")
+            console.print(f"model CFA ({getattr(sec.sem, 'estimator', '')}, {getattr(sec.sem, 'missing', '')}, n "
+                          f"{getattr(sec.sem, 'n_obs', '-')}): {chi}, df {fm.get('df')}, CFI{rob} "
+                          f"{_fmt(fm.get('cfi' + rob))}, TLI{rob} {_fmt(fm.get('tli' + rob))}, RMSEA{rob} "
+                          f"{_fmt(fm.get('rmsea' + rob))}, SRMR {_fmt(fm.get('srmr'))}")
         for name, why in sec.skipped.items():
             console.print(f"[yellow]skipped {name}[/yellow]: {why}")
         for note in sec.notes:

@@ -10,7 +10,9 @@ released, whatever their cause (the reader sees one wording, :data:`~mentorasses
    answers, as an outsider or as an insider who knows one rater's answers
    (:mod:`mentorassess.release.feasible`).
 4. **Complementary hiding**, so a hidden cell is not recovered from its neighbours: a hidden
-   item hides every item of its competency; a hidden competency hides its items and the overall
+   item hides every item of its competency; a competency whose raters answered different numbers
+   of its items shows no item means (the competency mean minus the item means would give away
+   the skipper's answers); a hidden competency hides its items and the overall
    score; a hidden overall score hides every competency and item of that report.
 
 The decisions use only the raters' own answers and the rules; no hidden value is ever computed
@@ -68,7 +70,9 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
         hid_item: set[str] = set()
         for c in score_cols:
             v = g[c].dropna().to_numpy(float)
-            if len(v) < k or not _score_safe(tuple(sorted(v.tolist())), lo, hi, rules):
+            answered = g.loc[g[c].notna(), f"n_answered_{c}"] if f"n_answered_{c}" in g.columns else None
+            coarsest = int(answered.min()) if answered is not None and len(answered) else 1
+            if len(v) < k or not _score_safe(tuple(sorted(v.tolist())), lo, hi, rules, coarsest):
                 hid_comp.add(c)
         item_detail = n >= k_items and not unkeyed
         for i in item_cols:
@@ -77,6 +81,12 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
                 continue
             if not item_detail or len(v) < k or not _item_safe(tuple(sorted(v.tolist())), lo, hi, rules):
                 hid_item.add(i)
+        # a competency whose raters answered different numbers of its items: its mean and its item
+        # means together give away the answers of whoever skipped (competency minus items)
+        for c, members in comp_of.items():
+            cols = [i for i in members if i in item_cols]
+            if cols and items_g[cols].notna().sum(axis=1).nunique() > 1:
+                hid_item |= set(cols)
         # complementary hiding
         if OVERALL in hid_comp:  # the overall score itself is unsafe: nothing of this report is shown
             hid_comp |= set(score_cols)
@@ -99,9 +109,11 @@ def _item_safe(values: tuple, lo: int, hi: int, rules: ReleaseRules) -> bool:
     return item_mean_safe(values, decimals=rules.decimals, lo=lo, hi=hi, ell=rules.ell).safe
 
 
-def _score_safe(values: tuple, lo: int, hi: int, rules: ReleaseRules) -> bool:
-    """R5 for a competency mean: every rater keeps ``ell - 1`` scale points as an outsider, and at
-    least one scale point for an insider who knows one rater's score.
+def _score_safe(values: tuple, lo: int, hi: int, rules: ReleaseRules, items: int = 1) -> bool:
+    """R5 for a competency mean: every rater keeps ``ell - 1`` scale points as an outsider, and, for
+    an insider who knows one rater's score, ``ell`` possible scores on the coarsest rater's grid
+    (a score over ``items`` answered items moves in steps of ``1/items``: a range of
+    ``(ell - 1) / items`` points).
 
     Scores are treated as continuous (raters who skipped items have other grids), as
     :func:`~mentorassess.release.feasible.score_mean_safe` with ``grid=None`` does; this is its
@@ -120,4 +132,5 @@ def _score_safe(values: tuple, lo: int, hi: int, rules: ReleaseRules) -> bool:
 
     if width(s_lo, s_hi, n) < rules.ell - 1 - 1e-9:
         return False
-    return all(width(s_lo - x, s_hi - x, n - 1) >= 1 - 1e-9 for x in np.unique(v)) if n > 1 else False
+    need = (rules.ell - 1) / max(1, items)
+    return all(width(s_lo - x, s_hi - x, n - 1) >= need - 1e-9 for x in np.unique(v)) if n > 1 else False

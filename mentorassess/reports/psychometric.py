@@ -143,7 +143,8 @@ def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
     c = d["cfa"]
     if c:
         out.extend(_cfa(c, d["published_cfa"], W))
-    # Agreement and the precision of mentor scores (G- and D-study)
+    # Model-based CFA and invariance, then agreement and the precision of mentor scores (G-/D-study)
+    out.extend(_sem_extras(d.get("psychometric_report") or {}, W))
     out.extend(_agreement(d["agreement"], W))
     out.extend(precision_story(d, W))
     if d["notes"]:
@@ -220,6 +221,46 @@ def _cfa(c: Mapping[str, Any], published: list, W: float) -> list[Any]:
                                    "did in the published validation; compare with the published figures rather than "
                                    "with the cut-offs alone."), "body"))
 
+    return out
+
+
+def _sem_extras(rep: Mapping[str, Any], W: float) -> list[Any]:
+    """Model CFA (other estimator or model syntax) and measurement invariance, when computed."""
+    from reportlab.platypus import CondPageBreak
+
+    from mentorassess.reports.pdf import data_table, para
+
+    out: list[Any] = []
+    models = [(sec, sec["cfa_model"]) for sec in rep.get("sections") or [] if sec.get("cfa_model")]
+    if models:
+        out += [CondPageBreak(160), para("Model CFA (estimator and model as requested)", "h2")]
+        rows = []
+        for sec, m in models:
+            fm = m.get("fit_measures") or {}
+            rob = "" if _nan(fm.get("cfi.robust")) else ".robust"
+            rows.append([f"{sec.get('form') or '–'} / {sec.get('wave') or '–'}", f"{m.get('estimator')}, {m.get('missing')}",
+                         str(m.get("n_obs")), n2(fm.get("chisq")), n2(fm.get("chisq.scaled")), f"{m.get('df')}",
+                         r2(fm.get("cfi" + rob)), r2(fm.get("tli" + rob)), r2(fm.get("rmsea" + rob)), r2(fm.get("srmr"))])
+        out.append(data_table(["Form / wave", "Estimator", "N", "χ²", "χ² scaled", "df", "CFI", "TLI", "RMSEA", "SRMR"],
+                              rows, [0.16 * W, 0.15 * W, 0.07 * W, 0.1 * W, 0.1 * W, 0.06 * W, 0.08 * W, 0.08 * W,
+                                     0.1 * W, 0.1 * W], numeric_cols=(2, 3, 4, 5, 6, 7, 8, 9)))
+        out.append(para("Note. MLR: Yuan-Bentler scaled χ² and robust CFI/TLI/RMSEA (Brosseau-Liard & Savalei); "
+                        "FIML: full-information ML under MAR.", "small"))
+    for inv in rep.get("invariance") or []:
+        out += [CondPageBreak(180), para(f"Measurement invariance: {inv.get('label')}", "h2")]
+        rows = []
+        for st in inv.get("steps") or []:
+            rows.append([st["model"], n2(st["chisq"]), f"{st['df']:.0f}", r2(st["cfi"]), r2(st["rmsea"]), r2(st["srmr"]),
+                         n2(st.get("chisq_diff")), "–" if _nan(st.get("df_diff")) else f"{st['df_diff']:.0f}",
+                         _p(st.get("pvalue_diff")), n2(st.get("delta_cfi")) if not _nan(st.get("delta_cfi")) else "–",
+                         n2(st.get("delta_rmsea")) if not _nan(st.get("delta_rmsea")) else "–",
+                         (st.get("decision") or "–").replace(" (Chen 2007)", "")])
+        out.append(data_table(["Model", "χ²", "df", "CFI", "RMSEA", "SRMR", "Δχ²", "Δdf", "p", "ΔCFI", "ΔRMSEA", "Decision"],
+                              rows, [0.1 * W, 0.08 * W, 0.05 * W, 0.07 * W, 0.08 * W, 0.07 * W, 0.08 * W, 0.05 * W,
+                                     0.07 * W, 0.08 * W, 0.09 * W, 0.18 * W], numeric_cols=tuple(range(1, 11))))
+        out.append(para(f"Note. {inv.get('design')}, {inv.get('estimator')}; difference tests against the previous "
+                        "model (Satorra-Bentler 2001 scaled for MLR). A step fails when ΔCFI ≤ −.010 together with "
+                        "ΔRMSEA ≥ .015 or ΔSRMR ≥ .030 (loadings) / .010 (intercepts, residuals) (Chen 2007).", "small"))
     return out
 
 

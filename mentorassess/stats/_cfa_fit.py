@@ -115,9 +115,43 @@ def _start(model: _Model, s: np.ndarray) -> np.ndarray:
     return th
 
 
+def _to_marker(model: _Model, std_model: _Model, th_std: np.ndarray) -> np.ndarray:
+    """Marker-variable parameters with the same implied Sigma as a fixed-variance solution."""
+    lam, phi, theta = std_model.unpack(th_std)
+    mk = np.array([lam[i, k] for k, i in enumerate(model.markers)])
+    mk = np.where(np.abs(mk) < 1e-8, 1e-8, mk)
+    th = np.zeros(model.q)
+    for a, i in enumerate(model.free_load):
+        k = model.factor_of[i]
+        th[a] = lam[i, k] / mk[k]
+    th[model.n_load:model.n_load + model.p] = theta
+    for a, (j, k) in enumerate(model.phi_idx):
+        th[model.n_load + model.p + a] = phi[j, k] * mk[j] * mk[k]
+    return th
+
+
 def _fit(model: _Model, s: np.ndarray, tol: float = 1e-10, maxit: int = 500) -> tuple[np.ndarray, float, bool, int]:
+    """Fit; when the marker parameterization stalls (a small marker loading sends the other
+    loadings towards infinity, as in misspecified models), refit with fixed factor variances,
+    which is well scaled, and carry that solution over (same Sigma); keep the lower objective."""
+    with np.errstate(all="ignore"):
+        out = _fit_once(model, s, None, tol, maxit)
+        if out[2] or model.std_lv:
+            return out
+        std_model = _Model(model.items, model.factor_of, model.m, True)
+        th_std, f_std, conv_std, _ = _fit_once(std_model, s, None, tol, maxit)
+        if not np.isfinite(f_std):
+            return out
+        again = _fit_once(model, s, _to_marker(model, std_model, th_std), tol, maxit)
+        if again[1] <= out[1] + 1e-12 or (again[2] and not out[2]):
+            return again
+        return out
+
+
+def _fit_once(model: _Model, s: np.ndarray, start: np.ndarray | None, tol: float = 1e-10,
+              maxit: int = 500) -> tuple[np.ndarray, float, bool, int]:
     logdet_s = np.linalg.slogdet(s)[1]
-    th = _start(model, s)
+    th = _start(model, s) if start is None else np.array(start, dtype=float)
     f = _fml(model.sigma(th), s, logdet_s)
     if not np.isfinite(f):
         th[model.n_load:model.n_load + model.p] = np.diag(s) * 0.9

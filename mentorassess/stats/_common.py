@@ -116,6 +116,86 @@ def check_min(frame: pd.DataFrame, *, what: str, min_items: int = 2, min_rows: i
         )
 
 
+def unusable_items(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """``(all-missing items, constant items)`` of an item frame."""
+    x = frame.to_numpy(dtype=float)
+    empty = [str(c) for j, c in enumerate(frame.columns) if not np.isfinite(x[:, j]).any()]
+    with np.errstate(invalid="ignore"):
+        lo, hi = np.nanmin(np.where(np.isnan(x), np.inf, x), axis=0), np.nanmax(np.where(np.isnan(x), -np.inf, x), axis=0)
+    constant = [str(c) for j, c in enumerate(frame.columns) if str(c) not in empty and lo[j] == hi[j]]
+    return empty, constant
+
+
+def check_items(frame: pd.DataFrame, *, what: str) -> None:
+    """DataError naming every item that has no answer at all or the same answer everywhere.
+
+    Such items make correlations undefined; psych drops them with a warning (alpha) or stops
+    with NA (fa, KMO); lavaan stops. We stop and name them, so the user can drop or fix them.
+    """
+    from mentorassess.errors import Problem
+
+    empty, constant = unusable_items(frame)
+    if not empty and not constant:
+        return
+    problems = [Problem(f"item {c!r} has no answers", code="item-all-missing", column=c) for c in empty]
+    problems += [Problem(f"item {c!r} has the same answer in every response (zero variance)",
+                         code="item-constant", column=c) for c in constant]
+    parts = []
+    if empty:
+        parts.append(f"no answers for {', '.join(empty)}")
+    if constant:
+        parts.append(f"zero variance (constant answers) for {', '.join(constant)}")
+    raise InsufficientDataError(f"{what}: {'; '.join(parts)}; drop these items and rerun",
+                                column=(empty + constant)[0], problems=problems)
+
+
+def rcond(a: np.ndarray) -> float:
+    """Reciprocal condition number in the 1-norm (what R's ``solve`` tests against
+    ``.Machine$double.eps`` before inverting); 0 for a singular or non-finite matrix."""
+    a = np.asarray(a, dtype=float)
+    if not np.isfinite(a).all():
+        return 0.0
+    try:
+        with np.errstate(all="ignore"):
+            inv = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return 0.0
+    if not np.isfinite(inv).all():
+        return 0.0
+    return float(1.0 / (np.abs(a).sum(axis=0).max() * np.abs(inv).sum(axis=0).max()))
+
+
+def r_solve(a: np.ndarray) -> np.ndarray | None:
+    """The inverse when R's ``solve(a)`` would succeed (rcond >= machine eps), else None."""
+    if rcond(a) < np.finfo(float).eps:
+        return None
+    return np.linalg.inv(a)
+
+
+def collinear_pairs(r: np.ndarray, names: Sequence[str], tol: float = 1e-8) -> list[tuple[str, str]]:
+    """Pairs of items whose correlation is +-1 within ``tol`` (exact or near duplicates)."""
+    i, j = np.triu_indices(r.shape[0], 1)
+    hit = np.abs(np.abs(r[i, j]) - 1) < tol
+    return [(str(names[a]), str(names[b])) for a, b in zip(i[hit], j[hit])]
+
+
+def is_positive_definite(r: np.ndarray) -> bool:
+    """psych's test in ``cor.smooth``: smallest eigenvalue >= machine eps."""
+    return bool(np.linalg.eigvalsh(r).min() >= np.finfo(float).eps)
+
+
+def cor_smooth(r: np.ndarray, eig_tol: float = 1e-12) -> np.ndarray:
+    """``psych::cor.smooth``: eigenvalues below ``eig_tol`` set to 100 eig_tol, rescaled to sum p,
+    rebuilt and turned back into a correlation matrix. Returned unchanged if already PD."""
+    r = np.asarray(r, dtype=float)
+    w, v = np.linalg.eigh(r)
+    if w.min() >= np.finfo(float).eps:
+        return r.copy()
+    w = np.where(w < eig_tol, 100 * eig_tol, w)
+    w = w * r.shape[0] / w.sum()
+    return cov2cor((v * w) @ v.T)
+
+
 def zero_variance(frame: pd.DataFrame) -> list[str]:
     sd = frame.std(axis=0, skipna=True)
     return [str(c) for c in frame.columns if not (sd[c] > 0)]
@@ -138,7 +218,12 @@ def pairwise_cor(frame: pd.DataFrame) -> np.ndarray:
         c = _pairwise_cor_matrix(x)
     np.fill_diagonal(c, 1.0)
     if np.isnan(c).any():
-        raise InsufficientDataError("some pairs of items have no (or constant) joint responses; correlations are undefined")
+        check_items(frame, what="correlations")
+        bad = np.argwhere(np.isnan(np.triu(c, 1)))
+        names = [str(n) for n in frame.columns]
+        pairs = ", ".join(f"{names[a]}-{names[b]}" for a, b in bad[:10]) + (" ..." if len(bad) > 10 else "")
+        raise InsufficientDataError("correlations are undefined for item pairs with fewer than 2 joint answers "
+                                    f"or no variation in their joint answers: {pairs}")
     return c
 
 
@@ -241,7 +326,7 @@ def check_rng(rng: np.random.Generator | int | None, default: int = 20131002) ->
 
 
 def single_threaded_blas(fn: Any) -> Any:
-    """Run ``fn`` with BLAS limited to one thread.
+    """Run ``fn`` with BLAS limited to one thread and numpy floating-point warnings silenced.
 
     Our matrices are small (items x items); numpy and scipy ship two OpenBLAS builds whose
     thread pools contend when calls alternate (measured 70x slower for an EFA on 2 cores).
@@ -253,8 +338,11 @@ def single_threaded_blas(fn: Any) -> Any:
         try:
             from threadpoolctl import threadpool_limits
         except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-            return fn(*args, **kwargs)
-        with threadpool_limits(limits=1, user_api="blas"):
+            with np.errstate(all="ignore"):
+                return fn(*args, **kwargs)
+        # NaN/inf arising inside a statistic are checked and reported by the statistic itself
+        # (a warning naming the problem); numpy's bare RuntimeWarnings must not reach the console
+        with threadpool_limits(limits=1, user_api="blas"), np.errstate(all="ignore"):
             return fn(*args, **kwargs)
 
     return wrapper

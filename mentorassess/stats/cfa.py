@@ -28,12 +28,21 @@ import pandas as pd
 from scipy import optimize
 from scipy import stats as sps
 
-from mentorassess.errors import ConfigError, ConvergenceWarning, HeywoodWarning, InsufficientDataError
+from mentorassess.errors import (
+    ConfigError,
+    ConvergenceWarning,
+    HeywoodWarning,
+    IdentificationWarning,
+    InsufficientDataError,
+)
 from mentorassess.stats._cfa_fit import _fit, _Model, modification_indices
 from mentorassess.stats._common import (
     single_threaded_blas,
+    check_items,
+    collinear_pairs,
     cov2cor,
     item_frame,
+    rcond,
     jsonable,
     readonly,
     structure_of,
@@ -237,15 +246,20 @@ def fit_cfa(
         if len(its) < 2:
             raise InsufficientDataError(f"CFA: factor {f!r} has {len(its)} item(s); at least 2 are needed")
     frame = item_frame(data, items, what="CFA")
+    check_items(frame, what="CFA")
     complete = frame.dropna()
     n = int(complete.shape[0])
     p = len(items)
     if n < p + 1:
         raise InsufficientDataError(f"CFA: {n} complete responses for {p} items; at least {p + 1} are needed")
+    check_items(complete, what="CFA (complete rows)")
     x = complete.to_numpy(dtype=float)
     s = np.cov(x, rowvar=False, bias=True)
-    if np.linalg.eigvalsh(s).min() <= 0:
-        raise InsufficientDataError("CFA: the sample covariance matrix is not positive definite")
+    if np.linalg.eigvalsh(s).min() <= 0 or rcond(s) < np.finfo(float).eps:
+        dup = collinear_pairs(cov2cor(s), items)
+        why = f"; perfectly correlated items: {', '.join(a + '-' + b for a, b in dup)}" if dup else ""
+        raise InsufficientDataError(f"CFA: the sample covariance matrix of the {n} complete responses is not "
+                                    f"positive definite{why}")
     factor_of = np.array([k for k, its in enumerate(struct.values()) for _ in its])
     model = _Model(items, factor_of, len(factors), std_lv)
     th, fmin, converged, iters = _fit(model, s)
@@ -258,6 +272,7 @@ def fit_cfa(
     q = model.q
     t_stat = n * fmin
     df = p * (p + 1) // 2 - q
+    identified = df >= 0
     r_s = cov2cor(s)
     t0 = -n * np.linalg.slogdet(r_s)[1]
     df0 = p * (p - 1) // 2
@@ -279,12 +294,27 @@ def fit_cfa(
     a_mat = sinv_s - np.eye(p)
     gfi = 1 - np.trace(a_mat @ a_mat) / np.trace(sinv_s @ sinv_s)
 
-    # standard errors: expected information
+    # standard errors: expected information; lavaan refuses to invert a singular one
     sinv = np.linalg.inv(sig)
     msd = np.einsum("ij,ajk->aik", sinv, model.dsigma(th))
     h = np.einsum("aij,bji->ab", msd, msd)
-    vcov = 2.0 / n * np.linalg.inv(h)
-    se = np.sqrt(np.maximum(np.diag(vcov), 0))
+    hev = np.linalg.eigvalsh(h)
+    if hev.min() <= max(hev.max(), 1.0) * 1e-10 or not identified:
+        identified = False
+        vcov = np.full((q, q), np.nan)
+    else:
+        vcov = 2.0 / n * np.linalg.inv(h)
+    se = np.sqrt(np.maximum(np.diag(vcov), 0)) if identified else np.full(q, np.nan)
+    if not identified:
+        msg = (f"CFA model is not identified (df = {df}: {q} free parameters for {p * (p + 1) // 2} variances "
+               "and covariances" + (")" if df < 0 else "; the information matrix is singular)") +
+               ". Standard errors and the test statistic are not defined; chi-square, CFI, TLI and RMSEA are "
+               "NaN (lavaan: NA with a warning). Add items or constraints.")
+        notes.append(msg)
+        warnings.warn(msg, IdentificationWarning, stacklevel=3)
+        t_stat = float("nan")
+        cfi = tli = rmsea = float("nan")
+        lo = hi = rmsea_p = float("nan")
 
     def std_all(x: np.ndarray) -> np.ndarray:
         lam, phi, theta = model.unpack(x)
@@ -304,7 +334,7 @@ def fit_cfa(
     lam, phi, theta = model.unpack(th)
     est_std = std_all(th)
     jac = np.empty((q, q))
-    for a in range(q):
+    for a in range(q):  # noqa: B007
         hstep = 1e-6 * max(1.0, abs(th[a]))
         e = np.zeros(q)
         e[a] = hstep
@@ -356,7 +386,7 @@ def fit_cfa(
         warnings.warn(msg, HeywoodWarning, stacklevel=3)
     return CfaFit(
         items=tuple(items), factors=tuple(factors), n_obs=n, n_rows=int(frame.shape[0]), npar=q,
-        chisq=float(t_stat), df=int(df), pvalue=float(sps.chi2.sf(t_stat, df)) if df > 0 else float("nan"),
+        chisq=float(t_stat), df=int(df), pvalue=float(sps.chi2.sf(t_stat, df)) if df > 0 and identified else float("nan"),
         baseline_chisq=float(t0), baseline_df=int(df0), cfi=float(cfi), tli=float(tli), rmsea=rmsea,
         rmsea_ci_lower=lo, rmsea_ci_upper=hi, rmsea_pvalue=rmsea_p, srmr=srmr, logl=float(logl),
         unrestricted_logl=float(logl_sat), aic=float(-2 * logl + 2 * q), bic=float(-2 * logl + q * np.log(n)),

@@ -22,11 +22,19 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from mentorassess.errors import ConfigError, ConvergenceWarning, HeywoodWarning, InsufficientDataError
+from mentorassess.errors import (
+    ConfigError,
+    ConvergenceWarning,
+    DataQualityWarning,
+    HeywoodWarning,
+    InsufficientDataError,
+)
 from mentorassess.stats._common import (
     single_threaded_blas,
+    check_items,
     check_min,
     cov2cor,
+    is_positive_definite,
     item_frame,
     jsonable,
     matrix_frame,
@@ -103,6 +111,7 @@ class _Fa:
     e_values: np.ndarray  # eigenvalues of r
     converged: bool
     optimizer_message: str
+    objective: float = float("nan")
 
 
 def fa_core(r: np.ndarray, nf: int, fm: str = "minres", rotate: str = "oblimin") -> _Fa:
@@ -117,9 +126,28 @@ def fa_core(r: np.ndarray, nf: int, fm: str = "minres", rotate: str = "oblimin")
     else:
         fun, jac = _minres_obj, _minres_grad
     start = np.clip(start, _LOWER, upper)
-    res = optimize.minimize(fun, start, args=(r, nf), jac=jac, method="L-BFGS-B",
-                            bounds=[(_LOWER, upper)] * p,
-                            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10000, "maxcor": 20})
+    opts = {"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10000, "maxcor": 20}
+    with np.errstate(all="ignore"):
+        res = optimize.minimize(fun, start, args=(r, nf), jac=jac, method="L-BFGS-B",
+                                bounds=[(_LOWER, upper)] * p, options=opts)
+        # flat objectives (near-Heywood items, n < items): L-BFGS-B can stop on a plateau short of
+        # the minimum; restart from where it stopped while that still lowers the objective
+        for _ in range(5):
+            again = optimize.minimize(fun, res.x, args=(r, nf), jac=jac, method="L-BFGS-B",
+                                      bounds=[(_LOWER, upper)] * p, options=opts)
+            if not again.fun < res.fun - 1e-15 * max(1.0, abs(res.fun)):
+                break
+            res = again
+        if (res.x <= _LOWER + 1e-6).any():
+            # a uniqueness at its bound (Heywood): the objective has several local minima there
+            # (psych's optim may stop at either); try a few other starts and keep the lowest
+            # psych's analytic gradient is only approximate near the bound, so polish with
+            # numerical derivatives of the objective itself
+            for alt in (res.x, np.full(p, 0.5), np.clip(res.x, 0.2, 0.9), np.full(p, min(0.9, upper))):
+                cand = optimize.minimize(fun, alt, args=(r, nf), jac="3-point", method="L-BFGS-B",
+                                         bounds=[(_LOWER, upper)] * p, options=opts)
+                if cand.fun < res.fun - 1e-15 * max(1.0, abs(res.fun)):
+                    res = cand
     psi = res.x
     load = _loadings_out(psi, r, nf, fm)
     if nf > 1:
@@ -165,6 +193,7 @@ def fa_core(r: np.ndarray, nf: int, fm: str = "minres", rotate: str = "oblimin")
         e_values=np.linalg.eigvalsh(r)[::-1],
         converged=converged,
         optimizer_message=message,
+        objective=float(res.fun),
     )
 
 
@@ -193,6 +222,8 @@ class EfaResult:
     converged: bool = True
     heywood_items: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    objective: float = float("nan")
+    smoothed: bool = False
 
     @property
     def structure(self) -> np.ndarray:
@@ -235,6 +266,7 @@ class EfaResult:
             "uniquenesses": self.uniquenesses, "eigenvalues": self.eigenvalues,
             "variance_accounted": self.variance_accounted().reset_index(names="factor"),
             "converged": self.converged, "heywood_items": list(self.heywood_items), "notes": list(self.notes),
+            "objective": self.objective, "not_positive_definite": self.smoothed,
         })
 
 
@@ -311,6 +343,7 @@ def fit_efa(
     else:
         frame = item_frame(items, what="EFA")
         frame = frame.loc[frame.notna().any(axis=1)]
+        check_items(frame, what="EFA")
         check_min(frame, what="EFA", min_items=3)
         r = pairwise_cor(frame)
         names = [str(c) for c in frame.columns]
@@ -318,23 +351,47 @@ def fit_efa(
     p = r.shape[0]
     if not 1 <= int(n_factors) < p:
         raise InsufficientDataError(f"EFA: n_factors must be between 1 and {p - 1} for {p} items; got {n_factors}")
+    notes: list[str] = []
+    npd = not_positive_definite_note(r, n, "EFA")
+    if npd:
+        notes.append(npd)
+        warnings.warn(npd, DataQualityWarning, stacklevel=3)
     fa = fa_core(r, int(n_factors), method, rotation)
     phi = fa.phi if fa.phi is not None else np.eye(int(n_factors))
     h2 = fa.communality
-    notes: list[str] = []
-    hey = tuple(names[i] for i in range(p) if h2[i] >= 1.0 - _LOWER - 1e-8)
-    if hey:
-        msg = (f"Heywood case: communality at or above {1 - _LOWER} for {', '.join(hey)} "
-               f"(max h2 = {h2.max():.4f}); the solution is reported unclipped")
-        notes.append(msg)
-        warnings.warn(msg, HeywoodWarning, stacklevel=3)
-    if not fa.converged:
-        msg = f"EFA did not converge ({fa.optimizer_message})"
-        notes.append(msg)
-        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+    hey = solution_notes(fa, names, "EFA", notes, stacklevel=4)
     return EfaResult(
         items=tuple(names), factors=fa.names, method=method, rotation=rotation if n_factors > 1 else "none",
         n_obs=n, loadings=readonly(fa.loadings), phi=readonly(phi), communalities=readonly(h2),
         uniquenesses=readonly(fa.uniquenesses), eigenvalues=readonly(fa.e_values),
         reduced_eigenvalues=readonly(fa.values), converged=fa.converged, heywood_items=hey, notes=tuple(notes),
+        objective=fa.objective, smoothed=bool(npd),
     )
+
+
+def not_positive_definite_note(r: np.ndarray, n: int, what: str) -> str:
+    """The warning psych gives (through ``cor.smooth``) for a non-positive-definite matrix, or ''."""
+    if is_positive_definite(r):
+        return ""
+    few = f" (n = {n} responses for {r.shape[0]} items)" if 0 < n <= r.shape[0] else ""
+    return (f"{what}: the correlation matrix is not positive definite{few}. As psych::fa, the factors are "
+            "extracted from the unsmoothed matrix; psych smooths it (cor.smooth) only for its fit "
+            "statistics. Estimates rest on too little information: interpret with care.")
+
+
+def solution_notes(fa: _Fa, names: list[str], what: str, notes: list[str], stacklevel: int = 3) -> tuple[str, ...]:
+    """Heywood and convergence warnings of a factor solution (also used by omega)."""
+    h2 = fa.communality
+    hey = tuple(names[i] for i in range(len(names)) if h2[i] >= 1.0 - _LOWER - 1e-8)
+    if hey:
+        ultra = [names[i] for i in range(len(names)) if h2[i] > 1.0]
+        kind = "ultra-Heywood case (communality above 1" if ultra else f"Heywood case (communality at or above {1 - _LOWER}"
+        msg = (f"{what}: {kind}) for {', '.join(hey)} (max h2 = {h2.max():.4f}); the solution is reported "
+               "unclipped, but the loadings of these items are poorly determined (psych warns likewise)")
+        notes.append(msg)
+        warnings.warn(msg, HeywoodWarning, stacklevel=stacklevel)
+    if not fa.converged:
+        msg = f"{what}: the factor extraction did not converge ({fa.optimizer_message}); results are unreliable"
+        notes.append(msg)
+        warnings.warn(msg, ConvergenceWarning, stacklevel=stacklevel)
+    return hey

@@ -22,11 +22,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from mentorassess.errors import ConfigError, InsufficientDataError
+import warnings
+
+from mentorassess.errors import ConfigError, DataQualityWarning, InsufficientDataError
 from mentorassess.stats._common import (
     single_threaded_blas,
+    check_items,
     check_min,
     check_rng,
+    collinear_pairs,
+    r_solve,
     cov2cor,
     item_frame,
     jsonable,
@@ -51,6 +56,7 @@ __all__ = [
 def _prepare(items: pd.DataFrame, what: str) -> tuple[pd.DataFrame, np.ndarray]:
     frame = item_frame(items, what=what)
     frame = frame.loc[frame.notna().any(axis=1)]
+    check_items(frame, what=what)
     check_min(frame, what=what, min_items=2)
     return frame, pairwise_cor(frame)
 
@@ -90,7 +96,10 @@ def estimate_kmo(items: pd.DataFrame) -> KmoResult:
 
     Notes
     -----
-    Q = R^-1 (R itself if singular, as psych); partial correlations = cov2cor(Q); with
+    Q = R^-1; when R's ``solve`` would refuse R (reciprocal condition number below machine
+    epsilon, e.g. an exactly or numerically duplicated item), Q = R as psych does, which gives
+    MSA = 0.5 for every item, with a DataQualityWarning naming the perfectly correlated items
+    (``inverted`` is then False). Partial correlations = cov2cor(Q); with
     off-diagonal sums only, MSA = sum r^2/(sum r^2 + sum q^2), per item by column.
     R: ``psych::KMO(x)``.
 
@@ -102,11 +111,18 @@ def estimate_kmo(items: pd.DataFrame) -> KmoResult:
     True
     """
     frame, r = _prepare(items, "KMO")
-    try:
-        q = np.linalg.inv(r)
-        inverted = True
-    except np.linalg.LinAlgError:
-        q, inverted = r.copy(), False
+    names = [str(c) for c in frame.columns]
+    q = r_solve(r)
+    inverted = q is not None
+    if q is None:
+        # R's solve() refuses (reciprocal condition number below machine eps); psych then uses
+        # R itself as the "image", which gives MSA = 0.5 for every item
+        dup = collinear_pairs(r, names)
+        why = f" (perfectly correlated: {', '.join(a + '-' + b for a, b in dup)})" if dup else ""
+        warnings.warn(f"KMO: the correlation matrix is singular{why}; as psych::KMO, R is used in place of "
+                      "its inverse, which gives MSA = 0.5 for every item. Drop the duplicated item(s).",
+                      DataQualityWarning, stacklevel=3)
+        q = r.copy()
     if (np.diag(q) <= 0).any():
         # psych returns NaN here (cov2cor of a matrix with negative diagonal); we say why
         raise InsufficientDataError(
@@ -173,8 +189,11 @@ def bartlett_sphericity(items: pd.DataFrame, *, n_obs: int | None = None) -> Bar
     n = int(frame.shape[0]) if n_obs is None else int(n_obs)
     p = r.shape[0]
     sign, logdet = np.linalg.slogdet(r)
-    if sign <= 0:
-        raise InsufficientDataError("Bartlett test: the correlation matrix is singular")
+    if sign <= 0 or r_solve(r) is None:
+        dup = collinear_pairs(r, [str(c) for c in frame.columns])
+        why = f" (perfectly correlated: {', '.join(a + '-' + b for a, b in dup)})" if dup else ""
+        raise InsufficientDataError(f"Bartlett test: the correlation matrix is singular{why}; ln|R| and the "
+                                    "test are not defined (psych returns a meaningless or NaN value)")
     chisq = -logdet * (n - 1 - (2 * p + 5) / 6)
     df = p * (p - 1) // 2
     return BartlettResult(chisq=float(chisq), df=int(df), p_value=float(sps.chi2.sf(chisq, df)), n_obs=n, n_items=p)

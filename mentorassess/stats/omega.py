@@ -24,6 +24,7 @@ import pandas as pd
 from mentorassess.errors import ConfigError, DataQualityWarning, InsufficientDataError
 from mentorassess.stats._common import (
     single_threaded_blas,
+    check_items,
     check_min,
     item_frame,
     jsonable,
@@ -33,7 +34,7 @@ from mentorassess.stats._common import (
     structure_of,
 )
 from mentorassess.stats._rotations import oblimin, promax
-from mentorassess.stats.efa import fa_core
+from mentorassess.stats.efa import fa_core, not_positive_definite_note, solution_notes
 
 __all__ = ["OmegaResult", "estimate_omega"]
 
@@ -132,6 +133,7 @@ def estimate_omega(
     if n_factors is None:
         n_factors = 3
     frame = frame.loc[frame.notna().any(axis=1)]
+    check_items(frame, what="omega")
     check_min(frame, what="omega", min_items=3)
     names = [str(c) for c in frame.columns]
     p = len(names)
@@ -142,7 +144,12 @@ def estimate_omega(
         raise ConfigError(f"method must be 'minres' or 'ml'; got {method!r}")
     notes: list[str] = []
     m = pairwise_cor(frame)
+    npd = not_positive_definite_note(m, int(frame.shape[0]), "omega")
+    if npd:
+        notes.append(npd)
+        warnings.warn(npd, DataQualityWarning, stacklevel=3)
     fact = fa_core(m, nf, method, "varimax")
+    solution_notes(fact, names, "omega (Schmid-Leiman factor solution)", notes, stacklevel=4)
     orth = fact.loadings
     rotation = "oblimin"
     if nf == 1:
@@ -162,7 +169,10 @@ def estimate_omega(
             rotation = "Promax"
             notes.append("the oblimin solution failed, Promax used instead")
         if nf > 2:
-            gload = fa_core(phi, 1, method, "none").loadings[:, 0]
+            second = fa_core(phi, 1, method, "none")
+            gload = second.loadings[:, 0]
+            solution_notes(second, [f"F{j + 1}" for j in range(nf)], "omega (second-order factor)", notes,
+                           stacklevel=4)
         else:
             gload = np.array([np.sqrt(abs(phi[0, 1])), np.sign(phi[0, 1]) * np.sqrt(abs(phi[0, 1]))])
             msg = "three factors are required for identification; general loadings set equal (psych option 'equal')"

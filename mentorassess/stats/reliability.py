@@ -35,6 +35,7 @@ from mentorassess.stats._common import (
     scale_range_of,
     smc,
     structure_of,
+    unusable_items,
     zero_variance,
 )
 
@@ -258,7 +259,10 @@ def estimate_alpha(
         raise ConfigError(f"scale {scale!r}: keys not among the items: {', '.join(unknown)}")
     bad = zero_variance(frame)
     if bad:
-        msg = f"scale {scale!r}: item(s) {', '.join(bad)} had no variance and were dropped"
+        empty, constant = unusable_items(frame[bad])
+        parts = ([f"no answers for {', '.join(empty)}"] if empty else []) + \
+            ([f"no variance (constant answers) for {', '.join(constant)}"] if constant else [])
+        msg = f"scale {scale!r}: {'; '.join(parts) or ', '.join(bad)}; dropped as psych::alpha does"
         notes.append(msg)
         warnings.warn(msg, DataQualityWarning, stacklevel=3)
         frame = frame.drop(columns=bad)
@@ -279,7 +283,9 @@ def estimate_alpha(
     cols = [str(c) for c in frame.columns]
     c = pairwise_cov(frame)
     if np.isnan(c).any():
-        raise InsufficientDataError(f"scale {scale!r}: some item pairs have fewer than 2 joint responses")
+        bad_pairs = [f"{cols[a]}-{cols[b]}" for a, b in np.argwhere(np.isnan(np.triu(c, 1)))[:10]]
+        raise InsufficientDataError(f"scale {scale!r}: fewer than 2 joint responses for the item pair(s) "
+                                    f"{', '.join(bad_pairs)}")
     r = cov2cor(c)
     raw, std, g6, av_r, sn, q, _var_r, med_r = _alpha_core(c, r)
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mentorassess.errors import DataError, InsufficientDataError, MentorAssessWarning
+from mentorassess.errors import ConfigError, DataError, InsufficientDataError, MentorAssessWarning
 from mentorassess.instruments import Instrument, load_instrument
 from mentorassess.scoring import order_waves
 from mentorassess.stats._common import check_rng, instrument_id_of, jsonable, single_threaded_blas, structure_of
@@ -56,6 +56,8 @@ class PsychometricSection:
     parallel: ParallelAnalysisResult | None = None
     efa: EfaResult | None = None
     cfa: CfaFit | None = None
+    sem: Any = None
+    ordinal: Any = None
     published: tuple[Mapping[str, Any], ...] = ()
     notes: tuple[str, ...] = ()
     skipped: Mapping[str, str] = field(default_factory=dict)
@@ -110,6 +112,9 @@ class PsychometricSection:
         if self.cfa is not None:
             for k, v in self.cfa.fit_measures().items():
                 add(f"cfa_{k}", v)
+        if self.sem is not None:
+            for k, v in self.sem.fit_measures().items():
+                add(f"cfa_model_{k}", v)
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,6 +126,7 @@ class PsychometricSection:
             "reliability": d(self.reliability), "omega": d(self.omega), "kmo": d(self.kmo),
             "bartlett": d(self.bartlett), "parallel_analysis": d(self.parallel), "efa": d(self.efa),
             "cfa": d(self.cfa), "cfa_published": [dict(p) for p in self.published],
+            "cfa_model": d(self.sem), "ordinal": d(self.ordinal),
             "notes": list(self.notes), "skipped": dict(self.skipped), "precision": d(self.precision),
         })
 
@@ -132,6 +138,7 @@ class PsychometricReport:
     instrument: str | None
     sections: tuple[PsychometricSection, ...]
     call: Mapping[str, Any] = field(default_factory=dict)
+    invariance: tuple[Any, ...] = ()
 
     def section(self, form: str | None = None, wave: str | None = None) -> PsychometricSection:
         for s in self.sections:
@@ -147,7 +154,8 @@ class PsychometricReport:
         from mentorassess import __version__
 
         return jsonable({"instrument": self.instrument, "package_version": __version__, "call": dict(self.call),
-                         "sections": [s.to_dict() for s in self.sections]})
+                         "sections": [s.to_dict() for s in self.sections],
+                         "invariance": [{"label": lab, **inv.to_dict()} for lab, inv in self.invariance]})
 
 
 def _forms(instrument: Any) -> dict[str, str]:
@@ -198,6 +206,10 @@ def psychometrics(
     reverse: bool = True,
     efa: bool = True,
     cfa: bool = True,
+    estimator: str = "ml",
+    model: str | None = None,
+    ordinal: bool = False,
+    invariance: str | None = None,
 ) -> PsychometricReport:
     """Reliability, omega, KMO, Bartlett, parallel analysis, EFA and CFA per form and wave.
 
@@ -224,6 +236,17 @@ def psychometrics(
         Reverse the instrument's reverse-keyed items (scale min + max - x).
     efa, cfa : bool
         Include the EFA (nfactors = number of competencies, minres, oblimin) and the CFA.
+    estimator : {"ml", "mlr", "fiml", "wlsmv"}
+        Estimator of the model CFA (``section.sem``): ml (listwise), mlr (robust, listwise),
+        fiml (ML with missing = "ml"), wlsmv (ordinal; needs ``mentorassess.stats.ordinal``).
+        With "ml" and no ``model`` only the instrument CFA (``section.cfa``) is fitted.
+    model : str, optional
+        lavaan-like model syntax (default: the instrument's simple structure).
+    ordinal : bool
+        Add ordinal (polychoric) reliability (needs ``mentorassess.stats.ordinal``).
+    invariance : {"form", "wave"}, optional
+        Measurement invariance across forms (multi-group, per wave) or across waves (the same
+        raters matched by ``mentor_id`` and ``rater_id``, per form), with ``estimator`` ml/mlr/fiml.
 
     Returns
     -------
@@ -282,6 +305,15 @@ def psychometrics(
         waves = [None]
     gen = check_rng(rng)
     n_factors = len(struct)
+    estimator = str(estimator).lower()
+    if estimator not in ("ml", "mlr", "fiml", "wlsmv"):
+        raise ConfigError(f"estimator must be ml, mlr, fiml or wlsmv; got {estimator!r}")
+    if invariance not in (None, "form", "wave"):
+        raise ConfigError(f"invariance must be 'form' or 'wave'; got {invariance!r}")
+    from mentorassess.stats.sem.syntax import parse_model, structure_syntax
+
+    syntax = model if model is not None else structure_syntax(struct)
+    parse_model(syntax)  # a syntax error stops before any work
     sections = []
     for form_id, role in roles:
         for w in waves:
@@ -311,14 +343,110 @@ def psychometrics(
                 cf = _run("cfa", lambda: fit_cfa(sel, instrument), skipped, notes)
             elif cfa:
                 skipped["cfa"] = "a competency has fewer than 2 items"
+            sem = None
+            if cfa and (estimator != "ml" or model is not None):
+                sem = _run("cfa_model", lambda: _model_cfa(sel, syntax, estimator), skipped, notes)
+            ordi = _run("ordinal", lambda: _ordinal(sel[items], instrument), skipped, notes) if ordinal else None
             pub = tuple(published_fit(instrument, form=form_id)) if form_id is not None else ()
             prec = _precision(sel, instrument, form_id, w, skipped, notes)
             sections.append(PsychometricSection(
                 form=form_id, rater_role=role, wave=w, n_responses=int(len(sel)), reliability=rel, omega=om,
-                kmo=kmo, bartlett=bart, parallel=pa, efa=ef, cfa=cf, published=pub, notes=tuple(notes),
-                skipped=dict(skipped), precision=prec))
+                kmo=kmo, bartlett=bart, parallel=pa, efa=ef, cfa=cf, sem=sem, ordinal=ordi, published=pub,
+                notes=tuple(notes), skipped=dict(skipped), precision=prec))
     if not sections:
         raise InsufficientDataError("no responses to analyse")
+    inv: list[tuple[str, Any]] = []
+    if invariance is not None:
+        inv = _invariance(df, syntax, struct, invariance, roles, waves, estimator)
     call = {"form": form, "wave": wave, "n_iter": n_iter, "n_boot": n_boot, "reverse": reverse,
-            "seed": rng if isinstance(rng, int) else None}
-    return PsychometricReport(instrument=instrument_id_of(instrument), sections=tuple(sections), call=call)
+            "seed": rng if isinstance(rng, int) else None, "estimator": estimator, "model": model,
+            "ordinal": ordinal, "invariance": invariance}
+    return PsychometricReport(instrument=instrument_id_of(instrument), sections=tuple(sections), call=call,
+                              invariance=tuple(inv))
+
+
+def _model_cfa(sel: pd.DataFrame, syntax: str, estimator: str) -> Any:
+    if estimator == "wlsmv":
+        try:
+            from mentorassess.stats import ordinal as _ord  # built separately (issue 20, ordinal part)
+        except ImportError:
+            _ord = None
+        fn = getattr(_ord, "cfa_wlsmv", None)
+        if fn is None:
+            raise ConfigError("estimator 'wlsmv' is not available in this installation "
+                              "(mentorassess.stats.ordinal.cfa_wlsmv is missing); use ml, mlr or fiml")
+        return fn(sel, _simple_structure(syntax))
+    from mentorassess.stats.sem import fit_sem
+
+    return fit_sem(sel, syntax, estimator="MLR" if estimator == "mlr" else "ML",
+                   missing="fiml" if estimator == "fiml" else "listwise")
+
+
+def _ordinal(x: pd.DataFrame, instrument: Any) -> Any:
+    try:
+        from mentorassess.stats import ordinal as _ord
+    except ImportError:
+        _ord = None
+    fn = getattr(_ord, "ordinal_reliability", None)
+    if fn is None:
+        raise ConfigError("ordinal reliability is not available in this installation "
+                          "(mentorassess.stats.ordinal.ordinal_reliability is missing)")
+    ins = load_instrument(instrument) if isinstance(instrument, str) else instrument
+    scales = {c.id: [i for i in c.items if i in x.columns] for c in ins.competencies}
+    scales = {c: its for c, its in scales.items() if len(its) >= 2}
+    try:
+        return fn(x[[i for its in scales.values() for i in its]], scales if len(scales) > 1 else None)
+    except InsufficientDataError:
+        raise
+    except DataError as exc:  # e.g. categories emptied by listwise deletion: skipped, with lavaan's reason
+        raise InsufficientDataError(f"ordinal reliability not computed: {exc.summary or exc}",
+                                    problems=exc.problems) from exc
+
+
+def _simple_structure(syntax: str) -> dict[str, list[str]]:
+    """``f =~ a + b`` lines as a mapping (WLSMV fits simple structure only)."""
+    out: dict[str, list[str]] = {}
+    for line in syntax.splitlines():
+        line = line.split("#")[0].strip()
+        if not line:
+            continue
+        if "=~" not in line or "*" in line:
+            raise ConfigError("--estimator wlsmv fits simple-structure models only (lines 'factor =~ item + item'); "
+                              f"cannot use {line!r}")
+        f, rhs = line.split("=~", 1)
+        items = [t.strip() for t in rhs.split("+") if t.strip()]
+        if any(i in out.get(k, []) for k in out for i in items):
+            raise ConfigError("--estimator wlsmv: an item loads on two factors (cross-loadings need ml, mlr or fiml)")
+        out.setdefault(f.strip(), []).extend(items)
+    return out
+
+
+def _invariance(df: pd.DataFrame, syntax: str, struct: Any, kind: str, roles: list, waves: list,
+                estimator: str) -> list[tuple[str, Any]]:
+    from mentorassess.stats.sem.invariance import longitudinal_invariance, measurement_invariance, wide_by_wave
+
+    if estimator == "wlsmv":
+        raise ConfigError("ordinal (WLSMV) invariance is not available here; use --estimator ml, mlr or fiml")
+    est = "MLR" if estimator == "mlr" else "ML"
+    miss = "fiml" if estimator == "fiml" else "listwise"
+    items = [i for its in struct.values() for i in its]
+    out: list[tuple[str, Any]] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MentorAssessWarning)
+        if kind == "form":
+            if "rater_role" not in df.columns or df["rater_role"].nunique() < 2:
+                raise DataError("invariance across forms needs responses of at least two forms (rater_role)")
+            for w in waves:
+                sel = df if w is None else df[df["wave"] == w]
+                out.append((f"forms, wave {w}", measurement_invariance(sel, syntax, group="rater_role",
+                                                                       estimator=est, missing=miss)))
+        else:
+            if len([w for w in waves if w is not None]) < 2:
+                raise DataError("invariance across waves needs two waves")
+            pair = (str(waves[0]), str(waves[1]))
+            for _, role in roles:
+                sel = df if role is None else df[df["rater_role"] == role]
+                wide = wide_by_wave(sel, items, waves=pair)
+                out.append((f"waves {pair[0]} vs {pair[1]}, form {role}",
+                            longitudinal_invariance(wide, syntax, waves=pair, estimator=est, missing=miss)))
+    return out
