@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect
 from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 
@@ -166,7 +166,7 @@ def scree_plot(observed: Sequence[float], threshold: Sequence[float], *, width: 
     n = min(len(observed), len(threshold), max_positions)
     obs, thr = [float(v) for v in observed[:n]], [float(v) for v in threshold[:n]]
     d = Drawing(width, height)
-    x0, x1, y0, y1 = 40, width - 10, 28, height - 22
+    x0, x1, y0, y1 = 44, width - 10, 28, height - 22
     vmax = max(obs + thr + [1.0])
     vmin = min(0.0, min(obs + thr + [0.0]))
 
@@ -187,6 +187,9 @@ def scree_plot(observed: Sequence[float], threshold: Sequence[float], *, width: 
     for i in range(n):
         d.add(text_group(xp(i), y0 - 11, str(i + 1), size=7.5, anchor="middle"))
     d.add(text_group((x0 + x1) / 2, y0 - 23, "factor number", size=8, anchor="middle", color=PALETTE["muted"]))
+    ylab = Group(text_group(0, 0, "eigenvalue", size=8, anchor="middle", color=PALETTE["muted"]))
+    ylab.transform = (0, 1, -1, 0, 10, (y0 + y1) / 2)  # rotated 90°, centred on the y axis
+    d.add(ylab)
     d.add(PolyLine([c for i in range(n) for c in (xp(i), yp(thr[i]))], strokeColor=PALETTE["previous"],
                    strokeWidth=1, strokeDashArray=[3, 2]))
     d.add(PolyLine([c for i in range(n) for c in (xp(i), yp(obs[i]))], strokeColor=PALETTE["mentee"],
