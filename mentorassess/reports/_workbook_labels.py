@@ -166,6 +166,12 @@ COLUMNS: dict[str, str] = {
     "decision": "Staff decision: type 'exclude' to drop the comment from the next run's reports; "
                 "empty or 'keep' keeps it.",
     "reason": "Why the response did not count.",
+    "n_trained": "Trained mentors released in both waves.",
+    "n_untrained": "Untrained mentors released in both waves.",
+    "change_trained": "Mean of the trained mentors' own changes.",
+    "change_untrained": "Mean of the untrained mentors' own changes.",
+    "did": "Difference in differences: trained minus untrained mean change.",
+    "se": "Standard error (Welch).",
     "label": "The item's wording.",
     "scale": "Competency the item belongs to.",
     "missing": "Share of responses leaving the item empty.",

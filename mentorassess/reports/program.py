@@ -16,7 +16,6 @@ import datetime as _dt
 import math
 import os
 from pathlib import Path
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -24,6 +23,7 @@ import pandas as pd
 from mentorassess.aggregate import Profiles
 from mentorassess.program import ALL, UNKNOWN
 from mentorassess.program_tables import roster_participation
+from mentorassess.reports._program_blocks import Block, _b, _table, flowables
 from mentorassess.stats.program_data import ProgramTables
 from mentorassess.scoring import OVERALL
 
@@ -72,48 +72,10 @@ def _date_text(d: _dt.date) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
-def _right(text: str):
-    """A right-aligned table cell that wraps inside its column (never spills into the next)."""
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import Paragraph
-
-    from mentorassess.reports.pdf import markup, styles
-
-    base = styles()["cell"]
-    return Paragraph(markup(text, base.fontName), ParagraphStyle("cell_right", parent=base, alignment=2))
-
-
 def _titles(instrument) -> dict[str, str]:
     t = {c.id: c.title for c in instrument.competencies}
     t.setdefault(OVERALL, "Overall (all items)")
     return t
-
-
-# --- content model: the same blocks become the PDF and the Word document -----------------------------
-@dataclass(frozen=True)
-class Block:
-    """One piece of the summary: ``kind`` is title, subtitle, h2, h3, body, small, box (text in a
-    panel's style), bullet, bullet_small, table, chart, panel (a shaded box of blocks), keep, cond (a
-    conditional page break) or pagebreak."""
-
-    kind: str
-    text: str = ""
-    header: tuple = ()
-    rows: tuple = ()
-    widths: tuple = ()
-    numeric: tuple = ()
-    children: tuple = ()
-    chart: Any = None      # (name, data) for the chart makers
-    height: float = 0.0
-
-
-def _b(kind: str, text: str = "", **kw) -> Block:
-    return Block(kind, text, **kw)
-
-
-def _table(header, rows, widths, numeric=()) -> Block:
-    return Block("table", header=tuple(header), rows=tuple(tuple(r) for r in rows), widths=tuple(widths),
-                 numeric=tuple(numeric))
 
 
 def _overall(ch) -> Any:
@@ -481,55 +443,9 @@ def _blocks(instrument, profiles: Profiles, tables: ProgramTables, *, report_dat
     return out
 
 
-def _pdf_chart(chart):
-    from mentorassess.reports._program_charts import StripRow, WaveRow, strip_plot, wave_plot
-    from mentorassess.reports.pdf import FRAME_WIDTH
-
-    name, data = chart
-    lo, hi = data["scale"]
-    if name == "waves":
-        return wave_plot([WaveRow(lbl, vals) for lbl, vals in data["rows"]], data["waves"], scale_min=lo,
-                         scale_max=hi, anchors=data["anchors"], width=FRAME_WIDTH, row_height=26)
-    return strip_plot([StripRow(*r) for r in data["rows"]], scale_min=lo, scale_max=hi, anchors=data["anchors"],
-                      width=FRAME_WIDTH, row_height=24)
-
-
-def _flowables(blocks: list[Block]) -> list[Any]:
-    from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
-
-    from mentorassess.reports.pdf import FRAME_WIDTH, data_table, para, shaded_box
-
-    W = FRAME_WIDTH
-    out: list[Any] = []
-    for b in blocks:
-        if b.kind in ("title", "subtitle", "h2", "h3", "body", "small", "box"):
-            out.append(para(b.text, b.kind))
-        elif b.kind == "bullet":
-            out.append(para(b.text, "box", bullet="•"))
-        elif b.kind == "bullet_small":
-            out.append(para(b.text, "small", bullet="•"))
-        elif b.kind == "table":
-            rows = [[_right(c) if j in b.numeric and len(b.widths) > 4 else c for j, c in enumerate(r)] for r in b.rows]
-            out.append(data_table(list(b.header), rows, [w * W for w in b.widths], numeric_cols=b.numeric))
-            out.append(Spacer(1, 4))
-        elif b.kind == "chart":
-            out.append(_pdf_chart(b.chart))
-            out.append(Spacer(1, 4))
-        elif b.kind == "panel":
-            out.append(shaded_box(_flowables(list(b.children))))
-            out.append(Spacer(1, 6))
-        elif b.kind == "keep":
-            out.append(KeepTogether(_flowables(list(b.children))))
-        elif b.kind == "cond":
-            out.append(CondPageBreak(b.height))
-        elif b.kind == "pagebreak":
-            out.append(PageBreak())
-    return out
-
-
 def _story(instrument, profiles: Profiles, tables: ProgramTables, *, report_date: _dt.date,
            program_name: str | None, show_names: bool) -> list[Any]:
-    return _flowables(_blocks(instrument, profiles, tables, report_date=report_date, program_name=program_name,
+    return flowables(_blocks(instrument, profiles, tables, report_date=report_date, program_name=program_name,
                               show_names=show_names))
 
 

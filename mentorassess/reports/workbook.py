@@ -32,7 +32,7 @@ from mentorassess.reports.excel import Sheet, workbook_bytes
 __all__ = ["workbook_sheets", "workbook_readme", "write_staff_workbook", "SHEET_NAMES"]
 
 SHEET_NAMES = ("Mentors", "Mentor profiles", "Mentor items", "Program benchmarks", "Training needs",
-               "Change", "Subgroups", "Participation", "Import audit", "Item statistics", "Comments for review",
+               "Change", "Trained vs untrained", "Subgroups", "Participation", "Import audit", "Item statistics", "Comments for review",
                "Not counted", "Distribution", "Column dictionary")
 
 
@@ -181,6 +181,11 @@ def workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
         Sheet("Change", L(change), number_formats={"phi_dz": "0%", "share_improved": "0%"},
               note="Program change per competency over mentors released in both waves (the mentor is the unit); "
                    "phi_dz = Phi(d_z); share_improved = share of those mentors whose own change is positive."),
+        Sheet("Trained vs untrained", L(pd.concat([d.to_frame() for d in tables.trained], ignore_index=True))
+              if getattr(tables, "trained", ()) else pd.DataFrame({"note": ["no roster column 'trained' or one wave"]}),
+              note="Difference in differences over mentors released in both waves: trained mentors' mean change minus "
+                   "untrained mentors' (Welch 95% interval); empty when either group has fewer than "
+                   f"{getattr(tables, 'min_mentors', 3)} mentors. Observational: not the effect of training."),
         Sheet("Subgroups", L(subs) if not subs.empty else pd.DataFrame({"note": ["no roster groups"]}),
               note=f"The mentor is the unit. A cell needs 3 mentors, {k} ratings and no mentor with most of them; "
                    "more cells are hidden so that none can be recovered by subtraction."),
@@ -222,6 +227,8 @@ def workbook_readme(profiles: Profiles, *, report_date: _dt.date, instrument_tit
         ("Program benchmarks", "Per wave, role, competency and item: mentors, mean, SD, quartiles."),
         ("Training needs", "Competencies by program mentee mean, share below the level, gaps; lowest items."),
         ("Change", "Pre/post change per competency, paired by mentor, with 95% CI, d_z and share improved."),
+        ("Trained vs untrained", "Change of trained minus untrained mentors (difference in differences) with its "
+                                 "interval; observational, not the effect of training."),
         ("Subgroups", "Means by department, cohort and training with primary and secondary suppression."),
         ("Participation", "Mentors per form and wave: invited (roster), responded, released, response rate."),
         ("Import audit", "Rows read, kept and excluded by reason for each imported file."),
