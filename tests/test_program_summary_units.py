@@ -84,8 +84,14 @@ def test_trained_comparison_hidden_below_min_mentors():
     mentee = {t.role: t for t in tables.trained}["mentee"].table
     small = mentee[(mentee["n_trained"] < 3) | (mentee["n_untrained"] < 3)]
     assert len(small) and small["suppressed"].all() and small[["did", "ci_low", "ci_high"]].isna().all().all()
+    assert not mentee.loc[~mentee.index.isin(small.index), "suppressed"].any()
     flat = " ".join(pdf_text(program_pdf_bytes(sc.instrument, prof, tables, report_date=REPORT_DATE)).split())
-    assert "change in mentees' ratings is not shown: it needs at least 3 mentors" in flat
+    part = flat[flat.index("change in mentees' ratings, pre to post"):]
+    titles = {c.id: c.title for c in sc.instrument.competencies} | {OVERALL: "Overall (all items)"}
+    for cid in small["competency"]:  # a hidden row reads '–' in every cell, no count
+        assert f"{titles[cid]} – – – – –" in part
+    for r in mentee[~mentee["suppressed"]].itertuples():
+        assert f"{r.n_trained} {fmt_signed1(r.change_trained)} {r.n_untrained}" in part
 
 
 def test_no_statement_mixes_units_and_page_one_has_headlines(big):
