@@ -143,7 +143,9 @@ def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
     # CFA
     c = d["cfa"]
     if c:
-        out.extend(_cfa(c, d["published_cfa"], W))
+        cfa = _cfa(c, d["published_cfa"], W)
+        verdict = readings.get("cfa")
+        out.extend(cfa[:2] + [_reading(verdict)] + cfa[2:] if verdict is not None else cfa)
     # Model-based CFA and invariance, then agreement and the precision of mentor scores (G-/D-study)
     out.extend(_sem_extras(d.get("psychometric_report") or {}, W))
     out.extend(_agreement(d["agreement"], W))
