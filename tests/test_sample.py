@@ -115,7 +115,7 @@ RECORDED_SHA256 = {
     "roster.csv": "deed01512e7be1322a2c5e0a6979dfb377c19dd8316f3b5148cf8d89e50f186e",
     "responses.csv": "7809040b8ee703cadd60f1e4a19e1c14425b57654f0021e5b17cb54e52470303",
     "qualtrics_mentee.csv": "34ad3c8d12158baa6c4c0d595d19c0ac3c197b2275e389654ac154b076d3ac6c",
-    "qualtrics_self.xlsx": "d3f69bb9592089cd3c177b2fb67020f5fd48e92e880cdad2c7476395c3d9d661",
+    "qualtrics_self.xlsx": "e7c438c7faeedd502490800899feed408939d0e0526348ddac999abef200a382",
     "qualtrics_self.mapping.yaml": "13e3d951449434b167a5ab1a9094a7d2474f427d3e3f4c602be05d175e9937e1",
     "redcap_mentee_DATA_LABELS.csv": "0e1b8d0f7cd3cb0c792d4c5b3201d4f287d4ee2d9177ce78bce7b327cc6576cd",
     "redcap_mentee_DataDictionary.csv": "0d3295b39384893cdde79b1508cfd172cff3bd8deb1ac8ba7777cb15afcbfaab",
