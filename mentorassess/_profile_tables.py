@@ -160,7 +160,9 @@ def build_comments(comments: pd.DataFrame, grid: pd.DataFrame, min_comments: int
     cols = ["mentor_id", "wave", "rater_role", "question", "text"]
     if min_comments is None or comments.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    c = comments[~comments["response_id"].isin(excluded)]
+    # An entry excludes every comment of a response ("R_abc") or one comment ("R_abc#comment_growth").
+    rid = comments["response_id"].astype(str)
+    c = comments[~(rid.isin(excluded) | (rid + "#" + comments["question"].astype(str)).isin(excluded))]
     ok = grid.loc[grid["responses"] >= min_comments, _KEYS]
     mentee = c[c["rater_role"] == "mentee"].merge(ok, on=_KEYS, how="inner")
     own = c[c["rater_role"] == "self"]

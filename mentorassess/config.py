@@ -18,7 +18,8 @@ Example ``program.yaml``::
     min_raters: 3
     min_raters_comments: 4
     comments: true
-    exclude_comments: [R_abc123]       # response ids whose comments staff removed after review
+    exclude_comments: [R_abc123]       # response ids (or response_id#question) staff removed after review
+    comment_review: staff_workbook.xlsx  # decisions typed in a staff workbook (default: the last run's)
     outputs: [feedback, program, workbook, psychometrics]
     out: reports/2026
     audience: {show_names: false}      # may the program summary name mentors?
@@ -54,7 +55,7 @@ WAVE_TYPES = ("pre", "post", "retrospective_pre", "follow_up", "cycle")
 FORMATS = ("qualtrics", "redcap", "spss", "generic", "canonical")
 _TOP = {"program", "instrument", "roster", "report_date", "waves", "exports", "min_raters",
         "min_raters_comments", "min_raters_items", "min_mentors", "comments", "exclude_comments", "outputs", "out",
-        "audience", "import", "assignments", "seed", "contact", "history", "cycle"}
+        "audience", "import", "assignments", "seed", "contact", "history", "cycle", "comment_review"}
 _EXPORT = {"path", "role", "wave", "format", "mapping", "dictionary"}
 _WAVE = {"id", "type", "label"}
 _AUDIENCE = {"show_names"}
@@ -107,6 +108,7 @@ class ProgramConfig:
     contact: str | None = None
     #: ``history:`` and ``cycle:`` (see mentorassess.history.spec); None without a history.
     history: Any = None
+    comment_review: Path | None = None
 
     def release_rules(self):
         """The :class:`~mentorassess.release.rules.ReleaseRules` this configuration asks for."""
@@ -167,6 +169,8 @@ def load_config(path: str | Path) -> ProgramConfig:
     exports = _exports(c, data.get("exports"), {w.id for w in waves}, instrument)
     roster = c.path(data["roster"], ("roster",), "roster") if "roster" in data else None
     assignments = c.path(data["assignments"], ("assignments",), "assignments") if "assignments" in data else None
+    comment_review = (c.path(data["comment_review"], ("comment_review",), "comment_review")
+                      if "comment_review" in data else None)
     min_raters = data.get("min_raters", 3)
     if not isinstance(min_raters, int) or isinstance(min_raters, bool) or min_raters < 3:
         c.add(("min_raters",), f"min_raters must be a whole number of at least 3; got {min_raters!r}", "bad-threshold",
@@ -248,7 +252,8 @@ def load_config(path: str | Path) -> ProgramConfig:
         min_raters_comments=mrc, min_raters_items=mri, min_mentors=min_mentors, comments=data.get("comments", True), exclude_comments=tuple(map(str, excl)),
         outputs=tuple(outputs), out=(c.base / out).resolve() if out else None,
         show_names=bool(audience.get("show_names", False)), import_options=dict(import_options),
-        assignments=assignments, seed=seed, contact=contact.strip() if contact else None, history=history,
+        assignments=assignments, comment_review=comment_review, seed=seed,
+        contact=contact.strip() if contact else None, history=history,
     )
 
 

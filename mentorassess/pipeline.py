@@ -16,6 +16,8 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import hashlib
 import json
@@ -257,15 +259,21 @@ def _run(cfg: ProgramConfig, out_dir: Path, inputs: list[Path], jobs: int | None
     from mentorassess.scoring import score
 
     roster = read_roster(cfg.roster) if cfg.roster else None
+    decisions = _comment_review(cfg, out_dir, say)
     responses, import_reports = _import_all(cfg, roster, say)
     say(f"scoring {len(responses)} responses")
     scores = score(responses, cfg.instrument)
-    profiles = aggregate(scores, rules=cfg.release_rules(), roster=roster)
+    rules = cfg.release_rules()
+    if decisions is not None and decisions.exclude:
+        rules = dataclasses.replace(rules, exclude_comments=tuple(dict.fromkeys((*rules.exclude_comments,
+                                                                                  *decisions.exclude))))
+    profiles = aggregate(scores, rules=rules, roster=roster)
     report_date = _report_date(cfg, responses)
     written: list[Path] = []
     with atomic_dir(out_dir) as tmp:
         ctx = _Context(cfg=cfg, tmp=tmp, responses=responses, scores=scores, profiles=profiles, roster=roster,
-                       import_reports=import_reports, report_date=report_date, jobs=jobs, say=say)
+                       import_reports=import_reports, report_date=report_date, jobs=jobs, say=say,
+                       decisions=decisions)
         for step in _STEPS:
             written.extend(step(ctx))
         after = {p: _sha256(Path(p)) for p in before}
@@ -306,6 +314,28 @@ class _Context:
     psychometrics: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     tables: Any = None
+    decisions: Any = None
+
+
+def _comment_review(cfg: ProgramConfig, out_dir: Path, say: Progress):
+    """Staff decisions on comments: the config's ``comment_review`` workbook, else the previous run's.
+
+    The previous run's ``staff_workbook.xlsx`` in the output folder is read before the folder is
+    replaced, so a comment staff marked ``exclude`` there stays out of this run's reports and the
+    decision is carried into the new workbook.
+    """
+    from mentorassess.release.review import read_comment_review
+
+    path = cfg.comment_review
+    if path is None:
+        previous = out_dir / "staff_workbook.xlsx"
+        if not (previous.is_file() and (out_dir / MARKER).is_file()):
+            return None
+        path = previous
+    decisions = read_comment_review(path)
+    if decisions.decisions:
+        say(f"comment review: {len(decisions.exclude)} comment(s) marked exclude in {Path(path).name}")
+    return decisions
 
 
 def _relative(path: Any, base: Path) -> Any:
@@ -430,7 +460,12 @@ def _step_program(ctx: _Context) -> list[Path]:
     rel = Path("program_summary.pdf")
     render_program(ctx.cfg.instrument, ctx.profiles, _program_tables(ctx), ctx.tmp / rel, report_date=ctx.report_date,
                    program_name=ctx.cfg.program, show_names=ctx.cfg.show_names)
-    return [rel]
+    from mentorassess.reports.program_docx import render_program_docx
+
+    docx = Path("program_summary.docx")  # the same content, editable
+    render_program_docx(ctx.cfg.instrument, ctx.profiles, _program_tables(ctx), ctx.tmp / docx,
+                        report_date=ctx.report_date, program_name=ctx.cfg.program, show_names=ctx.cfg.show_names)
+    return [rel, docx]
 
 
 def _step_workbook(ctx: _Context) -> list[Path]:
@@ -440,12 +475,18 @@ def _step_workbook(ctx: _Context) -> list[Path]:
 
     ctx.say("writing the staff workbook")
     rel = Path("staff_workbook.xlsx")
-    items = None
-    mentee = [s for (form, _), s in ctx.psychometrics.items() if form == "mentee"]
-    if mentee and hasattr(mentee[0], "items"):
-        items = mentee[0].items
+    frames = [s.items.assign(form=form, wave=wave) for (form, wave), s in ctx.psychometrics.items()
+              if isinstance(getattr(s, "items", None), pd.DataFrame) and len(s.items)]
+    items = pd.concat(frames, ignore_index=True) if frames else None
+    manifest = None
+    if (ctx.tmp / "feedback" / "manifest.csv").is_file():
+        from mentorassess.release.manifest import read_manifest
+
+        manifest = read_manifest(ctx.tmp / "feedback")
     write_staff_workbook(ctx.profiles, _program_tables(ctx), ctx.tmp / rel, report_date=ctx.report_date,
-                         item_statistics=items, instrument_title=ctx.cfg.instrument.title)
+                         item_statistics=items, instrument_title=ctx.cfg.instrument.title,
+                         instrument=ctx.cfg.instrument, manifest=manifest,
+                         decisions=ctx.decisions.as_dict() if ctx.decisions is not None else None)
     return [rel]
 
 

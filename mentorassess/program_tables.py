@@ -6,6 +6,8 @@ already released (shown mentee means of mentors at or above ``min_raters``; self
 
 * :func:`participation`: responses, mentors and raters per wave and form, mentors reaching
   ``min_raters``, and the import audits as tables.
+* :func:`roster_participation`: per form and wave, mentors invited (the roster), responded and
+  released, and the response rate, the mentor being the unit throughout.
 * :func:`program_profile`: program mean of mentor-level values per wave, role and competency
   with a 95% t interval (the program profile chart).
 * :func:`mentor_distribution`: unnamed mentor-level mentee means (the strip plot).
@@ -37,7 +39,7 @@ from scipy import stats
 from mentorassess.aggregate import Profiles
 from mentorassess.errors import DataError
 
-__all__ = ["Participation", "participation", "share_below", "program_profile", "mentor_distribution"]
+__all__ = ["Participation", "participation", "roster_participation", "share_below", "program_profile", "mentor_distribution"]
 
 
 def _mentor_values(profiles: Profiles, role: str) -> pd.DataFrame:
@@ -120,6 +122,44 @@ def participation(profiles: Profiles, import_reports: Sequence[Any] | None = Non
 
 
 # --- share below a level (training needs) ----------------------------------------------------------------
+def roster_participation(profiles: Profiles) -> pd.DataFrame:
+    """Mentors per form and wave against the roster: invited, responded, released, response rate.
+
+    ``invited`` counts the mentors of the roster (every mentor the profiles know in the wave: the
+    roster plus any mentor rated without being on it); ``responded`` those with at least one
+    response on the form; ``released`` those whose figures the reports show (self: the
+    self-assessment; mentee: at least ``min_raters`` mentee responses, release rules met).
+    ``responses`` is the number of responses on the form.
+
+    >>> from mentorassess.sample import generate
+    >>> from mentorassess.scoring import score
+    >>> from mentorassess.aggregate import aggregate
+    >>> gen = generate(seed=3, n_mentors=12)
+    >>> t = roster_participation(aggregate(score(gen.responses, "mca-26"), roster=gen.roster))
+    >>> bool((t["invited"] >= t["responded"]).all() and (t["responded"] >= t["released"]).all())
+    True
+    """
+    m = profiles.mentors
+    counts = profiles.counts
+    rows = []
+    for wave in profiles.settings.waves:
+        mw = m[m["wave"] == wave]
+        invited = int(mw["mentor_id"].nunique())
+        for form in ("self", "mentee"):
+            c = counts[(counts["wave"] == wave) & (counts["rater_role"] == form)]
+            responded = int(c["mentors"].sum()) if len(c) else 0
+            responses = int(c["responses"].sum()) if len(c) else 0
+            if form == "self":
+                released = int(mw["self_present"].fillna(False).astype(bool).sum())
+            else:
+                released = int((~mw["suppressed"].astype(bool) & mw["mentee_n"].notna()).sum())
+            rows.append({"wave": wave, "form": form, "invited": invited, "responded": responded,
+                         "released": released, "response_rate": responded / invited if invited else np.nan,
+                         "responses": responses})
+    return pd.DataFrame(rows, columns=["wave", "form", "invited", "responded", "released", "response_rate",
+                                       "responses"])
+
+
 def share_below(profiles: Profiles, wave: str | None = None, *, level: float = 5.0) -> pd.DataFrame:
     """Per competency: eligible mentors and the share whose mentee mean is below ``level``.
 

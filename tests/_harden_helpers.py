@@ -111,3 +111,13 @@ def workbook_cells(path: Path) -> list[tuple[str, str, object, str]]:
     wb = load_workbook(path)
     return [(ws.title, c.coordinate, c.value, c.data_type) for ws in wb.worksheets for row in ws.iter_rows()
             for c in row if c.value is not None]
+
+
+def docx_text(path: Path) -> str:
+    """Every paragraph and table cell of a Word document."""
+    from docx import Document
+
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    parts += [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join(parts)

@@ -43,6 +43,8 @@ def _texts(out: Path) -> dict[str, str]:
         rel = str(p.relative_to(out))
         if p.suffix == ".pdf":
             texts[rel] = H.pdf_text(p)
+        elif p.suffix == ".docx":
+            texts[rel] = H.docx_text(p)
         elif p.suffix == ".xlsx":
             by_sheet: dict[str, list[str]] = {}
             for sheet, _, value, _ in H.workbook_cells(p):

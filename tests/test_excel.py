@@ -32,14 +32,15 @@ def test_no_formula_cells_and_text_escaped(tmp_path):
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
-                if isinstance(cell.value, str):
-                    assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r", "\n")), cell.value
+                if isinstance(cell.value, str):  # text typed as text, with the quote-prefix style
+                    assert cell.data_type == "s" and cell.quotePrefix, (ws.title, cell.coordinate)
     ws = wb["Profiles"]
-    assert ws["A2"].value == "mentor_id" and ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:E10"
-    # without lxml, openpyxl writes a lone CR unescaped and XML reading turns it into LF; the guard
-    # quote is what matters
-    got = [ws.cell(row=i, column=2).value.replace("\r", "\n") for i in range(3, 11)]
-    assert got == ["'" + d.replace("\r", "\n") for d in DANGEROUS]
+    assert ws["A2"].value == "mentor_id" and ws.freeze_panes == "B3" and ws.auto_filter.ref == "A2:E10"
+    # the text exactly as written: no visible apostrophe added (a CR is stored as the OOXML escape
+    # _x000D_, which Excel decodes and openpyxl does not)
+    got = [ws.cell(row=i, column=2).value.replace("_x000D_", "\n") for i in range(3, 11)]
+    assert got == [d.replace("\r", "\n") for d in DANGEROUS]
+    assert ws["A5"].value == "=M003" and ws["A5"].quotePrefix
     assert ws["C3"].value == 5.123456 and ws["C3"].number_format == "0.00"
     assert ws["C4"].value is None and ws["D3"].value == 3 and ws["E4"].value is True
 

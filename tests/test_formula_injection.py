@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -38,17 +39,30 @@ def _evil_program(folder: Path) -> Path:
                            instrument="labels.yaml")
 
 
-def _check_xlsx(path: Path) -> int:
-    cells = H.workbook_cells(path)
+def _check_xlsx(path: Path, *, ours: bool = True) -> int:
+    """No formula or error cell. Our workbooks: every text cell is text with the quote-prefix style and
+    shows no added apostrophe; a survey-tool imitation (``ours=False``) carries the CSV-style escape."""
+    from openpyxl import load_workbook
+
+    cells = [(ws.title, c) for ws in load_workbook(path).worksheets for row in ws.iter_rows() for c in row
+             if c.value is not None]
     assert cells
     negatives = 0
-    for sheet, coord, value, dtype in cells:
-        assert dtype != "f", (path.name, sheet, coord, value)
-        assert dtype != "e", (path.name, sheet, coord, value)
+    for sheet, c in cells:
+        value, where = c.value, (path.name, sheet, c.coordinate, c.value)
+        assert c.data_type not in ("f", "e"), where
         if isinstance(value, str):
-            assert not value.startswith(TRIGGERS), (path.name, sheet, coord, value)
+            if ours:
+                assert c.data_type == "s" and c.quotePrefix, where
+                assert not (value.startswith("'") and value[1:].startswith(TRIGGERS)), where  # no visible '
+            else:
+                assert not value.startswith(TRIGGERS), where
         elif isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
             negatives += 1
+    with zipfile.ZipFile(path) as z:  # and no formula element anywhere in the sheet XML
+        for n in z.namelist():
+            if n.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(n) and b"<f " not in z.read(n), (path.name, n)
     return negatives
 
 
@@ -71,8 +85,11 @@ def test_run_staff_workbook_has_no_formula(evil, tmp_path, capsys):
     assert exc.value.code in (0, None), capsys.readouterr().err
     negatives = _check_xlsx(tmp_path / "out" / "staff_workbook.xlsx")
     assert negatives > 0                      # gaps below zero stay numbers
-    text = "\n".join(str(v) for _, _, v, _ in H.workbook_cells(tmp_path / "out" / "staff_workbook.xlsx"))
-    assert "'=HYPERLINK" in text and "'@SUM(A1) T" in text and "'+1+1" in text
+    values = [str(v) for _, _, v, _ in H.workbook_cells(tmp_path / "out" / "staff_workbook.xlsx")]
+    # the hostile text as staff typed it: no apostrophe in sight, and no formula either
+    assert any(v.startswith("=HYPERLINK") for v in values) and any(v.startswith("@SUM(A1) T") for v in values)
+    assert any(v.startswith("+1+1") for v in values) and any(v.startswith("'quoted") for v in values)
+    assert not any(v.startswith(("'=", "'+", "'@", "'-")) for v in values)
 
 
 def test_score_and_program_outputs_have_no_formula(evil, tmp_path, capsys):
@@ -107,4 +124,4 @@ def test_sample_csvs_are_inert(tmp_path):
     assert files
     for p in files:
         _check_csv(p)
-    _check_xlsx(tmp_path / "qualtrics_self.xlsx")
+    _check_xlsx(tmp_path / "qualtrics_self.xlsx", ours=False)  # imitates a survey tool's export

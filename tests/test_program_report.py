@@ -11,7 +11,7 @@ from scipy import stats
 
 from mentorassess.program import ALL
 from mentorassess.program_tables import participation, program_profile, share_below
-from mentorassess.reports.program import fmt1, fmt_pct, program_pdf_bytes
+from mentorassess.reports.program import fmt1, fmt_pct, fmt_signed1, program_pdf_bytes
 from mentorassess.scoring import OVERALL
 from tests._program_helpers import REPORT_DATE, page_count, pdf_text, program_data
 
@@ -88,17 +88,23 @@ def test_program_pdf_pages_and_determinism(data, pdf):
 
 def test_program_pdf_numbers_equal_the_api(data, flat):
     _, _, _, _, _, tables = data
-    for r in tables.participation.table.itertuples():
+    from mentorassess.program_tables import roster_participation
+
+    _, _, _, _, prof, _ = data
+    for r in roster_participation(prof).itertuples():  # mentors against the roster, per form and wave
+        assert f"{r.wave} {'mentor self-rating' if r.form == 'self' else 'mentee rating'} {r.invited} " \
+               f"{r.responded} {r.released} {fmt_pct(r.response_rate)}" in flat
+    for r in tables.participation.table.itertuples():  # responses counted (section 8)
         assert f"{r.wave} {'mentor self-rating' if r.rater_role == 'self' else 'mentee rating'} {r.responses} " \
-               f"{r.mentors} {r.raters} {r.mentors_at_min}" in flat
+               f"{r.raters}" in flat
     # import accounting is staff detail (workbook), not a released figure of the summary
     assert "qualtrics_mentee.csv" not in flat and "staff workbook" in flat
     for r in tables.profile.dropna(subset=["mean"]).itertuples():
         assert f"{fmt1(r.mean)} [{fmt1(r.ci_low)}, {fmt1(r.ci_high)}]" in flat
     for ch in tables.changes:
         ov = ch.table.set_index("competency").loc[OVERALL]
-        assert f"by {fmt1(abs(ov['mean_diff']))} points" in flat
-        assert f"95% CI {fmt1(ov['ci_low'])} to {fmt1(ov['ci_high'])}" in flat
+        assert f"by {fmt_signed1(ov['mean_diff'])} points" in flat
+        assert f"95% CI {fmt_signed1(ov['ci_low'])} to {fmt_signed1(ov['ci_high'])}" in flat
         assert f"Φ(d_z) = {fmt_pct(ov['phi_dz'])}" in flat
     needs = tables.training_needs.table
     low = needs[(needs["kind"] == "lowest_mentee_mean") & (needs["level"] == "competency")]

@@ -24,7 +24,9 @@ from tests import _harden_helpers as H
 from mentorassess.cli import main
 
 K = 3
-STAFF_ONLY = ("Comments for review", "Import audit", "Item statistics", "Not counted")
+# "Column dictionary" lists the columns of the staff-only sheets too (e.g. "Not counted" gains its columns
+# when a response is set aside), so it is staff-only like them.
+STAFF_ONLY = ("Comments for review", "Import audit", "Item statistics", "Not counted", "Column dictionary")
 
 
 def _run(cfg: Path, out: Path, capsys) -> None:
@@ -40,6 +42,8 @@ def _released(out: Path) -> dict[str, object]:
         rel = str(p.relative_to(out))
         if not rel.startswith("psychometrics"):  # pooled over all responses, outside the release layer
             got[rel] = p.read_bytes()
+    for p in sorted(out.rglob("*.docx")):
+        got[str(p.relative_to(out))] = H.docx_text(p)
     sheets: dict[str, list] = {}
     for sheet, ref, value, _ in H.workbook_cells(out / "staff_workbook.xlsx"):
         if sheet not in STAFF_ONLY:

@@ -271,8 +271,9 @@ def test_score_command_xlsx_and_csv(tmp_path, capsys):
             for c in row:
                 assert c.data_type != "f", (ws.title, c.coordinate)
                 assert c.value not in {"rater_id", "submitted_at"} and c.value not in rater_ids, ws.title
-    texts = [c.value for row in wb["Comments"].iter_rows() for c in row if isinstance(c.value, str)]
-    assert any(t.startswith("'=") for t in texts) and not any(t.startswith("=") for t in texts)
+    # formula-like comments are shown as written, typed as text with the quote-prefix style
+    cells = [c for row in wb["Comments"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(c.value.startswith("=") for c in cells) and all(c.quotePrefix and c.data_type == "s" for c in cells)
 
     assert _cli("score", responses, "-i", "mca-26", "-o", str(tmp_path / "s.csv")) == 0
     folder = tmp_path / "s"

@@ -47,9 +47,10 @@ def test_formula_like_name_and_comment_are_text(written):
     path, wb = written
     names = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)
              and c.value.lstrip("'") == EVIL_NAME]
-    comments = [c for c in wb["Comments for review"]["G"] if c.value == "'" + EVIL_COMMENT]
-    assert names and all(c.value == "'" + EVIL_NAME and c.data_type == "s" for c in names)
-    assert comments and comments[0].data_type == "s"
+    comments = [c for c in wb["Comments for review"]["H"] if c.value == EVIL_COMMENT]
+    # shown exactly as written (no visible apostrophe), typed as text with the quote-prefix style
+    assert names and all(c.value == EVIL_NAME and c.data_type == "s" and c.quotePrefix for c in names)
+    assert comments and comments[0].data_type == "s" and comments[0].quotePrefix
     # the raw sheet XML holds no <f> element at all
     import zipfile
 
@@ -62,13 +63,17 @@ def test_formula_like_name_and_comment_are_text(written):
 def test_profiles_respect_suppression(written):
     _, wb = written
     _, _, _, _, prof, _ = program_data()
+    from mentorassess.reports._workbook_labels import Labels
+    from mentorassess.instruments import load_instrument
+
     df = _frame(wb["Mentor profiles"])
     sup = df[df["status"] != "shown"]
     assert len(sup) and sup["mentee_mean"].isna().all() and sup["mentee_n"].isna().all()
     assert sup["mentee_sd"].isna().all() and sup["pooled_ci_low"].isna().all()
     assert set(sup["status"]) <= {"not shown: fewer than 3 mentees responded", "not shown"}
     shown = df[df["status"] == "shown"].set_index(["mentor_id", "wave", "competency"])["mentee_mean"]
-    api = prof.competencies.dropna(subset=["mentee_mean"]).set_index(["mentor_id", "wave", "competency"])["mentee_mean"]
+    api = Labels(load_instrument("mca-26")).frame(prof.competencies.dropna(subset=["mentee_mean"]))
+    api = api.set_index(["mentor_id", "wave", "competency"])["mentee_mean"]
     assert len(shown) == len(api)
     assert shown.loc[api.index].to_numpy() == pytest.approx(api.to_numpy())
 
@@ -112,4 +117,45 @@ def test_item_statistics_from_psychometric_summary_and_determinism(tmp_path):
     path = tmp_path / "w.xlsx"
     path.write_bytes(a)
     ws = load_workbook(path)["Item statistics"]
-    assert ws["B2"].value == "'=cmd" and ws["B2"].data_type == "s"
+    assert ws["B2"].value == "label" and ws["B3"].value == "=cmd" and ws["B3"].data_type == "s"
+    assert ws["B3"].quotePrefix
+
+
+def test_column_dictionary_frozen_ids_and_readable_labels(written):
+    _, wb = written
+    d = _frame(wb["Column dictionary"])
+    for name in SHEET_NAMES[:-1]:
+        ws = wb[name]
+        header = [c.value for c in ws[2 if ws["A1"].font.i else 1]]
+        listed = d[d["sheet"] == name]
+        assert list(listed["column"]) == header, name
+        assert listed["meaning"].map(lambda v: bool(v and str(v).strip())).all(), name
+    assert wb["Mentors"].freeze_panes == "C3"           # mentor_id and name stay in view
+    assert wb["Mentor items"].freeze_panes == "C3"
+    assert wb["Comments for review"].freeze_panes == "E3"  # comment_no, response_id, mentor_id, name
+    codes = {"blind_spot", "hidden_strength", "professional_development", "lowest_mentee_mean", "largest_gap"}
+    seen = {str(c.value) for ws in wb if ws.title != "Column dictionary" for row in ws.iter_rows() for c in row}
+    assert not codes & seen
+    assert "Professional development" in seen or any("rofessional" in v for v in seen)
+
+
+def test_participation_against_the_roster_and_review_flags(written):
+    _, wb = written
+    _, _, roster, _, prof, _ = program_data()
+    part = _frame(wb["Participation"])
+    assert set(part["invited"]) == {len(roster)}
+    assert ((part["invited"] >= part["responded"]) & (part["responded"] >= part["released"])).all()
+    assert part["response_rate"].astype(float).to_numpy() == pytest.approx(
+        (part["responded"] / part["invited"]).astype(float).to_numpy())
+    com = _frame(wb["Comments for review"])
+    assert {"flag_name", "flag_email", "flag_phone", "flag_date", "flag_duplicate", "decision"} <= set(com.columns)
+    dup = com[com["flag_duplicate"] == "yes"]
+    assert len(dup) == int(prof.review["flags"].str.contains("duplicate").sum()) > 0
+    assert com["decision"].isna().all()
+
+
+def test_no_visible_apostrophe_anywhere(written):
+    _, wb = written
+    texts = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert texts and all(c.quotePrefix and c.data_type == "s" for c in texts)
+    assert not [c.value for c in texts if c.value.startswith("'")]

@@ -67,6 +67,11 @@ def read_roster(path: str | Path) -> pd.DataFrame:
         raise DataError(f"roster column(s) missing: {', '.join(missing)}", file=file, row=1,
                         hint=f"a roster has the columns {', '.join(ROSTER_COLUMNS)} (mentor_id and name required)")
     out = pd.DataFrame({c: table.body[cols[c]].str.strip() if c in cols else "" for c in ROSTER_COLUMNS})
+    # A roster written by our own CSV writer carries the formula-injection escape: drop it, as the
+    # canonical readers do, so names reach the reports (and the workbook) exactly as typed.
+    from mentorassess._safe import unescape_cell
+
+    out = out.map(unescape_cell)
     problems: list[Problem] = []
     for i in range(len(out)):
         if not out["mentor_id"].iat[i]:

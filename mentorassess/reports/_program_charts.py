@@ -3,6 +3,9 @@
 * :func:`strip_plot`: one row per competency, unnamed mentor-level means as small open circles
   (stacked where they coincide, never jittered at random), the middle half as a grey box and the
   median as a bar, on the instrument's full scale.
+* :func:`wave_plot`: pre and post in one chart: per competency, the program mean of each wave
+  (mentees: filled circle with its 95% interval; self-ratings: open diamond), waves one above
+  the other in the same row.
 * :func:`scree_plot`: observed eigenvalues against the parallel-analysis threshold.
 
 Nothing here computes a statistic; the caller passes the quartiles it got from the API.
@@ -13,14 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect
 from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 
 from mentorassess.reports.charts import row_backdrop, scale_axis, text_group
 from mentorassess.reports.pdf import FONT, FRAME_WIDTH, PALETTE, register_fonts, visual
 
-__all__ = ["StripRow", "strip_plot", "scree_plot"]
+__all__ = ["StripRow", "strip_plot", "scree_plot", "WaveRow", "wave_plot"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,71 @@ def strip_plot(rows: Sequence[StripRow], *, scale_min: float, scale_max: float,
     return d
 
 
+@dataclass(frozen=True)
+class WaveRow:
+    """One competency: per wave, (mentee mean, low, high, self mean); ``None`` = not shown."""
+
+    label: str
+    values: tuple[tuple[float | None, float | None, float | None, float | None], ...]
+
+
+def wave_plot(rows: Sequence[WaveRow], waves: Sequence[str], *, scale_min: float, scale_max: float,
+              anchors: Mapping[int, str] | None = None, width: float = FRAME_WIDTH, label_width: float = 150,
+              row_height: float = 30) -> Drawing:
+    """Pre and post in one chart: per row, one line per wave (first wave grey, last blue)."""
+    register_fonts()
+    anchors = dict(anchors or {})
+    legend_h = 30
+    axis_h = 30 if anchors else 18
+    height = legend_h + len(rows) * row_height + axis_h
+    d = Drawing(width, height)
+    xpos = scale_axis(label_width, width, scale_min, scale_max)
+    top, bottom = height - legend_h, axis_h
+    centres = row_backdrop(d, len(rows), xpos, top=top, bottom=bottom, width=width, row_height=row_height,
+                           scale_min=scale_min, scale_max=scale_max)
+    nw = max(len(waves), 1)
+    cols = [PALETTE["previous"]] * (nw - 1) + [PALETTE["mentee"]]
+    for row, yc in zip(rows, centres):
+        lines = simpleSplit(visual(row.label), FONT, 8.5, label_width)[:2]
+        ly = yc + len(lines) * 5 - 8
+        for line in lines:
+            d.add(text_group(0, ly, line, size=8.5))
+            ly -= 10
+        for j, (mean, lo, hi, own) in enumerate(row.values):
+            y = yc + (row_height * 0.22) * ((nw - 1) / 2 - j) * (2 / max(nw - 1, 1)) if nw > 1 else yc
+            c = cols[j]
+            if lo is not None and hi is not None:
+                d.add(Line(xpos(lo), y, xpos(hi), y, strokeColor=c, strokeWidth=1.2))
+                for x in (xpos(lo), xpos(hi)):
+                    d.add(Line(x, y - 2.5, x, y + 2.5, strokeColor=c, strokeWidth=1.0))
+            if mean is not None:
+                d.add(Circle(xpos(mean), y, 3.2, fillColor=c, strokeColor=colors.white, strokeWidth=0.5))
+            if own is not None:
+                x = xpos(own)
+                d.add(PolyLine([x, y + 3.6, x + 3.6, y, x, y - 3.6, x - 3.6, y, x, y + 3.6], strokeColor=c,
+                               strokeWidth=1.1))
+    x0, x1 = xpos(scale_min), xpos(scale_max)
+    d.add(Line(x0, bottom, x1, bottom, strokeColor=PALETTE["rule"], strokeWidth=0.7))
+    for t in range(int(scale_min), int(scale_max) + 1):
+        d.add(Line(xpos(t), bottom, xpos(t), bottom - 3, strokeColor=PALETTE["rule"], strokeWidth=0.7))
+        d.add(text_group(xpos(t), bottom - 11, str(t), size=8, anchor="middle"))
+    for value, text in sorted(anchors.items()):
+        anchor = "start" if value == scale_min else "end" if value == scale_max else "middle"
+        xa = xpos(value) - (3 if anchor == "start" else -3 if anchor == "end" else 0)
+        d.add(text_group(xa, bottom - 22, text, size=7.8, anchor=anchor, color=PALETTE["muted"]))
+    lx, ly = 0, height - 11
+    for j, w in enumerate(waves):
+        c = cols[j]
+        d.add(Circle(lx + 4, ly + 3, 3.2, fillColor=c, strokeColor=None))
+        d.add(text_group(lx + 11, ly, f"{w}: mentees' average [95% CI]", size=8.2))
+        x = lx + 190
+        d.add(PolyLine([x, ly + 6.6, x + 3.6, ly + 3, x, ly - 0.6, x - 3.6, ly + 3, x, ly + 6.6], strokeColor=c,
+                       strokeWidth=1.1))
+        d.add(text_group(x + 8, ly, f"{w}: mentors' self-ratings, average", size=8.2))
+        ly -= 12
+    return d
+
+
 def scree_plot(observed: Sequence[float], threshold: Sequence[float], *, width: float = FRAME_WIDTH,
                height: float = 190, max_positions: int = 12, observed_label: str = "observed (factor) eigenvalues",
                threshold_label: str = "95th percentile of random data") -> Drawing:
@@ -98,7 +166,7 @@ def scree_plot(observed: Sequence[float], threshold: Sequence[float], *, width: 
     n = min(len(observed), len(threshold), max_positions)
     obs, thr = [float(v) for v in observed[:n]], [float(v) for v in threshold[:n]]
     d = Drawing(width, height)
-    x0, x1, y0, y1 = 40, width - 10, 28, height - 22
+    x0, x1, y0, y1 = 44, width - 10, 28, height - 22
     vmax = max(obs + thr + [1.0])
     vmin = min(0.0, min(obs + thr + [0.0]))
 
@@ -119,6 +187,9 @@ def scree_plot(observed: Sequence[float], threshold: Sequence[float], *, width: 
     for i in range(n):
         d.add(text_group(xp(i), y0 - 11, str(i + 1), size=7.5, anchor="middle"))
     d.add(text_group((x0 + x1) / 2, y0 - 23, "factor number", size=8, anchor="middle", color=PALETTE["muted"]))
+    ylab = Group(text_group(0, 0, "eigenvalue", size=8, anchor="middle", color=PALETTE["muted"]))
+    ylab.transform = (0, 1, -1, 0, 10, (y0 + y1) / 2)  # rotated 90°, centred on the y axis
+    d.add(ylab)
     d.add(PolyLine([c for i in range(n) for c in (xp(i), yp(thr[i]))], strokeColor=PALETTE["previous"],
                    strokeWidth=1, strokeDashArray=[3, 2]))
     d.add(PolyLine([c for i in range(n) for c in (xp(i), yp(obs[i]))], strokeColor=PALETTE["mentee"],

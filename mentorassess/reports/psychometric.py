@@ -119,9 +119,10 @@ def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
     out.append(para(f"KMO = {r2(kmo['msa'])} (lowest item MSA {r2(min_msa)}); Bartlett's test χ²({b['df']}) = "
                     f"{n2(b['chisq'])}, p {_p(b['p_value']) if _p(b['p_value']).startswith('<') else '= ' + _p(b['p_value'])}, "
                     f"N = {b['n_obs']}.", "body"))
-    out.append(para("Reading: " + ("the correlations are strong enough for factor analysis (KMO ≥ .80 is "
-                                   "'meritorious' in Kaiser's terms)." if not _nan(kmo["msa"]) and kmo["msa"] >= 0.8
-                                   else "factorability is modest; interpret factor solutions cautiously."), "body"))
+    from mentorassess.stats.readings import psych_readings
+
+    readings = {r.topic: r for r in psych_readings(d)}
+    out.append(_reading(readings.get("factorability")))
     pa = d["parallel_analysis"]
     eig = pa.get("eigenvalues") or []
     if eig:
@@ -131,18 +132,20 @@ def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
     if pa.get("n_factors") is not None:
         out.append(para(f"Parallel analysis (Horn 1965; {pa['n_iter']} simulated data sets, seed {pa['seed']}, "
                     f"{_pct(pa['quant'])} quantile) suggests {pa['n_factors']} factor(s) and {pa['n_components']} "
-                        f"component(s). Reading: with competencies that correlate this highly, a single strong "
-                        "general factor is expected; the instrument's competencies are then best read as facets of "
-                        "one skill rather than separate abilities.", "body"))
+                        "component(s).", "body"))
+    out.append(_reading(readings.get("dimensionality")))
 
     # EFA
     e = d["efa"]
     if e.get("method") is not None:
-        out.extend(_efa(e, rules, W))
+        efa = _efa(e, rules, W)
+        out.extend(efa[:2] + [_reading(readings.get("efa"))] + efa[2:])  # the verdict beside its table
     # CFA
     c = d["cfa"]
     if c:
-        out.extend(_cfa(c, d["published_cfa"], W))
+        cfa = _cfa(c, d["published_cfa"], W)
+        verdict = readings.get("cfa")
+        out.extend(cfa[:2] + [_reading(verdict)] + cfa[2:] if verdict is not None else cfa)
     # Model-based CFA and invariance, then agreement and the precision of mentor scores (G-/D-study)
     out.extend(_sem_extras(d.get("psychometric_report") or {}, W))
     out.extend(_agreement(d["agreement"], W))
@@ -154,6 +157,17 @@ def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
     if d.get("skipped"):
         out.append(para("Not computed: " + "; ".join(f"{k} ({v})" for k, v in d["skipped"].items()), "small"))
     return out
+
+
+def _reading(r: Any) -> Any:
+    """A reading as a paragraph: 'Reading:' when it may be read, a warning when it may not."""
+    from mentorassess.reports.pdf import para, shaded_box
+
+    if r is None:
+        return para("", "small")
+    if r.level == "not_valid":
+        return shaded_box([para("Not valid: " + r.text, "box")])
+    return para(("Reading (with caution): " if r.level == "caution" else "Reading: ") + r.text, "body")
 
 
 def _efa(e: Mapping[str, Any], rules: Mapping[str, float], W: float) -> list[Any]:

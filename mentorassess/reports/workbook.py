@@ -4,8 +4,11 @@ Staff filter and sort this workbook, so it carries per-mentor rows (with names w
 gives them) and every comment for review; it is not for mentors or a steering committee. The
 rules of the feedback reports still hold: a suppressed mentee value is an empty cell next to a
 ``status`` that says why ("suppressed: fewer than 3 mentee responses"), never a number. All
-writing goes through :func:`mentorassess.reports.excel.write_workbook` (strings never formulas,
-formula-injection escaping, deterministic bytes, atomic write).
+writing goes through :func:`mentorassess.reports.excel.write_workbook` (text typed as text with the
+quote-prefix style, never a formula; deterministic bytes; atomic write). Labels are words (competency
+titles, item wording, "self rating above mentees"), never internal codes; the "Column dictionary"
+sheet explains every column; the id and name columns stay frozen on wide sheets. Staff decisions
+typed into "Comments for review" are read back by the next run (:mod:`mentorassess.release.review`).
 
 Nothing here computes a statistic: values come from ``aggregate``, ``program_tables`` and
 ``stats.psych_summary``.
@@ -16,20 +19,21 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
 from mentorassess.aggregate import BELOW_MIN_RATERS, TOO_FEW_VALID, Profiles
 from mentorassess.stats.program_data import ProgramTables
+from mentorassess.reports._workbook_labels import Labels, column_dictionary
 from mentorassess.reports.excel import Sheet, workbook_bytes
 
 __all__ = ["workbook_sheets", "workbook_readme", "write_staff_workbook", "SHEET_NAMES"]
 
 SHEET_NAMES = ("Mentors", "Mentor profiles", "Mentor items", "Program benchmarks", "Training needs",
-               "Change", "Subgroups", "Participation", "Import audit", "Item statistics", "Comments for review",
-               "Not counted")
+               "Change", "Trained vs untrained", "Subgroups", "Participation", "Import audit", "Item statistics", "Comments for review",
+               "Not counted", "Distribution", "Column dictionary")
 
 
 def _status(reason: Any, k: int) -> str:
@@ -49,15 +53,71 @@ def _with_status(frame: pd.DataFrame, k: int) -> pd.DataFrame:
     return out.drop(columns=["suppressed", "suppressed_reason"])
 
 
+def _participation(profiles: Profiles) -> pd.DataFrame:
+    """Per wave and form, against the roster: mentors invited, responded, released, and the rate."""
+    from mentorassess.program_tables import roster_participation
+
+    return roster_participation(profiles)
+
+
+def _review_sheet(profiles: Profiles, roster: pd.DataFrame, decisions: Mapping[str, str] | None) -> pd.DataFrame:
+    from mentorassess.release.comments import KINDS
+    from mentorassess.release.review import review_key
+
+    com = profiles.review.reset_index(drop=True).copy()
+    com.insert(0, "comment_no", np.arange(len(com), dtype=int))  # "#7" in flag_details is comment_no 7
+    com = com.merge(roster[["mentor_id", "wave", "name"]], on=["mentor_id", "wave"], how="left")
+    flags = com["flags"] if "flags" in com.columns else pd.Series([""] * len(com), dtype=object)
+    kinds = flags.fillna("").astype(str).str.split(";")
+    for kind in KINDS:
+        com[f"flag_{kind}"] = np.where(kinds.map(lambda ks, k=kind: k in ks), "yes", "").astype(object)
+    if "flag_details" not in com.columns:
+        com["flag_details"] = ""
+    if "needs_review" not in com.columns:
+        com["needs_review"] = False
+    got = decisions or {}
+    com["decision"] = [got.get(review_key(r, q)) for r, q in zip(com["response_id"], com["question"])]
+    cols = ["comment_no", "response_id", "mentor_id", "name", "wave", "rater_role", "question", "text",
+            "shown_in_feedback", "needs_review", *(f"flag_{k}" for k in KINDS), "flag_details", "decision"]
+    return com[cols]
+
+
+def _distribution(manifest: Any) -> pd.DataFrame:
+    if manifest is None:
+        return pd.DataFrame({"note": ["no feedback reports were written in this run"]})
+    if isinstance(manifest, pd.DataFrame):
+        return manifest.reset_index(drop=True)
+    rows = [{"mentor_id": e.mentor_id, "name": e.name, "email": e.email, "wave": e.wave, "file": e.file,
+             "sha256": e.sha256, "bytes": e.bytes} for e in manifest.entries]
+    return pd.DataFrame(rows, columns=["mentor_id", "name", "email", "wave", "file", "sha256", "bytes"])
+
+
 def workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
-                    item_statistics: pd.DataFrame | None = None) -> list[Sheet]:
-    """The workbook's sheets (see :data:`SHEET_NAMES`), in order."""
+                    item_statistics: pd.DataFrame | None = None, instrument: Any = None,
+                    decisions: Mapping[str, str] | None = None, manifest: Any = None) -> list[Sheet]:
+    """The workbook's sheets (see :data:`SHEET_NAMES`), in order.
+
+    ``item_statistics`` has one row per form, wave and item (columns ``form`` and ``wave`` first);
+    without it the sheet shows the program's item means per form and wave. ``decisions`` (comment
+    key -> ``exclude``/``keep``, from :func:`mentorassess.release.review.read_comment_review`) pre-fill
+    the review sheet's decision column, so a decision survives reruns. ``manifest`` is the feedback
+    manifest (:class:`mentorassess.release.manifest.Manifest`) the distribution sheet lists.
+    """
+    if instrument is None:
+        try:
+            from mentorassess.instruments import load_instrument
+
+            instrument = load_instrument(profiles.settings.instrument_id)
+        except Exception:  # noqa: BLE001 - a custom instrument not on disk: codes made readable instead
+            instrument = None
+    lab = Labels(instrument)
     k = profiles.settings.min_raters
     ids = ["mentor_id", "name", "department", "cohort", "trained"]
     roster = profiles.mentors[["mentor_id", "wave", "name", "department", "cohort", "trained"]]
 
     mentors = _with_status(profiles.mentors, k)
-    mentors = mentors[[c for c in mentors.columns if c != "status"] + ["status"]]
+    mentors = mentors[["mentor_id", "name"] + [c for c in mentors.columns if c not in ("mentor_id", "name", "status")]
+                      + ["status"]]
 
     comp = profiles.competencies.merge(roster, on=["mentor_id", "wave"], how="left")
     comp = _with_status(comp, k)
@@ -89,42 +149,63 @@ def workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
 
     if item_statistics is None:
         p = profiles.program
-        item_statistics = p[p["level"] == "item"].drop(columns=["level", "report_band"]).reset_index(drop=True)
+        item_statistics = (p[p["level"] == "item"].drop(columns=["level", "report_band"])
+                           .rename(columns={"rater_role": "form"}).reset_index(drop=True))
+        stats_note = ("Item means over mentors per form and wave (no psychometric analysis in this run: "
+                      "too few responses or not requested).")
+    else:
+        stats_note = ("Item statistics per form and wave (from the psychometric analysis of each form and wave): "
+                      "means, SDs, item-rest correlations, alpha if dropped, flags.")
+    lead_s = [c for c in ("form", "wave") if c in item_statistics.columns]
+    item_statistics = item_statistics[lead_s + [c for c in item_statistics.columns if c not in lead_s]]
 
-    com = profiles.review.copy()
-    com = com.merge(roster[["mentor_id", "wave", "name"]], on=["mentor_id", "wave"], how="left")
-    com = com[["response_id", "mentor_id", "name", "wave", "rater_role", "question", "text", "shown_in_feedback"]]
-    com = com.sort_values(["mentor_id", "wave", "rater_role", "question", "text"], kind="stable")
+    com = _review_sheet(profiles, roster, decisions)
+    excluded = int((com["decision"] == "exclude").sum())
+
+    def L(df: pd.DataFrame) -> pd.DataFrame:
+        return lab.frame(df.reset_index(drop=True))
 
     pct = {"share_below": "0%", "program_percentile": "0", "self_percentile": "0"}
-    return [
-        Sheet("Mentors", mentors.reset_index(drop=True), number_formats=pct,
+    sheets = [
+        Sheet("Mentors", L(mentors), number_formats=pct,
               note=f"One row per mentor and wave. Mentee figures need at least {k} mentee responses."),
-        Sheet("Mentor profiles", comp.reset_index(drop=True), number_formats=pct,
+        Sheet("Mentor profiles", L(comp), number_formats=pct,
               note="Per mentor, wave and competency; a suppressed cell is empty and 'status' says why."),
-        Sheet("Mentor items", items.reset_index(drop=True),
+        Sheet("Mentor items", L(items),
               note="Per mentor, wave and item; same suppression rule as the competencies."),
-        Sheet("Program benchmarks", bench, note="Over mentor-level values; empty below the threshold."),
-        Sheet("Training needs", needs if len(needs) else pd.DataFrame({"note": ["no wave with enough mentors"]}),
+        Sheet("Program benchmarks", L(bench), note="Over mentor-level values; empty below the threshold."),
+        Sheet("Training needs", L(needs) if len(needs) else pd.DataFrame({"note": ["no wave with enough mentors"]}),
               number_formats={"share_below": "0%"},
               note=f"Lowest program mentee means and largest self-minus-mentee gaps; share_below = share of "
                    f"eligible mentors with a mentee mean below {tables.level:g}."),
-        Sheet("Change", change, number_formats={"phi_dz": "0%", "share_improved": "0%"},
+        Sheet("Change", L(change), number_formats={"phi_dz": "0%", "share_improved": "0%"},
               note="Program change per competency over mentors released in both waves (the mentor is the unit); "
                    "phi_dz = Phi(d_z); share_improved = share of those mentors whose own change is positive."),
-        Sheet("Subgroups", subs if not subs.empty else pd.DataFrame({"note": ["no roster groups"]}),
+        Sheet("Trained vs untrained", L(pd.concat([d.to_frame() for d in tables.trained], ignore_index=True))
+              if getattr(tables, "trained", ()) else pd.DataFrame({"note": ["no roster column 'trained' or one wave"]}),
+              note="Difference in differences over mentors released in both waves: trained mentors' mean change minus "
+                   "untrained mentors' (Welch 95% interval); empty when either group has fewer than "
+                   f"{getattr(tables, 'min_mentors', 3)} mentors. Observational: not the effect of training."),
+        Sheet("Subgroups", L(subs) if not subs.empty else pd.DataFrame({"note": ["no roster groups"]}),
               note=f"The mentor is the unit. A cell needs 3 mentors, {k} ratings and no mentor with most of them; "
                    "more cells are hidden so that none can be recovered by subtraction."),
-        Sheet("Participation", part.table),
+        Sheet("Participation", L(_participation(profiles)), number_formats={"response_rate": "0%"},
+              note="Mentors per form and wave: invited (on the roster), responded, released (figures shown)."),
         Sheet("Import audit", audit, note="Rows read = rows kept + rows excluded, per source and reason."),
-        Sheet("Item statistics", item_statistics.reset_index(drop=True)),
-        Sheet("Comments for review", com.reset_index(drop=True),
-              note="All comments, for staff review; shown_in_feedback = appears in the mentor's PDF."),
+        Sheet("Item statistics", L(item_statistics), note=stats_note),
+        Sheet("Comments for review", L(com),
+              note="Every comment. To drop one from the next run's reports, type exclude in 'decision' and "
+                   f"save; the next run reads this workbook back. Marked exclude now: {excluded}."),
         Sheet("Not counted", profiles.exclusions.reset_index(drop=True) if len(profiles.exclusions)
               else pd.DataFrame({"note": ["every response counted"]}),
               note="Responses that did not count as raters (repeat submissions, self forms filed as mentee ratings, "
                    "near-empty responses) and why."),
+        Sheet("Distribution", _distribution(manifest),
+              note="The feedback reports to send, as listed in feedback/manifest.csv (one row per file)."),
     ]
+    sheets.append(Sheet("Column dictionary", column_dictionary(sheets), freeze=2,
+                        note="What every column of every sheet holds."))
+    return sheets
 
 
 def workbook_readme(profiles: Profiles, *, report_date: _dt.date, instrument_title: str = "") -> list[tuple[str, str]]:
@@ -146,24 +227,33 @@ def workbook_readme(profiles: Profiles, *, report_date: _dt.date, instrument_tit
         ("Program benchmarks", "Per wave, role, competency and item: mentors, mean, SD, quartiles."),
         ("Training needs", "Competencies by program mentee mean, share below the level, gaps; lowest items."),
         ("Change", "Pre/post change per competency, paired by mentor, with 95% CI, d_z and share improved."),
+        ("Trained vs untrained", "Change of trained minus untrained mentors (difference in differences) with its "
+                                 "interval; observational, not the effect of training."),
         ("Subgroups", "Means by department, cohort and training with primary and secondary suppression."),
-        ("Participation", "Responses, mentors and raters per wave and form; mentors at the threshold."),
+        ("Participation", "Mentors per form and wave: invited (roster), responded, released, response rate."),
         ("Import audit", "Rows read, kept and excluded by reason for each imported file."),
-        ("Item statistics", "Item means, SDs, item-rest correlations, alpha if dropped, flags."),
-        ("Comments for review", "Every comment with its response_id, to exclude one in the configuration."),
+        ("Item statistics", "Per form and wave: item means, SDs, item-rest correlations, alpha if dropped, flags."),
+        ("Comments for review", "Every comment, flagged for roster names, e-mail addresses, phone numbers, dates, "
+                                "course codes and repeats. Type exclude in the decision column and save: the next "
+                                "run (same output folder, or comment_review: in the configuration) leaves the "
+                                "comment out of every report and keeps your decision in its new workbook."),
         ("Not counted", "Responses that did not count as raters, with the reason."),
-        ("Text safety", "Text starting with = + - @ or a tab/line break is prefixed with ' so that it is never "
-                        "run as a formula."),
+        ("Distribution", "The feedback reports to send: mentor, e-mail, file and checksum (feedback/manifest.csv)."),
+        ("Column dictionary", "What every column of every sheet holds."),
+        ("Text safety", "Every text cell is stored as text with Excel's quote-prefix style: shown exactly as "
+                        "written and never run as a formula, even after editing."),
     ]
 
 
 def write_staff_workbook(profiles: Profiles, tables: ProgramTables, path: str | os.PathLike, *,
                          report_date: _dt.date, item_statistics: pd.DataFrame | None = None,
-                         instrument_title: str = "") -> Path:
-    """Write the staff workbook atomically; return its path."""
+                         instrument_title: str = "", instrument: Any = None,
+                         decisions: Mapping[str, str] | None = None, manifest: Any = None) -> Path:
+    """Write the staff workbook atomically; return its path (arguments as :func:`workbook_sheets`)."""
     from mentorassess._files import atomic_write_bytes
 
-    sheets = workbook_sheets(profiles, tables, item_statistics=item_statistics)
+    sheets = workbook_sheets(profiles, tables, item_statistics=item_statistics, instrument=instrument,
+                             decisions=decisions, manifest=manifest)
     data = workbook_bytes(sheets, readme=workbook_readme(profiles, report_date=report_date,
                                                          instrument_title=instrument_title),
                           title="mentorassess staff workbook")

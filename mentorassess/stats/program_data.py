@@ -37,7 +37,8 @@ from mentorassess.program_tables import (Participation, mentor_distribution, par
                                          share_below)
 from mentorassess.stats.change import ChangeResult, paired_change
 
-__all__ = ["ProgramChange", "ProgramTables", "program_change", "program_tables"]
+__all__ = ["ProgramChange", "ProgramTables", "TrainedChange", "program_change", "program_tables", "trained_change",
+           "program_gaps"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,119 @@ def program_change(profiles: Profiles, *, pre: str, post: str, role: str, level:
     return ProgramChange(result=res, table=t)
 
 
+def _truthy(v: Any) -> bool | None:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    t = str(v).strip().casefold()
+    return True if t in {"yes", "true", "1", "y"} else False if t in {"no", "false", "0", "n"} else None
+
+
+@dataclass(frozen=True)
+class TrainedChange:
+    """Trained vs untrained mentors' change: a difference in differences over mentors.
+
+    ``table`` columns per competency: ``n_trained, n_untrained`` (mentors released in both waves in
+    each group), ``change_trained, change_untrained`` (mean of the mentors' own changes),
+    ``did`` (trained minus untrained), ``se, df`` (Welch), ``ci_low, ci_high`` and ``suppressed``
+    (True, with every value empty, when either group has fewer than ``min_mentors`` mentors).
+    Observational: mentors chose or were chosen for training, so the difference is not its effect.
+    """
+
+    role: str
+    pre: str
+    post: str
+    level: float
+    min_mentors: int
+    table: pd.DataFrame = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        out = self.table.copy()
+        out.insert(0, "role", self.role)
+        out.insert(1, "pre", self.pre)
+        out.insert(2, "post", self.post)
+        return out
+
+
+def trained_change(profiles: Profiles, *, pre: str, post: str, role: str = "mentee", level: float = 0.95,
+                   min_mentors: int = 3) -> TrainedChange:
+    """Difference in differences of trained and untrained mentors' change, the mentor as the unit.
+
+    Each mentor released in both waves contributes their own change (post minus pre of the released
+    mentee mean, or of the self score); the two groups (``trained`` in the roster) are compared with
+    Welch's t interval. Only released values enter; a competency where either group has fewer than
+    ``min_mentors`` mentors is withheld (all values empty).
+
+    Examples
+    --------
+    >>> from mentorassess.sample import generate
+    >>> from mentorassess.scoring import score
+    >>> from mentorassess.aggregate import aggregate
+    >>> g = generate(seed=3, n_mentors=40)
+    >>> d = trained_change(aggregate(score(g.responses, "mca-26"), roster=g.roster), pre="pre", post="post",
+    ...                    role="self")
+    >>> r = d.table.iloc[-1]
+    >>> bool(r["ci_low"] < r["did"] < r["ci_high"])
+    True
+    """
+    comp = profiles.competencies
+    col = "mentee_mean" if role == "mentee" else "self_score"
+    vals = comp.loc[comp[col].notna(), ["mentor_id", "wave", "competency", col]]
+    trained = (profiles.mentors.drop_duplicates("mentor_id").set_index("mentor_id")["trained"].map(_truthy)
+               if "trained" in profiles.mentors.columns else pd.Series(dtype=object))
+    rows = []
+    for cid in profiles.competency_ids:
+        v = vals[vals["competency"] == cid]
+        a = v[v["wave"] == pre].set_index("mentor_id")[col]
+        b = v[v["wave"] == post].set_index("mentor_id")[col]
+        both = a.index.intersection(b.index)
+        d = (b.reindex(both) - a.reindex(both)).astype(float)
+        grp = trained.reindex(both)
+        dt_, du = d[grp.eq(True).to_numpy()].to_numpy(), d[grp.eq(False).to_numpy()].to_numpy()
+        row: dict[str, Any] = {"competency": cid, "n_trained": int(len(dt_)), "n_untrained": int(len(du))}
+        if len(dt_) >= min_mentors and len(du) >= min_mentors:
+            vt, vu = dt_.var(ddof=1) / len(dt_), du.var(ddof=1) / len(du)
+            se = float(np.sqrt(vt + vu))
+            df = (vt + vu) ** 2 / (vt ** 2 / (len(dt_) - 1) + vu ** 2 / (len(du) - 1)) if se > 0 else np.nan
+            did = float(dt_.mean() - du.mean())
+            q = stats.t.ppf(0.5 + level / 2, df) if np.isfinite(df) else np.nan
+            row.update(change_trained=float(dt_.mean()), change_untrained=float(du.mean()), did=did, se=se,
+                       df=float(df), ci_low=did - q * se, ci_high=did + q * se, suppressed=False)
+        else:
+            row.update(change_trained=np.nan, change_untrained=np.nan, did=np.nan, se=np.nan, df=np.nan,
+                       ci_low=np.nan, ci_high=np.nan, suppressed=True)
+        rows.append(row)
+    cols = ["competency", "n_trained", "n_untrained", "change_trained", "change_untrained", "did", "se", "df",
+            "ci_low", "ci_high", "suppressed"]
+    return TrainedChange(role=role, pre=pre, post=post, level=level, min_mentors=min_mentors,
+                         table=pd.DataFrame(rows, columns=cols))
+
+
+def program_gaps(profiles: Profiles, *, level: float = 0.95, min_mentors: int = 3) -> pd.DataFrame:
+    """Self-minus-mentee gap per wave and competency, over mentors with both values released.
+
+    Columns ``wave, competency, n_mentors, mean, ci_low, ci_high`` (t interval over mentors); a
+    cell with fewer than ``min_mentors`` mentors is empty.
+    """
+    comp = profiles.competencies
+    g = comp[comp["gap"].notna() & comp["mentee_mean"].notna() & comp["self_score"].notna()]
+    rows = []
+    for w in profiles.settings.waves:
+        for cid in profiles.competency_ids:
+            x = g.loc[(g["wave"] == w) & (g["competency"] == cid), "gap"].to_numpy(float)
+            n = len(x)
+            if n >= min_mentors:
+                m, se = float(x.mean()), float(x.std(ddof=1) / np.sqrt(n))
+                q = stats.t.ppf(0.5 + level / 2, n - 1)
+                rows.append({"wave": w, "competency": cid, "n_mentors": n, "mean": m, "ci_low": m - q * se,
+                             "ci_high": m + q * se})
+            else:
+                rows.append({"wave": w, "competency": cid, "n_mentors": np.nan, "mean": np.nan, "ci_low": np.nan,
+                             "ci_high": np.nan})
+    return pd.DataFrame(rows, columns=["wave", "competency", "n_mentors", "mean", "ci_low", "ci_high"])
+
+
 @dataclass(frozen=True)
 class ProgramTables:
     """All figures of the program summary and the staff workbook (build with :func:`program_tables`)."""
@@ -134,6 +248,9 @@ class ProgramTables:
     level: float = 5.0
     needs_wave: str | None = None
     notes: tuple[str, ...] = ()
+    trained: tuple[TrainedChange, ...] = ()
+    gaps: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    min_mentors: int = 3
 
     def to_frame(self) -> pd.DataFrame:
         """The subgroup cells (tidy; empty without a roster)."""
@@ -159,13 +276,16 @@ def program_tables(profiles: Profiles, *, import_reports: Sequence[Any] | None =
                            max_mentor_share=max_mentor_share) if by else None
     pre = pre or (waves[0] if len(waves) > 1 else None)
     post = post or (waves[-1] if len(waves) > 1 else None)
-    changes = []
+    changes, trained = [], []
     if pre and post:
         for role in ("self", "mentee"):
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     changes.append(program_change(profiles, pre=pre, post=post, role=role, min_mentors=min_mentors))
+                    if "trained" in by:
+                        trained.append(trained_change(profiles, pre=pre, post=post, role=role,
+                                                      min_mentors=min_mentors))
             except MentorAssessError as exc:
                 notes.append(f"change for the {role} form not computed: {str(exc).splitlines()[0]}")
     return ProgramTables(participation=participation(profiles, import_reports),
@@ -174,4 +294,5 @@ def program_tables(profiles: Profiles, *, import_reports: Sequence[Any] | None =
                          training_needs=training_needs(profiles, wave=last, top=max(5, len(profiles.competency_ids) - 1))
                          if last else None,
                          subgroups=subs, changes=tuple(changes), level=float(level), needs_wave=last,
-                         notes=tuple(notes))
+                         notes=tuple(notes), trained=tuple(trained),
+                         gaps=program_gaps(profiles, min_mentors=min_mentors), min_mentors=int(min_mentors))

@@ -83,8 +83,11 @@ class PsychometricSummary:
     report: Any = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (lists, dicts, numbers, None) with ``schema_version``."""
-        return {
+        """Plain data (lists, dicts, numbers, None) with ``schema_version``; ``readings`` are computed
+        from the other parts through explicit gates (:mod:`mentorassess.stats.readings`)."""
+        from mentorassess.stats.readings import psych_readings
+
+        out = {
             "schema_version": SCHEMA_VERSION,
             "instrument": {"id": self.instrument_id, "title": self.instrument_title},
             "form": self.form, "wave": self.wave,
@@ -106,9 +109,12 @@ class PsychometricSummary:
             "agreement": _records(self.icc),
             "flag_rules": dict(self.flag_rules),
             "notes": list(self.notes),
+            "readings": [],
             "skipped": dict(self.skipped),
             "psychometric_report": self.report.to_dict() if self.report is not None else None,
         }
+        out["readings"] = [r.to_dict() for r in psych_readings(out)]
+        return out
 
 
 def psychometric_summary(responses: pd.DataFrame, instrument: Instrument | str, *, form: str | None = None,

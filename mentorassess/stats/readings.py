@@ -1,0 +1,149 @@
+"""Readings of a psychometric summary, computed from its results through explicit gates.
+
+Each :class:`Reading` says what a number means *for these data* and whether the result may be
+read at all. The gates, in order:
+
+* **N**: factor analysis needs cases; N < 50 makes a factor solution unusable here, N < 100 calls
+  for caution (MacCallum et al. 1999).
+* **KMO** (Kaiser 1974): < .50 unacceptable (no factor solution is read), .50 miserable, .60
+  mediocre, .70 middling, .80 meritorious, .90 marvellous.
+* **Convergence**: a rotation or an estimation that did not converge yields no valid solution;
+  its loadings and the omegas computed from it are not read.
+* **Heywood cases**: a communality at or above 1 (negative unique variance) makes the solution
+  improper.
+* **Parallel analysis**: the number of factors suggested decides the reading on dimensionality
+  (one general factor only when it suggests 1).
+
+Examples
+--------
+>>> d = {"sample": {"responses": 400}, "kmo": {"msa": 0.93}, "parallel_analysis": {"n_factors": 1},
+...      "efa": {"converged": True, "heywood_items": []}, "reliability": [{}] * 6}
+>>> [r.level for r in psych_readings(d)]
+['ok', 'ok', 'ok']
+>>> d["parallel_analysis"]["n_factors"] = 3
+>>> psych_readings(d)[1].text.startswith("Parallel analysis suggests 3 factors")
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping
+
+__all__ = ["Reading", "psych_readings", "kmo_label", "N_MIN", "N_CAUTION", "KMO_MIN"]
+
+N_MIN, N_CAUTION, KMO_MIN = 50, 100, 0.50
+_KMO = ((0.90, "marvellous"), (0.80, "meritorious"), (0.70, "middling"), (0.60, "mediocre"), (0.50, "miserable"))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """``topic`` (factorability, dimensionality, efa, cfa), ``level`` (ok, caution, not_valid), text."""
+
+    topic: str
+    level: str
+    text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def _num(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def kmo_label(msa: float | None) -> str:
+    """Kaiser's (1974) label for an overall KMO.
+
+    >>> kmo_label(0.19), kmo_label(0.84)
+    ('unacceptable', 'meritorious')
+    """
+    if msa is None:
+        return "not computed"
+    return next((lab for cut, lab in _KMO if msa >= cut), "unacceptable")
+
+
+def _n(d: Mapping[str, Any]) -> int | None:
+    for src in (d.get("efa") or {}, d.get("bartlett") or {}, d.get("kmo") or {}, d.get("sample") or {}):
+        for key in ("n_obs", "responses"):
+            v = _num(src.get(key))
+            if v is not None:
+                return int(v)
+    return None
+
+
+def psych_readings(d: Mapping[str, Any]) -> tuple[Reading, ...]:
+    """Readings for factorability, dimensionality, the EFA and the CFA of a summary's ``to_dict()``."""
+    out: list[Reading] = []
+    n = _n(d)
+    msa = _num((d.get("kmo") or {}).get("msa"))
+    label = kmo_label(msa)
+    small = n is not None and n < N_MIN
+    if msa is None:
+        out.append(Reading("factorability", "not_valid", "KMO could not be computed, so factorability is unknown; "
+                                                         "no factor solution is read."))
+    elif msa < KMO_MIN or small:
+        why = [f"KMO = {msa:.2f} is {label} (below .50)"] if msa < KMO_MIN else []
+        if small:
+            why.append(f"N = {n} is below {N_MIN}")
+        out.append(Reading("factorability", "not_valid", "; ".join(why) + ": the correlations do not support a "
+                                                                         "factor analysis here, so the factor "
+                                                                         "solutions below are not read."))
+    else:
+        lvl = "ok" if msa >= 0.70 and (n is None or n >= N_CAUTION) else "caution"
+        text = f"KMO = {msa:.2f} is {label} in Kaiser's terms"
+        text += ("; the correlations support a factor analysis." if lvl == "ok" else
+                 "; interpret the factor solutions with caution" + (f" (N = {n} is below {N_CAUTION})."
+                                                                    if n is not None and n < N_CAUTION else "."))
+        out.append(Reading("factorability", lvl, text))
+
+    pa = d.get("parallel_analysis") or {}
+    k = _num(pa.get("n_factors"))
+    n_scales = len([r for r in d.get("reliability") or []
+                    if str(r.get("scale", "")).casefold() != "overall"
+                    and not str(r.get("title", "")).casefold().startswith(("overall", "all items"))])
+    if k is None:
+        out.append(Reading("dimensionality", "caution", "Parallel analysis was not computed; the number of "
+                                                         "factors is not assessed."))
+    else:
+        k = int(k)
+        if k <= 1:
+            text = ("Parallel analysis suggests 1 factor: the items share one strong general factor, and the "
+                    "competencies are best read as facets of one skill rather than separate abilities.")
+        elif n_scales and k == n_scales:
+            text = (f"Parallel analysis suggests {k} factors, as many as the instrument's competencies: the data "
+                    "are consistent with separate competencies (check the EFA loadings below).")
+        else:
+            text = (f"Parallel analysis suggests {k} factors: neither one general factor nor "
+                    + (f"the instrument's {n_scales} competencies" if n_scales else "the instrument's structure")
+                    + "; read competency scores as related but not cleanly separated.")
+        out.append(Reading("dimensionality", "caution" if out[0].level == "not_valid" else "ok", text))
+
+    e = d.get("efa") or {}
+    if e.get("method") is not None or "converged" in e:
+        problems = []
+        if e.get("converged") is False:
+            problems.append("the rotation did not converge")
+        hey = list(e.get("heywood_items") or [])
+        if hey:
+            problems.append(f"Heywood case(s) (communality ≥ 1) in {', '.join(map(str, hey))}")
+        if out[0].level == "not_valid":
+            problems.append("factorability fails (above)")
+        if problems:
+            out.append(Reading("efa", "not_valid", "The EFA solution is not valid: " + "; ".join(problems)
+                               + ". Its loadings are shown for diagnosis only and omega from it is not read."))
+        else:
+            out.append(Reading("efa", "caution" if out[0].level == "caution" else "ok",
+                               "The EFA converged without Heywood cases."))
+    c = d.get("cfa") or {}
+    if c:
+        if c.get("converged") is False:
+            out.append(Reading("cfa", "not_valid", "The CFA did not converge: its fit and loadings are not read."))
+        elif small:
+            out.append(Reading("cfa", "caution", f"The CFA rests on N = {n}: fit indices are unstable at this size."))
+    return tuple(out)
