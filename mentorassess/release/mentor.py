@@ -19,9 +19,10 @@ downstream (:func:`mentorassess.aggregate.aggregate` drops these cells before co
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from mentorassess.release.feasible import item_mean_safe, score_mean_safe
+from mentorassess.release.feasible import mean_safe_rows
 from mentorassess.release.rules import ReleaseRules
 from mentorassess.scoring import OVERALL, Scores
 
@@ -40,6 +41,12 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
     raters : DataFrame
         ``mentor_id, wave, raters, unkeyed`` from the same call.
     rules : ReleaseRules
+
+    Notes
+    -----
+    Vectorised over mentor-waves: every cell's test runs on arrays of cells with the same number
+    of answers (:func:`~mentorassess.release.feasible.mean_safe_rows`, the same arithmetic as the
+    one-cell functions), so a 2,000-mentor program costs well under a second.
     """
     ins = scores.instrument
     lo, hi = float(ins.scale.min), float(ins.scale.max)
@@ -47,45 +54,82 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
     score_cols = list(scores.score_columns)
     s = scores.scores[scores.scores["rater_role"] == "mentee"]
     it = scores.items[scores.items["rater_role"] == "mentee"]
-    info = raters.set_index(_KEYS) if len(raters) else None
-    out: list[tuple[str, str, str, str]] = []
     k, k_items = rules.min_raters, rules.min_raters_items
     item_cols = [i for i in ins.item_ids if i in it.columns]
     k_per_comp = {c: max(1, len(comp_of.get(c, ins.total_item_ids))) for c in score_cols}
-    for (mentor, wave), g in s.groupby(_KEYS, sort=False):
-        n = len(g)
-        flag = info.loc[(mentor, wave), "unkeyed"] if info is not None and (mentor, wave) in info.index else False
-        unkeyed = True if pd.isna(flag) else bool(flag)  # unknown: the conservative reading
-        need = k + 1 if unkeyed else k
-        if n < need:
-            continue  # the whole report is withheld; aggregate's report gate does this
-        items_g = it[(it["mentor_id"] == mentor) & (it["wave"] == wave)]
-        hid_comp: set[str] = set()
-        hid_item: set[str] = set()
-        for c in score_cols:
-            v = g[c].dropna().to_numpy(float)
-            if len(v) < k or not score_mean_safe(v, lo=lo, hi=hi, ell=rules.ell, decimals=rules.decimals,
-                                                 grid=k_per_comp[c], insider_width=1.0):
-                hid_comp.add(c)
-        item_detail = n >= k_items and not unkeyed
-        for i in item_cols:
-            v = items_g[i].dropna().to_numpy(float)
-            if not len(v):
-                continue
-            if not item_detail or len(v) < k or not item_mean_safe(v, lo=lo, hi=hi, ell=rules.ell,
-                                                                    decimals=rules.decimals):
-                hid_item.add(i)
-        # complementary hiding
-        if OVERALL in hid_comp:  # the overall score itself is unsafe: nothing of this report is shown
-            hid_comp |= set(score_cols)
-            hid_item |= set(item_cols)
-        elif hid_comp and len(score_cols) > 1:  # overall minus the shown competencies would give it away
-            hid_comp.add(OVERALL)
-        for c in hid_comp:
-            hid_item |= set(comp_of.get(c, ())) & set(item_cols)
-        for members in comp_of.values():
-            if hid_item & set(members):
-                hid_item |= set(members) & set(item_cols)
-        out += [(mentor, wave, "competency", c) for c in sorted(hid_comp)]
-        out += [(mentor, wave, "item", i) for i in sorted(hid_item)]
-    return pd.DataFrame(out, columns=[*_KEYS, "level", "key"])
+    columns = [*_KEYS, "level", "key"]
+
+    gid = s.groupby(_KEYS, sort=False).ngroup().to_numpy()  # first-appearance order, -1 for missing keys
+    n_groups = int(gid.max()) + 1 if len(gid) else 0
+    if n_groups == 0:
+        return pd.DataFrame([], columns=columns)
+    first = np.unique(gid[gid >= 0], return_index=True)[1]
+    keys = s[_KEYS].iloc[np.flatnonzero(gid >= 0)[first]].reset_index(drop=True)  # one row per group, group order
+    size = np.bincount(gid[gid >= 0], minlength=n_groups)
+    if len(raters):
+        flag = keys.merge(raters[[*_KEYS, "unkeyed"]].drop_duplicates(_KEYS), on=_KEYS, how="left")["unkeyed"]
+        unkeyed = np.array([True if pd.isna(f) else bool(f) for f in flag], dtype=bool)  # unknown: conservative
+        present = keys.merge(raters[_KEYS].drop_duplicates().assign(_p=True), on=_KEYS, how="left")["_p"].notna()
+        unkeyed = np.where(present.to_numpy(), unkeyed, False)
+    else:
+        unkeyed = np.zeros(n_groups, dtype=bool)
+    need = np.where(unkeyed, k + 1, k)
+    shown = size >= need  # otherwise the whole report is withheld; aggregate's report gate does this
+
+    hid_comp = np.zeros((n_groups, len(score_cols)), dtype=bool)
+    for j, c in enumerate(score_cols):
+        ok = _cells_safe(gid, s[c].to_numpy(float), n_groups, k, dict(
+            lo=lo, hi=hi, ell=rules.ell, decimals=rules.decimals, grid=k_per_comp[c], insider_width=1.0))
+        hid_comp[:, j] = ~ok
+    item_detail = (size >= k_items) & ~unkeyed
+    igid = keys.assign(_g=np.arange(n_groups)).merge(it[_KEYS], on=_KEYS, how="right")["_g"]
+    igid = igid.fillna(-1).astype(int).to_numpy()
+    hid_item = np.zeros((n_groups, len(item_cols)), dtype=bool)
+    for j, i in enumerate(item_cols):
+        vals = it[i].to_numpy(float)
+        answered = np.bincount(igid[(igid >= 0) & ~np.isnan(vals)], minlength=n_groups) > 0
+        ok = _cells_safe(igid, vals, n_groups, k, dict(lo=lo, hi=hi, ell=rules.ell, decimals=rules.decimals,
+                                                           grid=1))
+        hid_item[:, j] = answered & (~item_detail | ~ok)
+
+    # complementary hiding (the same steps, in the same order, for every mentor-wave at once)
+    if OVERALL in score_cols:
+        worst = hid_comp[:, score_cols.index(OVERALL)].copy()
+        hid_comp[worst] = True
+        hid_item[worst] = True
+        if len(score_cols) > 1:
+            hid_comp[~worst & hid_comp.any(axis=1), score_cols.index(OVERALL)] = True
+    item_pos = {i: j for j, i in enumerate(item_cols)}
+    for j, c in enumerate(score_cols):
+        members = [item_pos[i] for i in comp_of.get(c, ()) if i in item_pos]
+        if members:
+            hid_item[np.ix_(hid_comp[:, j], members)] = True
+    for members in comp_of.values():
+        idx = [item_pos[i] for i in members if i in item_pos]
+        if idx:
+            hid_item[np.ix_(hid_item[:, idx].any(axis=1), idx)] = True
+
+    comp_order = np.argsort(np.array(score_cols, dtype=object), kind="stable")
+    item_order = np.argsort(np.array(item_cols, dtype=object), kind="stable")
+    mentors, waves = keys["mentor_id"].to_numpy(), keys["wave"].to_numpy()
+    out: list[tuple] = []
+    for g in np.flatnonzero(shown & (hid_comp.any(axis=1) | hid_item.any(axis=1))):
+        out += [(mentors[g], waves[g], "competency", score_cols[j]) for j in comp_order if hid_comp[g, j]]
+        out += [(mentors[g], waves[g], "item", item_cols[j]) for j in item_order if hid_item[g, j]]
+    return pd.DataFrame(out, columns=columns)
+
+
+def _cells_safe(gid: np.ndarray, vals: np.ndarray, n_groups: int, k: int, opts: dict) -> np.ndarray:
+    """Per group: at least ``k`` answers and a safe mean (False where fewer)."""
+    ok = np.zeros(n_groups, dtype=bool)
+    use = (gid >= 0) & ~np.isnan(vals)
+    g, v = gid[use], vals[use]
+    order = np.argsort(g, kind="stable")
+    g, v = g[order], v[order]
+    counts = np.bincount(g, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    for n in np.unique(counts[counts >= max(k, 1)]):
+        groups = np.flatnonzero(counts == n)
+        block = v[starts[groups][:, None] + np.arange(n)]
+        ok[groups] = mean_safe_rows(block, **opts)
+    return ok
