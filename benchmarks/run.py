@@ -141,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         (RESULTS / "latest.md").write_text(to_markdown(data["results"], data["meta"]))
         return 0
     measures = list(MEASURES)
-    for module in ("bench_import", "bench_psychometrics", "bench_ordinal", "bench_precision", "bench_feedback",
-                   "bench_pipeline", "bench_web"):
+    for module in ("bench_import", "bench_psychometrics", "bench_ordinal", "bench_precision", "bench_release",
+                   "bench_feedback", "bench_pipeline", "bench_web"):
         measures.append(_optional(module, "run"))
     results: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
