@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small inputs; only check that everything runs")
     ap.add_argument("--write", action="store_true", help="write results even in --quick mode")
-    ap.add_argument("--only", help="run only measures whose name contains this text")
+    ap.add_argument("--only", help="run only measures whose name contains this text (several: comma-separated)")
     ap.add_argument("--render", metavar="JSON", help="only rewrite latest.md from a results JSON file")
     args = ap.parse_args(argv)
     if args.render:
@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("MENTORASSESS_BENCH_TMP", tmp)
         for m in measures:
             name = getattr(m, "__name__", str(m))
-            if args.only and args.only not in name and args.only not in getattr(m, "__module__", ""):
+            wanted = [w for w in (args.only or "").split(",") if w]
+            if wanted and not any(w in name or w in getattr(m, "__module__", "") for w in wanted):
                 continue
             t0 = time.perf_counter()
             out = m(args.quick)
