@@ -121,15 +121,19 @@ def run(quick: bool = False) -> list[dict]:
 
     n = 2_000 if quick else 20_000
     d, ins = simulate(n, 0.02)
+    # The report adds a G-study (stats.precision) when mentors have several raters; R's script here
+    # times psych + lavaan only, so the same computations are timed without the mentor column. The
+    # G-study is measured against lme4 by bench_precision.py.
+    same = d.drop(columns="mentor_id")
     warnings.simplefilter("ignore")
-    psychometrics(d.head(500), ins, form="mentee", wave="pre", n_iter=5, rng=1)  # warm caches
+    psychometrics(same.head(500), ins, form="mentee", wave="pre", n_iter=5, rng=1)  # warm caches
     best = float("inf")
     for _ in range(1 if quick else 3):
         t = time.perf_counter()
-        psychometrics(d, ins, form="mentee", wave="pre", n_iter=20, rng=1)
+        psychometrics(same, ins, form="mentee", wave="pre", n_iter=20, rng=1)
         best = min(best, time.perf_counter() - t)
-    row = {"name": f"psychometric report ({n:,} x 26, one form and wave)", "seconds": best,
-           "goal": "<= 0.25x R (psych + lavaan)"}
+    row = {"name": f"psychometric report ({n:,} x 26, one form and wave; psych + lavaan parts)", "seconds": best,
+           "goal": "<= 0.2x R (psych + lavaan)"}
     rscript = shutil.which("Rscript")
     if rscript is None:
         row["note"] = "R not installed: ratio skipped"
@@ -142,5 +146,5 @@ def run(quick: bool = False) -> list[dict]:
     r_total = float(re.search(r"R total: ([0-9.]+) s", out).group(1))
     r_load = float(re.search(r"library loading: ([0-9.]+) s", out).group(1))
     row.update(baseline="R psych + lavaan (same computations)", baseline_seconds=r_total, ratio=best / r_total,
-               met=best / r_total <= 0.25, note=f"R library loading {r_load:.1f} s not counted")
+               met=best / r_total <= 0.2, note=f"R library loading {r_load:.1f} s not counted; G-study: bench_precision")
     return [row]

@@ -433,8 +433,9 @@ def _step_psychometrics(ctx: _Context) -> list[Path]:
                                         for w in caught}))
             ctx.psychometrics[(form, wave)] = summary
             stem = Path("psychometrics") / f"psychometrics_{form}_{wave}"
-            render_psychometric(summary, ctx.tmp / stem.with_suffix(".pdf"), report_date=ctx.report_date)
-            write_psychometric_json(summary, ctx.tmp / stem.with_suffix(".json"))
+            d = summary.to_dict()  # one conversion for both outputs
+            render_psychometric(d, ctx.tmp / stem.with_suffix(".pdf"), report_date=ctx.report_date)
+            write_psychometric_json(d, ctx.tmp / stem.with_suffix(".json"))
             out += [stem.with_suffix(".pdf"), stem.with_suffix(".json")]
     return out
 

@@ -231,7 +231,8 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     ids = pd.DataFrame({c: (df[c].astype(object) if c in df.columns else pd.Series([None] * n, dtype=object))
                         for c in ID_COLUMNS})
     for c in ("response_id", "mentor_id", "rater_role", "wave"):
-        ids[c] = ids[c].map(str)
+        if pd.api.types.infer_dtype(ids[c], skipna=False) != "string":  # already text: nothing to convert
+            ids[c] = ids[c].map(str)
     ids["rater_id"] = ids["rater_id"].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v))
                                           else str(v))
 

@@ -214,3 +214,30 @@ def test_omega_six_factors_on_simulated_mca():
     res = estimate_omega(data("mca26_simulated.csv"), MCA_BLOCKS)
     assert abs(res.omega_h - ref["omega_h"]) < TOL
     assert abs(res.omega_total - ref["omega_t"]) < TOL
+
+
+def test_parallel_analysis_fast_fit_equals_the_full_port():
+    # the one-factor fit of parallel analysis runs the same arithmetic as fa_core (bit for bit)
+    from mentorassess.stats._parallel import one_factor_values, simulated_correlation
+    from mentorassess.stats.efa import fa_core
+
+    gen = np.random.default_rng(4)
+    for n in (60, 2000):
+        c = simulated_correlation(gen, n, 12)
+        assert np.array_equal(one_factor_values(c), fa_core(c, 1, "minres", "none").values)
+    x = data("clearcut.csv").to_numpy(float)
+    xs = np.take_along_axis(x, gen.integers(0, len(x), size=x.shape[::-1]).T, axis=0)
+    c = np.corrcoef(xs, rowvar=False)
+    np.fill_diagonal(c, 1.0)
+    assert np.array_equal(one_factor_values(c), fa_core(c, 1, "minres", "none").values)
+
+
+def test_simulated_correlation_has_the_distribution_of_normal_data():
+    # Bartlett's Wishart draw: mean off-diagonal r near 0 with variance 1/(n-1), as for n normal rows
+    from mentorassess.stats._parallel import simulated_correlation
+
+    gen = np.random.default_rng(5)
+    n, p = 50, 8
+    off = np.concatenate([simulated_correlation(gen, n, p)[np.tril_indices(p, -1)] for _ in range(400)])
+    assert abs(off.mean()) < 0.01
+    assert abs(off.var() * (n - 1) - 1) < 0.08

@@ -289,9 +289,15 @@ def _set_ids(resp: pd.DataFrame, table: RawTable, res: Resolved, ins: Instrument
             extra = _cell(table, pseudo, rowpos)
             rid = np.where(extra != "", rid + "-" + extra, rid)
     stem = Path(table.file).stem
-    rid = np.where(rid == "", np.array([f"{stem}-row{r}" for r in table.rows[rowpos]], dtype=object), rid)
+    empty = rid == ""
+    if empty.any():  # a made-up id only where the export has none
+        rid = rid.copy()
+        rid[empty] = np.array([f"{stem}-row{r}" for r in table.rows[rowpos][empty]], dtype=object)
     it = resp["_iter"].to_numpy(dtype=object)
-    resp["response_id"] = np.where(it != "", rid + "_" + it, rid)
+    looped = it != ""
+    if looped.any():
+        rid = np.where(looped, rid + "_" + it, rid)
+    resp["response_id"] = rid
     rater = _cell(table, res.meta.get("rater_id"), rowpos)
     resp["rater_id"] = np.where(rater == "", np.nan, rater).astype(object)
 

@@ -107,10 +107,22 @@ def _roster_keys(roster: pd.DataFrame | None) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     if roster is None or "mentor_id" not in getattr(roster, "columns", ()):
         return out
-    for _, r in roster.iterrows():
-        keys = {normalise_key(r.get(c)) for c in ("mentor_id", "email", "name") if c in roster.columns}
-        out[str(r["mentor_id"])] = {k for k in keys if k}
+    cols = [roster[c].to_numpy(dtype=object) for c in ("mentor_id", "email", "name") if c in roster.columns]
+    for mid, *vals in zip(roster["mentor_id"].to_numpy(dtype=object), *cols):
+        keys = {_norm_cached(v) for v in vals}
+        out[str(mid)] = {k for k in keys if k}
     return out
+
+
+def _norm_cached(value, _cache: dict = {}) -> str | None:  # noqa: B006 (a per-process memo of a pure function)
+    if isinstance(value, str):
+        hit = _cache.get(value, 0)
+        if hit == 0:
+            if len(_cache) > 200_000:
+                _cache.clear()
+            hit = _cache[value] = normalise_key(value)
+        return hit
+    return normalise_key(value)
 
 
 def eligible(scores: Scores, roster: pd.DataFrame | None = None) -> Eligible:
@@ -136,7 +148,8 @@ def eligible(scores: Scores, roster: pd.DataFrame | None = None) -> Eligible:
     role = s["rater_role"].to_numpy()
     mentee = role == "mentee"
     mentor = s["mentor_id"].astype(str).to_numpy()
-    rater = np.array([normalise_key(v) for v in s["rater_id"]], dtype=object)
+    rater = np.array([_norm_cached(v) for v in s["rater_id"]], dtype=object)
+    wave = s["wave"].to_numpy()
 
     # R3: substantive responses only (the overall score exists under the scoring rule).
     subst = s[OVERALL].notna().to_numpy()
@@ -144,32 +157,36 @@ def eligible(scores: Scores, roster: pd.DataFrame | None = None) -> Eligible:
 
     # R2: a self form filed as a mentee rating.
     keys = _roster_keys(roster)
-    for i in np.flatnonzero(mentee & (reason == None)):  # noqa: E711 (object array)
-        own = keys.get(mentor[i], set()) | {normalise_key(mentor[i])}
-        if rater[i] is not None and rater[i] in own:
+    own_key = {m: _norm_cached(m) for m in pd.unique(mentor)}
+    for i in np.flatnonzero(mentee & (reason == None) & (rater != None)):  # noqa: E711 (object array)
+        if rater[i] == own_key[mentor[i]] or rater[i] in keys.get(mentor[i], ()):
             reason[i], detail[i] = "self_as_mentee", "rater id equals the mentor's id, e-mail or name"
     items = scores.items
     item_cols = [c for c in scores.instrument.item_ids if c in items.columns]
     vals = items[item_cols].to_numpy(float)
-    self_rows = np.flatnonzero(role == "self")
-    self_by = {}
-    for i in self_rows:
-        self_by.setdefault((mentor[i], s["wave"].iat[i]), []).append(i)
     half = max(1, len(item_cols) // 2)
-    for i in np.flatnonzero(mentee & (reason == None)):  # noqa: E711
-        for j in self_by.get((mentor[i], s["wave"].iat[i]), ()):
-            a, b = vals[i], vals[j]
-            both = ~np.isnan(a) & ~np.isnan(b)
-            same_missing = np.array_equal(np.isnan(a), np.isnan(b))
-            varied = len(np.unique(a[both])) >= 3  # two straight-liners at the ceiling are not one person
-            if same_missing and both.sum() >= half and varied and np.array_equal(a[both], b[both]):
+    cand = np.flatnonzero(mentee & (reason == None))  # noqa: E711
+    self_rows = np.flatnonzero(role == "self")
+    if len(cand) and len(self_rows) and len(item_cols):
+        pairs = pd.DataFrame({"i": cand, "m": mentor[cand], "w": wave[cand]}).merge(
+            pd.DataFrame({"j": self_rows, "m": mentor[self_rows], "w": wave[self_rows]}), on=["m", "w"])
+        if len(pairs):
+            a, b = vals[pairs["i"].to_numpy()], vals[pairs["j"].to_numpy()]
+            na, nb = np.isnan(a), np.isnan(b)
+            same_missing = (na == nb).all(axis=1)
+            both = ~na & ~nb
+            srt = np.sort(np.where(both, a, np.nan), axis=1)  # NaN last
+            distinct = ((np.diff(srt, axis=1) != 0) & ~np.isnan(srt[:, 1:])).sum(axis=1) + both.any(axis=1)
+            varied = distinct >= 3  # two straight-liners at the ceiling are not one person
+            equal = ((a == b) | ~both).all(axis=1)
+            hit = same_missing & (both.sum(axis=1) >= half) & varied & equal
+            for i in np.unique(pairs["i"].to_numpy()[hit]):
                 reason[i], detail[i] = "self_as_mentee", "answers equal the mentor's self-assessment item for item"
-                break
 
     # R1: one response per rater, mentor, form and wave (the last submission).
     order = _submission_order(scores)
     live = reason == None  # noqa: E711
-    frame = pd.DataFrame({"pos": np.arange(n), "mentor": mentor, "wave": s["wave"].to_numpy(), "role": role,
+    frame = pd.DataFrame({"pos": np.arange(n), "mentor": mentor, "wave": wave, "role": role,
                           "rater": rater, "order": order})
     keyed = frame[live & (frame["rater"].notna().to_numpy()) | (live & (role == "self"))].copy()
     keyed.loc[keyed["role"] == "self", "rater"] = "(self)"
@@ -182,7 +199,7 @@ def eligible(scores: Scores, roster: pd.DataFrame | None = None) -> Eligible:
     unkeyed = live & mentee & (frame["rater"].isna().to_numpy())
     if unkeyed.any():
         idx = np.flatnonzero(unkeyed)
-        sig = pd.Series([(mentor[i], s["wave"].iat[i], tuple(np.nan_to_num(vals[i], nan=-1.0))) for i in idx],
+        sig = pd.Series([(mentor[i], wave[i], tuple(np.nan_to_num(vals[i], nan=-1.0))) for i in idx],
                         index=idx)
         ordered = sorted(idx, key=lambda i: (order[i], i))
         seen: set = set()

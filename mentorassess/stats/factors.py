@@ -39,6 +39,7 @@ from mentorassess.stats._common import (
     pairwise_cor,
     readonly,
 )
+from mentorassess.stats._parallel import one_factor_values, simulated_correlation
 from mentorassess.stats.efa import EfaResult, fa_core, fit_efa
 
 __all__ = [
@@ -290,6 +291,10 @@ def parallel_analysis(
     stream (``mclapply``) cannot be reproduced, so suggestions equal R's only where the data
     are clear-cut (observed eigenvalues far from the thresholds; e.g. bfi: 6 factors,
     6 components). R: ``psych::fa.parallel(x, fa = "both", n.iter = 20)``.
+    The simulated correlation matrices are drawn from their exact distribution (the Wishart
+    matrix of N normal rows, :mod:`mentorassess.stats._parallel`) rather than from N x p normal
+    draws, and each one-factor fit runs one eigendecomposition per step (same values as
+    ``fa_core``).
 
     Examples
     --------
@@ -326,11 +331,10 @@ def parallel_analysis(
                 raise InsufficientDataError("parallel analysis: resampled correlations undefined (too few answers)")
             np.fill_diagonal(c, 1.0)
             res_pc.append(np.linalg.eigvalsh(c)[::-1])
-            res_fa.append(fa_core(c, 1, "minres", "none").values)
-        z = gen.standard_normal((n, p))
-        c = np.corrcoef(z, rowvar=False)
+            res_fa.append(one_factor_values(c))
+        c = simulated_correlation(gen, n, p)
         sim_pc.append(np.linalg.eigvalsh(c)[::-1])
-        sim_fa.append(fa_core(c, 1, "minres", "none").values)
+        sim_fa.append(one_factor_values(c))
     sim_pc_a, sim_fa_a = np.array(sim_pc), np.array(sim_fa)
     pc_q = np.quantile(sim_pc_a, quant, axis=0)
     fa_q = np.quantile(sim_fa_a, quant, axis=0)
