@@ -46,7 +46,8 @@ def test_pooling_raises_the_share_of_mentors_with_results(pooled_store):
     assert [c["cycle"] for c in cov] == list(CYCLES)
     for c in cov:
         assert c["mentors"] == 40
-        assert c["share"] < 0.2, "most mentors have one or two mentees: few single-cycle results"
+        # the simulated design (mostly one or two mentees a mentor): few single-cycle results
+        assert c["share"] <= 0.25, "most mentors have one or two mentees: few single-cycle results"
         assert c["share_pooling"] >= c["share"] + 0.25
     pooled = results[-1].pooled
     assert results[-1].block == CYCLES and all(p["cycles"] == list(CYCLES) for p in pooled)
