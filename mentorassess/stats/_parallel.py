@@ -14,7 +14,8 @@ Examples
 >>> import numpy as np
 >>> from mentorassess.stats.efa import fa_core
 >>> c = simulated_correlation(np.random.default_rng(1), 200, 6)
->>> bool(np.array_equal(one_factor_values(c), fa_core(c, 1, "minres", "none").values))
+>>> # fa_core restarts on flat objectives and may polish a little further (psych-equal either way)
+>>> bool(np.allclose(one_factor_values(c), fa_core(c, 1, "minres", "none").values, rtol=0, atol=1e-3))
 True
 """
 

@@ -393,12 +393,18 @@ class ProfileReliability:
         return self.mentors.copy()
 
 
+def _floor0(icc1: float) -> float:
+    """A negative ICC(1) (mentors no more alike than chance) gives a mean's reliability 0, not a
+    negative or exploding Spearman-Brown value."""
+    return max(icc1, 0.0) if np.isfinite(icc1) else icc1
+
+
 def profile_reliability(scores: Scores, profiles: Profiles) -> ProfileReliability:
     """Reliability of each shown mentee mean: Spearman-Brown on the program's ICC(1).
 
     ICC(1) is computed per wave and competency (``psych::statsBy`` definition) from the mentee
     ratings of shown profile values only, so suppressed ratings influence nothing; each shown mean
-    gets ``n ICC1 / (1 + (n - 1) ICC1)`` with its own n.
+    gets ``n ICC1 / (1 + (n - 1) ICC1)`` with its own n (a negative ICC1 counts as 0).
 
     Examples
     --------
@@ -427,12 +433,12 @@ def profile_reliability(scores: Scores, profiles: Profiles) -> ProfileReliabilit
             icc1 = float(t["ICC1"]) if pd.notna(t["ICC1"]) else np.nan
             prog_rows.append({"wave": wave, "competency": comp, "n_mentors": int(t["n_groups"]), "k_bar": t["k_bar"],
                               "icc1": icc1, "icc2": t["ICC2"],
-                              "reliability_at_min": mean_reliability(icc1, profiles.settings.min_raters)})
+                              "reliability_at_min": mean_reliability(_floor0(icc1), profiles.settings.min_raters)})
             n_valid = sub.dropna().groupby("mentor_id").size()
             for _, r in ok.iterrows():
                 n = int(n_valid.get(r["mentor_id"], 0))
                 ment_rows.append({"mentor_id": r["mentor_id"], "wave": wave, "competency": comp,
-                                  "mentee_n": n, "icc1": icc1, "reliability": mean_reliability(icc1, n)})
+                                  "mentee_n": n, "icc1": icc1, "reliability": mean_reliability(_floor0(icc1), n)})
     program = pd.DataFrame(prog_rows, columns=["wave", "competency", "n_mentors", "k_bar", "icc1", "icc2",
                                                "reliability_at_min"])
     mentors = pd.DataFrame(ment_rows, columns=["mentor_id", "wave", "competency", "mentee_n", "icc1", "reliability"])

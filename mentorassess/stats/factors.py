@@ -194,7 +194,7 @@ def bartlett_sphericity(items: pd.DataFrame, *, n_obs: int | None = None) -> Bar
         dup = collinear_pairs(r, [str(c) for c in frame.columns])
         why = f" (perfectly correlated: {', '.join(a + '-' + b for a, b in dup)})" if dup else ""
         raise InsufficientDataError(f"Bartlett test: the correlation matrix is singular{why}; ln|R| and the "
-                                    "test are not defined (psych returns a meaningless or NaN value)")
+                                    "test are not defined (psych returns a meaningless or undefined value)")
     chisq = -logdet * (n - 1 - (2 * p + 5) / 6)
     df = p * (p - 1) // 2
     return BartlettResult(chisq=float(chisq), df=int(df), p_value=float(sps.chi2.sf(chisq, df)), n_obs=n, n_items=p)

@@ -12,6 +12,8 @@ Examples
 
 from __future__ import annotations
 
+import importlib
+
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -367,8 +369,8 @@ def psychometrics(
 
 def _model_cfa(sel: pd.DataFrame, syntax: str, estimator: str) -> Any:
     if estimator == "wlsmv":
-        try:
-            from mentorassess.stats import ordinal as _ord  # built separately (issue 20, ordinal part)
+        try:  # through sys.modules, so an installation without it (or a test) gets the clear error below
+            _ord = importlib.import_module("mentorassess.stats.ordinal")
         except ImportError:
             _ord = None
         fn = getattr(_ord, "cfa_wlsmv", None)
@@ -384,7 +386,7 @@ def _model_cfa(sel: pd.DataFrame, syntax: str, estimator: str) -> Any:
 
 def _ordinal(x: pd.DataFrame, instrument: Any) -> Any:
     try:
-        from mentorassess.stats import ordinal as _ord
+        _ord = importlib.import_module("mentorassess.stats.ordinal")
     except ImportError:
         _ord = None
     fn = getattr(_ord, "ordinal_reliability", None)
