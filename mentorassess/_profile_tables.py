@@ -11,13 +11,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from mentorassess.release.rules import HIDDEN
 from mentorassess.scoring import OVERALL
 
 _KEYS = ["mentor_id", "wave"]
 _TIE = 1e-9
 _TIE_DIGITS = 9  # ranks and percentiles compare values rounded to this many decimals
 BELOW_MIN_RATERS = "below_min_raters"
-TOO_FEW_VALID = "not_shown"  # one wording for every hidden cell (release rule R7)
+TOO_FEW_VALID = HIDDEN  # one wording for every hidden cell (release rule R7)
 
 
 def _long(frame: pd.DataFrame, cols: list[str], key: str, role: str) -> pd.DataFrame:

@@ -13,9 +13,7 @@ from __future__ import annotations
 from typing import Sequence
 
 __all__ = [
-    "fmt", "mentees", "wave_label", "participation", "suppressed_notice", "summary", "summary_single",
-    "gap_heading", "gap_paragraph", "more_gaps", "similar_views", "hidden_competency",
-    "change_sentence", "how_to_read", "closing_note", "evidence_note", "methods_note",
+    "fmt", "mentees", "wave_label", "participation", "suppressed_notice", "hidden_competency", "how_to_read", "evidence_note", "methods_note",
     "comment_heading", "COMMENT_HEADINGS", "instrument_status",
 ]
 
@@ -76,152 +74,12 @@ def participation(self_done: bool, mentees_shown: bool, n_mentees: int | None, m
     return f"{own} {suppressed_notice(min_raters, self_done)}"
 
 
-def summary(*, strongest: Sequence[tuple[str, float, int | None]],
-            focus: tuple[str, float, float | None, str | None] | None,
-            biggest_gap: tuple[str, float, float, str] | None,
-            mentees_shown: bool,
-            self_high: Sequence[tuple[str, float]] = (), self_low: Sequence[tuple[str, float]] = (),
-            band: bool = False, has_self: bool = True) -> str:
-    """One paragraph: strengths first, then where to grow, then the biggest self-vs-mentee difference.
-
-    Parameters
-    ----------
-    strongest : [(title, mentee mean, n)] highest-rated competencies (first carries n).
-    focus : (title, mentee mean, self score, gap_class) of the competency for attention.
-    biggest_gap : (title, self, mentee mean, gap_class) of the largest flagged difference.
-    self_high, self_low : [(title, self score)] used when mentee results are not shown.
-    """
-    if not mentees_shown:
-        parts = []
-        if self_high:
-            parts.append("In your self-assessment you rated yourself highest on "
-                         + _join([f"{t} ({fmt(v)})" for t, v in self_high]) + ".")
-        if self_low:
-            parts.append("You saw most room to grow in "
-                         + _join([f"{t} ({fmt(v)})" for t, v in self_low])
-                         + "; the suggestions at the end of this report focus there.")
-        if not parts:
-            parts.append("No self-assessment was received this round; the suggestions at the end of "
-                         "this report are a place to start.")
-        if band and (self_high or self_low):
-            parts.append("The chart shows your own ratings next to the middle half of mentors in this program.")
-        elif band:
-            parts.append("The chart shows the middle half of mentors in this program.")
-        return " ".join(parts)
-    parts = []
-    if strongest:
-        bits = []
-        for i, (title, mean, n) in enumerate(strongest):
-            bits.append(f"{title} ({fmt(mean)}, based on {mentees(n)})" if i == 0 and n else
-                        f"{title} ({fmt(mean)})")
-        parts.append("Your mentees rated you highest on " + _join(bits) + ".")
-    if focus is not None:
-        title, mean, own, gclass = focus
-        s = f"The area that stands out for attention is {title} ({fmt(mean)})"
-        if gclass == "blind_spot" and own is not None:
-            s += f", where your own rating ({fmt(own)}) is noticeably higher than your mentees'"
-        parts.append(s + ".")
-    if biggest_gap is not None:
-        title, own, mean, gclass = biggest_gap
-        if focus is None or title != focus[0] or gclass != "blind_spot":
-            if gclass == "blind_spot":
-                parts.append(f"The biggest difference between your view and your mentees' is in {title}: "
-                             f"you rated yourself {fmt(own)}, your mentees {fmt(mean)}.")
-            else:
-                parts.append(f"The biggest difference between your view and your mentees' is in {title}, "
-                             f"where your mentees ({fmt(mean)}) rated you higher than you rated yourself "
-                             f"({fmt(own)}).")
-        parts.append("The next pages show where your view and theirs differ and suggest one or two concrete "
-                     "next steps.")
-    elif has_self:
-        parts.append("Your own ratings and your mentees' are similar, given the uncertainty. The next pages "
-                     "show the numbers behind the chart and suggest one or two concrete next steps.")
-    else:
-        parts.append("The next pages show the numbers behind the chart and suggest one or two concrete next "
-                     "steps.")
-    return " ".join(parts)
-
-
-def summary_single(*, title: str, mean: float | None, n: int | None, own: float | None,
-                   gap_class: str | None) -> str:
-    """Summary for an instrument with one overall scale (no strongest/weakest competencies)."""
-    if mean is None or not n:
-        return ("Too few of your mentees answered these questions to show their average. The next pages show "
-                "your own ratings and suggest one or two concrete next steps.")
-    s = f"Your mentees' average rating of {title[0].lower() + title[1:]} was {fmt(mean)}, based on {mentees(n)}."
-    if own is not None:
-        if gap_class == "blind_spot":
-            s += f" Your own rating ({fmt(own)}) is noticeably higher than your mentees'."
-        elif gap_class == "hidden_strength":
-            s += f" Your mentees rated you higher than you rated yourself ({fmt(own)})."
-        else:
-            s += f" Your own rating ({fmt(own)}) is similar, given the uncertainty."
-    return s + (" The next pages show the individual questions and suggest one or two concrete next steps.")
-
-
-def gap_heading(gap_class: str, count: int = 1) -> str:
-    """Task-focused heading for flagged differences (never "blind spot")."""
-    if gap_class == "blind_spot":
-        return "Where your view is higher than your mentees'"
-    if gap_class == "hidden_strength":
-        return "A strength you may underrate" if count == 1 else "Strengths you may underrate"
-    return "Similar views"
-
-
-def gap_paragraph(*, title: str, gap_class: str, own: float, mean: float, low: float | None,
-                  high: float | None, n: int, item: str | None = None, brief: bool = False) -> str:
-    """The paragraph for one flagged difference; ``brief`` for the second of a kind (no repeated advice)."""
-    rng = f" (plausibly {fmt(low)} to {fmt(high)})" if low is not None and high is not None else ""
-    if gap_class == "blind_spot":
-        s = f"{title}: you rated yourself {fmt(own)}; your {mentees(n)}' average was {fmt(mean)}{rng}."
-        s += (" This difference is also larger than the uncertainty." if brief else
-              " The difference is larger than the uncertainty, so it is worth exploring.")
-        if item:
-            s += (f" A place to start: ask your mentees what would help most with “{item}”, the item they "
-                  "rated lowest here.")
-        return s
-    s = f"{title}: your mentees rated you {fmt(mean)}{rng}, higher than your own {fmt(own)}."
-    if not brief:
-        s += " Your mentees may value this more than you realise; it is a strength to build on."
-    return s
-
-
-def more_gaps(gap_class: str, titles: Sequence[str]) -> str:
-    """One sentence for the flagged differences beyond the two described in full."""
-    what = ("your own rating is also higher than your mentees' average" if gap_class == "blind_spot"
-            else "your mentees also rated you higher than you rated yourself")
-    return f"For {_join(list(titles))}, {what} by more than the uncertainty (see the table above)."
-
-
-def similar_views() -> str:
-    return ("For every competency, your view and your mentees' are similar, given the uncertainty: no "
-            "difference is larger than the plausible range of your mentees' average.")
-
-
 def hidden_competency(title: str, min_raters: int, own: float | None) -> str:
     s = (f"{title}: fewer than {min_raters} of your mentees answered these questions, so their ratings "
          "are not shown, to protect their anonymity.")
     if own is not None:
         s += f" Your own rating was {fmt(own)}."
     return s
-
-
-def change_sentence(*, title: str, previous: str, self_before: float | None, self_after: float | None,
-                    mean_before: float | None, mean_after: float | None, n_before: int | None,
-                    n_after: int | None) -> str:
-    """Change since the previous wave, modestly worded (change is not proof of effect)."""
-    parts = []
-    if self_before is not None and self_after is not None:
-        verb = "rose" if self_after > self_before else "fell" if self_after < self_before else "stayed"
-        if verb == "stayed":
-            parts.append(f"Your own rating of {title} stayed at {fmt(self_after)}.")
-        else:
-            parts.append(f"Your own rating of {title} {verb} from {fmt(self_before)} to {fmt(self_after)}.")
-    if mean_before is not None and mean_after is not None and n_before and n_after:
-        each = (f"{mentees(n_before)} each time" if n_before == n_after
-                else f"{mentees(n_before)}, then {n_after}")
-        parts.append(f"Your mentees' average went from {fmt(mean_before)} to {fmt(mean_after)} ({each}).")
-    return " ".join(parts)
 
 
 def how_to_read(*, n_competencies: int, scale_min: int, scale_max: int, anchors: dict[int, str],
@@ -265,19 +123,6 @@ def evidence_note(status: str = "validated") -> str:
              else "a questionnaire that is not fully validated, and scores")
     return (f"This report is feedback for your own development. It uses {which} are one view of mentoring, "
             "and evidence linking them to mentee outcomes is still limited.")
-
-
-def closing_note(contact: str | None) -> str:
-    s = ("Scores like these are most useful as the start of a conversation. Consider sharing one strength "
-         "and one focus area with your mentees and asking what they would like more of. Many mentors then "
-         "write or update a mentoring compact or each mentee's individual development plan (IDP), so that "
-         "expectations are agreed and revisited. The program's mentor training covers each of these "
-         "competencies")
-    if contact:
-        s += f", and you are welcome to discuss this report in confidence with {contact}."
-    else:
-        s += ", and you are welcome to discuss this report in confidence with your program team."
-    return s
 
 
 def methods_note(*, citation: str, status: str, min_raters: int, min_raters_comments: int,
