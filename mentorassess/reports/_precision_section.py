@@ -1,6 +1,6 @@
 """The psychometric report's section on the precision of mentor scores (G- and D-study).
 
-Reads the ``precision`` entry of the report section for the summary's form and wave (from
+Reads the ``precision`` entry of the document section for the form and wave (from
 ``mentorassess.stats.precision``); prints variance shares, G at the observed number of mentees
 and the mentees needed for G = .70 and .80 per scale. Nothing is computed here.
 """
@@ -14,12 +14,8 @@ __all__ = ["precision_story", "precision_of"]
 
 
 def precision_of(d: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The precision dict of the report section matching the summary's form and wave, or None."""
-    rep = d.get("psychometric_report") or {}
-    for sec in rep.get("sections") or []:
-        if sec.get("form") == d.get("form") and sec.get("wave") == d.get("wave") and sec.get("precision"):
-            return sec["precision"]
-    return None
+    """The precision entry of a document section (``sections[i]["precision"]``), or None."""
+    return d.get("precision") or None
 
 
 def _f(v: Any, digits: int = 2, lead: bool = False) -> str:

@@ -161,22 +161,29 @@ def wave_plot(rows: Sequence[WaveRow], waves: Sequence[str], *, scale_min: float
 def scree_plot(observed: Sequence[float], threshold: Sequence[float], *, width: float = FRAME_WIDTH,
                height: float = 190, max_positions: int = 12, observed_label: str = "observed (factor) eigenvalues",
                threshold_label: str = "95th percentile of random data") -> Drawing:
-    """Scree plot: observed eigenvalues (filled, solid) and the parallel-analysis threshold (open, dashed)."""
+    """Scree plot: observed eigenvalues (filled, solid) and the parallel-analysis threshold (open, dashed).
+
+    When the first eigenvalue dwarfs the rest (more than 3 times every other value), the y axis is
+    scaled to the others, so the crossing of the two lines stays readable, and the first point is
+    drawn at the top edge with its value and "off scale".
+    """
     register_fonts()
     n = min(len(observed), len(threshold), max_positions)
     obs, thr = [float(v) for v in observed[:n]], [float(v) for v in threshold[:n]]
     d = Drawing(width, height)
     x0, x1, y0, y1 = 44, width - 10, 28, height - 22
-    vmax = max(obs + thr + [1.0])
+    rest = obs[1:] + thr
+    clipped = n >= 3 and obs[0] > 3 * max(rest + [1.0])
+    vmax = max(rest + [1.0]) * 1.15 if clipped else max(obs + thr + [1.0])
     vmin = min(0.0, min(obs + thr + [0.0]))
 
     def xp(i: int) -> float:
         return x0 + (i + 0.5) / n * (x1 - x0)
 
     def yp(v: float) -> float:
-        return y0 + (v - vmin) / ((vmax - vmin) or 1.0) * (y1 - y0)
+        return y0 + (min(v, vmax) - vmin) / ((vmax - vmin) or 1.0) * (y1 - y0)
 
-    step = 1 if vmax <= 6 else 2 if vmax <= 12 else 5 if vmax <= 30 else 10
+    step = 0.5 if vmax <= 2.5 else 1 if vmax <= 6 else 2 if vmax <= 12 else 5 if vmax <= 30 else 10
     t = 0
     while t <= vmax + 1e-9:
         d.add(Line(x0, yp(t), x1, yp(t), strokeColor=colors.HexColor("#E4E4E4"), strokeWidth=0.6))
@@ -204,4 +211,6 @@ def scree_plot(observed: Sequence[float], threshold: Sequence[float], *, width: 
     d.add(Line(lx, ly + 3, lx + 12, ly + 3, strokeColor=PALETTE["previous"], strokeWidth=1, strokeDashArray=[3, 2]))
     d.add(Circle(lx + 6, ly + 3, 2.4, fillColor=colors.white, strokeColor=PALETTE["previous"], strokeWidth=0.9))
     d.add(text_group(lx + 17, ly, threshold_label, size=8))
+    if clipped:
+        d.add(text_group(xp(0) + 7, yp(obs[0]) - 3, f"{obs[0]:.2f} (off scale)", size=7.5, color=PALETTE["muted"]))
     return d

@@ -16,7 +16,9 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from mentorassess.reports import _psych_tables as T
 from mentorassess.reports._precision_section import precision_story
+from mentorassess.reports._psych_tables import n2, r2
 
 __all__ = ["psychometric_pdf_bytes", "render_psychometric", "write_psychometric_json", "r2"]
 
@@ -24,44 +26,22 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "November", "December")
 
 
-def _nan(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
+_nan = T._nan
+_pct, _p = T.pct, T.p_text
 
 
-def r2(v: Any) -> str:
-    """Two decimals without a leading zero (APA, for values bounded by 1): ".91", "−.05"."""
-    if _nan(v):
-        return "–"
-    s = f"{float(v):.2f}"
-    s = s.replace("0.", ".", 1) if s.startswith(("0.", "-0.")) else s
-    return s.replace("-", "−")
-
-
-def n2(v: Any) -> str:
-    return "–" if _nan(v) else f"{float(v):.2f}".replace("-", "−")
-
-
-def _pct(v: Any) -> str:
-    return "–" if _nan(v) else f"{100 * float(v):.0f}%"
-
-
-def _p(v: Any) -> str:
-    if _nan(v):
-        return "–"
-    return "< .001" if v < 0.001 else r2(v) if v >= 0.01 else f"{v:.3f}".lstrip("0")
-
-
-def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
+def _story(doc: Mapping[str, Any], sec: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
     from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
     from mentorassess.reports._program_charts import scree_plot
     from mentorassess.reports.pdf import FRAME_WIDTH as W, data_table, para, shaded_box
 
-    rules = d["flag_rules"]
+    d = sec
+    rules = doc["flag_rules"]
     s = d["sample"]
     out: list[Any] = []
     out.append(para("Psychometric report", "title"))
-    out.append(para(f"{d['instrument']['title']} · form {d['form']} · wave {d['wave'] or 'all (pooled)'} · "
+    out.append(para(f"{doc['instrument']['title']} · form {d['form']} · wave {d['wave'] or 'all (pooled)'} · "
                     f"report date {report_date.day} {_MONTHS[report_date.month - 1]} {report_date.year}", "subtitle"))
     out.append(shaded_box([para("Sample", "h3"), para(
         f"{s['responses']} responses rating {s['mentors']} mentors ({n2(s['raters_per_mentor_mean'])} raters per "
@@ -130,25 +110,21 @@ def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
                                  scree_plot([e["fa_observed"] for e in eig], [e["fa_simulated_quantile"] for e in eig],
                                             width=W, height=180)]))
     if pa.get("n_factors") is not None:
-        out.append(para(f"Parallel analysis (Horn 1965; {pa['n_iter']} simulated data sets, seed {pa['seed']}, "
+        out.append(para(f"Parallel analysis (Horn 1965; {pa['n_iter']} simulated data sets, seed {doc['call'].get('seed')}, "
                     f"{_pct(pa['quant'])} quantile) suggests {pa['n_factors']} factor(s) and {pa['n_components']} "
                         "component(s).", "body"))
     out.append(_reading(readings.get("dimensionality")))
 
-    # EFA
+    # EFA, with its verdict before the table; CFA: published fit, the three models, loadings
     e = d["efa"]
     if e.get("method") is not None:
-        efa = _efa(e, rules, W)
-        out.extend(efa[:2] + [_reading(readings.get("efa"))] + efa[2:])  # the verdict beside its table
-    # CFA
-    c = d["cfa"]
-    if c:
-        cfa = _cfa(c, d["published_cfa"], W)
-        verdict = readings.get("cfa")
-        out.extend(cfa[:2] + [_reading(verdict)] + cfa[2:] if verdict is not None else cfa)
+        out.extend(T.efa_tables(e, rules, W, readings.get("efa")))
+    if d.get("cfa"):
+        out.extend(T.cfa_tables(d["cfa"], W, readings))
     # Model-based CFA and invariance, then agreement and the precision of mentor scores (G-/D-study)
-    out.extend(_sem_extras(d.get("psychometric_report") or {}, W))
-    out.extend(_agreement(d["agreement"], W))
+    out.extend(T.sem_extras(d, doc.get("invariance") or [], W))
+    labels = {it["item"]: it["label"] for it in d["items"]}
+    out.extend(T.agreement_tables(d["agreement"], labels, W))
     out.extend(precision_story(d, W))
     if d["notes"]:
         out.append(Spacer(1, 4))
@@ -159,159 +135,26 @@ def _story(d: Mapping[str, Any], report_date: _dt.date) -> list[Any]:
     return out
 
 
-def _reading(r: Any) -> Any:
-    """A reading as a paragraph: 'Reading:' when it may be read, a warning when it may not."""
-    from mentorassess.reports.pdf import para, shaded_box
-
-    if r is None:
-        return para("", "small")
-    if r.level == "not_valid":
-        return shaded_box([para("Not valid: " + r.text, "box")])
-    return para(("Reading (with caution): " if r.level == "caution" else "Reading: ") + r.text, "body")
-
-
-def _efa(e: Mapping[str, Any], rules: Mapping[str, float], W: float) -> list[Any]:
-    from reportlab.platypus import CondPageBreak, KeepTogether
-
-    from mentorassess.reports.pdf import data_table, para
-
-    out: list[Any] = []
-    out.append(CondPageBreak(300))
-    out.append(para(f"Exploratory factor analysis ({e['method']}, {e['rotation']} rotation, {e['n_factors']} factors)",
-                    "h2"))
-    factors = [k for k in (e["loadings"][0].keys() if e["loadings"] else []) if k not in ("item", "h2", "u2")]
-    blank = rules["loading_blank_below"]
-
-    def primary(row):
-        vals = [abs(row[f]) if not _nan(row[f]) else 0 for f in factors]
-        j = max(range(len(vals)), key=vals.__getitem__) if vals else 0
-        return j, -vals[j] if vals else 0
-
-    lrows = []
-    for row in sorted(e["loadings"], key=primary):
-        cells = [r2(row[f]) if not _nan(row[f]) and abs(row[f]) >= blank else "" for f in factors]
-        lrows.append([row["item"]] + cells + [r2(row["h2"])])
-    fw = (W - 0.12 * W - 0.1 * W) / max(len(factors), 1)
-    out.append(data_table(["Item"] + factors + ["h²"], lrows, [0.12 * W] + [fw] * len(factors) + [0.1 * W],
-                          numeric_cols=tuple(range(1, len(factors) + 2))))
-    out.append(para(f"Note. Pattern loadings; items sorted by their largest loading; |loading| < {r2(blank)} blanked. "
-                    f"N = {e['n_obs']}." + (f" Heywood items: {', '.join(e['heywood_items'])}." if e["heywood_items"]
-                                            else ""), "small"))
-    if e["factor_correlations"]:
-        phi = e["factor_correlations"]
-        prow = [[r["factor"]] + [r2(r[f]) for f in factors] for r in phi]
-        out.append(KeepTogether([para("Factor correlations", "h3"),
-                                 data_table(["Factor"] + factors, prow, [0.12 * W] + [fw] * len(factors),
-                                            numeric_cols=tuple(range(1, len(factors) + 1)))]))
-
-    return out
-
-
-def _cfa(c: Mapping[str, Any], published: list, W: float) -> list[Any]:
-    from reportlab.platypus import CondPageBreak
-
-    from mentorassess.reports.pdf import data_table, para
-
-    out: list[Any] = []
-    out.append(CondPageBreak(260))
-    out.append(para("Confirmatory factor analysis: this program next to the published fit", "h2"))
-    hdr = ["Sample", "N", "χ²", "df", "CFI", "TLI", "RMSEA [90% CI]", "SRMR"]
-    crow = [["This program", str(c["n_obs"]), n2(c["chisq"]), f"{c['df']:.0f}", r2(c["cfi"]), r2(c["tli"]),
-             f"{r2(c['rmsea'])} [{r2(c['rmsea_ci_low'])}, {r2(c['rmsea_ci_high'])}]", r2(c["srmr"])]]
-    for p in published:
-        crow.append([f"Published ({p.get('source') or ''}, {p.get('form')} form)",
-                     "–" if _nan(p.get("n")) else f"{p['n']:.0f}", n2(p.get("chisq")),
-                     "–" if _nan(p.get("df")) else f"{p['df']:.0f}", r2(p.get("cfi")), r2(p.get("tli")),
-                     f"{r2(p.get('rmsea'))} [{r2(p.get('rmsea_ci_low'))}, {r2(p.get('rmsea_ci_high'))}]",
-                     r2(p.get("srmr"))])
-    out.append(data_table(hdr, crow, [0.3 * W, 0.07 * W, 0.1 * W, 0.06 * W, 0.08 * W, 0.08 * W, 0.2 * W, 0.11 * W],
-                          numeric_cols=(1, 2, 3, 4, 5, 6, 7)))
-    out.append(para("Note. ML estimation, listwise deletion, correlated factors. Hu & Bentler (1999) cut-offs "
-                    "CFI/TLI ≥ .95, RMSEA ≤ .06, SRMR ≤ .08 are guides, not pass/fail rules (Marsh, Hau & Wen 2004); "
-                    "TLI and RMSEA over-reject at small N. Estimation warnings are listed at the end.", "small"))
-    good = not _nan(c["cfi"]) and c["cfi"] >= 0.95
-    out.append(para("Reading: " + ("the competency structure fits well in this program." if good else
-                                   "the competency structure fits less than conventional cut-offs ask for, as it "
-                                   "did in the published validation; compare with the published figures rather than "
-                                   "with the cut-offs alone."), "body"))
-
-    return out
-
-
-def _sem_extras(rep: Mapping[str, Any], W: float) -> list[Any]:
-    """Model CFA (other estimator or model syntax) and measurement invariance, when computed."""
-    from reportlab.platypus import CondPageBreak
-
-    from mentorassess.reports.pdf import data_table, para
-
-    out: list[Any] = []
-    models = [(sec, sec["cfa_model"]) for sec in rep.get("sections") or [] if sec.get("cfa_model")]
-    if models:
-        out += [CondPageBreak(160), para("Model CFA (estimator and model as requested)", "h2")]
-        rows = []
-        for sec, m in models:
-            fm = m.get("fit_measures") or {}
-            rob = "" if _nan(fm.get("cfi.robust")) else ".robust"
-            rows.append([f"{sec.get('form') or '–'} / {sec.get('wave') or '–'}", f"{m.get('estimator')}, {m.get('missing')}",
-                         str(m.get("n_obs")), n2(fm.get("chisq")), n2(fm.get("chisq.scaled")), f"{m.get('df')}",
-                         r2(fm.get("cfi" + rob)), r2(fm.get("tli" + rob)), r2(fm.get("rmsea" + rob)), r2(fm.get("srmr"))])
-        out.append(data_table(["Form / wave", "Estimator", "N", "χ²", "χ² scaled", "df", "CFI", "TLI", "RMSEA", "SRMR"],
-                              rows, [0.16 * W, 0.15 * W, 0.07 * W, 0.1 * W, 0.1 * W, 0.06 * W, 0.08 * W, 0.08 * W,
-                                     0.1 * W, 0.1 * W], numeric_cols=(2, 3, 4, 5, 6, 7, 8, 9)))
-        out.append(para("Note. MLR: Yuan-Bentler scaled χ² and robust CFI/TLI/RMSEA (Brosseau-Liard & Savalei); "
-                        "FIML: full-information ML under MAR.", "small"))
-    for inv in rep.get("invariance") or []:
-        out += [CondPageBreak(180), para(f"Measurement invariance: {inv.get('label')}", "h2")]
-        rows = []
-        for st in inv.get("steps") or []:
-            rows.append([st["model"], n2(st["chisq"]), f"{st['df']:.0f}", r2(st["cfi"]), r2(st["rmsea"]), r2(st["srmr"]),
-                         n2(st.get("chisq_diff")), "–" if _nan(st.get("df_diff")) else f"{st['df_diff']:.0f}",
-                         _p(st.get("pvalue_diff")), n2(st.get("delta_cfi")) if not _nan(st.get("delta_cfi")) else "–",
-                         n2(st.get("delta_rmsea")) if not _nan(st.get("delta_rmsea")) else "–",
-                         (st.get("decision") or "–").replace(" (Chen 2007)", "")])
-        out.append(data_table(["Model", "χ²", "df", "CFI", "RMSEA", "SRMR", "Δχ²", "Δdf", "p", "ΔCFI", "ΔRMSEA", "Decision"],
-                              rows, [0.1 * W, 0.08 * W, 0.05 * W, 0.07 * W, 0.08 * W, 0.07 * W, 0.08 * W, 0.05 * W,
-                                     0.07 * W, 0.08 * W, 0.09 * W, 0.18 * W], numeric_cols=tuple(range(1, 11))))
-        out.append(para(f"Note. {inv.get('design')}, {inv.get('estimator')}; difference tests against the previous "
-                        "model (Satorra-Bentler 2001 scaled for MLR). A step fails when ΔCFI ≤ −.010 together with "
-                        "ΔRMSEA ≥ .015 or ΔSRMR ≥ .030 (loadings) / .010 (intercepts, residuals) (Chen 2007).", "small"))
-    return out
-
-
-def _agreement(agreement: list, W: float) -> list[Any]:
-    from reportlab.platypus import CondPageBreak
-
-    from mentorassess.reports.pdf import data_table, para
-
-    out: list[Any] = []
-    if agreement:
-        out.append(CondPageBreak(220))
-        out.append(para("Agreement among a mentor's mentees", "h2"))
-        arows = [[a["scale"].replace("_", " "), a["wave"], str(a["n"]), str(a["mentors"]), r2(a["icc1"]),
-                  r2(a["icc2"])] for a in agreement]
-        out.append(data_table(["Scale", "Wave", "Ratings", "Mentors", "ICC(1)", "ICC(2)"], arows,
-                              [0.36 * W, 0.1 * W, 0.12 * W, 0.12 * W, 0.15 * W, 0.15 * W], numeric_cols=(2, 3, 4, 5)))
-        out.append(para("Note. One-way random effects, mentees nested in mentors, unbalanced (as psych::statsBy). "
-                        "ICC(1): share of rating variance due to the mentor; ICC(2): reliability of a mentor's mean "
-                        "over the average number of mentees.", "small"))
-        ov = [a for a in agreement if a["scale"] == "overall" and not _nan(a["icc1"])]
-        if ov:
-            out.append(para(f"Reading: ICC(1) = {r2(ov[0]['icc1'])} for the overall score means that mentees of the "
-                            "same mentor agree only partly; a mean from three mentees is a rough signal, which is why "
-                            "feedback reports show it with an interval.", "body"))
-    return out
+_reading = T.reading_flowable
 
 
 def psychometric_pdf_bytes(summary: Any, *, report_date: _dt.date | str | None = None) -> bytes:
-    """The PDF of a ``PsychometricSummary`` (or its ``to_dict()``), deterministic."""
+    """The PDF of a ``PsychometricSummary`` (or its ``to_dict()`` document; one part per section), deterministic."""
     from mentorassess.reports.pdf import build_pdf, resolve_report_date
 
-    d = summary if isinstance(summary, Mapping) else summary.to_dict()
+    from reportlab.platypus import PageBreak
+
+    doc = summary if isinstance(summary, Mapping) else summary.to_dict()
     date = resolve_report_date(report_date)
-    return build_pdf(_story(d, date), title=f"Psychometric report – {d['instrument']['title']}",
+    story: list[Any] = []
+    for i, sec in enumerate(doc["sections"]):
+        story += ([PageBreak()] if i else []) + _story(doc, sec, date)
+    forms = ", ".join(dict.fromkeys(str(s["form"]) for s in doc["sections"]))
+    waves = ", ".join(dict.fromkeys(str(s["wave"] or "all") for s in doc["sections"]))
+    return build_pdf(story, title=f"Psychometric report – {doc['instrument']['title']}",
                      author="mentorassess", subject="Psychometric report", keywords=("psychometrics",),
-                     footer_text=f"Psychometric report · {d['instrument']['id']} · form {d['form']} · "
-                                 f"wave {d['wave'] or 'all'}", report_date=date)
+                     footer_text=f"Psychometric report · {doc['instrument']['id']} · form {forms} · wave {waves}",
+                     report_date=date)
 
 
 def render_psychometric(summary: Any, path: str | os.PathLike, *, report_date: _dt.date | str | None = None) -> Path:

@@ -3,10 +3,12 @@
 :func:`psychometric_summary` runs :func:`mentorassess.stats.report.psychometrics` (reliability,
 omega, KMO, Bartlett, parallel analysis, EFA, CFA with the published fit) for one form and wave
 and adds what a reviewer also expects (``docs/feedback-reports.md`` §6) and the report object
-does not carry: per-item missing, floor and ceiling shares with flags stated as conventions, and
-rater agreement (ICC(1), ICC(2) from :func:`mentorassess.stats.agreement.rater_agreement`).
-``to_dict()`` is ``PsychometricReport.to_dict()`` (key ``psychometric_report``) plus a
-``schema_version`` and the flattened tables the PDF prints, so PDF and JSON cannot disagree.
+does not carry: per-item missing, floor and ceiling shares with flags stated as conventions, the
+EFA's variance explained, the one-factor / correlated / second-order CFA comparison with
+standardised loadings (:mod:`mentorassess.stats.sem.compare`), and item-level rater agreement
+(ICC(1), ICC(2), rwg, rwg(j) from :mod:`mentorassess.stats.item_agreement`).
+``to_dict()`` is the JSON document (:mod:`mentorassess.stats.psych_document`, schema
+``mentorassess/schemas/psychometrics-v2.json``); the PDF is rendered from it, so they cannot disagree.
 
 Examples
 --------
@@ -14,8 +16,8 @@ Examples
 >>> s = psychometric_summary(generate(seed=4, n_mentors=30).responses, "mca-26", form="mentee",
 ...                          wave="pre", n_iter=3)
 >>> d = s.to_dict()
->>> d["schema_version"], "sections" in d["psychometric_report"]
-('1.0', True)
+>>> d["schema_version"], [(x["form"], x["wave"]) for x in d["sections"]]
+('2.0', [('mentee', 'pre')])
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from mentorassess.scoring import score
 
 __all__ = ["PsychometricSummary", "psychometric_summary", "SCHEMA_VERSION", "FLAG_RULES"]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 # Conventions (stated in the report): item-rest r below .30, alpha rising when the item is
 # dropped, ceiling (share at the scale maximum) above 50%, missing above 10%.
 FLAG_RULES = {"r_drop_below": 0.30, "ceiling_above": 0.50, "missing_above": 0.10, "loading_blank_below": 0.30}
@@ -77,44 +79,28 @@ class PsychometricSummary:
     cfa: dict[str, Any] = field(default_factory=dict)
     published: list[dict[str, Any]] = field(default_factory=list)
     icc: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    agreement: tuple[Any, ...] = ()  # ItemAgreement per wave (stats.item_agreement)
+    models: Any = None  # ModelComparison (stats.sem.compare): 1-factor, correlated, second-order
+    item_labels: dict[str, str] = field(default_factory=dict)
+    item_scales: dict[str, str] = field(default_factory=dict)
+    scale_titles: dict[str, str] = field(default_factory=dict)
+    call: dict[str, Any] = field(default_factory=dict)
     flag_rules: dict[str, float] = field(default_factory=lambda: dict(FLAG_RULES))
     notes: tuple[str, ...] = ()
     skipped: dict[str, str] = field(default_factory=dict)
     report: Any = field(default=None, repr=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data (lists, dicts, numbers, None) with ``schema_version``; ``readings`` are computed
-        from the other parts through explicit gates (:mod:`mentorassess.stats.readings`)."""
-        from mentorassess.stats.readings import psych_readings
+    def section_dict(self) -> dict[str, Any]:
+        """This form and wave as one entry of the document's ``sections`` (readings included)."""
+        from mentorassess.stats.psych_document import section_dict
 
-        out = {
-            "schema_version": SCHEMA_VERSION,
-            "instrument": {"id": self.instrument_id, "title": self.instrument_title},
-            "form": self.form, "wave": self.wave,
-            "sample": {k: _num(v) for k, v in self.sample.items()},
-            "reliability": _records(self.reliability),
-            "items": _records(self.items),
-            "omega": {k: _num(v) for k, v in self.omega.items()},
-            "kmo": {"msa": _num(self.kmo.get("msa")), "n_obs": _num(self.kmo.get("n_obs")),
-                    "items": _records(self.kmo["items"]) if "items" in self.kmo else []},
-            "bartlett": {k: _num(v) for k, v in self.bartlett.items()},
-            "parallel_analysis": {**{k: _num(v) for k, v in self.parallel.items() if k != "eigenvalues"},
-                                  "eigenvalues": _records(self.parallel["eigenvalues"])
-                                  if "eigenvalues" in self.parallel else []},
-            "efa": {**{k: _num(v) for k, v in self.efa.items() if k not in ("loadings", "phi", "variance")},
-                    "loadings": _records(self.efa["loadings"]) if "loadings" in self.efa else [],
-                    "factor_correlations": _records(self.efa["phi"]) if "phi" in self.efa else []},
-            "cfa": {k: _num(v) if not isinstance(v, (list, tuple)) else list(v) for k, v in self.cfa.items()},
-            "published_cfa": [{k: _num(v) for k, v in p.items()} for p in self.published],
-            "agreement": _records(self.icc),
-            "flag_rules": dict(self.flag_rules),
-            "notes": list(self.notes),
-            "readings": [],
-            "skipped": dict(self.skipped),
-            "psychometric_report": self.report.to_dict() if self.report is not None else None,
-        }
-        out["readings"] = [r.to_dict() for r in psych_readings(out)]
-        return out
+        return section_dict(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document (schema ``mentorassess/schemas/psychometrics-v2.json``) with this one section."""
+        from mentorassess.stats.psych_document import psychometric_document
+
+        return psychometric_document([self])
 
 
 def psychometric_summary(responses: pd.DataFrame, instrument: Instrument | str, *, form: str | None = None,
@@ -215,37 +201,65 @@ def psychometric_summary(responses: pd.DataFrame, instrument: Instrument | str, 
     bart = {} if b is None else {"chisq": b.chisq, "df": b.df, "p_value": b.p_value, "n_obs": b.n_obs}
     pa = sec.parallel
     par = {} if pa is None else {"n_factors": pa.n_factors, "n_components": pa.n_components, "n_iter": pa.n_iter,
-                                 "quant": pa.quant, "seed": seed, "n_obs": pa.n_obs, "eigenvalues": pa.to_frame()}
+                                 "quant": pa.quant, "n_obs": pa.n_obs, "eigenvalues": pa.to_frame()}
     e = sec.efa
     efa = {} if e is None else {"method": e.method, "rotation": e.rotation, "n_factors": len(e.factors),
                                 "n_obs": e.n_obs, "converged": e.converged, "heywood_items": list(e.heywood_items),
-                                "loadings": e.to_frame(), "phi": e.phi_frame().reset_index(names="factor")}
-    c = sec.cfa
+                                "loadings": e.to_frame(), "phi": e.phi_frame().reset_index(names="factor"),
+                                "variance": e.variance_accounted().reset_index(names="factor")}
+    models = None
+    if sec.cfa is not None or "cfa" in sec.skipped:  # the CFA was asked for: compare the three models
+        models = _compare(d, ins, form_items, notes)
     cfa = {}
-    if c is not None:
-        fm = c.fit_measures()
-        cfa = {"n_obs": c.n_obs, "chisq": fm["chisq"], "df": fm["df"], "pvalue": fm["pvalue"], "cfi": fm["cfi"],
-               "tli": fm["tli"], "rmsea": fm["rmsea"], "rmsea_ci_low": fm["rmsea.ci.lower"],
-               "rmsea_ci_high": fm["rmsea.ci.upper"], "srmr": fm["srmr"], "converged": c.converged,
-               "notes": list(c.notes)}
+    if models is not None and models.model("correlated").fit is not None:
+        row = models.to_frame().set_index("model").loc["correlated"]
+        cfa = {"n_obs": int(row["n_obs"]), "chisq": row["chisq"], "df": row["df"], "pvalue": row["pvalue"],
+               "cfi": row["cfi"], "tli": row["tli"], "rmsea": row["rmsea"], "rmsea_ci_low": row["rmsea_ci_low"],
+               "rmsea_ci_high": row["rmsea_ci_high"], "srmr": row["srmr"], "converged": bool(row["converged"])}
 
-    icc_rows = []
-    if role == "mentee" and "mentor_id" in d.columns:
+    icc_rows, agreement = [], []
+    if "mentor_id" in d.columns and len(per_mentor) and per_mentor.max() >= 2:
+        from mentorassess.stats.item_agreement import item_agreement
+
         sc = score(d, ins)
-        comp = [c.id for c in ins.competencies] + ([] if "overall" in scale_of else ["overall"])
         for w in sc.waves:
             try:
-                t = rater_agreement(sc, wave=w, role="mentee").to_frame()
+                ag = item_agreement(sc, wave=w, role=role)
             except DataError as exc:
                 notes.append(f"agreement for wave {w} not computed: {str(exc).splitlines()[0]}")
                 continue
-            for r in t[t["variable"].isin(comp)].itertuples(index=False):
-                icc_rows.append({"wave": w, "scale": r.variable, "n": int(r.n_ratings), "mentors": int(r.n_groups),
-                                 "icc1": float(r.ICC1), "icc2": float(r.ICC2)})
+            agreement.append(ag)
+            for r in ag.scales.itertuples(index=False):
+                icc_rows.append({"wave": w, "scale": r.scale, "n": int(r.n_ratings), "mentors": int(r.mentors),
+                                 "icc1": float(r.icc1), "icc2": float(r.icc2)})
     icc = pd.DataFrame(icc_rows, columns=["wave", "scale", "n", "mentors", "icc1", "icc2"])
+    call = dict(rep.call)
+    call["seed"] = seed if report is None else call.get("seed")
 
     return PsychometricSummary(
         instrument_id=ins.id, instrument_title=ins.title, form=form, wave=wave, sample=sample,
         reliability=pd.DataFrame(rel_rows), items=pd.DataFrame(item_rows), omega=omega, kmo=kmo, bartlett=bart,
         parallel=par, efa=efa, cfa=cfa, published=[dict(p) for p in sec.published], icc=icc, notes=tuple(notes),
-        skipped=dict(sec.skipped), report=rep)
+        skipped=dict(sec.skipped), report=rep, agreement=tuple(agreement), models=models,
+        item_labels={i: ins.item(i).label for i in item_ids},
+        item_scales={i: ins.competency_of(i).id for i in item_ids},
+        scale_titles={c.id: c.title for c in ins.competencies}, call=call)
+
+
+def _compare(d: pd.DataFrame, ins: Instrument, form_items: set[str], notes: list[str]) -> Any:
+    """The three CFA models on this form's items (warnings kept as notes, as the report's other parts)."""
+    import warnings
+
+    from mentorassess.errors import MentorAssessWarning
+    from mentorassess.stats.sem.compare import compare_models
+
+    struct = {c.id: [i for i in c.items if i in form_items and i in d.columns] for c in ins.competencies}
+    struct = {c: its for c, its in struct.items() if its}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MentorAssessWarning)
+        out = compare_models(d, struct)
+    for w in caught:
+        msg = f"cfa models: {w.message}"
+        if msg not in notes:
+            notes.append(msg)
+    return out

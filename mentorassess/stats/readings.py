@@ -39,7 +39,7 @@ _KMO = ((0.90, "marvellous"), (0.80, "meritorious"), (0.70, "middling"), (0.60, 
 
 @dataclass(frozen=True)
 class Reading:
-    """``topic`` (factorability, dimensionality, efa, cfa), ``level`` (ok, caution, not_valid), text."""
+    """``topic`` (factorability, dimensionality, efa, cfa, models), ``level`` (ok, caution, not_valid), text."""
 
     topic: str
     level: str
@@ -140,10 +140,67 @@ def psych_readings(d: Mapping[str, Any]) -> tuple[Reading, ...]:
         else:
             out.append(Reading("efa", "caution" if out[0].level == "caution" else "ok",
                                "The EFA converged without Heywood cases."))
-    c = d.get("cfa") or {}
+    c = _correlated(d.get("cfa") or {})
+    models = [m for m in (d.get("cfa") or {}).get("models") or [] if m.get("model")]
+    n_cfa = max((int(v) for v in (_num(m.get("n_obs")) for m in models) if v is not None), default=n)
+    small = n_cfa is not None and n_cfa < N_MIN
     if c:
         if c.get("converged") is False:
             out.append(Reading("cfa", "not_valid", "The CFA did not converge: its fit and loadings are not read."))
+        elif _improper(c):
+            out.append(Reading("cfa", "not_valid", "The correlated-factors CFA is improper (Heywood case: "
+                                                   f"{_improper(c)}): its fit and loadings are not read."))
         elif small:
-            out.append(Reading("cfa", "caution", f"The CFA rests on N = {n}: fit indices are unstable at this size."))
+            out.append(Reading("cfa", "caution", f"The CFA rests on N = {n_cfa} complete responses: fit indices "
+                                                 "are unstable at this size."))
+    if len(models) > 1:
+        out.append(_models_reading(models, n_cfa is not None and n_cfa < N_CAUTION, n_cfa))
+    return tuple(out)
+
+
+_NAMES = {"one_factor": "one-factor", "correlated": "correlated-factors", "second_order": "second-order"}
+
+
+def _correlated(c: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The correlated-factors (instrument) model of a ``cfa`` entry: its ``models`` row, or a flat dict."""
+    if "models" not in c:
+        return c
+    return next((m for m in c["models"] if m.get("model") == "correlated" and m.get("chisq") is not None), {})
+
+
+def _improper(m: Mapping[str, Any]) -> str:
+    notes = m.get("notes") or ""
+    notes = "; ".join(notes) if isinstance(notes, list) else str(notes)
+    return notes.split("Heywood case: ", 1)[1].split(";")[0] if "Heywood case: " in notes else ""
+
+
+def _models_reading(models: list, caution: bool, n: int | None) -> Reading:
+    """Which of the one-factor, correlated and second-order models may be read, and which fits best."""
+    ok, bad, absent = [], [], []
+    for m in models:
+        name = _NAMES.get(m["model"], m["model"])
+        if m.get("chisq") is None and m.get("reason"):
+            absent.append(f"the {name} model is {m['reason'].split(':')[0]}")
+        elif m.get("converged") is False:
+            bad.append(f"the {name} model did not converge")
+        elif _improper(m):
+            bad.append(f"the {name} model is improper ({_improper(m)})")
+        else:
+            ok.append(m)
+    parts = bad + absent
+    if not ok:
+        return Reading("models", "not_valid", "No CFA model gives a proper solution: " + "; ".join(parts) + ".")
+    if len(ok) == 1:
+        text = f"Only the {_NAMES.get(ok[0]['model'], ok[0]['model'])} model gives a proper solution"
+    else:
+        best = min(ok, key=lambda m: m.get("aic") if m.get("aic") is not None else math.inf)
+        text = (f"Of the proper solutions, the {_NAMES.get(best['model'], best['model'])} model has the lowest AIC"
+                " (compare CFI and RMSEA as well; differences of a few AIC points are small)")
+    if bad and any(b.startswith(("the correlated", "the second")) for b in bad):
+        text += ("; an improper correlated or second-order solution (factor correlations or higher-order "
+                 "loadings at 1 or above) means the competencies are not separable in these data")
+    text += "." + (" " + "; ".join(parts).capitalize() + "." if parts else "")
+    if caution:
+        text += f" With N = {n} complete responses these comparisons are unstable."
+    return Reading("models", "caution" if caution or bad else "ok", text)
     return tuple(out)
