@@ -47,8 +47,9 @@ def program_cmd(
     show_names: bool = typer.Option(False, "--show-names", help="Name mentors in the PDF (off by default)."),
     audit: Optional[list[Path]] = typer.Option(None, "--audit",
                                                help="Import audit JSON from 'mentorassess import --report' (repeatable)."),
+    docx: bool = typer.Option(False, "--docx", help="Also write program_summary.docx, an editable Word copy."),
 ) -> None:
-    """Write the program summary PDF and the staff workbook."""
+    """Write the program summary PDF and the staff workbook (and, with --docx, the Word copy)."""
     from mentorassess.aggregate import aggregate
     from mentorassess.instruments import load_instrument
     from mentorassess.stats.program_data import program_tables
@@ -61,7 +62,8 @@ def program_cmd(
     from mentorassess.commands.importing import _file
 
     check_outputs([responses, roster, _file(instrument), *(audit or [])],
-                  files=[out / "program_summary.pdf", out / "staff_workbook.xlsx"])
+                  files=[out / "program_summary.pdf", out / "staff_workbook.xlsx",
+                         out / "program_summary.docx" if docx else None])
     ins = load_instrument(instrument)
     df = _read_responses(responses, ins)
     if roster is not None:
@@ -80,6 +82,12 @@ def program_cmd(
     wb = write_staff_workbook(prof, tables, out / "staff_workbook.xlsx", report_date=date,
                               instrument_title=ins.title)
     typer.echo(f"wrote {pdf}")
+    if docx:  # only when asked: the command writes nothing else into --out
+        from mentorassess.reports.program_docx import render_program_docx
+
+        word = render_program_docx(ins, prof, tables, out / "program_summary.docx", report_date=date,
+                                   show_names=show_names)
+        typer.echo(f"wrote {word}")
     typer.echo(f"wrote {wb}")
 
 

@@ -30,7 +30,8 @@ def psychometrics_cmd(
     invariance: Optional[str] = typer.Option(None, "--invariance", help="Measurement invariance across 'form' or 'wave'."),
     model: Optional[Path] = typer.Option(None, "--model", help="lavaan-like model syntax file for the CFA."),
 ) -> None:
-    """Psychometric checks equal to R psych/lavaan: alpha per competency, omega, KMO, parallel analysis, CFA."""
+    """Psychometric checks equal to R psych/lavaan: alpha per competency, omega, KMO, parallel analysis, CFA
+    (one factor, correlated, second order), item-level ICC(1)/ICC(2) and rwg(j)."""
     import json
     import warnings
 
@@ -62,12 +63,25 @@ def psychometrics_cmd(
         warnings.simplefilter("ignore", MentorAssessWarning)  # repeated in each section's notes
         report = psychometrics(data, ins, form=form, wave=wave, n_iter=n_iter, rng=seed, n_boot=n_boot,
                                estimator=estimator.lower(), model=syntax, ordinal=ordinal, invariance=invariance)
+    from mentorassess.stats.psych_document import psychometric_document
+    from mentorassess.stats.psych_summary import psychometric_summary
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MentorAssessWarning)
+        summaries = [psychometric_summary(data, ins, form=sec.form, wave=sec.wave, n_iter=n_iter, seed=seed,
+                                          report=report) for sec in report.sections]
     _print_report(report, ins)
+    from mentorassess.commands._psych_print import print_agreement, print_models
+
+    for s in summaries:
+        print_models(s)
+        print_agreement(s)
     _print_invariance(report)
     if json_out is not None:
-        text = json.dumps(report.to_dict(), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+        doc = psychometric_document(summaries, invariance=report.invariance)
+        text = json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
         atomic_write_text(json_out, text)
-        typer.echo(f"wrote {json_out}")
+        typer.echo(f"wrote {json_out} (schema {doc['schema_version']})")
 
 
 def _print_invariance(report) -> None:  # noqa: ANN001 - internal rendering
