@@ -91,7 +91,7 @@ def test_psychometric_report_has_the_precision_section(sample_program):
         warnings.simplefilter("ignore")
         s = psychometric_summary(sample_program.responses, "mca-26", form="mentee", wave="pre", n_iter=2)
     d = s.to_dict()
-    sec = d["psychometric_report"]["sections"][0]["precision"]
+    sec = d["sections"][0]["precision"]
     need = {(r["scale"], r["target"]): r for r in sec["waves"][0]["mentees_needed"]}
     text = pdf_text(psychometric_pdf_bytes(d, report_date=REPORT_DATE))
     assert "How many mentees make a mentor's score dependable" in text

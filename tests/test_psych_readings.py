@@ -81,7 +81,7 @@ def test_report_json_carries_the_readings():
                             sample={"responses": 30}, reliability=pd.DataFrame(), items=pd.DataFrame(),
                             kmo={"msa": 0.19, "n_obs": 30}, efa={"method": "minres", "converged": False,
                                                                    "heywood_items": []})
-    d = s.to_dict()
+    d = s.to_dict()["sections"][0]
     levels = {r["topic"]: r["level"] for r in d["readings"]}
     assert levels["factorability"] == "not_valid" and levels["efa"] == "not_valid"
 

@@ -58,13 +58,15 @@ def test_json_round_trip(summary, tmp_path):
     back = json.loads(path.read_text(encoding="utf-8"))
     assert back == json.loads(json.dumps(summary.to_dict()))
     assert back["schema_version"] == SCHEMA_VERSION
-    assert back["cfa"]["cfi"] == pytest.approx(summary.cfa["cfi"])
-    assert len(back["items"]) == len(summary.items)
-    assert {p["form"] for p in back["published_cfa"]} == {"mentee"}
-    # the API's report object is embedded whole
-    assert back["psychometric_report"] == json.loads(json.dumps(summary.report.to_dict()))
-    sec = back["psychometric_report"]["sections"][0]
+    (sec,) = back["sections"]
     assert (sec["form"], sec["wave"]) == ("mentee", "pre")
+    corr = {m["model"]: m for m in sec["cfa"]["models"]}["correlated"]
+    assert corr["cfi"] == pytest.approx(summary.cfa["cfi"])
+    assert corr["cfi"] == pytest.approx(summary.report.section("mentee", "pre").cfa.cfi, abs=1e-6)  # = fit_cfa
+    assert len(sec["items"]) == len(summary.items)
+    assert {p["form"] for p in sec["cfa"]["published"]} == {"mentee"}
+    # the API's report object is no longer embedded (it repeated every statistic); its precision is
+    assert "psychometric_report" not in back and sec["precision"]["waves"][0]["wave"] == "pre"
 
 
 def test_pdf_figures_equal_the_summary(summary, pdf):

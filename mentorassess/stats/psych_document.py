@@ -67,7 +67,10 @@ def _efa(s: Any) -> dict[str, Any]:
     e = s.efa
     if not e:
         return {}
-    out = {k: _num(v) for k, v in e.items() if k not in ("loadings", "phi", "variance")}
+    out = {k: _num(v) if not isinstance(v, (list, tuple)) else list(v) for k, v in e.items()
+           if k not in ("loadings", "phi", "variance")}
+    if not isinstance(e.get("loadings"), pd.DataFrame):  # a summary built by hand without the tables
+        return out
     load = e["loadings"].copy()
     load.insert(1, "label", [s.item_labels.get(i) for i in load["item"]])
     load.insert(2, "scale", [s.item_scales.get(i) for i in load["item"]])
@@ -155,14 +158,20 @@ def section_dict(s: Any) -> dict[str, Any]:
     return out
 
 
-def psychometric_document(summaries: Iterable[Any], *, invariance: Iterable[tuple[str, Any]] = ()) -> dict[str, Any]:
-    """The JSON document of one or more summaries of the same instrument (one section each)."""
+def psychometric_document(summaries: Iterable[Any], *,
+                          invariance: Iterable[tuple[str, Any]] | None = None) -> dict[str, Any]:
+    """The JSON document of one or more summaries of the same instrument (one section each).
+
+    ``invariance`` (label, result) pairs default to those of the first summary's report.
+    """
     from mentorassess import __version__
     from mentorassess.stats.psych_summary import FLAG_RULES, SCHEMA_VERSION
 
     summaries = list(summaries)
     first = summaries[0]
     call = dict(first.call) if first.call else {}
+    if invariance is None:
+        invariance = getattr(first.report, "invariance", ()) or ()
     return {
         "schema_version": SCHEMA_VERSION,
         "package_version": __version__,

@@ -165,7 +165,8 @@ def _correlated(c: Mapping[str, Any]) -> Mapping[str, Any]:
     """The correlated-factors (instrument) model of a ``cfa`` entry: its ``models`` row, or a flat dict."""
     if "models" not in c:
         return c
-    return next((m for m in c["models"] if m.get("model") == "correlated" and m.get("chisq") is not None), {})
+    m = next((m for m in c["models"] if m.get("model") == "correlated"), {})
+    return {} if m.get("converged") is None else m  # not fitted (a reason instead of numbers): no CFA reading
 
 
 def _improper(m: Mapping[str, Any]) -> str:
@@ -196,10 +197,11 @@ def _models_reading(models: list, caution: bool, n: int | None) -> Reading:
         best = min(ok, key=lambda m: m.get("aic") if m.get("aic") is not None else math.inf)
         text = (f"Of the proper solutions, the {_NAMES.get(best['model'], best['model'])} model has the lowest AIC"
                 " (compare CFI and RMSEA as well; differences of a few AIC points are small)")
-    if bad and any(b.startswith(("the correlated", "the second")) for b in bad):
+    if any(b.startswith(("the correlated", "the second")) and "improper" in b for b in bad):
         text += ("; an improper correlated or second-order solution (factor correlations or higher-order "
                  "loadings at 1 or above) means the competencies are not separable in these data")
-    text += "." + (" " + "; ".join(parts).capitalize() + "." if parts else "")
+    rest = "; ".join(parts)
+    text += "." + (" " + rest[:1].upper() + rest[1:] + "." if parts else "")
     if caution:
         text += f" With N = {n} complete responses these comparisons are unstable."
     return Reading("models", "caution" if caution or bad else "ok", text)

@@ -190,8 +190,8 @@ def compare_models(data: pd.DataFrame, structure: Any, *, general: str = "genera
     ----------
     data : DataFrame
         Item responses (columns named by item id); rows with a missing item are deleted (listwise).
-    structure : Instrument or mapping
-        The competencies ``{factor: [items]}`` (an instrument's, or a plain mapping).
+    structure : Instrument, str or mapping
+        The competencies ``{factor: [items]}`` (an instrument's, its id or YAML path, or a plain mapping).
     general : str
         Name of the general / higher-order factor (made unique against the competency names).
 
@@ -210,6 +210,10 @@ def compare_models(data: pd.DataFrame, structure: Any, *, general: str = "genera
     """
     from mentorassess.stats.sem import fit_sem
 
+    if isinstance(structure, str):  # a built-in instrument id or a YAML path
+        from mentorassess.instruments import load_instrument
+
+        structure = load_instrument(structure)
     struct = {str(f): [str(i) for i in its] for f, its in structure_of(structure).items()}
     while general in struct:
         general += "_"
