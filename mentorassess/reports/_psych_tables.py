@@ -180,9 +180,9 @@ def cfa_tables(c: Mapping[str, Any], W: float, readings: Mapping[str, Any]) -> l
                         "better (same data). Improper solutions (Heywood cases) are listed in the notes at the end.",
                         "small"))
     load = c.get("loadings") or []
-    if load:
-        names = [n for n in ("one_factor", "correlated", "second_order")
-                 if n in models and not _nan(models[n].get("chisq"))]
+    names = [n for n in ("one_factor", "correlated", "second_order")
+             if n in models and not _nan(models[n].get("chisq"))]
+    if load and names:  # no table of empty columns when no model could be fitted
         rows = [[f"{r['item']} {r.get('label') or ''}".strip(), _title(r.get("scale"))] + [r2(r.get(n)) for n in names]
                 for r in load]
         mw = 0.13 * W

@@ -189,6 +189,10 @@ def _models_reading(models: list, caution: bool, n: int | None) -> Reading:
         else:
             ok.append(m)
     parts = bad + absent
+    reasons = {m.get("reason") for m in models}
+    if not ok and not bad and len(reasons) == 1:
+        why = str(next(iter(reasons))).removeprefix("not fitted: ")
+        return Reading("models", "not_valid", f"No CFA model could be fitted ({why}).")
     if not ok:
         return Reading("models", "not_valid", "No CFA model gives a proper solution: " + "; ".join(parts) + ".")
     if len(ok) == 1:
