@@ -26,7 +26,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from mentorassess.errors import DataError
@@ -39,22 +38,6 @@ SCHEMA_VERSION = "2.0"
 # Conventions (stated in the report): item-rest r below .30, alpha rising when the item is
 # dropped, ceiling (share at the scale maximum) above 50%, missing above 10%.
 FLAG_RULES = {"r_drop_below": 0.30, "ceiling_above": 0.50, "missing_above": 0.10, "loading_blank_below": 0.30}
-
-
-def _num(x: Any) -> Any:
-    """JSON-safe scalar: numpy types to Python, NaN/inf to None."""
-    if isinstance(x, (np.integer,)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        x = float(x)
-        return x if math.isfinite(x) else None
-    if isinstance(x, (np.bool_,)):
-        return bool(x)
-    return x
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _num(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 @dataclass(frozen=True)
@@ -126,7 +109,6 @@ def psychometric_summary(responses: pd.DataFrame, instrument: Instrument | str, 
     DataError
         No responses for the form and wave.
     """
-    from mentorassess.stats.agreement import rater_agreement
     from mentorassess.stats.report import psychometrics
 
     ins = load_instrument(instrument)

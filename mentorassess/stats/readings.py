@@ -209,4 +209,3 @@ def _models_reading(models: list, caution: bool, n: int | None) -> Reading:
     if caution:
         text += f" With N = {n} complete responses these comparisons are unstable."
     return Reading("models", "caution" if caution or bad else "ok", text)
-    return tuple(out)
