@@ -365,8 +365,14 @@ def zip_outputs(folder: Path, target: Path) -> Path:
 
 # --- the history store (``history:`` in program.yaml; mentorassess history list|mentor|export|forget) ---
 
-#: How a page words a withheld figure: the release layer's one reason, whatever the cause.
-HIDDEN_TEXT = "not shown (withheld by the confidentiality rules)"
+def _hidden() -> str:
+    from mentorassess.release.rules import HIDDEN
+
+    return HIDDEN
+
+
+#: How a page words a withheld figure: the release layer's one wording, whatever the cause.
+HIDDEN_TEXT = _hidden()
 
 
 def history_spec(config: Path):
