@@ -102,6 +102,11 @@ def test_pairs_are_found_by_id_whatever_the_row_order():
                                           steps=("configural",))
     assert res.to_frame()["chisq"].iloc[0] == pytest.approx(result("long2").to_frame()["chisq"].iloc[0], abs=1e-9)
     assert res.to_dict()["n_pairs"] == result("long2").n_pairs
+    split = d.assign(mentor_id=d.rater.str[:3], rater_id=d.rater.str[3:])  # a key of two columns
+    two = ordinal_longitudinal_invariance(split, CASES["long2"], wave="wave", id=("mentor_id", "rater_id"),
+                                          steps=("configural",))
+    assert two.n_pairs == res.n_pairs and two.to_frame()["chisq"].iloc[0] == pytest.approx(
+        res.to_frame()["chisq"].iloc[0], abs=1e-9)
 
 
 def test_bad_input_is_named():

@@ -96,11 +96,12 @@ class OrdinalLongitudinalResult:
                          "table": self.table.to_dict(orient="records"), "notes": list(self.notes)})
 
 
-def _paired(data: pd.DataFrame, items: list[str], wave: str, id: str, waves, what: str):
-    for col in (wave, id):
+def _paired(data: pd.DataFrame, items: list[str], wave: str, id, waves, what: str):
+    ids = [id] if isinstance(id, str) else list(id)
+    for col in [wave, *ids]:
         if col not in data.columns:
             raise DataError(f"{what}: column {col!r} not found", column=col)
-    d = data.loc[data[wave].notna() & data[id].notna()]
+    d = data.loc[data[wave].notna() & data[ids].notna().all(axis=1)]
     present = [str(v) for v in pd.unique(d[wave].astype(str))]
     if waves is None:
         waves = present
@@ -112,12 +113,15 @@ def _paired(data: pd.DataFrame, items: list[str], wave: str, id: str, waves, wha
     if missing:
         raise DataError(f"{what}: wave {missing[0]!r} has no rows", column=wave, value=missing[0])
     d = d.loc[d[wave].astype(str).isin(waves)]
-    key = d[id].astype(str)
+    key = d[ids[0]].astype(str)
+    for col in ids[1:]:
+        key = key + "\x1f" + d[col].astype(str)
     dup = pd.Series(list(zip(key, d[wave].astype(str))), index=d.index).duplicated(keep=False)
     if dup.any():
         first = d.loc[dup].iloc[0]
-        raise DataError(f"{what}: {int(dup.sum())} rows repeat a rater at a wave (e.g. {first[id]!r} at "
-                        f"{first[wave]!r}); each rater answers once per wave", column=id, value=str(first[id]),
+        who = " / ".join(str(first[c]) for c in ids)
+        raise DataError(f"{what}: {int(dup.sum())} rows repeat a rater at a wave (e.g. {who!r} at "
+                        f"{first[wave]!r}); each rater answers once per wave", column=", ".join(ids), value=who,
                         hint="pair the rows by an id that is unique within each wave")
     parts = []
     for w in waves:
@@ -217,7 +221,8 @@ def _first_values(mdl, st: GroupStats, ncat: np.ndarray) -> dict[str, np.ndarray
 
 
 @single_threaded_blas
-def ordinal_longitudinal_invariance(data: pd.DataFrame, model: Mapping[str, Sequence[str]], *, wave: str, id: str,
+def ordinal_longitudinal_invariance(data: pd.DataFrame, model: Mapping[str, Sequence[str]], *, wave: str,
+                                    id: str | Sequence[str],
                                     waves: Sequence[str] | None = None,
                                     steps: Sequence[str] = STEPS) -> OrdinalLongitudinalResult:
     """Configural, threshold, metric, scalar and strict invariance of ordered items across two waves.
@@ -228,8 +233,11 @@ def ordinal_longitudinal_invariance(data: pd.DataFrame, model: Mapping[str, Sequ
         Long format: one row per rater and wave, the item columns, ``wave`` and ``id``.
     model : mapping factor -> items
         Simple structure (the same at both waves).
-    wave, id : str
-        The wave column and the column that pairs a rater's rows across waves.
+    wave : str
+        The wave column.
+    id : str or sequence of str
+        The column(s) that pair a rater's rows across waves, e.g. ``("mentor_id", "rater_id")``
+        for mentees rating the same mentor at both waves.
     waves : two labels, optional
         The waves to compare, in order (default: the two found, in order of appearance).
     steps : sequence of str
