@@ -157,6 +157,7 @@ def test_staff_journey_in_chromium(server, browser, tmp_path, record_property):
     j.find("#program").send_keys("Sample Research Mentoring Program")
     j.find("#contact").send_keys("the mentoring office, mentoring@example.org")
     j.find("#report_date").send_keys("2026-06-30")
+    j.find("#cycle").send_keys("2026")  # the run is recorded in the program's history store
     j.find("form[action='/programs'] button[type=submit]").click()
     j.wait(lambda: "/p/p-" in browser.current_url, what="the program page")
     pid = re.search(r"/p/(p-[0-9a-f]{8})", browser.current_url).group(1)
@@ -286,7 +287,18 @@ def test_staff_journey_in_chromium(server, browser, tmp_path, record_property):
         if r and r[rid]:  # one row per comment: a response is shown if any of its comments is
             shown[r[rid]] = shown.get(r[rid], False) or r[cols.index("shown_in_feedback")] in (True, "TRUE", 1)
     assert shown[excluded] is False and shown[kept] is True
-    assert len(j.checked) == 13
+    assert summary["history"]["cycle"] == "2026"
+
+    # 8. the run is in the history: the cycle, and a mentor's figures across cycles
+    j.go(f"/p/{pid}/history")
+    rows = browser.find_elements("css selector", "main table tbody tr")
+    assert len(rows) == 1 and rows[0].text.startswith("2026 mca-26") and " 396 " in rows[0].text
+    j.page("history-after-run")
+    j.go(f"/p/{pid}/history/mentor?id=M001")
+    assert "Mentor M001 across cycles" in browser.title
+    assert browser.find_elements("css selector", "main table tbody tr")  # the run's figures, one per row
+    j.page("history-mentor-after-run")
+    assert len(j.checked) == 15
 
 
 def test_history_pages_in_chromium(server, browser, filled_store):

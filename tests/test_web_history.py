@@ -132,6 +132,11 @@ def test_the_history_page_lists_each_recorded_cycle_with_its_coverage(client, fi
     assert "2024..2026" in r.text  # the pooled block
     assert 'href="/p/%s/history/export.json"' % pid in r.text
     assert len(re.findall(r"/history/mentor\?id=", r.text)) == 20
+    assert "records cycle <strong>2027</strong>." in r.text and "again" not in r.text
+    r = client.post(f"/p/{pid}/settings", data={"csrf": client.csrf, "program": "Test program", "min_raters": "3",
+                                                 "cycle": "2026"})
+    assert r.status_code == 200 and 'cycle: "2026"' in prog.config.read_text()
+    assert "records cycle <strong>2026</strong> again" in client.get(f"/p/{pid}/history").text
 
 
 def test_the_mentor_page_shows_released_means_and_withheld_ones_only_as_hidden(client, filled_store):
