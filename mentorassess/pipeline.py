@@ -34,7 +34,7 @@ from mentorassess._files import atomic_dir, atomic_write_text, check_outputs, ou
 from mentorassess.config import ProgramConfig, load_config
 from mentorassess.errors import ConfigError, DataError
 
-__all__ = ["RunResult", "run_program", "sample_config_path", "sample_data_dir", "MARKER"]
+__all__ = ["RunResult", "run_program", "import_all", "sample_config_path", "sample_data_dir", "MARKER"]
 
 MARKER = "run-summary.json"
 Progress = Callable[[str], None]
@@ -143,7 +143,11 @@ def _report_date(cfg: ProgramConfig, responses: pd.DataFrame) -> dt.date:
     return dt.date(2000, 1, 1)
 
 
-def _import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress):
+def import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress = lambda msg: None):
+    """Import every export of ``cfg`` as :func:`run_program` does: ``(responses, import reports)``.
+
+    Raises ``DataError`` when no response is left or two exports share a response id.
+    """
     from mentorassess.io import read_export
 
     frames, reports = [], []
@@ -260,7 +264,7 @@ def _run(cfg: ProgramConfig, out_dir: Path, inputs: list[Path], jobs: int | None
 
     roster = read_roster(cfg.roster) if cfg.roster else None
     decisions = _comment_review(cfg, out_dir, say)
-    responses, import_reports = _import_all(cfg, roster, say)
+    responses, import_reports = import_all(cfg, roster, say)
     say(f"scoring {len(responses)} responses")
     scores = score(responses, cfg.instrument)
     rules = cfg.release_rules()

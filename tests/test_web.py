@@ -88,7 +88,7 @@ def test_other_hosts_are_refused_against_dns_rebinding(client):
 def test_every_form_post_without_a_valid_csrf_token_is_refused(client):
     pid = _program(client)
     posts = ["/programs", f"/p/{pid}/settings", f"/p/{pid}/roster", f"/p/{pid}/exports", f"/p/{pid}/comments",
-             f"/p/{pid}/run"]
+             f"/p/{pid}/run", f"/p/{pid}/history/forget"]
     routes = {r.path for r in client.app_.app.routes if "POST" in (getattr(r, "methods", None) or ())}
     # every POST route of the app is in the list (the export routes need an export; checked below)
     assert {p.replace(pid, "{pid}") for p in posts} | {"/p/{pid}/exports/{eid}/remove",

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_web import SAMPLE, _renamed_self_export
+from tests.test_web_history import filled_store  # noqa: F401  (a fixture)
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -156,6 +157,7 @@ def test_staff_journey_in_chromium(server, browser, tmp_path, record_property):
     j.find("#program").send_keys("Sample Research Mentoring Program")
     j.find("#contact").send_keys("the mentoring office, mentoring@example.org")
     j.find("#report_date").send_keys("2026-06-30")
+    j.find("#cycle").send_keys("2026")  # the run is recorded in the program's history store
     j.find("form[action='/programs'] button[type=submit]").click()
     j.wait(lambda: "/p/p-" in browser.current_url, what="the program page")
     pid = re.search(r"/p/(p-[0-9a-f]{8})", browser.current_url).group(1)
@@ -285,4 +287,65 @@ def test_staff_journey_in_chromium(server, browser, tmp_path, record_property):
         if r and r[rid]:  # one row per comment: a response is shown if any of its comments is
             shown[r[rid]] = shown.get(r[rid], False) or r[cols.index("shown_in_feedback")] in (True, "TRUE", 1)
     assert shown[excluded] is False and shown[kept] is True
-    assert len(j.checked) == 13
+    assert summary["history"]["cycle"] == "2026"
+
+    # 8. the run is in the history: the cycle, and a mentor's figures across cycles
+    j.go(f"/p/{pid}/history")
+    rows = browser.find_elements("css selector", "main table tbody tr")
+    assert len(rows) == 1 and rows[0].text.startswith("2026 mca-26") and " 396 " in rows[0].text
+    j.page("history-after-run")
+    j.go(f"/p/{pid}/history/mentor?id=M001")
+    assert "Mentor M001 across cycles" in browser.title
+    assert browser.find_elements("css selector", "main table tbody tr")  # the run's figures, one per row
+    j.page("history-mentor-after-run")
+    assert len(j.checked) == 15
+
+
+def test_history_pages_in_chromium(server, browser, filled_store):
+    """The history pages (cycles, a mentor, forget and its confirmation) pass axe-core in Chromium."""
+    import shutil
+
+    from mentorassess.web.workspace import HISTORY_FILE
+    from tests.test_web_history import _ledger, _mixed_mentor
+
+    base, token, app, workspace = server
+    j = Journey(browser, base)
+    j.go(f"/?token={token}")
+    j.find("#program").send_keys("History Program")
+    j.find("#cycle").send_keys("2027")
+    j.find("form[action='/programs'] button[type=submit]").click()
+    j.wait(lambda: "/p/p-" in browser.current_url, what="the program page")
+    pid = re.search(r"/p/(p-[0-9a-f]{8})", browser.current_url).group(1)
+    prog = app.state.workspace.get(pid)
+    assert 'cycle: "2027"' in prog.config.read_text()
+    j.go(f"/p/{pid}/history")
+    assert "No cycle is recorded yet" in browser.page_source
+    j.page("history-empty")
+
+    shutil.copy(filled_store, prog.folder / HISTORY_FILE)
+    shutil.copy(str(filled_store) + ".secret", str(prog.folder / HISTORY_FILE) + ".secret")
+    mid = _mixed_mentor(prog)
+    j.go(f"/p/{pid}/history")
+    assert len(browser.find_elements("css selector", "main table tbody tr")) == 3
+    j.page("history")
+    j.find("#mentor-id").send_keys(mid)
+    j.find("form[action$='/history/mentor'] button[type=submit]").click()
+    j.wait(lambda: f"Mentor {mid} across cycles" in browser.title, what="the mentor page")
+    from mentorassess.release.rules import HIDDEN
+
+    assert HIDDEN in j.find("main").text
+    j.page("history-mentor")
+
+    j.go(f"/p/{pid}/history/forget")
+    j.page("history-forget")
+    j.find("#kind-mentor").click()
+    j.find("#person").send_keys(mid)
+    j.find("form[action$='/history/forget'] button[type=submit]").click()
+    j.wait(lambda: "cannot be undone" in browser.page_source, what="the confirmation")
+    assert mid in set(_ledger(prog)["unit"])
+    j.page("history-forget-confirm")
+    j.find("form[action$='/history/forget'] button[type=submit]").click()
+    j.wait(lambda: "Done." in browser.page_source, what="the forget result")
+    assert mid not in set(_ledger(prog)["unit"])
+    j.page("history-forget-done")
+    assert len(j.checked) == 6

@@ -30,7 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from mentorassess.web import forms, services
+from mentorassess.web import forms, history_pages, services
 from mentorassess.web.runs import RunBusy, RunManager
 from mentorassess.web.security import Guard, Refused, csrf_token, new_token, read_form
 from mentorassess.web.workspace import ROSTER_SUFFIXES, Program, UploadRefused, Workspace, check_upload_name
@@ -40,7 +40,7 @@ __all__ = ["create_app", "MAX_UPLOAD"]
 HERE = Path(__file__).resolve().parent
 MAX_UPLOAD = 50 * 1024 * 1024
 STEPS = [("program", "Program"), ("exports", "Exports"), ("preview", "Who receives results"),
-         ("comments", "Comments"), ("run", "Run"), ("download", "Download")]
+         ("comments", "Comments"), ("run", "Run"), ("download", "Download"), ("history", "History")]
 templates = Jinja2Templates(env=jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")),
                                                   autoescape=True))
 
@@ -418,6 +418,7 @@ def create_app(workspace: str | Path, *, token: str | None = None, max_upload: i
         Route("/p/{pid}/run/status", run_status),
         Route("/p/{pid}/download", download_page),
         Route("/p/{pid}/download/reports.zip", download_zip),
+        *history_pages.routes(_page, _program, _changeable),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     inner = Starlette(routes=routes, exception_handlers={Refused: _refused, 404: _not_found})

@@ -15,7 +15,7 @@ from mentorassess.web import services
 from mentorassess.web.workspace import Program, Workspace, program_yaml
 
 __all__ = ["settings", "config_problems", "values_of", "role_wave", "mapping_context", "mapping_yaml",
-           "error_text", "download_name", "DEFAULTS", "WAVE_TYPES", "FROM_FILE"]
+           "error_text", "download_name", "person", "DEFAULTS", "WAVE_TYPES", "FROM_FILE"]
 
 WAVE_TYPES = ("pre", "post", "retrospective_pre", "follow_up", "cycle")
 FROM_FILE = ""
@@ -53,6 +53,11 @@ def settings(form) -> tuple[dict[str, Any], list[str]]:
         errors.append("Report date: use the form 2026-06-30.")
         date = ""
     out["report_date"] = date
+    cycle = _text(form, "cycle", 40)
+    if cycle and not re.fullmatch(r"[A-Za-z0-9_.-]+", cycle):
+        errors.append("History cycle: use letters, digits, '.', '-' and '_' only (e.g. 2026).")
+        cycle = ""
+    out["cycle"] = cycle or None
     waves = []
     for i in range(N_WAVES):
         wid = _text(form, f"wave_id_{i}", 40)
@@ -73,7 +78,7 @@ def values_of(state: dict) -> dict[str, str]:
            "min_raters": str(state.get("min_raters", 3)), "min_raters_comments": str(state.get("min_raters_comments")
                                                                                   or ""),
            "comments": "on" if state.get("comments", True) else "", "contact": state.get("contact") or "",
-           "report_date": state.get("report_date") or ""}
+           "report_date": state.get("report_date") or "", "cycle": state.get("cycle") or ""}
     for i, w in enumerate(state.get("waves", [])):
         out.update({f"wave_id_{i}": w["id"], f"wave_type_{i}": w["type"], f"wave_label_{i}": w.get("label") or ""})
     return out
@@ -192,9 +197,22 @@ def error_text(exc: Exception) -> str:
     return str(exc)
 
 
-def download_name(program: str) -> str:
-    """``<program>-reports.zip`` with the name folded to safe ASCII."""
+def download_name(program: str, what: str = "reports.zip") -> str:
+    """``<program>-reports.zip`` (or ``-<what>``) with the name folded to safe ASCII."""
     ascii_name = unicodedata.normalize("NFKD", program).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower()[:60] or "program"
-    return f"{slug}-reports.zip"
+    return f"{slug}-{what}"
+
+
+def person(form) -> tuple[str | None, str, list[str]]:
+    """The forget form: ``(kind, id, problems)`` with kind ``rater`` or ``mentor``."""
+    kind = _text(form, "kind")
+    pid = _text(form, "person", 200)
+    errors = []
+    if kind not in ("rater", "mentor"):
+        errors.append("Choose whether the id is a rater's or a mentor's.")
+        kind = None
+    if not pid:
+        errors.append("Id: enter the rater's or mentor's id.")
+    return kind, pid, errors
 

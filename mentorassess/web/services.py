@@ -19,7 +19,8 @@ from typing import Any, Callable
 
 __all__ = ["instruments", "instrument_roles", "scale_choices", "check_roster", "inspect_export", "draft",
            "load_program", "preview", "comments", "run", "zip_outputs", "ExportCheck", "Draft", "Release",
-           "CommentRow", "EXCLUSION_REASONS"]
+           "CommentRow", "EXCLUSION_REASONS", "history_spec", "history_store", "history_cycles",
+           "history_mentors", "history_mentor", "history_export", "history_forget", "HIDDEN_TEXT"]
 
 
 def _reasons() -> dict[str, str]:
@@ -241,11 +242,11 @@ def _profiles(cfg):
     """Import, score and aggregate exactly as :func:`mentorassess.pipeline.run_program` does."""
     from mentorassess.aggregate import aggregate
     from mentorassess.io import read_roster
-    from mentorassess.pipeline import _import_all
+    from mentorassess.pipeline import import_all
     from mentorassess.scoring import score
 
     roster = read_roster(cfg.roster) if cfg.roster else None
-    responses, reports = _import_all(cfg, roster, lambda msg: None)
+    responses, reports = import_all(cfg, roster)
     scores = score(responses, cfg.instrument)
     rules = replace(cfg.release_rules(), exclude_comments=())  # the review shows every comment
     profiles = aggregate(scores, rules=rules, roster=roster)
@@ -360,3 +361,100 @@ def zip_outputs(folder: Path, target: Path) -> Path:
                 info.external_attr = 0o644 << 16
                 zf.writestr(info, p.read_bytes())
     return target
+
+
+# --- the history store (``history:`` in program.yaml; mentorassess history list|mentor|export|forget) ---
+
+def _hidden() -> str:
+    from mentorassess.release.rules import HIDDEN
+
+    return HIDDEN
+
+
+#: How a page words a withheld figure: the release layer's one wording, whatever the cause.
+HIDDEN_TEXT = _hidden()
+
+
+def history_spec(config: Path):
+    """The ``history:`` / ``cycle:`` settings of ``program.yaml`` (None without a history).
+
+    Read from the file alone, so the history pages work before any export is uploaded;
+    raises ``ConfigError`` when the two keys are invalid.
+    """
+    from mentorassess._yaml import load_yaml_with_lines
+    from mentorassess.errors import ConfigError, Problem
+    from mentorassess.history.spec import parse_history
+
+    doc, problems = load_yaml_with_lines(config)
+    if doc is None:
+        raise ConfigError(f"{config} cannot be read", file=str(config), problems=problems)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    spec, found = parse_history(data.get("history"), data.get("cycle"), base=Path(config).parent)
+    if found:
+        raise ConfigError(f"{config}: the history settings are invalid", file=str(config),
+                          problems=[Problem(msg, code=code, loc=loc) for loc, msg, code in found])
+    return spec
+
+
+class history_store:
+    """``with history_store(config) as store:`` the program's open store, or None.
+
+    None when ``program.yaml`` has no ``history:``, or names a SQLite file no run has created yet
+    (a page that only reads never creates the store or its secret).
+    """
+
+    def __init__(self, config: Path) -> None:
+        self.spec = history_spec(config)
+        self.store = None
+
+    def __enter__(self):
+        from mentorassess.history.store import is_url, open_store
+
+        spec = self.spec
+        if spec is None or (not is_url(spec.store) and not Path(spec.store).is_file()):
+            return None
+        self.store = open_store(spec.store, secret=spec.secret)
+        return self.store
+
+    def __exit__(self, *exc) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def history_cycles(store) -> list[dict]:
+    """Recorded cycles with coverage (``mentorassess history list``)."""
+    from mentorassess.history.views import cycles
+
+    return cycles(store)
+
+
+def history_mentors(store) -> list[str]:
+    """Mentor ids with figures in the ledger."""
+    from mentorassess.history.views import mentors
+
+    return mentors(store)
+
+
+def history_mentor(store, mentor_id: str) -> list[dict]:
+    """A mentor's figures across cycles (``mentorassess history mentor``), withheld ones as hidden."""
+    from mentorassess.history.views import mentor_figures
+
+    return mentor_figures(store, mentor_id)
+
+
+def history_export(store) -> bytes:
+    """``mentorassess history export`` as JSON bytes (runs and the released ledger only)."""
+    import json
+
+    from mentorassess.history.queries import export
+
+    return (json.dumps(export(store), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def history_forget(store, *, rater: str | None = None, mentor: str | None = None) -> dict[str, int]:
+    """``mentorassess history forget``; the counts only (the affected figures name other people)."""
+    from mentorassess.history.queries import forget
+
+    rep = forget(store, rater=rater, mentor=mentor)
+    return {"responses_deleted": rep["responses_deleted"], "ledger_entries_deleted": rep["ledger_entries_deleted"],
+            "released_figures_affected": len(rep["released_figures_affected"])}

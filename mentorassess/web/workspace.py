@@ -9,7 +9,8 @@ label to show, never used as a path)::
         inputs/             uploaded exports and roster (export-<hex>.csv, roster-<hex>.xlsx ...)
         mappings/           mappings saved from the mapping form (mapping-<hex>.yaml)
         output/             the last run's outputs (written atomically by run_program)
-        downloads/          the zip of output/
+        downloads/          the zip of output/ and the history export
+        history.sqlite      the program's history store, when a history cycle is set (plus its .secret)
 
 Uploaded inputs are written once and never modified afterwards.
 """
@@ -26,7 +27,10 @@ from typing import Any
 
 from mentorassess._files import atomic_write_text
 
-__all__ = ["Workspace", "UploadRefused", "ALLOWED_SUFFIXES", "check_upload_name"]
+__all__ = ["Workspace", "UploadRefused", "ALLOWED_SUFFIXES", "check_upload_name", "HISTORY_FILE"]
+
+#: The history store of a program with a history cycle, beside its program.yaml (never in output/).
+HISTORY_FILE = "history.sqlite"
 
 ALLOWED_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".sav"}
 ROSTER_SUFFIXES = {".csv", ".xlsx"}
@@ -187,6 +191,8 @@ def program_yaml(prog: Program) -> str:
         lines.append(f"report_date: {s['report_date']}")
     if s.get("contact"):
         lines.append(f"contact: {_q(s['contact'])}")
+    if s.get("cycle"):  # each run is recorded in the program's history store, beside program.yaml
+        lines += [f"history: {_q(HISTORY_FILE)}", f"cycle: {_q(s['cycle'])}"]
     if s.get("waves"):
         lines.append("waves:")
         for w in s["waves"]:

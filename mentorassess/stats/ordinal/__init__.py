@@ -4,6 +4,7 @@
 """
 
 from .invariance import STEPS, OrdinalInvarianceResult, ordinal_invariance
+from .longitudinal import OrdinalLongitudinalResult, ordinal_longitudinal_invariance, waves_as_groups
 from .polychoric import PolychoricResult, polychoric
 from .reliability import OrdinalReliabilityResult, omega_categorical, ordinal_alpha, ordinal_reliability
 from .wlsmv import WLSMVResult, cfa_wlsmv
@@ -13,4 +14,5 @@ __all__ = [
     "OrdinalReliabilityResult", "ordinal_reliability", "ordinal_alpha", "omega_categorical",
     "WLSMVResult", "cfa_wlsmv",
     "OrdinalInvarianceResult", "ordinal_invariance", "STEPS",
+    "OrdinalLongitudinalResult", "ordinal_longitudinal_invariance", "waves_as_groups",
 ]

@@ -3,7 +3,8 @@
 Per group g: y* = nu + Lambda eta + eps, Var(eps) = diag(theta), eta ~ N(alpha, Psi). The model
 implies standardized thresholds (tau - mu*) / sqrt(diag Sigma*) and correlations
 Sigma*_ij / sqrt(Sigma*_ii Sigma*_jj), with mu* = nu + Lambda alpha and
-Sigma* = Lambda Psi Lambda' + diag(theta). Parameters are a spec of fixed values and free
+Sigma* = Lambda Psi Lambda' + Theta, Theta diagonal (theta) plus optional residual covariances
+(``Spec.cov``: the same item measured at two waves, :mod:`.longitudinal`). Parameters are a spec of fixed values and free
 indices; a shared index is an equality constraint. Derivatives use the complex step, which is
 exact to machine precision for these analytic functions.
 """
@@ -34,6 +35,8 @@ class Spec:
     fixed_alpha: list[np.ndarray]
     fixed_psi: list[np.ndarray]
     n_free: int
+    #: per group (item pairs (k, 2), free index (k,), fixed value (k,)) of residual covariances
+    cov: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,11 @@ def implied(spec: Spec, g: int, x: np.ndarray, factor_of: np.ndarray, th_item: n
     pf = psi[:, factor_of][:, :, factor_of]
     sigma = lam[:, :, None] * lam[:, None, :] * pf
     sigma[:, np.arange(p), np.arange(p)] += theta
+    if spec.cov is not None and len(spec.cov[g][0]):
+        cp, cidx, cfix = spec.cov[g]
+        c = _take(cidx, cfix, xb)
+        sigma[:, cp[:, 0], cp[:, 1]] += c
+        sigma[:, cp[:, 1], cp[:, 0]] += c
     mu = nu + lam * alpha[:, factor_of]
     d = 1.0 / np.sqrt(sigma[:, np.arange(p), np.arange(p)])
     th = (tau - mu[:, th_item]) * d[:, th_item]
