@@ -161,9 +161,14 @@ def test_two_real_runs_into_one_folder_the_first_completes(tmp_path):
                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     lock = tmp_path / ".out.lock"
     deadline = time.monotonic() + 120
-    while not lock.exists() and first.poll() is None and time.monotonic() < deadline:
+    def _holder() -> str:  # the pid is written a moment after the file is created
+        try:
+            return lock.read_text().strip()
+        except OSError:
+            return ""
+    while not _holder() and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert lock.exists(), "the first run never took the lock"
+    assert _holder(), "the first run never took the lock"
     with pytest.raises(OutputBusyError, match=f"process {first.pid}"):
         run_program(program, out=out)
     assert first.wait(timeout=300) == 0, first.stderr.read().decode()
