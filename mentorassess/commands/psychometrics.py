@@ -91,7 +91,8 @@ def _print_invariance(report) -> None:  # noqa: ANN001 - internal rendering
 
     console = Console()
     for label, inv in report.invariance:
-        t = Table(title=f"Measurement invariance, {label} ({inv.estimator}; Chen 2007 cut-offs)",
+        rule = "difference test and dCFI" if getattr(inv, "rule", None) else "Chen 2007 cut-offs"
+        t = Table(title=f"Measurement invariance, {label} ({inv.estimator}; {rule})",
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
         for col in ("model", "chi2", "df", "CFI", "RMSEA", "SRMR", "d chi2", "d df", "p", "dCFI", "dRMSEA", "decision"):
             t.add_column(col, justify="left" if col in ("model", "decision") else "right")
@@ -100,6 +101,8 @@ def _print_invariance(report) -> None:  # noqa: ANN001 - internal rendering
                       _fmt(r.get("chisq_diff"), 2), _fmt(r.get("df_diff"), 0), _fmt(r.get("pvalue_diff")),
                       _fmt(r.get("delta_cfi")), _fmt(r.get("delta_rmsea")), r["decision"] if isinstance(r.get("decision"), str) else "-")
         console.print(t)
+        for note in getattr(inv, "notes", ()) or ():
+            console.print(f"  note: {note}")
 
 
 def _fmt(x: object, digits: int = 3) -> str:

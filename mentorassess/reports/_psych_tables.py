@@ -31,6 +31,19 @@ def n2(v: Any) -> str:
     return "–" if _nan(v) else f"{float(v):.2f}".replace("-", "−")
 
 
+def n1(v: Any) -> str:
+    return "–" if _nan(v) else f"{float(v):.1f}".replace("-", "−")
+
+
+def r3(v: Any) -> str:
+    """Three decimals without a leading zero, for small differences of fit indices: "−.004"."""
+    if _nan(v):
+        return "–"
+    s = f"{float(v):.3f}"
+    s = s.replace("0.", ".", 1) if s.startswith(("0.", "-0.")) else s
+    return s.replace("-", "−")
+
+
 def pct(v: Any) -> str:
     return "–" if _nan(v) else f"{100 * float(v):.0f}%"
 
@@ -213,31 +226,41 @@ def sem_extras(sec: Mapping[str, Any], invariance: list, W: float) -> list[Any]:
     m = sec.get("cfa_model")
     if m:
         out += [CondPageBreak(160), para("Model CFA (estimator and model as requested)", "h2")]
-        fm = m.get("fit_measures") or {}
-        rob = "" if _nan(fm.get("cfi.robust")) else ".robust"
-        rows = [[f"{sec.get('form') or '–'} / {sec.get('wave') or '–'}", f"{m.get('estimator')}, {m.get('missing')}",
-                 str(m.get("n_obs")), n2(fm.get("chisq")), n2(fm.get("chisq.scaled")), f"{m.get('df')}",
+        fm = m.get("fit_measures") or m.get("fit") or {}  # ML/MLR/FIML fits, or the WLSMV fit
+        wlsmv = str(m.get("estimator")).upper() == "WLSMV"
+        rob = ".scaled" if wlsmv else ("" if _nan(fm.get("cfi.robust")) else ".robust")
+        df = m.get("df", fm.get("df"))
+        how = "listwise, delta" if wlsmv else m.get("missing")
+        rows = [[f"{sec.get('form') or '–'} / {sec.get('wave') or '–'}", f"{m.get('estimator')}, {how}",
+                 str(m.get("n_obs")), n2(fm.get("chisq")), n2(fm.get("chisq.scaled")),
+                 "–" if _nan(df) else f"{df:.0f}",
                  r2(fm.get("cfi" + rob)), r2(fm.get("tli" + rob)), r2(fm.get("rmsea" + rob)), r2(fm.get("srmr"))]]
         out.append(data_table(["Form / wave", "Estimator", "N", "χ²", "χ² scaled", "df", "CFI", "TLI", "RMSEA", "SRMR"],
                               rows, [0.16 * W, 0.15 * W, 0.07 * W, 0.1 * W, 0.1 * W, 0.06 * W, 0.08 * W, 0.08 * W,
                                      0.1 * W, 0.1 * W], numeric_cols=(2, 3, 4, 5, 6, 7, 8, 9)))
         out.append(para("Note. MLR: Yuan-Bentler scaled χ² and robust CFI/TLI/RMSEA (Brosseau-Liard & Savalei); "
-                        "FIML: full-information ML under MAR.", "small"))
+                        "FIML: full-information ML under MAR; WLSMV: polychoric correlations, scaled-shifted χ² and "
+                        "scaled CFI/TLI/RMSEA (as lavaan).", "small"))
     for inv in invariance or []:
         out += [CondPageBreak(180), para(f"Measurement invariance: {inv.get('label')}", "h2")]
         rows = []
         for st in inv.get("steps") or []:
-            rows.append([st["model"], n2(st["chisq"]), f"{st['df']:.0f}", r2(st["cfi"]), r2(st["rmsea"]), r2(st["srmr"]),
-                         n2(st.get("chisq_diff")), "–" if _nan(st.get("df_diff")) else f"{st['df_diff']:.0f}",
-                         p_text(st.get("pvalue_diff")), n2(st.get("delta_cfi")) if not _nan(st.get("delta_cfi")) else "–",
-                         n2(st.get("delta_rmsea")) if not _nan(st.get("delta_rmsea")) else "–",
+            rows.append([st["model"], n1(st["chisq"]), f"{st['df']:.0f}", r2(st["cfi"]), r2(st["rmsea"]), r2(st["srmr"]),
+                         n1(st.get("chisq_diff")), "–" if _nan(st.get("df_diff")) else f"{st['df_diff']:.0f}",
+                         p_text(st.get("pvalue_diff")), r3(st.get("delta_cfi")), r3(st.get("delta_rmsea")),
                          (st.get("decision") or "–").replace(" (Chen 2007)", "")])
         out.append(data_table(["Model", "χ²", "df", "CFI", "RMSEA", "SRMR", "Δχ²", "Δdf", "p", "ΔCFI", "ΔRMSEA", "Decision"],
-                              rows, [0.1 * W, 0.08 * W, 0.05 * W, 0.07 * W, 0.08 * W, 0.07 * W, 0.08 * W, 0.05 * W,
-                                     0.07 * W, 0.08 * W, 0.09 * W, 0.18 * W], numeric_cols=tuple(range(1, 11))))
-        out.append(para(f"Note. {inv.get('design')}, {inv.get('estimator')}; difference tests against the previous "
-                        "model (Satorra-Bentler 2001 scaled for MLR). A step fails when ΔCFI ≤ −.010 together with "
-                        "ΔRMSEA ≥ .015 or ΔSRMR ≥ .030 (loadings) / .010 (intercepts, residuals) (Chen 2007).", "small"))
+                              rows, [0.11 * W, 0.09 * W, 0.065 * W, 0.06 * W, 0.09 * W, 0.08 * W, 0.085 * W,
+                                     0.06 * W, 0.055 * W, 0.075 * W, 0.11 * W, 0.115 * W],
+                              numeric_cols=tuple(range(1, 11))))
+        if inv.get("rule"):  # ordinal (WLSMV): its own rule and notes
+            extra = "".join(f" {n[0].upper()}{n[1:].rstrip('.')}." for n in inv.get("notes") or [])
+            out.append(para(f"Note. {inv.get('design')}, N = {inv.get('n')}. {inv['rule']}.{extra}", "small"))
+        else:
+            out.append(para(f"Note. {inv.get('design')}, {inv.get('estimator')}; difference tests against the previous "
+                            "model (Satorra-Bentler 2001 scaled for MLR). A step fails when ΔCFI ≤ −.010 together with "
+                            "ΔRMSEA ≥ .015 or ΔSRMR ≥ .030 (loadings) / .010 (intercepts, residuals) (Chen 2007).",
+                            "small"))
     return out
 
 

@@ -428,7 +428,7 @@ def _invariance(df: pd.DataFrame, syntax: str, struct: Any, kind: str, roles: li
     from mentorassess.stats.sem.invariance import longitudinal_invariance, measurement_invariance, wide_by_wave
 
     if estimator == "wlsmv":
-        raise ConfigError("ordinal (WLSMV) invariance is not available here; use --estimator ml, mlr or fiml")
+        return _ordinal_invariance(df, struct, kind, roles, waves)
     est = "MLR" if estimator == "mlr" else "ML"
     miss = "fiml" if estimator == "fiml" else "listwise"
     items = [i for its in struct.values() for i in its]
@@ -451,4 +451,24 @@ def _invariance(df: pd.DataFrame, syntax: str, struct: Any, kind: str, roles: li
                 wide = wide_by_wave(sel, items, waves=pair)
                 out.append((f"waves {pair[0]} vs {pair[1]}, form {role}",
                             longitudinal_invariance(wide, syntax, waves=pair, estimator=est, missing=miss)))
+    return out
+
+
+def _ordinal_invariance(df: pd.DataFrame, struct: Any, kind: str, roles: list, waves: list) -> list[tuple[str, Any]]:
+    from mentorassess.stats.invariance_ordinal import across_forms, across_waves
+
+    out: list[tuple[str, Any]] = []
+    if kind == "form":
+        if "rater_role" not in df.columns or df["rater_role"].nunique() < 2:
+            raise DataError("invariance across forms needs responses of at least two forms (rater_role)")
+        for w in waves:
+            sel = df if w is None else df[df["wave"] == w]
+            out.append((f"forms, wave {w}", across_forms(sel, struct)))
+        return out
+    if len([w for w in waves if w is not None]) < 2:
+        raise DataError("invariance across waves needs two waves")
+    pair = (str(waves[0]), str(waves[1]))
+    for _, role in roles:
+        sel = df if role is None else df[df["rater_role"] == role]
+        out.append((f"waves {pair[0]} vs {pair[1]}, form {role}", across_waves(sel, struct, pair)))
     return out
