@@ -234,6 +234,11 @@ def build_document(d: Any) -> Document:
     # --- change ---------------------------------------------------------------------------------------
     b += _change_blocks(d, has_self)
 
+    # --- across cycles (history) ------------------------------------------------------------------------
+    from mentorassess.reports._trajectory import trajectory_blocks
+
+    b += trajectory_blocks(d)
+
     # --- comments -------------------------------------------------------------------------------------
     if d.comments:
         b += [Heading("What your mentees wrote"),
@@ -272,6 +277,10 @@ def _participation(d: Any) -> str:
         return f"{own}{W.mentees(d.n_mentees).capitalize()} responded and their ratings are summarised here."
     shows = ("your self-assessment and program-wide results" if d.self_done
              else "what the program found and suggestions to start from")
+    if getattr(d, "pooled_cycles", None):
+        return (f"{own}Fewer than {d.min_raters} of your mentees responded this round, so this round's mentee results "
+                f"are not shown on their own; the section “Your results across cycles” combines your mentees' "
+                f"ratings from {d.pooled_cycles}.")
     return (f"{own}Fewer than {d.min_raters} of your mentees responded this round, so this report shows {shows} "
             "only, to protect your mentees' anonymity.")
 
