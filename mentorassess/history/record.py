@@ -281,14 +281,24 @@ def _pool(conn, store, cycle, pool, current_rows, entries, instrument, rules, ro
     frame, origin = pooled_frame(conn, block, cycle, current_rows, mentors)
     if frame.empty:
         return [], [], block
-    scores = score(frame, instrument)
-    profiles = aggregate(scores, rules=rules, roster=roster)
-    elig = eligible(scores, roster).scores
-    wave_of = {f"{w}@{label}": w for _, w in origin.values()}
-    cand = entries_from_profiles(profiles, elig, _tokens(store, frame, origin), label,
-                                 wave_of=lambda w: wave_of.get(w, w), units=mentors)
-    cand = [e for e in cand if (e.unit, e.wave) in withheld]
     prior = released_entries(conn, mentors)
+    skip = _refused_before_pooling(frame, origin, withheld, prior, entries, block, cycle)
+    skipped = [(u, w) for u, w in sorted(skip)]
+    withheld -= skip
+    keep = {u for u, _ in withheld}
+    frame = frame[frame["mentor_id"].astype(str).isin(keep)].reset_index(drop=True)
+    for q in getattr(instrument, "comment_ids", ()):  # pooled results are means only: no comment is screened
+        if q in frame.columns:
+            frame[q] = None
+    cand = []
+    if len(frame):
+        scores = score(frame, instrument)
+        profiles = aggregate(scores, rules=rules, roster=roster)
+        elig = eligible(scores, roster).scores
+        wave_of = {f"{w}@{label}": w for _, w in origin.values()}
+        cand = entries_from_profiles(profiles, elig, _tokens(store, frame, origin), label,
+                                     wave_of=lambda w: wave_of.get(w, w), units=keep)
+        cand = [e for e in cand if (e.unit, e.wave) in withheld]
     single = {}
     for e in entries:  # this run's own single-cycle releases count as earlier releases too
         if e.status == "released":
@@ -313,4 +323,32 @@ def _pool(conn, store, cycle, pool, current_rows, entries, instrument, rules, ro
                             for e in group if e.statistic.startswith("competency:")]
             results.append({"mentor_id": unit, "wave": wave, "window": label, "cycles": list(block),
                             "status": HIDDEN})
+    comps = [c.id for c in instrument.competencies] + [OVERALL_STAT.split(":")[1]]
+    for unit, wave in skipped:  # refused without aggregating (see _refused_before_pooling)
+        out_entries += [Entry(unit, label, wave, f"competency:{c}:mean", None, "withheld", None) for c in comps]
+        results.append({"mentor_id": unit, "wave": wave, "window": label, "cycles": list(block), "status": HIDDEN})
+    results.sort(key=lambda r: (r["mentor_id"], r["wave"]))
     return results, out_entries, block
+
+
+def _refused_before_pooling(frame, origin, withheld, prior, entries, block, cycle) -> set:
+    """Candidates the ledger rule refuses whatever their pooled values: released in one cycle of the block
+    and rated by mentees in another (the block minus the released cycle would isolate those raters).
+
+    Refusing them before scoring saves most of a closing cycle's work; it is conservative (a block whose
+    figures would equal the released one exactly, or drop ``k`` raters of it, is refused too).
+    """
+    released: dict = {}
+    for unit, keys in prior.items():
+        for window, wave, stat, _ in keys:
+            if window in block and stat.startswith("competency:"):
+                released.setdefault((unit, wave), set()).add(window)
+    for e in entries:
+        if e.status == "released" and e.statistic.startswith("competency:"):
+            released.setdefault((e.unit, e.wave), set()).add(cycle)
+    mentee = frame["rater_role"].astype(str).to_numpy() == "mentee"
+    rated: dict = {}
+    for m, rid in zip(frame["mentor_id"].astype(str).to_numpy()[mentee], frame["response_id"].to_numpy()[mentee]):
+        cyc, wave = origin[rid]
+        rated.setdefault((m, wave), set()).add(cyc)
+    return {key for key in withheld if released.get(key) and rated.get(key, set()) - released[key]}

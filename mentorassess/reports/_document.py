@@ -163,6 +163,9 @@ def build_document(d: Any) -> Document:
         glance += [Para(cl.text, claim=cl) for cl in C.self_only(d)]
         glance.append(Para(f"Mentee results appear in a round once at least {d.min_raters} of your mentees have "
                            "responded; if fewer respond, that round's mentee results are not shown at all."))
+    if getattr(d, "pooled_cycles", None):  # issue 22: where the pooled result is
+        glance.append(Para(f"Your mentees' ratings from {d.pooled_cycles}, combined over these cycles, are in the "
+                           "section “Your results across cycles”."))
     # glance claims carry their own text (overall's text is the paragraph itself)
     glance = [Para(p.text, p.style, Claim(p.claim.kind, p.text, p.claim.ids, p.claim.numbers, p.claim.detail))
               if p.claim is not None else p for p in glance]

@@ -59,7 +59,7 @@ def program_trajectory_blocks(trajectories: Any, instrument, wave: str | None) -
         for c in cycles:
             p = by.get((c, cid))
             cells.append("–" if p is None else
-                         f"{_f(p.mean)} ({_c(p.ci_low)}–{_c(p.ci_high)}), {p.n_mentors}" if p.ci_low is not None
+                         f"{_f(p.mean)} ({_c(p.ci_low)}–{_c(p.ci_high)}), n={p.n_mentors}" if p.ci_low is not None
                          else _f(p.mean))
         a, b = by.get((prev_c, cid)), by.get((cur_c, cid))
         change = ""
@@ -81,7 +81,7 @@ def program_trajectory_blocks(trajectories: Any, instrument, wave: str | None) -
     w = (1 - first - 0.18) / n
     out: list[Block] = [_b("cond", height=260), _b("h2", "Across cycles"),
                         _b("small", "Program mean of mentors' mentee averages in each cycle, with its 95% interval and "
-                                    "the number of mentors, from the figures released in each cycle's summary only; "
+                                    "n, the number of mentors with released results, from the figures released in each cycle's summary only; "
                                     f"the last column is the change from {prev_c} to {cur_c} with its 95% interval. "
                                     "Different mentors and mentees take part in different cycles.")]
     out.append(_table(["Competency"] + cycles + [f"Change {prev_c} to {cur_c}"], rows,
