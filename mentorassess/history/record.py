@@ -118,7 +118,10 @@ class HistoryPlan:
 
 
 def _stamp(conn) -> tuple:
-    return tuple(sorted(conn.execute(select(S.runs.c.cycle, S.runs.c.recorded_at)).all()))
+    """The recorded runs (a run recorded or replaced since changes it)."""
+    r = S.runs.c
+    return tuple(sorted(tuple(x) for x in conn.execute(select(r.cycle, r.id, r.recorded_at, r.inputs_sha256,
+                                                              r.n_responses)).all()))
 
 
 def _program_entries(store, profiles, program_profile, cycle: str) -> list[Entry]:
@@ -293,7 +296,7 @@ def _pool(conn, store, cycle, pool, current_rows, entries, instrument, rules, ro
     cand = []
     if len(frame):
         scores = score(frame, instrument)
-        profiles = aggregate(scores, rules=rules, roster=roster)
+        profiles = aggregate(scores, rules=_pooled_rules(rules), roster=roster)
         elig = eligible(scores, roster).scores
         wave_of = {f"{w}@{label}": w for _, w in origin.values()}
         cand = entries_from_profiles(profiles, elig, _tokens(store, frame, origin), label,
@@ -329,6 +332,16 @@ def _pool(conn, store, cycle, pool, current_rows, entries, instrument, rules, ro
         results.append({"mentor_id": unit, "wave": wave, "window": label, "cycles": list(block), "status": HIDDEN})
     results.sort(key=lambda r: (r["mentor_id"], r["wave"]))
     return results, out_entries, block
+
+
+def _pooled_rules(rules):
+    """Pooled results are competency means: item detail and comments are never pooled (nor checked)."""
+    import dataclasses
+
+    return dataclasses.replace(rules, min_raters_items=_NO_ITEMS, comments=False)
+
+
+_NO_ITEMS = 1_000_000  # no mentor reaches it: every pooled item mean is withheld without its R5 check
 
 
 def _refused_before_pooling(frame, origin, withheld, prior, entries, block, cycle) -> set:
