@@ -14,10 +14,33 @@ import re
 
 import pytest
 
-from tests._history_helpers import CYCLES, cycle_data
+from tests._history_helpers import CYCLES, cycle_data, fresh_pg_database, stop_local_pg
 
 #: Mentees per mentor per cycle (0..4): a mix of released, withheld and pooled mentors.
 MIX = (0.0, 0.3, 0.25, 0.15, 0.3)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _pg_cleanup():
+    yield
+    stop_local_pg()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """A fresh store on each backend (PostgreSQL: MENTORASSESS_TEST_PG_URL or a local cluster)."""
+    from mentorassess.history.store import open_store
+
+    if request.param == "sqlite":
+        s = open_store(tmp_path / "h.sqlite")
+        yield s
+        s.close()
+    else:
+        url, drop = fresh_pg_database()
+        s = open_store(url, secret=tmp_path / "p.secret")
+        yield s
+        s.close()
+        drop()
 
 
 def _text(path) -> str:
@@ -167,17 +190,16 @@ def test_the_program_summary_shows_each_cycle_from_the_ledger(three_cycles):
     assert "Overall: the program mean" in sec and "from 2025 to 2026" in sec
 
 
-def test_program_cells_carry_their_mentors_and_a_changed_rerun_is_refused(tmp_path):
+def test_program_cells_carry_their_mentors_and_a_changed_rerun_is_refused(store):
     """Program cells in the ledger: contribution set = the mentors behind the cell; differencing checked."""
     from sqlalchemy import select
 
     from mentorassess.errors import ConfidentialityError
     from mentorassess.history import schema as S
-    from mentorassess.history.store import open_store
     from tests._history_helpers import record
 
     r, roster = cycle_data("2024", seed=7, n_mentors=16, weights=(0, 0, 0, 0.3, 0.7))
-    s = open_store(tmp_path / "h.sqlite")
+    s = store
     record(s, "2024", r, roster, program=True)
     with s.read() as conn:
         rows = conn.execute(select(S.ledger.c.statistic, S.ledger.c.value, S.ledger.c.set_id)
@@ -198,22 +220,19 @@ def test_program_cells_carry_their_mentors_and_a_changed_rerun_is_refused(tmp_pa
     assert {p.message.split(",")[0] for p in e.value.problems} == {"program"}
     # the same inputs again are accepted (nothing new is released)
     record(s, "2024", r, roster, program=True)
-    s.close()
 
 
-def test_a_plan_made_before_another_run_was_recorded_is_refused(tmp_path):
+def test_a_plan_made_before_another_run_was_recorded_is_refused(store):
     from mentorassess.errors import ConfidentialityError
-    from mentorassess.history.store import open_store
     from tests._history_helpers import record
 
     data = {c: cycle_data(c, seed=11 + i, n_mentors=8) for i, c in enumerate(CYCLES[:2])}
-    s = open_store(tmp_path / "h.sqlite")
+    s = store
     plan = record(s, "2025", *data["2025"], plan_only=True)
     record(s, "2024", *data["2024"])  # another writer records a cycle meanwhile
     with pytest.raises(ConfidentialityError, match="history changed"):
         record(s, "2025", *data["2025"], plan=plan)
     record(s, "2025", *data["2025"])  # a fresh plan is fine
-    s.close()
 
 
 # --- the trajectory objects and the rules (no pipeline) -----------------------------------------------
