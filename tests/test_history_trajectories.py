@@ -325,3 +325,17 @@ def test_program_change_words_follow_the_interval():
     assert "there is no clear change" in text and "rose" not in text
     assert program_trajectory_blocks(Trajectories(cycle="2026", order=("2026",), program=tuple(pts[:7])), ins,
                                      "w") == []
+
+
+def test_rerunning_the_closing_cycle_gives_the_same_reports(three_cycles):
+    """The plan excludes the cycle's own earlier entries: a re-run reproduces trajectories and pooled text."""
+    from mentorassess.pipeline import run_program
+
+    base, results, _ = three_cycles
+    d = base / CYCLES[-1]
+    again = run_program(d / "program.yaml", out=d / "out-again", jobs=1)
+    assert again.summary["history"]["pooled_released"] == results[CYCLES[-1]].summary["history"]["pooled_released"]
+    first = {p.name: p.read_bytes() for p in (d / "out" / "feedback").glob("*.html")}
+    second = {p.name: p.read_bytes() for p in (d / "out-again" / "feedback").glob("*.html")}
+    assert first == second and any(b"Based on mentees" in v for v in first.values())
+    assert (d / "out" / "program_summary.pdf").read_bytes() == (d / "out-again" / "program_summary.pdf").read_bytes()
