@@ -28,6 +28,7 @@ from mentorassess.history.ledger import (OVERALL_STAT, Entry, delete_cycle_entri
 from mentorassess.history.ledger import already_released
 from mentorassess.history.pooling import PoolSettings, block_of, natural_order, pooled_frame, window_label
 from mentorassess.history.store import Store
+from mentorassess.history.trajectory import PROGRAM_UNIT
 from mentorassess.release.rules import HIDDEN
 
 __all__ = ["record_run", "plan_run", "HistoryPlan", "RecordResult"]
@@ -148,7 +149,7 @@ def plan_run(store: Store, *, cycle: str, instrument, responses: pd.DataFrame, p
     ``program_profile``: the program summary's ``program_profile`` frame (its mentee cells enter
     the ledger). With ``conn`` the plan is made on that (write) connection.
     """
-    from mentorassess.history.trajectory import PROGRAM_UNIT, build_trajectories
+    from mentorassess.history.trajectory import build_trajectories
 
     cycle = str(cycle)
     k = rules.min_raters
@@ -241,7 +242,7 @@ def record_run(store: Store, *, cycle: str, program: str, instrument, responses:
                         pooled=list(plan.pooled), block=plan.block)
 
 
-_PROGRAM = "*program*"
+_PROGRAM = PROGRAM_UNIT
 
 
 def _k_program(rules) -> int:
