@@ -278,6 +278,11 @@ def _run(cfg: ProgramConfig, out_dir: Path, inputs: list[Path], jobs: int | None
         ctx = _Context(cfg=cfg, tmp=tmp, responses=responses, scores=scores, profiles=profiles, roster=roster,
                        import_reports=import_reports, report_date=report_date, jobs=jobs, say=say,
                        decisions=decisions)
+        if cfg.history is not None:  # issue 22: what this run will record, read before the reports are written
+            from mentorassess.history.run import plan_program_run
+
+            say(f"reading the history (cycle {cfg.history.cycle})")
+            ctx.history_plan = plan_program_run(cfg, responses, scores, profiles, roster)
         for step in _STEPS:
             written.extend(step(ctx))
         after = {p: _sha256(Path(p)) for p in before}
@@ -290,7 +295,8 @@ def _run(cfg: ProgramConfig, out_dir: Path, inputs: list[Path], jobs: int | None
             from mentorassess.history.run import record_program_run
 
             say(f"recording cycle {cfg.history.cycle} in the history")
-            history, extra = record_program_run(cfg, before, responses, scores, profiles, roster, tmp)
+            history, extra = record_program_run(cfg, before, responses, scores, profiles, roster, tmp,
+                                                plan=ctx.history_plan)
             written.extend(extra)
         suppressed = _suppressed(profiles)
         summary = _summary(cfg, before, responses, profiles, import_reports, written, tmp, report_date, suppressed)
@@ -319,6 +325,11 @@ class _Context:
     warnings: list[str] = field(default_factory=list)
     tables: Any = None
     decisions: Any = None
+    history_plan: Any = None
+
+    @property
+    def trajectories(self) -> Any:
+        return None if self.history_plan is None else self.history_plan.trajectories
 
 
 def _comment_review(cfg: ProgramConfig, out_dir: Path, say: Progress):
@@ -398,7 +409,7 @@ def _step_feedback(ctx: _Context) -> list[Path]:
     options = ReportOptions(program=ctx.cfg.program, report_date=ctx.report_date, wave_labels=labels,
                             contact=ctx.cfg.contact)
     summary = render_all(ctx.profiles, ctx.cfg.instrument, ctx.tmp / "feedback", options=options, jobs=ctx.jobs,
-                         roster=ctx.roster)
+                         roster=ctx.roster, trajectories=ctx.trajectories)
     # The PDFs and their HTML twins the verified manifest lists (feedback/manifest.csv and .json, beside them).
     return sorted(Path(p).resolve().relative_to(ctx.tmp.resolve())
                   for p in (*summary.written, *summary.html, *summary.manifest_files))
@@ -464,12 +475,13 @@ def _step_program(ctx: _Context) -> list[Path]:
     ctx.say("writing the program summary")
     rel = Path("program_summary.pdf")
     render_program(ctx.cfg.instrument, ctx.profiles, _program_tables(ctx), ctx.tmp / rel, report_date=ctx.report_date,
-                   program_name=ctx.cfg.program, show_names=ctx.cfg.show_names)
+                   program_name=ctx.cfg.program, show_names=ctx.cfg.show_names, trajectories=ctx.trajectories)
     from mentorassess.reports.program_docx import render_program_docx
 
     docx = Path("program_summary.docx")  # the same content, editable
     render_program_docx(ctx.cfg.instrument, ctx.profiles, _program_tables(ctx), ctx.tmp / docx,
-                        report_date=ctx.report_date, program_name=ctx.cfg.program, show_names=ctx.cfg.show_names)
+                        report_date=ctx.report_date, program_name=ctx.cfg.program, show_names=ctx.cfg.show_names,
+                        trajectories=ctx.trajectories)
     return [rel, docx]
 
 

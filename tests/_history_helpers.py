@@ -28,9 +28,10 @@ def cycle_data(cycle: str, *, seed: int, n_mentors: int = 40, weights=SMALL_N):
     return r, p.roster
 
 
-def record(store, cycle: str, responses: pd.DataFrame, roster=None, *, block: int = 3, store_responses=True):
+def record(store, cycle: str, responses: pd.DataFrame, roster=None, *, block: int = 3, store_responses=True,
+           program: bool = False, plan_only: bool = False, plan=None):
     from mentorassess.aggregate import aggregate
-    from mentorassess.history.record import record_run
+    from mentorassess.history.record import plan_run, record_run
     from mentorassess.history.spec import PoolSettings
     from mentorassess.instruments import load_instrument
     from mentorassess.release.counting import eligible
@@ -40,10 +41,19 @@ def record(store, cycle: str, responses: pd.DataFrame, roster=None, *, block: in
     ins, rules = load_instrument("mca-26"), ReleaseRules()
     sc = score(responses, ins)
     prof = aggregate(sc, rules=rules, roster=roster)
+    pp = None
+    if program:
+        from mentorassess.program_tables import program_profile
+
+        pp = program_profile(prof)
+    if plan_only:
+        return plan_run(store, cycle=cycle, instrument=ins, responses=responses, profiles=prof,
+                        eligible_scores=eligible(sc, roster).scores, rules=rules, store_responses=store_responses,
+                        pool=PoolSettings(block=block), roster=roster, program_profile=pp)
     return record_run(store, cycle=cycle, program="P", instrument=ins, responses=responses, profiles=prof,
                       eligible_scores=eligible(sc, roster).scores, rules=rules, settings={"block": block},
                       inputs_sha256="0" * 64, store_responses=store_responses, pool=PoolSettings(block=block),
-                      roster=roster)
+                      roster=roster, program_profile=pp, plan=plan)
 
 
 def program(n_mentors: int = 40):

@@ -57,7 +57,8 @@ def test_no_assert_in_library_code():
 # (Profiles, ProgramTables) only, never responses or scored responses (issue 15, one release layer).
 RELEASE_CONSUMERS = ["reports/feedback.py", "reports/_profile.py", "reports/_view.py", "reports/program.py",
                      "reports/_program_charts.py", "reports/workbook.py", "reports/charts.py", "reports/wording.py",
-                     "program.py", "program_tables.py", "stats/program_data.py"]
+                     "program.py", "program_tables.py", "stats/program_data.py", "reports/_trajectory.py",
+                     "reports/_program_history.py", "reports/_document.py", "reports/_claims.py", "reports/rules.py"]
 # What they may import from the lower layers: constants and the released types.
 ALLOWED_LOW = {"mentorassess.scoring": {"OVERALL"}, "mentorassess.aggregate": {
     "Profiles", "MentorProfile", "BELOW_MIN_RATERS", "TOO_FEW_VALID", "ProfileSettings", "GapRule"}}
@@ -85,3 +86,15 @@ def test_reports_consume_released_objects_only():
             elif isinstance(node, ast.Name) and node.id == "Scores":
                 bad.append(f"{rel}:{node.lineno}: uses Scores (responses) instead of a released object")
     assert not bad, "\n".join(bad)
+
+
+def test_reports_read_the_history_only_as_released_trajectories():
+    """Across cycles, reports receive ``history.trajectory`` objects (released ledger entries), never the store."""
+    bad = []
+    for path in (PKG / "reports").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            mods = [node.module] if isinstance(node, ast.ImportFrom) and node.module else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            bad += [f"{path.name}: imports {m}" for m in mods
+                    if m.startswith("mentorassess.history") and m != "mentorassess.history.trajectory"]
+    assert not bad, bad

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mentorassess._files import atomic_write_text
 
-__all__ = ["record_program_run", "check_store_location", "POOLED_FILE"]
+__all__ = ["record_program_run", "plan_program_run", "check_store_location", "POOLED_FILE"]
 
 POOLED_FILE = "pooled-results.json"
 
@@ -38,8 +38,30 @@ def inputs_digest(hashes: dict[str, str]) -> str:
     return hashlib.sha256("\n".join(sorted(hashes.values())).encode()).hexdigest()
 
 
+def plan_program_run(cfg, responses, scores, profiles, roster):
+    """Before the reports: this run's ledger entries, the pooled block it closes and the trajectories.
+
+    Read-only (no write lock is held while the reports are written); :func:`record_program_run`
+    records exactly this plan, or refuses it if another run was recorded in between.
+    """
+    from mentorassess.history.record import plan_run
+    from mentorassess.history.store import open_store
+    from mentorassess.program_tables import program_profile
+    from mentorassess.release.counting import eligible
+
+    spec = cfg.history
+    store = open_store(spec.store, secret=spec.secret)
+    try:
+        return plan_run(store, cycle=spec.cycle, instrument=cfg.instrument, responses=responses, profiles=profiles,
+                        eligible_scores=eligible(scores, roster).scores, rules=cfg.release_rules(),
+                        store_responses=spec.store_responses, pool=spec.pool, roster=roster,
+                        program_profile=program_profile(profiles))
+    finally:
+        store.close()
+
+
 def record_program_run(cfg, input_hashes: dict[str, str], responses, scores, profiles, roster,
-                       tmp: Path) -> tuple[dict, list[Path]]:
+                       tmp: Path, plan=None) -> tuple[dict, list[Path]]:
     """Record the run; return the summary section and the files written into ``tmp``."""
     from mentorassess.history.coverage import coverage
     from mentorassess.history.record import record_run
@@ -59,7 +81,7 @@ def record_program_run(cfg, input_hashes: dict[str, str], responses, scores, pro
         res = record_run(store, cycle=spec.cycle, program=cfg.program, instrument=cfg.instrument,
                          responses=responses, profiles=profiles, eligible_scores=eligible(scores, roster).scores,
                          rules=rules, settings=settings, inputs_sha256=inputs_digest(input_hashes),
-                         store_responses=spec.store_responses, pool=spec.pool, roster=roster)
+                         store_responses=spec.store_responses, pool=spec.pool, roster=roster, plan=plan)
         cov = coverage(store)
     finally:
         store.close()

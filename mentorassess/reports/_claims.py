@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from mentorassess.reports.rules import GAP_MIN, Claim, Reading, half
+from mentorassess.reports.rules import GAP_MIN, Claim, Reading, half, trends
 from mentorassess.reports.wording import _join, fmt, mentees
 
 __all__ = ["gap_kind", "highest", "focus", "standing", "self_vs", "gap_claim", "items_extremes", "global_item",
-           "change", "self_only", "BAND_WORDS"]
+           "change", "self_only", "BAND_WORDS", "trend"]
 
 BAND_WORDS = "the middle half of mentors in this program (from their mentees' ratings)"
 
@@ -240,3 +240,36 @@ def self_only(d: Any) -> list[Claim]:
                       (top,))]
     return [Claim("self_only", f"In your self-assessment you rated yourself highest on {_join([c.title for c in hi])} "
                   f"({fmt(top)}) and lowest on {_join([c.title for c in lo])} ({fmt(bottom)}).", (), (top, bottom))]
+
+
+def trend(d: Any) -> list[Claim]:
+    """Across cycles (rule 10): one sentence per competency that changed by more than the uncertainty,
+    one for the rest, each naming the two windows compared."""
+    out: list[Claim] = []
+    same: dict[tuple[str, str], list] = {}
+    for t in trends(d):
+        b, a = t.before, t.after
+        if not t.differs:
+            same.setdefault((b.window, a.window), []).append(t)
+            continue
+        word = "rose" if t.change > 0 else "fell"
+        text = (f"{t.title}: your mentees' average {word} from {fmt(b.mean)} in {b.window} to {fmt(a.mean)} in "
+                f"{a.window}, a change of {'+' if t.change >= 0.05 else ''}{fmt(t.change)} (plausibly "
+                f"±{fmt(t.uncertainty)}), more than the uncertainty.")
+        out.append(Claim("trend_change", text, (), (b.mean, a.mean, t.uncertainty),
+                         (("ids", (t.id,)), ("from", (b.window,)), ("to", (a.window,)))))
+    for (bw, aw), group in same.items():
+        widest = max(t.uncertainty for t in group)
+        if len(group) == 1:
+            t = group[0]
+            text = (f"{t.title}: your mentees' average went from {fmt(t.before.mean)} in {bw} to "
+                    f"{fmt(t.after.mean)} in {aw}, a change within the uncertainty (plausibly ±{fmt(widest)}), "
+                    "so it is about the same.")
+            nums: tuple = (t.before.mean, t.after.mean, widest)
+        else:
+            text = (f"{_join([t.title for t in group])}: your mentees' averages in {aw} differ from those in {bw} "
+                    f"by less than the uncertainty (up to ±{fmt(widest)} points), so they are about the same.")
+            nums = (widest,)
+        out.append(Claim("trend_same", text, (), nums,
+                         (("ids", tuple(t.id for t in group)), ("from", (bw,)), ("to", (aw,)))))
+    return out

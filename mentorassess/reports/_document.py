@@ -163,6 +163,9 @@ def build_document(d: Any) -> Document:
         glance += [Para(cl.text, claim=cl) for cl in C.self_only(d)]
         glance.append(Para(f"Mentee results appear in a round once at least {d.min_raters} of your mentees have "
                            "responded; if fewer respond, that round's mentee results are not shown at all."))
+    if getattr(d, "pooled_cycles", None):  # issue 22: where the pooled result is
+        glance.append(Para(f"Your mentees' ratings from {d.pooled_cycles}, combined over these cycles, are in the "
+                           "section “Your results across cycles”."))
     # glance claims carry their own text (overall's text is the paragraph itself)
     glance = [Para(p.text, p.style, Claim(p.claim.kind, p.text, p.claim.ids, p.claim.numbers, p.claim.detail))
               if p.claim is not None else p for p in glance]
@@ -234,6 +237,11 @@ def build_document(d: Any) -> Document:
     # --- change ---------------------------------------------------------------------------------------
     b += _change_blocks(d, has_self)
 
+    # --- across cycles (history) ------------------------------------------------------------------------
+    from mentorassess.reports._trajectory import trajectory_blocks
+
+    b += trajectory_blocks(d)
+
     # --- comments -------------------------------------------------------------------------------------
     if d.comments:
         b += [Heading("What your mentees wrote"),
@@ -272,6 +280,10 @@ def _participation(d: Any) -> str:
         return f"{own}{W.mentees(d.n_mentees).capitalize()} responded and their ratings are summarised here."
     shows = ("your self-assessment and program-wide results" if d.self_done
              else "what the program found and suggestions to start from")
+    if getattr(d, "pooled_cycles", None):
+        return (f"{own}Fewer than {d.min_raters} of your mentees responded this round, so this round's mentee results "
+                f"are not shown on their own; the section “Your results across cycles” combines your mentees' "
+                f"ratings from {d.pooled_cycles}.")
     return (f"{own}Fewer than {d.min_raters} of your mentees responded this round, so this report shows {shows} "
             "only, to protect your mentees' anonymity.")
 

@@ -163,8 +163,13 @@ def _ranked(profile, comps: list[CompetencyView], column: str, attr: str) -> lis
 
 
 def feedback_data(profile, instrument, *, options, previous=None, name: str | None = None,
-                  department: str | None = None, min_raters_comments: int | None = None) -> FeedbackData:
-    """Reshape one mentor's profile (and optionally the previous wave's) for the feedback PDF."""
+                  department: str | None = None, min_raters_comments: int | None = None,
+                  history=None) -> FeedbackData:
+    """Reshape one mentor's profile (and optionally the previous wave's) for the feedback PDF.
+
+    ``history``: ``(points, cycle order, this cycle)`` from
+    :meth:`~mentorassess.history.trajectory.Trajectories.for_mentor` (released figures only).
+    """
     from mentorassess.reports.pdf import resolve_report_date
 
     shown = not bool(profile.suppressed)
@@ -253,6 +258,12 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
     mrc = (min_raters_comments if min_raters_comments is not None
            else getattr(profile, "min_raters_comments", None) or profile.min_raters)
     n_mentees = _int(profile.mentee_n) if shown else None
+    trajectory, pooled_cycles, cycle = (), None, None
+    if history is not None:
+        from mentorassess.reports._trajectory import trajectory_views
+
+        points, order, cycle = history
+        trajectory, pooled_cycles = trajectory_views(points, order, cycle, instrument, shown=shown)
     return FeedbackData(
         mentor_id=str(profile.mentor_id), mentor_name=name or profile.name or str(profile.mentor_id),
         wave=str(profile.wave),
@@ -269,7 +280,7 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
         contact=options.contact, has_self_form=has_self_form(instrument), items=tuple(scored_items),
         global_items=tuple(global_items), items_withheld=items_withheld,
         min_raters_items=int(mri) if mri is not None else None, all_suggestions=all_sugg,
-        item_suggestions=tuple(item_sugg),
+        item_suggestions=tuple(item_sugg), cycle=cycle, trajectory=trajectory, pooled_cycles=pooled_cycles,
     ).check()
 
 
@@ -307,8 +318,9 @@ class ProfileSource:
     in the parent and each worker process calls :meth:`data` for its keys.
     """
 
-    def __init__(self, profiles, instrument, *, options, roster=None) -> None:
+    def __init__(self, profiles, instrument, *, options, roster=None, trajectories=None) -> None:
         self.instrument = instrument
+        self.trajectories = trajectories
         self.options = options
         self.author = options.author
         self._names: dict[str, tuple[str | None, str | None]] = {}
@@ -364,13 +376,16 @@ class ProfileSource:
         if 0 < i < len(self.waves) and (m, self.waves[i - 1]) in self._have:
             prev = self._profile(m, self.waves[i - 1])
         name, dept = self._names.get(m, (None, None))
+        t = self.trajectories
+        history = None if t is None else (t.for_mentor(m, w), t.order, t.cycle)
         return feedback_data(self._profile(m, w), self.instrument, options=self.options, previous=prev,
-                             name=name, department=dept, min_raters_comments=self.min_raters_comments)
+                             name=name, department=dept, min_raters_comments=self.min_raters_comments,
+                             history=history)
 
 
 def iter_feedback_data(profiles, instrument, *, options, wave: str | None = None,
-                       roster=None) -> Iterator[FeedbackData]:
+                       roster=None, trajectories=None) -> Iterator[FeedbackData]:
     """FeedbackData for every mentor and wave of ``profiles`` (a ``Profiles`` or profiles)."""
-    source = ProfileSource(profiles, instrument, options=options, roster=roster)
+    source = ProfileSource(profiles, instrument, options=options, roster=roster, trajectories=trajectories)
     for key in source.keys(wave):
         yield source.data(key)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from mentorassess.errors import ConfidentialityError
 
-__all__ = ["CompetencyView", "ItemView", "ChangeView", "CommentGroup", "SuggestionGroup", "FeedbackData"]
+__all__ = ["CompetencyView", "ItemView", "ChangeView", "CommentGroup", "SuggestionGroup", "FeedbackData",
+           "CycleValue", "TrajectoryView"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,34 @@ class ChangeView:
     n_after: int | None = None
     half_before: float | None = None  # half-width of each wave's plausible range (mentee average)
     half_after: float | None = None
+
+
+@dataclass(frozen=True)
+class CycleValue:
+    """One window (a cycle, or a pooled block of cycles) of a competency's trajectory.
+
+    ``mean`` is ``None`` when nothing was released for that window (withheld, or no data: they
+    look the same). ``first``/``last`` are the positions of the window's first and last cycle.
+    """
+
+    window: str                   # reader-facing: "2025" or "2024-2026"
+    first: int
+    last: int
+    mean: float | None = None
+    se: float | None = None
+    low: float | None = None      # clipped to the scale for display
+    high: float | None = None
+    pooled: bool = False
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class TrajectoryView:
+    """A competency's released mentee averages across cycles (from the release ledger only)."""
+
+    id: str
+    title: str
+    values: tuple[CycleValue, ...]
 
 
 @dataclass(frozen=True)
@@ -119,6 +148,9 @@ class FeedbackData:
     min_raters_items: int | None = None
     all_suggestions: tuple[SuggestionGroup, ...] = ()      # every competency's ideas, instrument order
     item_suggestions: tuple[tuple[str, str], ...] = ()      # (lowest item label, the idea that fits it)
+    cycle: str | None = None                 # the cycle of this run (history: trajectories)
+    trajectory: tuple[TrajectoryView, ...] = ()  # released averages across cycles (overall first)
+    pooled_cycles: str | None = None         # "2024-2026" when this report shows results pooled over cycles
 
     def competency(self, cid: str) -> CompetencyView:
         for c in self.competencies:
@@ -128,6 +160,7 @@ class FeedbackData:
 
     def check(self) -> "FeedbackData":
         """Raise :class:`ConfidentialityError` if a gated report still holds mentee data."""
+        self._check_trajectory()
         if self.mentees_shown:
             if self.n_mentees is None or self.n_mentees < self.min_raters:
                 raise ConfidentialityError(
@@ -164,3 +197,14 @@ class FeedbackData:
                 f"mentor {self.mentor_id}: below min_raters but the report data holds mentee values "
                 f"({', '.join(leaks[:5])}{'...' if len(leaks) > 5 else ''})")
         return self
+
+    def _check_trajectory(self) -> None:
+        """This cycle's own figure appears across cycles only when this report shows mentee results."""
+        for t in self.trajectory:
+            for v in t.values:
+                if v.current and not v.pooled and v.mean is not None and not self.mentees_shown:
+                    raise ConfidentialityError(f"mentor {self.mentor_id}: a withheld cycle's average in the "
+                                               f"trajectory ({t.id}, {v.window})")
+                if v.pooled and v.current and v.mean is not None and self.pooled_cycles != v.window:
+                    raise ConfidentialityError(f"mentor {self.mentor_id}: pooled figures without saying which "
+                                               "cycles they cover")

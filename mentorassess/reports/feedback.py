@@ -311,7 +311,7 @@ def _render_job(job: tuple[Any, str]) -> tuple[str, bool]:
 def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os.PathLike, *,
                options: ReportOptions | None = None, jobs: int | None = None,
                wave: str | None = None, roster: Any = None,
-               progress: Callable[[int, int], None] | None = None) -> RenderSummary:
+               progress: Callable[[int, int], None] | None = None, trajectories: Any = None) -> RenderSummary:
     """Write one feedback PDF per mentor (and wave) into ``out_dir``, in parallel processes.
 
     Parameters
@@ -328,6 +328,9 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
     roster : DataFrame, optional
         ``mentor_id``, ``name`` (and ``department``) for the header; default the profile's name or id.
     progress : callable(done, total), optional
+    trajectories : Trajectories, optional
+        Released figures across cycles (``mentorassess.history``): each report gets the section
+        "Your results across cycles" and, for a mentor whose figures were pooled, the cycles they cover.
 
     Returns
     -------
@@ -360,7 +363,7 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
         source = None
         keys = [(d, d.mentor_id, d.mentor_name, d.wave) for d in profiles if wave is None or d.wave == wave]
     else:
-        source = ProfileSource(profiles, instrument, options=options, roster=roster)
+        source = ProfileSource(profiles, instrument, options=options, roster=roster, trajectories=trajectories)
         keys = [(k, k[0], source.name(k[0]), k[1]) for k in source.keys(wave)]
     plan = plan_report_files([(mid, name, w) for _, mid, name, w in keys])  # unique by construction
     refuse_earlier_release(out, plan)

@@ -128,7 +128,7 @@ def _headlines(ins, profiles: Profiles, tables: ProgramTables, titles: dict[str,
 
 
 def _blocks(instrument, profiles: Profiles, tables: ProgramTables, *, report_date: _dt.date,
-            program_name: str | None, show_names: bool) -> list[Block]:
+            program_name: str | None, show_names: bool, trajectories: Any = None) -> list[Block]:
     ins = instrument
     st = profiles.settings
     k = st.min_raters
@@ -424,6 +424,12 @@ def _blocks(instrument, profiles: Profiles, tables: ProgramTables, *, report_dat
     out.append(_b("small", "How every row of the exports was read, kept or excluded is in the staff workbook "
                            "(sheet 'Import audit'); this summary shows released figures only."))
 
+    # --- across cycles (history; released program cells only) -----------------------------------------------
+    from mentorassess.reports._program_history import program_trajectory_blocks
+
+    post = next((w for w in reversed(waves)), None)
+    out += program_trajectory_blocks(trajectories, ins, post)
+
     # --- appendix (names only on request) ------------------------------------------------------------------------
     if show_names:
         out.append(_b("pagebreak"))
@@ -444,19 +450,20 @@ def _blocks(instrument, profiles: Profiles, tables: ProgramTables, *, report_dat
 
 
 def _story(instrument, profiles: Profiles, tables: ProgramTables, *, report_date: _dt.date,
-           program_name: str | None, show_names: bool) -> list[Any]:
+           program_name: str | None, show_names: bool, trajectories: Any = None) -> list[Any]:
     return flowables(_blocks(instrument, profiles, tables, report_date=report_date, program_name=program_name,
-                              show_names=show_names))
+                              show_names=show_names, trajectories=trajectories))
 
 
 def program_pdf_bytes(instrument, profiles: Profiles, tables: ProgramTables, *,
                       report_date: _dt.date | str | None = None, program_name: str | None = None,
-                      show_names: bool = False) -> bytes:
+                      show_names: bool = False, trajectories: Any = None) -> bytes:
     """The program summary as PDF bytes (deterministic for the same inputs and date)."""
     from mentorassess.reports.pdf import build_pdf, resolve_report_date
 
     date = resolve_report_date(report_date)
-    story = _story(instrument, profiles, tables, report_date=date, program_name=program_name, show_names=show_names)
+    story = _story(instrument, profiles, tables, report_date=date, program_name=program_name, show_names=show_names,
+                   trajectories=trajectories)
     ins = instrument
     return build_pdf(story, title=f"Program summary – {program_name or ins.short_title}", author="mentorassess",
                      subject="Mentoring program summary", keywords=("mentoring", ins.id),
@@ -465,9 +472,10 @@ def program_pdf_bytes(instrument, profiles: Profiles, tables: ProgramTables, *,
 
 def render_program(instrument, profiles: Profiles, tables: ProgramTables, path: str | os.PathLike, *,
                    report_date: _dt.date | str | None = None, program_name: str | None = None,
-                   show_names: bool = False) -> Path:
+                   show_names: bool = False, trajectories: Any = None) -> Path:
     """Write the program summary PDF atomically; return its path."""
     from mentorassess._files import atomic_write_bytes
 
     return atomic_write_bytes(path, program_pdf_bytes(instrument, profiles, tables, report_date=report_date,
-                                                      program_name=program_name, show_names=show_names))
+                                                      program_name=program_name, show_names=show_names,
+                                                      trajectories=trajectories))

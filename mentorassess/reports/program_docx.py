@@ -121,7 +121,7 @@ def _add(doc, blocks) -> None:
 
 def program_docx_bytes(instrument, profiles: Profiles, tables: ProgramTables, *,
                        report_date: _dt.date | str | None = None, program_name: str | None = None,
-                       show_names: bool = False) -> bytes:
+                       show_names: bool = False, trajectories: Any = None) -> bytes:
     """The program summary as .docx bytes (same blocks as the PDF; deterministic)."""
     from docx import Document
 
@@ -130,7 +130,7 @@ def program_docx_bytes(instrument, profiles: Profiles, tables: ProgramTables, *,
 
     date = resolve_report_date(report_date)
     blocks = _blocks(instrument, profiles, tables, report_date=date, program_name=program_name,
-                     show_names=show_names)
+                     show_names=show_names, trajectories=trajectories)
     doc = Document()
     cp = doc.core_properties
     cp.author = cp.last_modified_by = "mentorassess"
@@ -156,9 +156,11 @@ def _normalise_zip(data: bytes) -> bytes:
 
 
 def render_program_docx(instrument, profiles: Profiles, tables: ProgramTables, path: str | os.PathLike, *,
-                        report_date: Any = None, program_name: str | None = None, show_names: bool = False) -> Path:
+                        report_date: Any = None, program_name: str | None = None, show_names: bool = False,
+                        trajectories: Any = None) -> Path:
     """Write the Word program summary atomically; return its path."""
     from mentorassess._files import atomic_write_bytes
 
     return atomic_write_bytes(path, program_docx_bytes(instrument, profiles, tables, report_date=report_date,
-                                                       program_name=program_name, show_names=show_names))
+                                                       program_name=program_name, show_names=show_names,
+                                                       trajectories=trajectories))

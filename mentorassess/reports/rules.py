@@ -20,6 +20,10 @@ The rules (``docs/feedback-reports.md`` §2-3, issue 18):
 7. No self-assessment wording when the instrument has no self form.
 8. References point to sections by name, never "above", "below" or a page number.
 9. Change gives n per wave; mentee change only when both waves are released.
+10. Across cycles (issue 22): a comparison names the latest earlier released window that does not
+    overlap this one, and says "more than the uncertainty" exactly when the change exceeds
+    1.96 x sqrt(SE1^2 + SE2^2), both at the one decimal printed; a window with no released average
+    is never compared.
 
 Examples
 --------
@@ -37,7 +41,7 @@ from typing import Any, Sequence
 from mentorassess.reports.wording import fmt, mentees
 
 __all__ = ["Claim", "Reading", "reading", "differ", "standing_of", "check_report", "STRENGTH_KINDS",
-           "FOCUS_KINDS"]
+           "FOCUS_KINDS", "Trend", "trends"]
 
 STRENGTH_KINDS = ("highest", "strength", "item_highest")
 FOCUS_KINDS = ("focus", "item_focus")
@@ -114,6 +118,39 @@ def reading(d: Any) -> Reading:
     ih, ifo, isame = _extremes([it for it in d.items if it.mean is not None])
     return Reading(highest=highest, focus=focus, all_same=same, standing=standing,
                    item_highest=ih, item_focus=ifo, item_all_same=isame)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """This window's released average of one competency against the previous released window."""
+
+    id: str
+    title: str
+    before: Any   # CycleValue
+    after: Any    # CycleValue
+    change: float
+    uncertainty: float
+    differs: bool
+
+
+def trends(d: Any) -> list[Trend]:
+    """Rule 10: per trajectory row, this run's released window against the latest earlier non-overlapping one."""
+    out = []
+    for t in getattr(d, "trajectory", ()):
+        cur = [v for v in t.values if v.current and v.mean is not None]
+        if len(cur) != 1:
+            continue
+        a = cur[0]
+        earlier = [v for v in t.values if v.mean is not None and v.last < a.first]
+        if not earlier or a.se is None:
+            continue
+        b = max(earlier, key=lambda v: (v.last, v.first))
+        if b.se is None:
+            continue
+        u = 1.959963984540054 * (a.se ** 2 + b.se ** 2) ** 0.5
+        delta = a.mean - b.mean
+        out.append(Trend(t.id, t.title, b, a, delta, u, abs(round(delta, 1)) > round(u, 1)))  # as printed
+    return out
 
 
 # --- checking ---------------------------------------------------------------------------------------------
@@ -244,6 +281,36 @@ def check_report(d: Any, claims: Sequence[Claim], sentences: Sequence[str] = (),
             for n in ns:
                 if str(n) not in c.text:
                     bad.append(f"change sentence without n per wave: {c.text!r}")
+    bad += _check_trends(d, claims)
+    return bad
+
+
+def _check_trends(d: Any, claims: Sequence[Claim]) -> list[str]:
+    """Rule 10: each cross-cycle sentence matches :func:`trends` (windows compared and the verdict)."""
+    bad: list[str] = []
+    truth = {t.id: t for t in trends(d)}
+    said: set[str] = set()
+    for c in claims:
+        if c.kind not in ("trend_change", "trend_same"):
+            continue
+        det = dict(c.detail)
+        for i in det.get("ids", ()):
+            t = truth.get(i)
+            if t is None:
+                bad.append(f"{c.kind} for {i}: no released pair of windows to compare")
+                continue
+            said.add(i)
+            if (t.before.window, t.after.window) != (det.get("from", ("",))[0], det.get("to", ("",))[0]):
+                bad.append(f"{c.kind} for {i}: compares {det.get('from')} with {det.get('to')}, the numbers "
+                           f"give {t.before.window} and {t.after.window}")
+            if t.differs != (c.kind == "trend_change"):
+                bad.append(f"{c.kind} for {i}: the change {t.change:+.2f} against ±{t.uncertainty:.2f} says "
+                           f"{'more' if t.differs else 'less'} than the uncertainty")
+            for w in (t.before.window, t.after.window):
+                if w not in c.text:
+                    bad.append(f"{c.kind} for {i}: window {w} missing from {c.text!r}")
+    for i in sorted(set(truth) - said):
+        bad.append(f"no sentence compares {i} with the previous cycle")
     return bad
 
 
