@@ -53,7 +53,7 @@ def ratings_from_summaries(data: pd.DataFrame, *, keys: tuple[str, ...] = ("ment
     Examples
     --------
     >>> r = ratings_from_summaries(pd.DataFrame({"mentor": ["a"], "n": [4], "mean": [5.0], "sd": [2.0]}))
-    >>> round(r["score"].mean(), 12), round(r["score"].std(), 12)
+    >>> float(round(r["score"].mean(), 12)), float(round(r["score"].std(), 12))
     (5.0, 2.0)
     """
     for c in (*keys, n, mean, sd):
