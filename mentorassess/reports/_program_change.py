@@ -118,5 +118,5 @@ def multilevel_method(tables: Any) -> str | None:
             "over the mentee ratings of mentors released in both waves, built from each mentor's released mean, "
             "number of ratings and SD (the model's likelihood depends on nothing else); t interval with "
             "Satterthwaite df, equal to R's lmerTest. Raters are not linked across waves in this model; the "
-            "paired table above compares the same mentors with each mentor counted once.")
+            "paired table of section 5 compares the same mentors with each mentor counted once.")
 
