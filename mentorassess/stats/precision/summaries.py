@@ -35,17 +35,12 @@ from mentorassess.stats.precision.shrinkage import ShrunkenScores, shrunken_scor
 __all__ = ["ratings_from_summaries", "shrunken_from_summaries", "prepost_from_summaries"]
 
 
-def _z(n: int) -> np.ndarray:
-    """``n`` fixed values with mean 0 and SD 1 (ddof 1); ``[0]`` for ``n = 1``."""
-    if n == 1:
-        return np.zeros(1)
-    k = np.arange(1, n + 1, dtype=float) - (n + 1) / 2.0
-    return k / np.sqrt(n * (n + 1) / 12.0)
-
-
 def ratings_from_summaries(data: pd.DataFrame, *, keys: tuple[str, ...] = ("mentor",), n: str = "n",
                            mean: str = "mean", sd: str = "sd") -> pd.DataFrame:
     """Ratings with exactly the given count, mean and SD per row of ``data`` (columns ``keys`` + ``score``).
+
+    Row ``i`` gives ``n_i`` ratings ``mean_i + sd_i * z`` with ``z_k = (k - (n_i + 1)/2) / sqrt(n_i (n_i + 1)/12)``,
+    ``k = 1..n_i`` (mean 0, SD 1).
 
     A missing SD is taken as 0 (one rating). Raises DataError for a count below 1, a missing mean
     or a negative SD.
@@ -67,13 +62,16 @@ def ratings_from_summaries(data: pd.DataFrame, *, keys: tuple[str, ...] = ("ment
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError("a summary needs a whole count >= 1, a mean and an SD >= 0", row=i + 1,
                         value=str(data.iloc[i][[n, mean, sd]].to_dict()))
-    parts = []
-    for (_, row), k, m, v in zip(data.iterrows(), cnt.astype(int), mu.astype(float), s.astype(float)):
-        block = pd.DataFrame({c: [row[c]] * k for c in keys})
-        block["score"] = m + v * _z(k)
-        parts.append(block)
-    cols = [*keys, "score"]
-    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+    k = cnt.astype(int).to_numpy()
+    row = np.repeat(np.arange(len(data)), k)
+    start = np.repeat(np.cumsum(k) - k, k)
+    pos = np.arange(len(row)) - start + 1.0          # 1..n within each summary
+    nn = k[row].astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(nn > 1, (pos - (nn + 1) / 2.0) / np.sqrt(nn * (nn + 1) / 12.0), 0.0)
+    out = data.iloc[row][list(keys)].reset_index(drop=True)
+    out["score"] = mu.to_numpy(float)[row] + s.to_numpy(float)[row] * z
+    return out
 
 
 def shrunken_from_summaries(data: pd.DataFrame, *, mentor: str = "mentor", n: str = "n", mean: str = "mean",
