@@ -185,7 +185,8 @@ def test_program_change_equals_statsmodels_mixedlm_reml():
     d = d[d["mentor"].isin(both)].assign(post=lambda x: (x["wave"] == "post").astype(float))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        f = smf.mixedlm("score ~ post", d, groups=d["mentor"]).fit(reml=True, method="bfgs")  # lbfgs stops at tau2 = 0 (llf inf)
+        # method="bfgs": statsmodels' default lbfgs stops at tau2 = 0 here (llf inf)
+        f = smf.mixedlm("score ~ post", d, groups=d["mentor"]).fit(reml=True, method="bfgs")
     assert float(row["estimate"]) == pytest.approx(f.fe_params["post"], abs=TOL)
     assert float(row["se"]) == pytest.approx(f.bse_fe["post"], abs=TOL)
 

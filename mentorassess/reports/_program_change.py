@@ -14,7 +14,6 @@ import math
 from typing import Any
 
 from mentorassess.reports._program_blocks import Block, _b, _table
-from mentorassess.scoring import OVERALL
 
 __all__ = ["direction", "multilevel_sentence", "multilevel_headline", "multilevel_blocks", "multilevel_method",
            "MODEL_TEXT"]

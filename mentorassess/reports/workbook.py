@@ -32,9 +32,10 @@ from mentorassess.reports.excel import Sheet, workbook_bytes
 
 __all__ = ["workbook_sheets", "workbook_readme", "write_staff_workbook", "SHEET_NAMES"]
 
-SHEET_NAMES = ("Mentors", "Mentor profiles", "Shrunken scores", "Mentor items", "Program benchmarks", "Training needs",
-               "Change", "Multilevel change", "Trained vs untrained", "Subgroups", "Participation", "Import audit", "Item statistics", "Comments for review",
-               "Not counted", "Distribution", "Column dictionary")
+SHEET_NAMES = ("Mentors", "Mentor profiles", "Shrunken scores", "Mentor items", "Program benchmarks",
+               "Training needs", "Change", "Multilevel change", "Trained vs untrained", "Subgroups", "Participation",
+               "Import audit", "Item statistics", "Comments for review", "Not counted", "Distribution",
+               "Column dictionary")
 
 
 def _status(reason: Any, k: int) -> str:
@@ -180,9 +181,9 @@ def workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
     lead_s = [c for c in ("form", "wave") if c in item_statistics.columns]
     item_statistics = item_statistics[lead_s + [c for c in item_statistics.columns if c not in lead_s]]
 
-    shrunk = _shrunken_sheet(shrunken if shrunken is not None else shrunken_profiles(profiles, level=profiles.settings.level,
-                                                                                   min_mentors=getattr(tables, "min_mentors", 3)),
-                             roster, k)
+    if shrunken is None:
+        shrunken = shrunken_profiles(profiles, level=profiles.settings.level, min_mentors=getattr(tables, "min_mentors", 3))
+    shrunk = _shrunken_sheet(shrunken, roster, k)
     com = _review_sheet(profiles, roster, decisions)
     excluded = int((com["decision"] == "exclude").sum())
 
