@@ -1,6 +1,6 @@
 # Reference values for mentorassess.stats.precision.released (issue 21): lme4 / lmerTest fitted to
 # the raw mentee ratings behind the sample's released means (released_ratings.csv, written by
-# make_inputs.py). Output: released.json. R is never a runtime or test dependency.
+# make_released_inputs.py). Output: released.json. R is never a runtime or test dependency.
 #
 #   cd tests/reference/precision/released && Rscript make_reference.R
 options(digits = 16)

@@ -1,6 +1,6 @@
 """Write the inputs of make_reference.R (run from the worktree root):
 
-    PYTHONPATH=$PWD python tests/reference/precision/released/make_inputs.py
+    PYTHONPATH=$PWD python tests/reference/precision/released/make_released_inputs.py
     cd tests/reference/precision/released && Rscript make_reference.R
 
 The package's sample (data/sample/responses.csv and roster.csv), read, scored and aggregated with
