@@ -181,6 +181,21 @@ COLUMNS: dict[str, str] = {
     "alpha_if_dropped": "Cronbach's alpha of the competency without this item.",
     "scale_alpha": "Cronbach's alpha of the competency.",
     "flags": "Conventions the item meets (e.g. low item-rest r, ceiling); see the psychometric report.",
+    "eb_score": "Shrunken (empirical-Bayes) mentee score: the mentor's mean pulled toward the program mean, "
+                "the more the fewer mentees (lme4 random-intercept model over the released means).",
+    "eb_sd": "Conditional SD of the shrunken score (lme4 ranef condVar; treats the program mean and variances "
+             "as known, so slightly too small).",
+    "eb_ci_low": "Lower end of the 95% interval of the shrunken score (score - 1.96 conditional SD).",
+    "eb_ci_high": "Upper end of the 95% interval of the shrunken score (score + 1.96 conditional SD).",
+    "reliability": "Reliability of this mentor's mean for its number of mentees: between-mentor variance / "
+                   "(between + within / n); also the weight the mentor's own mean gets in the shrunken score.",
+    "model": "The mixed model fitted (lme4 formula).",
+    "n_ratings_pre": "Mentee ratings of these mentors in the earlier wave.",
+    "n_ratings_post": "Mentee ratings of these mentors in the later wave.",
+    "estimate": "Change in mentees' ratings (later minus earlier wave), the model's wave effect.",
+    "d_total": "Standardised change: estimate / SD of a single mentee rating (between plus within mentors).",
+    "tau2": "Variance between mentors (random intercept).",
+    "sigma2": "Variance within mentors (between mentees of one mentor).",
     "note": "Explanation.",
     "email": "Recipient e-mail address from the roster.",
     "file": "Feedback report file, relative to the feedback folder.",
@@ -193,10 +208,22 @@ COLUMNS: dict[str, str] = {
 }
 
 
+#: Columns whose meaning differs on one sheet.
+SHEET_COLUMNS: dict[str, dict[str, str]] = {
+    "Multilevel change": {
+        "t": "t statistic of the wave effect.", "se": "Standard error of the wave effect.",
+        "df": "Satterthwaite degrees of freedom (as R's lmerTest).", "p": "Two-sided p value (Satterthwaite df).",
+        "n_mentors": "Mentors whose mentee mean is released in both waves (empty when the row is withheld).",
+        "suppressed": "Whether the row is withheld (fewer than 3 mentors, or one mentor with most ratings)."},
+}
+
+
 def describe(column: str, sheet: str = "") -> str:
     """The meaning of a column, from :data:`COLUMNS` (empty when unknown)."""
     if sheet == "Import audit" and str(column) not in COLUMNS:
         return f"Rows excluded for the reason '{column}'."
+    if str(column) in SHEET_COLUMNS.get(sheet, {}):
+        return SHEET_COLUMNS[sheet][str(column)]
     return COLUMNS.get(str(column), "")
 
 

@@ -24,6 +24,7 @@ from mentorassess.aggregate import Profiles
 from mentorassess.program import ALL, UNKNOWN
 from mentorassess.program_tables import roster_participation
 from mentorassess.reports._program_blocks import Block, _b, _table, flowables
+from mentorassess.reports._program_change import multilevel_blocks, multilevel_headline, multilevel_method
 from mentorassess.stats.program_data import ProgramTables
 from mentorassess.scoring import OVERALL
 
@@ -104,6 +105,10 @@ def _headlines(ins, profiles: Profiles, tables: ProgramTables, titles: dict[str,
                    f"enough mentee responses for their mentee results to be released; {int(r['responded'])} were "
                    f"rated by at least one mentee ({fmt_pct(r['response_rate'])}).")
     for ch in sorted(tables.changes, key=lambda c: c.role != "mentee"):
+        ml = multilevel_headline(tables, scale_max=ins.scale.max) if ch.role == "mentee" else None
+        if ml is not None:  # issue 21: mentees' change from the multilevel model
+            out.append(ml)
+            continue
         r = _overall(ch)
         who = "Mentees' ratings" if ch.role == "mentee" else "Mentors' self-ratings"
         if r is None:
@@ -313,6 +318,7 @@ def _blocks(instrument, profiles: Profiles, tables: ProgramTables, *, report_dat
                              "Mentors improved: seen / Φ(d_z)"], crow, [0.25, 0.11, 0.07, 0.07, 0.22, 0.08, 0.2],
                             (1, 2, 3, 4, 5, 6)))
         out.append(Block("keep", children=tuple(block)))
+    out.extend(multilevel_blocks(tables, titles, scale_max=ins.scale.max))
     if tables.changes:
         out.append(_b("small", "Read with care: there is no control group, so change is not proof that training "
                                "worked; mentors who started low tend to score higher next time anyway (regression to "
@@ -411,6 +417,8 @@ def _blocks(instrument, profiles: Profiles, tables: ProgramTables, *, report_dat
         "the mentors' changes; Φ(d_z) is the share of mentors expected to improve under a normal model, shown "
         "next to the observed share.",
     ]
+    if (mm_text := multilevel_method(tables)) is not None:
+        methods.append(mm_text)
     out.extend(_b("bullet_small", m) for m in methods)
 
     # --- 8 import detail (moved off page 1) ----------------------------------------------------------------------------

@@ -10,8 +10,8 @@ titles, item wording, "self rating above mentees"), never internal codes; the "C
 sheet explains every column; the id and name columns stay frozen on wide sheets. Staff decisions
 typed into "Comments for review" are read back by the next run (:mod:`mentorassess.release.review`).
 
-Nothing here computes a statistic: values come from ``aggregate``, ``program_tables`` and
-``stats.psych_summary``.
+Nothing here computes a statistic: values come from ``aggregate``, ``program_tables``,
+``stats.psych_summary`` and ``stats.precision.released`` (shrunken scores from Profiles).
 """
 
 from __future__ import annotations
@@ -25,15 +25,17 @@ import numpy as np
 import pandas as pd
 
 from mentorassess.aggregate import BELOW_MIN_RATERS, TOO_FEW_VALID, Profiles
+from mentorassess.stats.precision.released import ShrunkenProfiles, shrunken_profiles
 from mentorassess.stats.program_data import ProgramTables
 from mentorassess.reports._workbook_labels import Labels, column_dictionary
 from mentorassess.reports.excel import Sheet, workbook_bytes
 
 __all__ = ["workbook_sheets", "workbook_readme", "write_staff_workbook", "SHEET_NAMES"]
 
-SHEET_NAMES = ("Mentors", "Mentor profiles", "Mentor items", "Program benchmarks", "Training needs",
-               "Change", "Trained vs untrained", "Subgroups", "Participation", "Import audit", "Item statistics", "Comments for review",
-               "Not counted", "Distribution", "Column dictionary")
+SHEET_NAMES = ("Mentors", "Mentor profiles", "Shrunken scores", "Mentor items", "Program benchmarks",
+               "Training needs", "Change", "Multilevel change", "Trained vs untrained", "Subgroups", "Participation",
+               "Import audit", "Item statistics", "Comments for review", "Not counted", "Distribution",
+               "Column dictionary")
 
 
 def _status(reason: Any, k: int) -> str:
@@ -82,6 +84,23 @@ def _review_sheet(profiles: Profiles, roster: pd.DataFrame, decisions: Mapping[s
     return com[cols]
 
 
+def _shrunken_sheet(shrunk: ShrunkenProfiles, roster: pd.DataFrame, k: int) -> pd.DataFrame:
+    """EB scores beside the raw mentee means, with the raw cell's status (same release decision)."""
+    t = shrunk.table.merge(roster, on=["mentor_id", "wave"], how="left")
+    not_est = t["status"].eq("not_estimated").to_numpy()
+    t = _with_status(t.drop(columns="status"), k)
+    t.loc[not_est, "status"] = f"shown; no shrunken score: fewer than {shrunk.min_mentors} mentors released"
+    lead = ["mentor_id", "name", "department", "cohort", "trained", "wave", "competency", "status"]
+    return t[lead + ["mentee_mean", "eb_score", "eb_sd", "eb_ci_low", "eb_ci_high", "reliability"]]
+
+
+def _multilevel_sheet(tables: ProgramTables) -> pd.DataFrame:
+    ml = getattr(tables, "multilevel", ())
+    if not ml:
+        return pd.DataFrame({"note": ["only one wave: no change"]})
+    return pd.concat([m.to_frame() for m in ml], ignore_index=True)
+
+
 def _distribution(manifest: Any) -> pd.DataFrame:
     if manifest is None:
         return pd.DataFrame({"note": ["no feedback reports were written in this run"]})
@@ -94,7 +113,8 @@ def _distribution(manifest: Any) -> pd.DataFrame:
 
 def workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
                     item_statistics: pd.DataFrame | None = None, instrument: Any = None,
-                    decisions: Mapping[str, str] | None = None, manifest: Any = None) -> list[Sheet]:
+                    decisions: Mapping[str, str] | None = None, manifest: Any = None,
+                    shrunken: ShrunkenProfiles | None = None) -> list[Sheet]:
     """The workbook's sheets (see :data:`SHEET_NAMES`), in order.
 
     ``item_statistics`` has one row per form, wave and item (columns ``form`` and ``wave`` first);
@@ -102,6 +122,8 @@ def workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
     key -> ``exclude``/``keep``, from :func:`mentorassess.release.review.read_comment_review`) pre-fill
     the review sheet's decision column, so a decision survives reruns. ``manifest`` is the feedback
     manifest (:class:`mentorassess.release.manifest.Manifest`) the distribution sheet lists.
+    ``shrunken`` (default: :func:`~mentorassess.stats.precision.released.shrunken_profiles` of
+    ``profiles``) fills "Shrunken scores".
     """
     if instrument is None:
         try:
@@ -159,6 +181,9 @@ def workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
     lead_s = [c for c in ("form", "wave") if c in item_statistics.columns]
     item_statistics = item_statistics[lead_s + [c for c in item_statistics.columns if c not in lead_s]]
 
+    if shrunken is None:
+        shrunken = shrunken_profiles(profiles, level=profiles.settings.level, min_mentors=getattr(tables, "min_mentors", 3))
+    shrunk = _shrunken_sheet(shrunken, roster, k)
     com = _review_sheet(profiles, roster, decisions)
     excluded = int((com["decision"] == "exclude").sum())
 
@@ -171,6 +196,11 @@ def workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
               note=f"One row per mentor and wave. Mentee figures need at least {k} mentee responses."),
         Sheet("Mentor profiles", L(comp), number_formats=pct,
               note="Per mentor, wave and competency; a suppressed cell is empty and 'status' says why."),
+        Sheet("Shrunken scores", L(shrunk), number_formats={"reliability": "0.00"},
+              note="Per mentor, wave and competency: the raw mentee mean beside its empirical-Bayes (shrunken) "
+                   "estimate from lmer(score ~ 1 + (1 | mentor)) fitted to the released means of the wave and "
+                   "competency. Where the raw mean is not shown, neither is the shrunken one. For staff only: "
+                   "feedback reports do not show shrunken scores (docs/precision.md)."),
         Sheet("Mentor items", L(items),
               note="Per mentor, wave and item; same suppression rule as the competencies."),
         Sheet("Program benchmarks", L(bench), note="Over mentor-level values; empty below the threshold."),
@@ -181,6 +211,10 @@ def workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
         Sheet("Change", L(change), number_formats={"phi_dz": "0%", "share_improved": "0%"},
               note="Program change per competency over mentors released in both waves (the mentor is the unit); "
                    "phi_dz = Phi(d_z); share_improved = share of those mentors whose own change is positive."),
+        Sheet("Multilevel change", L(_multilevel_sheet(tables)),
+              note="Mentees' ratings: score ~ wave + (1 | mentor) per competency by REML over the mentors released "
+                   "in both waves, Satterthwaite df (as lmerTest); d_total = estimate / SD of a single rating. A "
+                   f"row needs {getattr(tables, 'min_mentors', 3)} mentors and no mentor with most of its ratings."),
         Sheet("Trained vs untrained", L(pd.concat([d.to_frame() for d in tables.trained], ignore_index=True))
               if getattr(tables, "trained", ()) else pd.DataFrame({"note": ["no roster column 'trained' or one wave"]}),
               note="Difference in differences over mentors released in both waves: trained mentors' mean change minus "
@@ -223,10 +257,14 @@ def workbook_readme(profiles: Profiles, *, report_date: _dt.date, instrument_tit
                       "within-mentor SD (pooled_ci_*, used in the feedback PDFs)."),
         ("Mentors", "One row per mentor and wave: mentee responses, strongest/weakest, program percentile."),
         ("Mentor profiles", "Per mentor, wave and competency: self score, mentee n, mean, SD, intervals, gap."),
+        ("Shrunken scores", "Per mentor, wave and competency: raw mentee mean, shrunken (empirical-Bayes) estimate, "
+                            "its conditional SD and interval, and the reliability of that mentor's mean."),
         ("Mentor items", "The same per item."),
         ("Program benchmarks", "Per wave, role, competency and item: mentors, mean, SD, quartiles."),
         ("Training needs", "Competencies by program mentee mean, share below the level, gaps; lowest items."),
         ("Change", "Pre/post change per competency, paired by mentor, with 95% CI, d_z and share improved."),
+        ("Multilevel change", "Pre/post change of mentees' ratings from the multilevel model score ~ wave + "
+                              "(1 | mentor): estimate, Satterthwaite df, 95% CI, standardised change."),
         ("Trained vs untrained", "Change of trained minus untrained mentors (difference in differences) with its "
                                  "interval; observational, not the effect of training."),
         ("Subgroups", "Means by department, cohort and training with primary and secondary suppression."),
@@ -248,12 +286,13 @@ def workbook_readme(profiles: Profiles, *, report_date: _dt.date, instrument_tit
 def write_staff_workbook(profiles: Profiles, tables: ProgramTables, path: str | os.PathLike, *,
                          report_date: _dt.date, item_statistics: pd.DataFrame | None = None,
                          instrument_title: str = "", instrument: Any = None,
-                         decisions: Mapping[str, str] | None = None, manifest: Any = None) -> Path:
+                         decisions: Mapping[str, str] | None = None, manifest: Any = None,
+                         shrunken: ShrunkenProfiles | None = None) -> Path:
     """Write the staff workbook atomically; return its path (arguments as :func:`workbook_sheets`)."""
     from mentorassess._files import atomic_write_bytes
 
     sheets = workbook_sheets(profiles, tables, item_statistics=item_statistics, instrument=instrument,
-                             decisions=decisions, manifest=manifest)
+                             decisions=decisions, manifest=manifest, shrunken=shrunken)
     data = workbook_bytes(sheets, readme=workbook_readme(profiles, report_date=report_date,
                                                          instrument_title=instrument_title),
                           title="mentorassess staff workbook")

@@ -6,7 +6,9 @@
 decided there) and :func:`mentorassess.program.training_needs`; and :func:`program_change`
 (pre/post change over mentors released in both waves, the mentor as the unit, plus the two numbers
 a director reads: Phi(d_z), the chance that a mentor improved under a normal model, and the
-observed share of mentors who improved). Everything is computed from the released
+observed share of mentors who improved); and, for mentees' ratings,
+:func:`mentorassess.stats.precision.released.multilevel_change` (``score ~ wave + (1|mentor)`` with
+Satterthwaite df over the same mentors, from their released means, n and SDs). Everything is computed from the released
 :class:`~mentorassess.aggregate.Profiles`, never from responses. Reports only format the result.
 
 Examples
@@ -36,6 +38,7 @@ from mentorassess.program import ProgramSummary, TrainingNeeds, program_summary,
 from mentorassess.program_tables import (Participation, mentor_distribution, participation, program_profile,
                                          share_below)
 from mentorassess.stats.change import ChangeResult, paired_change
+from mentorassess.stats.precision.released import MultilevelChange, multilevel_change
 
 __all__ = ["ProgramChange", "ProgramTables", "TrainedChange", "program_change", "program_tables", "trained_change",
            "program_gaps"]
@@ -251,6 +254,8 @@ class ProgramTables:
     trained: tuple[TrainedChange, ...] = ()
     gaps: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     min_mentors: int = 3
+    #: Mentees' ratings, ``score ~ wave + (1|mentor)`` per competency (issue 21; empty with one wave).
+    multilevel: tuple[MultilevelChange, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """The subgroup cells (tidy; empty without a roster)."""
@@ -288,6 +293,7 @@ def program_tables(profiles: Profiles, *, import_reports: Sequence[Any] | None =
                                                       min_mentors=min_mentors))
             except MentorAssessError as exc:
                 notes.append(f"change for the {role} form not computed: {str(exc).splitlines()[0]}")
+    multilevel = _multilevel(profiles, pre, post, min_mentors, max_mentor_share, notes) if pre and post else ()
     return ProgramTables(participation=participation(profiles, import_reports),
                          profile=program_profile(profiles), distribution=mentor_distribution(profiles),
                          share_below=share_below(profiles, last, level=level),
@@ -295,4 +301,16 @@ def program_tables(profiles: Profiles, *, import_reports: Sequence[Any] | None =
                          if last else None,
                          subgroups=subs, changes=tuple(changes), level=float(level), needs_wave=last,
                          notes=tuple(notes), trained=tuple(trained),
-                         gaps=program_gaps(profiles, min_mentors=min_mentors), min_mentors=int(min_mentors))
+                         gaps=program_gaps(profiles, min_mentors=min_mentors), min_mentors=int(min_mentors),
+                         multilevel=multilevel)
+
+
+def _multilevel(profiles: Profiles, pre: str, post: str, min_mentors: int, max_mentor_share: float,
+                notes: list[str]) -> tuple[MultilevelChange, ...]:
+    """The mentee form's multilevel change (kept apart from :func:`program_change`; a note on failure)."""
+    try:
+        return (multilevel_change(profiles, pre=pre, post=post, min_mentors=min_mentors,
+                                  max_mentor_share=max_mentor_share),)
+    except MentorAssessError as exc:
+        notes.append(f"multilevel change not computed: {str(exc).splitlines()[0]}")
+        return ()
