@@ -50,7 +50,8 @@ def test_full_report_has_every_section(full):
     for c in COMMENTS + GROWTH:
         assert c in flat, c
     # the hidden competency shows the self rating and a plain sentence, no mentee value
-    assert "Addressing diversity: fewer than 3 of your mentees answered these questions" in flat
+    assert "Addressing diversity: your mentees' ratings are not shown, to protect their anonymity" in flat
+    assert "fewer than 3 of your mentees" not in flat  # 5 responded: the hidden cell's wording must not say fewer
     assert "you are" not in flat.lower().replace("you are welcome", "")
 
 

@@ -174,6 +174,15 @@ def test_reference_by_position_and_claim_without_its_number():
             sents, heads, "missing from")
 
 
+def test_a_hidden_competency_never_says_fewer_mentees_than_responded():
+    """Rule 11 (found in the sample: 5 mentees responded, a competency hidden by the feasible-range rule
+    read "fewer than 3 of your mentees answered these questions")."""
+    d, doc, claims, sents, heads = _doc()
+    assert d.n_mentees >= 3 and doc.violations() == []
+    _caught(d, claims, sents + ["Addressing diversity: fewer than 3 of your mentees answered these questions."],
+            heads, "fewer than 3 mentees although")
+
+
 def test_gap_flagged_inside_the_uncertainty():
     d, _, claims, sents, heads = _doc()
     c = d.competency("professional_development")  # self 6.5, mentees 5.6: 0.9 apart

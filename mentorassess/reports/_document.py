@@ -229,7 +229,7 @@ def build_document(d: Any) -> Document:
             b.append(Para(cl.text, claim=cl))
     for c in comps:
         if c.hidden:
-            b.append(Para(W.hidden_competency(c.title, d.min_raters, c.self_score if has_self else None)))
+            b.append(Para(W.hidden_competency(c.title, c.self_score if has_self else None)))
 
     # --- question by question -------------------------------------------------------------------------
     b += _item_blocks(d, r, single)

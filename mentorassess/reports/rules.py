@@ -24,6 +24,8 @@ The rules (``docs/feedback-reports.md`` §2-3, issue 18):
     overlap this one, and says "more than the uncertainty" exactly when the change exceeds
     1.96 x sqrt(SE1^2 + SE2^2), both at the one decimal printed; a window with no released average
     is never compared.
+11. No sentence says that fewer than k mentees answered when the report says n >= k responded
+    (a hidden competency has one wording, true whatever the reason it is hidden).
 
 Examples
 --------
@@ -281,8 +283,18 @@ def check_report(d: Any, claims: Sequence[Claim], sentences: Sequence[str] = (),
             for n in ns:
                 if str(n) not in c.text:
                     bad.append(f"change sentence without n per wave: {c.text!r}")
+    # 11. no sentence says fewer mentees answered than the report says responded
+    n = getattr(d, "n_mentees", None)
+    if n:
+        for s in text:
+            for m in _FEWER.finditer(s):
+                if n >= int(m.group(1)):
+                    bad.append(f"says fewer than {m.group(1)} mentees although {n} responded: {s!r}")
     bad += _check_trends(d, claims)
     return bad
+
+
+_FEWER = re.compile(r"[Ff]ewer than (\d+) (?:of your )?mentees")
 
 
 def _check_trends(d: Any, claims: Sequence[Claim]) -> list[str]:

@@ -74,9 +74,15 @@ def participation(self_done: bool, mentees_shown: bool, n_mentees: int | None, m
     return f"{own} {suppressed_notice(min_raters, self_done)}"
 
 
-def hidden_competency(title: str, min_raters: int, own: float | None) -> str:
-    s = (f"{title}: fewer than {min_raters} of your mentees answered these questions, so their ratings "
-         "are not shown, to protect their anonymity.")
+def hidden_competency(title: str, own: float | None) -> str:
+    """The one sentence for a competency whose mentee average is not shown, whatever the reason.
+
+    It is true for every reason (too few answers, or an average that would come too close to
+    each mentee's answers), so it neither contradicts the report's count of mentees nor tells the
+    mentor which reason applied.
+    """
+    s = (f"{title}: your mentees' ratings are not shown, to protect their anonymity: with this few answers "
+         "to these questions, an average could give away what each of them answered.")
     if own is not None:
         s += f" Your own rating was {fmt(own)}."
     return s
