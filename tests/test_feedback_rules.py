@@ -198,3 +198,15 @@ def test_a_report_breaking_the_rules_is_refused(monkeypatch):
                                                              ("independence",), (5.9,)))
     with pytest.raises(ReportError, match="breaks the wording rules"):
         checked_document(make_data(n=5, change=False))
+
+
+@pytest.mark.parametrize("n, says", [(5, "not shown here"), (4, "shown once at least 5 mentees have responded")])
+def test_hidden_items_are_explained_truthfully_for_the_count(n, says):
+    """With 5 mentees (the item threshold) and every item hidden by the feasible-range rule, the report must not
+    say that items appear once 5 have responded; with 4 it may."""
+    d = make_data(n=n, change=False)
+    d = dataclasses.replace(d, items=tuple(dataclasses.replace(it, mean=None, n=None, low=None, high=None)
+                                           for it in d.items), min_raters_items=5)
+    text = " ".join(build_document(d).sentences())
+    assert says in text
+    assert ("shown once at least" in text) == (n < 5)

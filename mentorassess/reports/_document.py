@@ -357,10 +357,14 @@ def _item_blocks(d: Any, r, single: bool) -> list[Any]:
     released = [it for it in d.items if it.mean is not None]
     if not released:
         if d.items and d.min_raters_items:
-            return [Heading("Question by question"),
-                    Para(f"Results for single questions are shown once at least {d.min_raters_items} mentees have "
-                         "responded, because averages of a few people on one question come too close to their "
-                         "individual answers.")]
+            if d.n_mentees is not None and d.n_mentees >= d.min_raters_items:  # enough responded; hidden for R5
+                why = ("Results for single questions are not shown here, because averages of a few people on one "
+                       "question could come too close to their individual answers.")
+            else:
+                why = (f"Results for single questions are shown once at least {d.min_raters_items} mentees have "
+                       "responded, because averages of a few people on one question come too close to their "
+                       "individual answers.")
+            return [Heading("Question by question"), Para(why)]
         return []
     if single:
         show = list(d.items)
