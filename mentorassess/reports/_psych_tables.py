@@ -18,13 +18,17 @@ def _nan(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def r2(v: Any) -> str:
-    """Two decimals without a leading zero (APA, for values bounded by 1): ".91", "−.05"."""
+def _apa(v: Any, digits: int) -> str:
     if _nan(v):
         return "–"
-    s = f"{float(v):.2f}"
+    s = f"{float(v):.{digits}f}"
     s = s.replace("0.", ".", 1) if s.startswith(("0.", "-0.")) else s
     return s.replace("-", "−")
+
+
+def r2(v: Any) -> str:
+    """Two decimals without a leading zero (APA, for values bounded by 1): ".91", "−.05"."""
+    return _apa(v, 2)
 
 
 def n2(v: Any) -> str:
@@ -37,11 +41,7 @@ def n1(v: Any) -> str:
 
 def r3(v: Any) -> str:
     """Three decimals without a leading zero, for small differences of fit indices: "−.004"."""
-    if _nan(v):
-        return "–"
-    s = f"{float(v):.3f}"
-    s = s.replace("0.", ".", 1) if s.startswith(("0.", "-0.")) else s
-    return s.replace("-", "−")
+    return _apa(v, 3)
 
 
 def pct(v: Any) -> str:
