@@ -251,6 +251,24 @@ def test_trajectories_are_built_from_released_entries_only():
     assert t.order == ("2024", "2025", "2026")  # a later cycle (re-running an old one) is never shown
 
 
+def test_this_cycles_range_is_the_one_the_reports_own_table_prints():
+    """The across-cycles table takes this cycle's range from the report's numbers table (t-based), so one
+    report never prints two ranges for one average; earlier cycles use their recorded SE."""
+    from mentorassess.history.trajectory import TrajectoryPoint
+    from mentorassess.instruments import load_instrument
+    from mentorassess.reports._trajectory import trajectory_views
+
+    ins = load_instrument("mca-26")
+    pts = [TrajectoryPoint("2025", ("2025",), "communication", 5.0, 0.3),
+           TrajectoryPoint("2026", ("2026",), "communication", 5.4, 0.7, current=True)]
+    rows, _ = trajectory_views(pts, ["2025", "2026"], "2026", ins, shown=True,
+                               current={"communication": (4.0, 6.8)})
+    (row,) = [r for r in rows if r.id == "communication"]
+    before, now = row.values
+    assert (now.low, now.high) == (4.0, 6.8)
+    assert before.low == pytest.approx(5.0 - 1.96 * 0.3, abs=1e-3) and before.high == pytest.approx(5.0 + 1.96 * 0.3, abs=1e-3)
+
+
 def _with_trajectory(values, *, shown=True, pooled=None):
     from mentorassess.reports._view import CycleValue, TrajectoryView
     from tests._feedback_helpers import make_data

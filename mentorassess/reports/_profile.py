@@ -263,7 +263,9 @@ def feedback_data(profile, instrument, *, options, previous=None, name: str | No
         from mentorassess.reports._trajectory import trajectory_views
 
         points, order, cycle = history
-        trajectory, pooled_cycles = trajectory_views(points, order, cycle, instrument, shown=shown)
+        trajectory, pooled_cycles = trajectory_views(points, order, cycle, instrument, shown=shown,
+                                                     current={c.id: (c.low, c.high) for c in comps
+                                                              if c.mean is not None})
     return FeedbackData(
         mentor_id=str(profile.mentor_id), mentor_name=name or profile.name or str(profile.mentor_id),
         wave=str(profile.wave),

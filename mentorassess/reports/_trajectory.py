@@ -9,7 +9,7 @@ them out as a table with the comparison sentences of :func:`mentorassess.reports
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from mentorassess.reports import wording as W
 from mentorassess.reports._view import CycleValue, TrajectoryView
@@ -30,12 +30,14 @@ def _clip(v: float | None, lo: float, hi: float) -> float | None:
 
 
 def trajectory_views(points: Sequence[Any], order: Sequence[str], cycle: str, instrument, *,
-                     shown: bool) -> tuple[tuple[TrajectoryView, ...], str | None]:
+                     shown: bool, current: Mapping[str, tuple[Any, Any]] | None = None
+                     ) -> tuple[tuple[TrajectoryView, ...], str | None]:
     """(rows overall first, then competencies in instrument order; the pooled window this report shows).
 
     ``points``: the mentor's released points for this wave. ``shown``: this cycle's report shows
     mentee results (if not, a point of this cycle alone cannot exist; :meth:`FeedbackData.check`
-    refuses one). Nothing is returned when no earlier cycle or pooled block has a released value:
+    refuses one). ``current``: this report's own plausible range per competency, used for this
+    cycle's column so the two tables of one report print the same range. Nothing is returned when no earlier cycle or pooled block has a released value:
     a single column would repeat the report.
     """
     order = list(order)
@@ -58,14 +60,16 @@ def trajectory_views(points: Sequence[Any], order: Sequence[str], cycle: str, in
         vals = []
         for w, (first, last, cyc) in cols:
             p = by.get((w, cid))
-            current = w == cycle or (p is not None and p.current)
+            current_col = w == cycle or (p is not None and p.current)
             if p is not None and p.current and p.pooled:
                 pooled = window_text(cyc)
+            low = None if p is None or p.se is None else _clip(p.mean - Z95 * p.se, lo_s, hi_s)
+            high = None if p is None or p.se is None else _clip(p.mean + Z95 * p.se, lo_s, hi_s)
+            if p is not None and w == cycle and len(cyc) == 1 and (current or {}).get(cid, (None,))[0] is not None:
+                low, high = current[cid]  # the range the report's own table prints (t-based)
             vals.append(CycleValue(window=window_text(cyc), first=first, last=last,
                                    mean=None if p is None else p.mean, se=None if p is None else p.se,
-                                   low=None if p is None or p.se is None else _clip(p.mean - Z95 * p.se, lo_s, hi_s),
-                                   high=None if p is None or p.se is None else _clip(p.mean + Z95 * p.se, lo_s, hi_s),
-                                   pooled=len(cyc) > 1, current=current))
+                                   low=low, high=high, pooled=len(cyc) > 1, current=current_col))
         if any(v.mean is not None for v in vals):
             rows.append(TrajectoryView(cid, title, tuple(vals)))
     return tuple(rows), pooled
