@@ -235,8 +235,7 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     for c in ("response_id", "mentor_id", "rater_role", "wave"):
         if pd.api.types.infer_dtype(ids[c], skipna=False) != "string":  # already text: nothing to convert
             ids[c] = ids[c].map(str)
-    ids["rater_id"] = _per_distinct(ids["rater_id"], lambda v: None if v is None or (isinstance(v, float)
-                                                                                 and math.isnan(v)) else str(v))
+    ids["rater_id"] = _rater_ids(ids["rater_id"])
 
     # Recode: numeric, reverse-keyed items on the instrument's scale, items not on a form -> NaN.
     role_items = _role_items(instrument)
@@ -301,6 +300,24 @@ def _submitted(df: pd.DataFrame) -> pd.Series:
         return pd.to_datetime(df["submitted_at"].astype(object), errors="coerce", utc=True, format="ISO8601")
 
 
+def _rater_ids(values: pd.Series) -> np.ndarray:
+    """Rater ids as text, None where missing (``None``/NaN); other values through ``str``."""
+    def one(v):
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+    arr = values.to_numpy(dtype=object)
+    na = pd.isna(arr)
+    if all(type(v) is str for v in arr[~na]):  # text already: str(v) is v; only the missing cells change
+        out = arr.copy()
+        idx = np.flatnonzero(na)
+        if len(idx):
+            out[idx] = [one(v) for v in arr[idx]]
+        return out
+    out = np.empty(len(arr), dtype=object)
+    out[:] = [one(v) for v in arr]
+    return out
+
+
 def _per_distinct(values: pd.Series, fn) -> np.ndarray:
     """``[fn(v) for v in values]`` as an object array, computed once per distinct value.
 
@@ -330,10 +347,9 @@ def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument) -> pd
         if q not in df.columns:
             continue
         # non-text cells (numbers, NaN) are no comment; text is stripped (once per distinct cell)
-        text = _per_distinct(df[q], lambda v: v.strip() if type(v) is str else None)
+        text = _per_distinct(df[q], lambda v: v.strip() if type(v) is str else "")
         on_form = ids["rater_role"].isin([r for r in pd.unique(ids["rater_role"]) if q in role_comments.get(r, {q})])
-        keep = np.fromiter((isinstance(t, str) and t != "" for t in text), dtype=bool, count=len(text)) \
-            & on_form.to_numpy()
+        keep = (text != "") & on_form.to_numpy()
         if keep.any():
             part = ids.loc[keep, ["response_id", "mentor_id", "rater_role", "wave"]].copy()
             part["question"] = q
