@@ -91,25 +91,28 @@ def machine() -> dict:
 
 # Why the missed goals remain (profiled with cProfile; details in benchmarks/README.md).
 NOTES = """\
-## Goals missed, and why
+## Goals missed, and why (2026-12-02, issue 24 round 3)
 
-- Import: every cell is still read as text (to normalise labels and count N/A, off-scale codes
-  and unknown labels per column); item columns are classified once per distinct text. This
-  round removed per-row work in ids and scoring; a reader that parses item columns as numbers
-  is the remaining step (not done).
-- Release layer (issue 24): hidden_cells was a per-mentor loop with a full-table filter per
-  mentor-wave (O(groups x rows), about 50 s of a 2,000-mentor run); it now tests all cells with
-  the same number of answers at once (same decisions, checked cell for cell); eligible() matches
-  self forms with array operations.
-- Psychometric report: parallel analysis draws each simulated correlation matrix from its
-  Wishart distribution (p(p+1)/2 random numbers instead of N x p) and fits its 40 one-factor
-  solutions with one eigendecomposition per step (equal to the full port bit for bit). The
-  report now also holds a G-study when mentors have several raters; R's script covers psych +
-  lavaan, so the G-study is timed against lme4 by bench_precision.
+- Import: cells are still read as text (pandas' C parser dedupes equal strings, so the grid of
+  a 1M-row file costs about what read_csv's own frame does); item columns are classified once per
+  distinct text (a categorical column through its categories), and this round removed the
+  per-cell passes left around it: comment unescaping, a per-column sort for the code counts, two
+  copies of the table in split_header, the vstack of the single loop iteration, the per-row
+  reason loop of the audit, and in scoring a copy of the responses plus per-cell passes over
+  rater ids and comments. What remains above read_csv is hashing each text column once
+  (factorize) and the output frames; a reader that parses item columns as numbers is not done.
+- Release layer: hidden_cells filtered the whole mentee item table for each mentor-wave
+  (O(groups x rows)); it now takes each group's rows by position (same output, checked against
+  the former code in tests/test_release_hidden_differential.py). The program summary's insider
+  pass (release.audit._run with _lp._proven_wide) is still O(units^2 x stored points) per table
+  set: every insider is checked against every unit of its component. Batching the first stage
+  over insiders gave identical verdicts but no speed-up (the work is memory-bound, not Python
+  overhead), so it was not kept.
 - Consortium run: the staff workbook (openpyxl) and the feedback PDFs remain the largest parts;
   the workbook writer is being replaced on another branch.
-- This machine is shared (load average 10-12 during the run): absolute times are several times
-  those of a quiet run; only the ratios to baselines measured in the same run compare.
+- This machine is shared (load average 6-8 during the run, two benchmark runs at once): absolute
+  times are several times those of a quiet run; only ratios to baselines measured in the same
+  run compare.
 """
 
 

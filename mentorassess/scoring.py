@@ -226,15 +226,16 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     """
     instrument = load_instrument(instrument)
     _validate(responses, instrument)
-    df = responses.reset_index(drop=True)
+    ri = responses.index
+    plain = isinstance(ri, pd.RangeIndex) and ri.start == 0 and ri.step == 1
+    df = responses if plain else responses.reset_index(drop=True)  # read only below: no copy needed
     n = len(df)
     ids = pd.DataFrame({c: (df[c].astype(object) if c in df.columns else pd.Series([None] * n, dtype=object))
                         for c in ID_COLUMNS})
     for c in ("response_id", "mentor_id", "rater_role", "wave"):
         if pd.api.types.infer_dtype(ids[c], skipna=False) != "string":  # already text: nothing to convert
             ids[c] = ids[c].map(str)
-    ids["rater_id"] = ids["rater_id"].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v))
-                                          else str(v))
+    ids["rater_id"] = _rater_ids(ids["rater_id"])
 
     # Recode: numeric, reverse-keyed items on the instrument's scale, items not on a form -> NaN.
     role_items = _role_items(instrument)
@@ -252,7 +253,7 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
             if item.id in role_items.get(r, every_item):
                 asked[mask, j] = True
     values[~asked] = np.nan
-    items_frame = pd.concat([ids, pd.DataFrame(values, columns=all_items)], axis=1)
+    items_frame = pd.concat([ids, pd.DataFrame(values, columns=all_items, copy=False)], axis=1, copy=False)
 
     # Competency and overall scores.
     rule = instrument.scoring.min_answered
@@ -299,21 +300,60 @@ def _submitted(df: pd.DataFrame) -> pd.Series:
         return pd.to_datetime(df["submitted_at"].astype(object), errors="coerce", utc=True, format="ISO8601")
 
 
+def _rater_ids(values: pd.Series) -> np.ndarray:
+    """Rater ids as text, None where missing (``None``/NaN); other values through ``str``."""
+    def one(v):
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+    arr = values.to_numpy(dtype=object)
+    na = pd.isna(arr)
+    if all(type(v) is str for v in arr[~na]):  # text already: str(v) is v; only the missing cells change
+        out = arr.copy()
+        idx = np.flatnonzero(na)
+        if len(idx):
+            out[idx] = [one(v) for v in arr[idx]]
+        return out
+    out = np.empty(len(arr), dtype=object)
+    out[:] = [one(v) for v in arr]
+    return out
+
+
+def _per_distinct(values: pd.Series, fn) -> np.ndarray:
+    """``[fn(v) for v in values]`` as an object array, computed once per distinct value.
+
+    Missing cells (None, NaN, pd.NA...) are passed to ``fn`` one by one, as they are not all alike.
+    """
+    arr = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=True) not in ("string", "empty"):
+        # numbers compare equal across types (1 == 1.0 == True) but need not map alike: cell by cell
+        out = np.empty(len(arr), dtype=object)
+        out[:] = [fn(v) for v in arr]
+        return out
+    codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+    mapped = np.empty(len(uniq), dtype=object)
+    for k, v in enumerate(uniq):
+        mapped[k] = fn(v)
+    out = mapped[np.maximum(codes, 0)] if len(uniq) else np.empty(len(arr), dtype=object)
+    na = np.flatnonzero(codes < 0)
+    if len(na):
+        out[na] = [fn(v) for v in arr[na]]
+    return out
+
+
 def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     role_comments = _role_comments(instrument)
     parts = []
     for q in instrument.comment_ids:
         if q not in df.columns:
             continue
-        raw = df[q]
-        is_text = raw.map(type).eq(str).to_numpy()  # non-text cells (numbers, NaN) are no comment
-        text = raw.where(is_text).astype("string").str.strip()
+        # non-text cells (numbers, NaN) are no comment; text is stripped (once per distinct cell)
+        text = _per_distinct(df[q], lambda v: v.strip() if type(v) is str else "")
         on_form = ids["rater_role"].isin([r for r in pd.unique(ids["rater_role"]) if q in role_comments.get(r, {q})])
-        keep = (text.fillna("").str.len() > 0).to_numpy() & on_form.to_numpy()
+        keep = (text != "") & on_form.to_numpy()
         if keep.any():
             part = ids.loc[keep, ["response_id", "mentor_id", "rater_role", "wave"]].copy()
             part["question"] = q
-            part["text"] = text[keep].astype(object).to_numpy()
+            part["text"] = text[keep]
             parts.append(part)
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in

@@ -158,11 +158,15 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     off_scale_patterns(table, stats, rules)
     _raise_value_problems(table, unknown, off_scale, m)
 
-    resp = pd.concat([p["frame"] for p in parts], ignore_index=True)
-    codes = np.vstack([p["codes"] for p in parts])
-    ns = np.vstack([p["ns"] for p in parts])
-    oor = np.vstack([p["oor"] for p in parts])
-    answered = np.concatenate([p["answered"] for p in parts])
+    if len(parts) == 1:  # no loop & merge: nothing to stack (each copy of 1M x 26 costs time and memory)
+        resp, codes, ns, oor, answered = (parts[0][k] for k in ("frame", "codes", "ns", "oor", "answered"))
+    else:
+        resp = pd.concat([p["frame"] for p in parts], ignore_index=True)
+        codes = np.vstack([p["codes"] for p in parts])
+        ns = np.vstack([p["ns"] for p in parts])
+        oor = np.vstack([p["oor"] for p in parts])
+        answered = np.concatenate([p["answered"] for p in parts])
+    del parts
     rowpos = resp["_row"].to_numpy()
     resp["row_reason"] = row_reason[rowpos]
     resp["finished"] = finished[rowpos]
@@ -238,11 +242,7 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
     for cid in ins.comment_ids:
         col = res.column(res.comments.get(cid), it, table)
         if col in table.body.columns:
-            vals = table.body[col].to_numpy(dtype=object).copy()
-            quoted = np.flatnonzero(pd.Series(vals).str.startswith("'").to_numpy(dtype=bool))
-            vals[quoted] = [unescape_cell(v) for v in vals[quoted]]
-            vals[strip_cells(table.body[col]) == ""] = None
-            frame[f"comment::{cid}"] = vals
+            frame[f"comment::{cid}"] = _comment_cells(table.body[col])
         else:
             frame[f"comment::{cid}"] = pd.Series([None] * n, dtype=object)
     for key in ("submitted_at",):
@@ -254,6 +254,19 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
         codes, ns, oor, nonempty = codes[keep], ns[keep], oor[keep], nonempty[keep]
     return ({"frame": frame, "codes": codes, "ns": ns, "oor": oor, "answered": nonempty, "stats": stats}, unknown,
             off, recodes)
+
+
+def _comment_cells(values: pd.Series) -> np.ndarray:
+    """Comment texts as exported, unescaped where they start with ``'``; None where blank.
+
+    Computed once per distinct text (most comment cells are empty).
+    """
+    inverse, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    out = np.empty(len(uniq), dtype=object)
+    for k, v in enumerate(uniq):
+        blank = not isinstance(v, str) or v.strip() == ""
+        out[k] = None if blank else (unescape_cell(v) if v.startswith("'") else v)
+    return out[inverse]
 
 
 def _raise_value_problems(table: RawTable, unknown: Counter, off: list, m: Mapping) -> None:
@@ -432,11 +445,8 @@ def _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, ma
     row_kept = np.zeros(n_rows, dtype=bool)
     np.logical_or.at(row_kept, rowpos, kept)
     row_why = np.full(n_rows, "no_items_answered", dtype=object)
-    first = {}
-    for pos, why in zip(rowpos[::-1], reason[::-1]):
-        first[pos] = why
-    for pos, why in first.items():
-        row_why[pos] = why
+    pos, first = np.unique(rowpos, return_index=True)  # a row's reason: that of its first response
+    row_why[pos] = reason[first]
     excluded_rows = Counter(row_why[~row_kept])
     excluded = tuple((int(r), str(w), str(i)) for r, w, i in zip(resp.loc[~kept, "source_row"], reason[~kept],
                                                                  resp.loc[~kept, "response_id"]))

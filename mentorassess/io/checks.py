@@ -101,9 +101,7 @@ def column_stats(raw: pd.Series, cv, rows: np.ndarray) -> tuple[Counter, Counter
             continue
         oor[num] += 1
         first.setdefault(num, int(rows[i]))
-    codes = cv.codes[~np.isnan(cv.codes)]
-    vals, counts = np.unique(codes, return_counts=True)
-    return oor, Counter(dict(zip(vals.tolist(), counts.tolist()))), first, bool(cv.answered)
+    return oor, Counter(cv.code_counts), first, bool(cv.answered)
 
 
 def off_scale_patterns(table: RawTable, stats: dict, rules) -> None:

@@ -200,9 +200,10 @@ def _iso(y: int, mo: int, d: int, hh, mm, ss) -> str | None:
 def straightline_flags(codes: np.ndarray, min_items: int) -> np.ndarray:
     """True where at least ``min_items`` items are answered and all answers are identical."""
     answered = np.sum(~np.isnan(codes), axis=1)
-    with np.errstate(invalid="ignore"):
-        spread = np.nanmax(np.where(np.isnan(codes), -np.inf, codes), axis=1) - \
-            np.nanmin(np.where(np.isnan(codes), np.inf, codes), axis=1)
+    if codes.shape[1] == 0:
+        return answered >= min_items
+    with np.errstate(invalid="ignore"):  # fmax/fmin skip NaN (an unanswered row gives NaN: not a straight line)
+        spread = np.fmax.reduce(codes, axis=1) - np.fmin.reduce(codes, axis=1)
     return (answered >= min_items) & (spread == 0)
 
 

@@ -415,8 +415,11 @@ def split_header(grid: Grid, n_header: int, names: list[str], fmt: str) -> RawTa
     if len(body) == 0:
         raise ImportFormatError(f"the file has only its header row(s) ({n_header}) and no responses", file=file,
                                 hint="export again after responses were collected, or check the filter used")
-    out = body[keep].copy()
-    out.columns = [names[j] for j in keep]
+    # One frame over the grid's cells (no copy when every column is kept: the grid is dropped after this)
+    cells = grid.cells.to_numpy(dtype=object)
+    cols = slice(None) if keep == list(range(cells.shape[1])) else keep
+    out = pd.DataFrame(cells[n_header:, cols], columns=[names[j] for j in keep], copy=False)
+    del cells
     rows = np.arange(n_header + 1, n_header + 1 + len(out))
     warnings = list(grid.warnings)
     if grid.may_have_blank_rows:
@@ -424,11 +427,11 @@ def split_header(grid: Grid, n_header: int, names: list[str], fmt: str) -> RawTa
         if not filled.all():
             warnings.append(Problem(f"{int((~filled).sum())} blank row(s) skipped (not counted as rows read)",
                                     file=file, row=int(rows[~filled][0]), code="blank-rows", severity="warning"))
-            out, rows = out[filled], rows[filled]
+            out, rows = out[filled].reset_index(drop=True), rows[filled]
             if len(out) == 0:
                 raise ImportFormatError(f"the file has only its header row(s) ({n_header}) and blank rows",
                                         file=file, hint="export again after responses were collected")
-    return RawTable(columns=list(out.columns), body=out.reset_index(drop=True), rows=rows, format=fmt, file=file,
+    return RawTable(columns=list(out.columns), body=out, rows=rows, format=fmt, file=file,
                     encoding=grid.encoding, sheet=grid.sheet, warnings=warnings,
                     extra={"sha256": grid.sha256})
 

@@ -107,6 +107,7 @@ class ColumnValues:
     recodes: Counter                 # (raw text, code) -> count, for text that was not a plain code
     answered: int                    # non-empty cells
     nonempty: np.ndarray             # bool: the cell is not empty
+    code_counts: dict = field(default_factory=dict)  # code -> cells holding it (ascending codes)
 
 
 def classify(raw: str, rules: ValueRules, labels: dict[str, str] | None, missing: set[str] | None):
@@ -152,11 +153,32 @@ def classify(raw: str, rules: ValueRules, labels: dict[str, str] | None, missing
     return ("unknown", None, False)
 
 
+def _distinct(values) -> tuple[np.ndarray, list[str]]:
+    """Position of each cell's text among the distinct texts, and those texts (``""`` for non-text).
+
+    A categorical column is read through its categories (no per-cell hashing); any other column
+    is factorised once.
+    """
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        inverse = values.cat.codes.to_numpy()
+        uniq = list(values.cat.categories)
+        if (inverse < 0).any():  # a missing cell: one more distinct value, read as empty
+            inverse = np.where(inverse < 0, len(uniq), inverse)
+            uniq.append(None)
+    else:
+        arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+        inverse, uniq = pd.factorize(arr, use_na_sentinel=False)
+    return inverse, [u if isinstance(u, str) else "" for u in uniq]
+
+
 def convert_column(values: pd.Series, rules: ValueRules, labels: dict[str, str] | None = None,
                    missing: set[str] | None = None) -> ColumnValues:
-    """Convert a column of answer texts into codes (see the module rules)."""
-    inverse, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
-    uniq = [u if isinstance(u, str) else "" for u in uniq]
+    """Convert a column of answer texts into codes (see the module rules).
+
+    Each distinct text is classified once and the per-cell arrays are taken from the per-distinct
+    ones (a column of scale codes costs one hashing pass, or none for a categorical column).
+    """
+    inverse, uniq = _distinct(values)
     counts = np.bincount(inverse, minlength=len(uniq))
     empty_u = np.zeros(len(uniq), dtype=bool)
     code_u = np.full(len(uniq), np.nan)
@@ -164,8 +186,12 @@ def convert_column(values: pd.Series, rules: ValueRules, labels: dict[str, str] 
     oor_u = np.zeros(len(uniq), dtype=bool)
     unknown: Counter = Counter()
     recodes: Counter = Counter()
+    per_code: dict = {}
     answered = 0
     for k, raw in enumerate(uniq):
+        if counts[k] == 0:  # an unused category of a categorical column: no cell holds it
+            empty_u[k] = True
+            continue
         kind, val, recoded = classify(raw, rules, labels, missing)
         if kind != "empty":
             answered += int(counts[k])
@@ -173,6 +199,8 @@ def convert_column(values: pd.Series, rules: ValueRules, labels: dict[str, str] 
             empty_u[k] = True
         if kind == "code":
             code_u[k] = val
+            if val == val:
+                per_code[float(val)] = per_code.get(float(val), 0) + int(counts[k])
             if recoded:
                 recodes[(str(raw).strip(), int(val) if float(val).is_integer() else val)] += int(counts[k])
         elif kind == "na":
@@ -185,4 +213,4 @@ def convert_column(values: pd.Series, rules: ValueRules, labels: dict[str, str] 
             unknown[str(raw).strip()] += int(counts[k])
     return ColumnValues(codes=code_u[inverse], non_substantive=ns_u[inverse], out_of_range=oor_u[inverse],
                         unknown=unknown, recodes=recodes, answered=answered,
-                        nonempty=~empty_u[inverse])
+                        nonempty=~empty_u[inverse], code_counts=dict(sorted(per_code.items())))

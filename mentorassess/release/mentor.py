@@ -54,29 +54,40 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
     score_cols = list(scores.score_columns)
     s = scores.scores[scores.scores["rater_role"] == "mentee"]
     it = scores.items[scores.items["rater_role"] == "mentee"]
-    info = raters.set_index(_KEYS) if len(raters) else None
+    unkeyed_of = dict(zip(zip(raters["mentor_id"], raters["wave"]), raters["unkeyed"])) if len(raters) else {}
     out: list[tuple[str, str, str, str]] = []
     k, k_items = rules.min_raters, rules.min_raters_items
     item_cols = [i for i in ins.item_ids if i in it.columns]
+    # every table is read once: per mentor-wave rows are taken by position, never by a filter of the table
+    item_vals = it[item_cols].to_numpy(dtype=float)
+    item_rows = it.groupby(_KEYS, sort=False).indices if len(it) else {}
+    no_items = np.empty((0, len(item_cols)))
+    n_cols = {c: f"n_answered_{c}" for c in score_cols if f"n_answered_{c}" in s.columns}
+    col_pos = {i: j for j, i in enumerate(item_cols)}
+    comp_pos = {c: [col_pos[i] for i in members if i in col_pos] for c, members in comp_of.items()}
     for (mentor, wave), g in s.groupby(_KEYS, sort=False):
         n = len(g)
-        flag = info.loc[(mentor, wave), "unkeyed"] if info is not None and (mentor, wave) in info.index else False
+        flag = unkeyed_of.get((mentor, wave), False)
         unkeyed = True if pd.isna(flag) else bool(flag)  # unknown: the conservative reading
         need = k + 1 if unkeyed else k
         if n < need:
             continue  # the whole report is withheld; aggregate's report gate does this
-        items_g = it[(it["mentor_id"] == mentor) & (it["wave"] == wave)]
+        rows = item_rows.get((mentor, wave))
+        items_g = item_vals[rows] if rows is not None else no_items
         hid_comp: set[str] = set()
         hid_item: set[str] = set()
         for c in score_cols:
-            v = g[c].dropna().to_numpy(float)
-            answered = g.loc[g[c].notna(), f"n_answered_{c}"] if f"n_answered_{c}" in g.columns else None
+            col = g[c].to_numpy(dtype=float)
+            ok = ~np.isnan(col)
+            v = col[ok]
+            answered = g[n_cols[c]].to_numpy()[ok] if c in n_cols else None
             coarsest = int(answered.min()) if answered is not None and len(answered) else 1
             if len(v) < k or not _score_safe(tuple(sorted(v.tolist())), lo, hi, rules, coarsest):
                 hid_comp.add(c)
         item_detail = n >= k_items and not unkeyed
-        for i in item_cols:
-            v = items_g[i].dropna().to_numpy(float)
+        present = ~np.isnan(items_g)
+        for j, i in enumerate(item_cols):
+            v = items_g[present[:, j], j]
             if not len(v):
                 continue
             if not item_detail or len(v) < k or not _item_safe(tuple(sorted(v.tolist())), lo, hi, rules):
@@ -84,9 +95,9 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
         # a competency whose raters answered different numbers of its items: its mean and its item
         # means together give away the answers of whoever skipped (competency minus items)
         for c, members in comp_of.items():
-            cols = [i for i in members if i in item_cols]
-            if cols and items_g[cols].notna().sum(axis=1).nunique() > 1:
-                hid_item |= set(cols)
+            js = comp_pos[c]
+            if js and len(np.unique(present[:, js].sum(axis=1))) > 1:
+                hid_item |= {item_cols[j] for j in js}
         # complementary hiding
         if OVERALL in hid_comp:  # the overall score itself is unsafe: nothing of this report is shown
             hid_comp |= set(score_cols)
