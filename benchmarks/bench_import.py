@@ -69,8 +69,8 @@ def run(quick: bool = False) -> list[dict]:
         t_pd, m_pd = timed(lambda: pd.read_csv(path, skiprows=[1, 2], encoding="utf-8-sig"), repeat)
         t_ma, m_ma = timed(lambda: read_export(path, "mca-26", roster=roster), repeat)
     return [{"name": f"import Qualtrics CSV ({n:,} responses)", "seconds": t_ma, "baseline": "pandas.read_csv",
-             "baseline_seconds": t_pd, "ratio": t_ma / t_pd, "peak_mb": m_ma, "goal": "<= 3x read_csv",
-             "met": t_ma / t_pd <= 3, "note": f"read_csv peak {m_pd:.0f} MB"}]
+             "baseline_seconds": t_pd, "ratio": t_ma / t_pd, "peak_mb": m_ma, "goal": "<= 2x read_csv",
+             "met": t_ma / t_pd <= 2, "note": f"read_csv peak {m_pd:.0f} MB"}]
 
 
 def main() -> None:
