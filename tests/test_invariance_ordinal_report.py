@@ -84,3 +84,18 @@ def test_psychometric_report_carries_ordinal_invariance_into_pdf_and_json(tmp_pa
     text = " ".join(pdf_text(psychometric_pdf_bytes(doc, report_date="2026-12-01")).split())
     assert "Measurement invariance: waves pre vs post, form mentee" in text
     assert "paired raters" in text and "Wu & Estabrook" in text
+
+
+def test_console_table_is_not_truncated_on_a_narrow_terminal(capsys, monkeypatch):
+    """The CLI's invariance table has 12 columns; on an 80-column terminal rich cut them to '…'."""
+    from types import SimpleNamespace
+
+    from mentorassess.commands.psychometrics import _print_invariance
+
+    monkeypatch.setenv("COLUMNS", "80")
+    res = across_waves(_long1(), MODEL, ("pre", "post"), id=("rater",))
+    _print_invariance(SimpleNamespace(invariance=[("waves pre vs post, form mentee", res)]))
+    out = capsys.readouterr().out
+    assert "…" not in out and "thresholds" in out and "residuals" in out
+    first = res.to_frame().iloc[1]
+    assert f"{first['chisq']:.2f}" in out

@@ -89,7 +89,7 @@ def _print_invariance(report) -> None:  # noqa: ANN001 - internal rendering
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(width=max(Console().width, 120))  # 12 columns: never truncated to "…" on a narrow terminal
     for label, inv in report.invariance:
         rule = "difference test and dCFI" if getattr(inv, "rule", None) else "Chen 2007 cut-offs"
         t = Table(title=f"Measurement invariance, {label} ({inv.estimator}; {rule})",
@@ -97,7 +97,7 @@ def _print_invariance(report) -> None:  # noqa: ANN001 - internal rendering
         for col in ("model", "chi2", "df", "CFI", "RMSEA", "SRMR", "d chi2", "d df", "p", "dCFI", "dRMSEA", "decision"):
             t.add_column(col, justify="left" if col in ("model", "decision") else "right")
         for r in inv.to_frame().to_dict(orient="records"):
-            t.add_row(r["model"], _fmt(r["chisq"], 2), str(r["df"]), _fmt(r["cfi"]), _fmt(r["rmsea"]), _fmt(r["srmr"]),
+            t.add_row(r["model"], _fmt(r["chisq"], 2), _fmt(r["df"], 0), _fmt(r["cfi"]), _fmt(r["rmsea"]), _fmt(r["srmr"]),
                       _fmt(r.get("chisq_diff"), 2), _fmt(r.get("df_diff"), 0), _fmt(r.get("pvalue_diff")),
                       _fmt(r.get("delta_cfi")), _fmt(r.get("delta_rmsea")), r["decision"] if isinstance(r.get("decision"), str) else "-")
         console.print(t)
