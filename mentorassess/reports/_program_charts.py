@@ -20,7 +20,7 @@ from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Re
 from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 
-from mentorassess.reports.charts import row_backdrop, scale_axis, text_group
+from mentorassess.reports.charts import row_backdrop, scale_axis, scale_ticks, text_group
 from mentorassess.reports.pdf import FONT, FRAME_WIDTH, PALETTE, register_fonts, visual
 
 __all__ = ["StripRow", "strip_plot", "scree_plot", "WaveRow", "wave_plot"]
@@ -71,15 +71,7 @@ def strip_plot(rows: Sequence[StripRow], *, scale_min: float, scale_max: float,
             off = max(-row_height * 0.4, min(row_height * 0.4, off))
             d.add(Circle(xpos(v), yc + off, 2.1, fillColor=colors.white, strokeColor=PALETTE["mentee"],
                          strokeWidth=0.9))
-    x0, x1 = xpos(scale_min), xpos(scale_max)
-    d.add(Line(x0, bottom, x1, bottom, strokeColor=PALETTE["rule"], strokeWidth=0.7))
-    for t in range(int(scale_min), int(scale_max) + 1):
-        d.add(Line(xpos(t), bottom, xpos(t), bottom - 3, strokeColor=PALETTE["rule"], strokeWidth=0.7))
-        d.add(text_group(xpos(t), bottom - 11, str(t), size=8, anchor="middle"))
-    for value, text in sorted(anchors.items()):
-        anchor = "start" if value == scale_min else "end" if value == scale_max else "middle"
-        xa = xpos(value) - (3 if anchor == "start" else -3 if anchor == "end" else 0)
-        d.add(text_group(xa, bottom - 22, text, size=7.8, anchor=anchor, color=PALETTE["muted"]))
+    scale_ticks(d, xpos, bottom, scale_min, scale_max, anchors)
     # legend
     lx, ly = 0, height - 11
     d.add(Circle(lx + 4, ly + 3, 2.1, fillColor=colors.white, strokeColor=PALETTE["mentee"], strokeWidth=0.9))
@@ -136,15 +128,7 @@ def wave_plot(rows: Sequence[WaveRow], waves: Sequence[str], *, scale_min: float
                 x = xpos(own)
                 d.add(PolyLine([x, y + 3.6, x + 3.6, y, x, y - 3.6, x - 3.6, y, x, y + 3.6], strokeColor=c,
                                strokeWidth=1.1))
-    x0, x1 = xpos(scale_min), xpos(scale_max)
-    d.add(Line(x0, bottom, x1, bottom, strokeColor=PALETTE["rule"], strokeWidth=0.7))
-    for t in range(int(scale_min), int(scale_max) + 1):
-        d.add(Line(xpos(t), bottom, xpos(t), bottom - 3, strokeColor=PALETTE["rule"], strokeWidth=0.7))
-        d.add(text_group(xpos(t), bottom - 11, str(t), size=8, anchor="middle"))
-    for value, text in sorted(anchors.items()):
-        anchor = "start" if value == scale_min else "end" if value == scale_max else "middle"
-        xa = xpos(value) - (3 if anchor == "start" else -3 if anchor == "end" else 0)
-        d.add(text_group(xa, bottom - 22, text, size=7.8, anchor=anchor, color=PALETTE["muted"]))
+    scale_ticks(d, xpos, bottom, scale_min, scale_max, anchors)
     lx, ly = 0, height - 11
     for j, w in enumerate(waves):
         c = cols[j]

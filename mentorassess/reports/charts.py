@@ -104,6 +104,20 @@ def scale_axis(label_width: float, width: float, scale_min: float, scale_max: fl
     return xpos
 
 
+def scale_ticks(d: Drawing, xpos, bottom: float, scale_min: float, scale_max: float,
+                anchors: dict) -> None:
+    """The scale axis under a chart: the base line, a tick and number per scale point, the anchors."""
+    x0, x1 = xpos(scale_min), xpos(scale_max)
+    d.add(Line(x0, bottom, x1, bottom, strokeColor=PALETTE["rule"], strokeWidth=0.7))
+    for t in range(int(scale_min), int(scale_max) + 1):
+        d.add(Line(xpos(t), bottom, xpos(t), bottom - 3, strokeColor=PALETTE["rule"], strokeWidth=0.7))
+        d.add(text_group(xpos(t), bottom - 11, str(t), size=8, anchor="middle"))
+    for value, text in sorted(anchors.items()):
+        anchor = "start" if value == scale_min else "end" if value == scale_max else "middle"
+        xa = xpos(value) - (3 if anchor == "start" else -3 if anchor == "end" else 0)
+        d.add(text_group(xa, bottom - 22, text, size=7.8, anchor=anchor, color=PALETTE["muted"]))
+
+
 def row_backdrop(d: Drawing, n_rows: int, xpos, *, top: float, bottom: float, width: float, row_height: float,
                  scale_min: float, scale_max: float) -> list[float]:
     """Gridlines at every scale value and zebra stripes of a row chart; returns the row centres."""
@@ -169,7 +183,6 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
     xpos = scale_axis(label_width, width, scale_min, scale_max)
     top = height - legend_h
     bottom = axis_h
-    ticks = list(range(int(scale_min), int(scale_max) + 1))
     centres = row_backdrop(d, len(rows), xpos, top=top, bottom=bottom, width=width, row_height=row_height,
                            scale_min=scale_min, scale_max=scale_max)
     for row, yc in zip(rows, centres):
@@ -201,15 +214,7 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
         if row.self_score is not None:
             d.add(diamond(xpos(row.self_score), ys))
     # axis
-    x0, x1 = xpos(scale_min), xpos(scale_max)
-    d.add(Line(x0, bottom, x1, bottom, strokeColor=PALETTE["rule"], strokeWidth=0.7))
-    for t in ticks:
-        d.add(Line(xpos(t), bottom, xpos(t), bottom - 3, strokeColor=PALETTE["rule"], strokeWidth=0.7))
-        d.add(text_group(xpos(t), bottom - 11, str(t), size=8, anchor="middle"))
-    for value, text in sorted(anchors.items()):
-        anchor = "start" if value == scale_min else "end" if value == scale_max else "middle"
-        xa = xpos(value) - (3 if anchor == "start" else -3 if anchor == "end" else 0)
-        d.add(text_group(xa, bottom - 22, text, size=7.8, anchor=anchor, color=PALETTE["muted"]))
+    scale_ticks(d, xpos, bottom, scale_min, scale_max, anchors)
     # legend (only what is drawn), laid out above the rows
     for g in legend_groups:
         d.add(g)
