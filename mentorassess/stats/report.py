@@ -12,6 +12,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 
 import warnings
@@ -425,46 +426,47 @@ def _simple_structure(syntax: str) -> dict[str, list[str]]:
 
 def _invariance(df: pd.DataFrame, syntax: str, struct: Any, kind: str, roles: list, waves: list,
                 estimator: str) -> list[tuple[str, Any]]:
-    from mentorassess.stats.sem.invariance import longitudinal_invariance, measurement_invariance, wide_by_wave
-
+    """Invariance across forms (per wave) or across two waves (per form): ML/MLR/FIML, or ordinal for WLSMV."""
     if estimator == "wlsmv":
-        return _ordinal_invariance(df, struct, kind, roles, waves)
-    est = "MLR" if estimator == "mlr" else "ML"
-    miss = "fiml" if estimator == "fiml" else "listwise"
-    items = [i for its in struct.values() for i in its]
+        from mentorassess.stats.invariance_ordinal import across_forms, across_waves
+
+        def by_form(sel):
+            return across_forms(sel, struct)
+
+        def by_wave(sel, pair):
+            return across_waves(sel, struct, pair)
+        quiet = contextlib.nullcontext()  # the ordinal results carry their notes
+    else:
+        from mentorassess.stats.sem.invariance import longitudinal_invariance, measurement_invariance, wide_by_wave
+
+        est = "MLR" if estimator == "mlr" else "ML"
+        miss = "fiml" if estimator == "fiml" else "listwise"
+        items = [i for its in struct.values() for i in its]
+
+        def by_form(sel):
+            return measurement_invariance(sel, syntax, group="rater_role", estimator=est, missing=miss)
+
+        def by_wave(sel, pair):
+            return longitudinal_invariance(wide_by_wave(sel, items, waves=pair), syntax, waves=pair, estimator=est,
+                                           missing=miss)
+        quiet = warnings.catch_warnings()
     out: list[tuple[str, Any]] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MentorAssessWarning)
+    with quiet:
+        if estimator != "wlsmv":
+            warnings.simplefilter("ignore", MentorAssessWarning)
         if kind == "form":
             if "rater_role" not in df.columns or df["rater_role"].nunique() < 2:
                 raise DataError("invariance across forms needs responses of at least two forms (rater_role)")
             for w in waves:
-                sel = df if w is None else df[df["wave"] == w]
-                out.append((f"forms, wave {w}", measurement_invariance(sel, syntax, group="rater_role",
-                                                                       estimator=est, missing=miss)))
+                out.append((f"forms, wave {w}", by_form(df if w is None else df[df["wave"] == w])))
         else:
             if len([w for w in waves if w is not None]) < 2:
                 raise DataError("invariance across waves needs two waves")
             pair = (str(waves[0]), str(waves[1]))
             for _, role in roles:
                 sel = df if role is None else df[df["rater_role"] == role]
-                wide = wide_by_wave(sel, items, waves=pair)
-                out.append((f"waves {pair[0]} vs {pair[1]}, form {role}",
-                            longitudinal_invariance(wide, syntax, waves=pair, estimator=est, missing=miss)))
+                out.append((f"waves {pair[0]} vs {pair[1]}, form {role}", by_wave(sel, pair)))
     return out
-
-
-def _ordinal_invariance(df: pd.DataFrame, struct: Any, kind: str, roles: list, waves: list) -> list[tuple[str, Any]]:
-    from mentorassess.stats.invariance_ordinal import across_forms, across_waves
-
-    out: list[tuple[str, Any]] = []
-    if kind == "form":
-        if "rater_role" not in df.columns or df["rater_role"].nunique() < 2:
-            raise DataError("invariance across forms needs responses of at least two forms (rater_role)")
-        for w in waves:
-            sel = df if w is None else df[df["wave"] == w]
-            out.append((f"forms, wave {w}", across_forms(sel, struct)))
-        return out
     if len([w for w in waves if w is not None]) < 2:
         raise DataError("invariance across waves needs two waves")
     pair = (str(waves[0]), str(waves[1]))
