@@ -35,20 +35,28 @@ class StripRow:
     p75: float | None = None
 
 
+def _rows_frame(n_rows: int, legend_h: float, with_anchors: bool, scale_min: float, scale_max: float,
+                width: float, label_width: float, row_height: float):
+    """A drawing with a legend band on top, ``n_rows`` row backdrops and room for the scale axis:
+    (drawing, x position of a scale value, row centres, axis baseline, height)."""
+    register_fonts()
+    axis_h = 30 if with_anchors else 18
+    height = legend_h + n_rows * row_height + axis_h
+    d = Drawing(width, height)
+    xpos = scale_axis(label_width, width, scale_min, scale_max)
+    top, bottom = height - legend_h, axis_h
+    centres = row_backdrop(d, n_rows, xpos, top=top, bottom=bottom, width=width, row_height=row_height,
+                           scale_min=scale_min, scale_max=scale_max)
+    return d, xpos, centres, bottom, height
+
+
 def strip_plot(rows: Sequence[StripRow], *, scale_min: float, scale_max: float,
                anchors: Mapping[int, str] | None = None, width: float = FRAME_WIDTH,
                label_width: float = 150, row_height: float = 30) -> Drawing:
     """Strip plot of mentor means per competency with the middle half and the median."""
-    register_fonts()
     anchors = dict(anchors or {})
-    legend_h = 18
-    axis_h = 30 if anchors else 18
-    height = legend_h + len(rows) * row_height + axis_h
-    d = Drawing(width, height)
-    xpos = scale_axis(label_width, width, scale_min, scale_max)
-    top, bottom = height - legend_h, axis_h
-    centres = row_backdrop(d, len(rows), xpos, top=top, bottom=bottom, width=width, row_height=row_height,
-                           scale_min=scale_min, scale_max=scale_max)
+    d, xpos, centres, bottom, height = _rows_frame(len(rows), 18, bool(anchors), scale_min, scale_max, width,
+                                                   label_width, row_height)
     for row, yc in zip(rows, centres):
         lines = simpleSplit(visual(row.label), FONT, 8.5, label_width)[:2]
         ly = yc + len(lines) * 5 - 8
@@ -97,16 +105,9 @@ def wave_plot(rows: Sequence[WaveRow], waves: Sequence[str], *, scale_min: float
               anchors: Mapping[int, str] | None = None, width: float = FRAME_WIDTH, label_width: float = 150,
               row_height: float = 30) -> Drawing:
     """Pre and post in one chart: per row, one line per wave (first wave grey, last blue)."""
-    register_fonts()
     anchors = dict(anchors or {})
-    legend_h = 30
-    axis_h = 30 if anchors else 18
-    height = legend_h + len(rows) * row_height + axis_h
-    d = Drawing(width, height)
-    xpos = scale_axis(label_width, width, scale_min, scale_max)
-    top, bottom = height - legend_h, axis_h
-    centres = row_backdrop(d, len(rows), xpos, top=top, bottom=bottom, width=width, row_height=row_height,
-                           scale_min=scale_min, scale_max=scale_max)
+    d, xpos, centres, bottom, height = _rows_frame(len(rows), 30, bool(anchors), scale_min, scale_max, width,
+                                                   label_width, row_height)
     nw = max(len(waves), 1)
     cols = [PALETTE["previous"]] * (nw - 1) + [PALETTE["mentee"]]
     for row, yc in zip(rows, centres):
