@@ -209,7 +209,7 @@ def _blocks(instrument, profiles: Profiles, tables: ProgramTables, *, report_dat
                     cells += ["–", "–"]
             trows.append([titles.get(cid, cid), w] + cells)
     out.append(_table(["Competency", "Wave", "Mentors", "Self-ratings [95% CI]", "Mentors", "Mentees [95% CI]"],
-                      trows, [0.28, 0.08, 0.1, 0.22, 0.1, 0.22], (2, 4)))
+                      trows, [0.26, 0.08, 0.12, 0.21, 0.12, 0.21], (2, 4)))
     out.append(_b("small", "Mentors = mentors whose averages enter the cell."))
 
     # --- 3 distribution -----------------------------------------------------------------------------------
