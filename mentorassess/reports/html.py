@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import html as _html
+import textwrap
 from typing import Any
 
 __all__ = ["feedback_html", "esc"]
@@ -73,7 +74,11 @@ def _svg(chart: Any, ident: str) -> str:
                    f'text-anchor="{anchor}" fill="#4a4a4a">{esc(text)}</text>')
     for i, r in enumerate(rows):
         yc = top + row_h * i + row_h / 2
-        out.append(f'<text x="0" y="{yc + 4:.1f}" font-size="12" fill="#1a1a1a">{esc(r.label[:34])}</text>')
+        lines = textwrap.wrap(r.label, 30, max_lines=2, placeholder="…") or [""]  # whole words, never cut mid-word
+        y0 = yc + 4 - 7 * (len(lines) - 1)
+        out.append(f'<text x="0" y="{y0:.1f}" font-size="12" fill="#1a1a1a">'
+                   + "".join(f'<tspan x="0" dy="{0 if k == 0 else 14}">{esc(t)}</tspan>' for k, t in enumerate(lines))
+                   + '</text>')
         if r.band_low is not None:
             out.append(f'<rect x="{x(r.band_low):.1f}" y="{yc - 12:.1f}" width="{x(r.band_high) - x(r.band_low):.1f}" '
                        'height="24" fill="#dddddd"/>')
