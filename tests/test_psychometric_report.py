@@ -79,6 +79,8 @@ def test_pdf_figures_equal_the_summary(summary, pdf):
     pub = summary.published[0]
     assert f"{pub['chisq']:.2f} {pub['df']:.0f} {r2(pub['cfi'])} {r2(pub['tli'])}" in flat
     assert f"KMO = {r2(summary.kmo['msa'])}" in flat
+    # the reading under the table prints the KMO as the table does (".93", not "0.93")
+    assert f"KMO = {r2(summary.kmo['msa'])} is " in flat and "KMO = 0." not in flat
     for a in summary.icc.itertuples():
         assert f"{a.n} {a.mentors} {r2(a.icc1)} {r2(a.icc2)}" in flat
     assert "Scree plot with parallel analysis" in flat

@@ -68,6 +68,15 @@ def kmo_label(msa: float | None) -> str:
     return next((lab for cut, lab in _KMO if msa >= cut), "unacceptable")
 
 
+def _apa(v: float) -> str:
+    """Two decimals without the leading zero, as the report's tables print bounded values.
+
+    >>> _apa(0.934), _apa(0.5)
+    ('.93', '.50')
+    """
+    return f"{v:.2f}".replace("0.", ".", 1) if abs(v) < 1 else f"{v:.2f}"
+
+
 def _n(d: Mapping[str, Any]) -> int | None:
     for src in (d.get("efa") or {}, d.get("bartlett") or {}, d.get("kmo") or {}, d.get("sample") or {}):
         for key in ("n_obs", "responses"):
@@ -88,7 +97,7 @@ def psych_readings(d: Mapping[str, Any]) -> tuple[Reading, ...]:
         out.append(Reading("factorability", "not_valid", "KMO could not be computed, so factorability is unknown; "
                                                          "no factor solution is read."))
     elif msa < KMO_MIN or small:
-        why = [f"KMO = {msa:.2f} is {label} (below .50)"] if msa < KMO_MIN else []
+        why = [f"KMO = {_apa(msa)} is {label} (below .50)"] if msa < KMO_MIN else []
         if small:
             why.append(f"N = {n} is below {N_MIN}")
         out.append(Reading("factorability", "not_valid", "; ".join(why) + ": the correlations do not support a "
@@ -96,7 +105,7 @@ def psych_readings(d: Mapping[str, Any]) -> tuple[Reading, ...]:
                                                                          "solutions below are not read."))
     else:
         lvl = "ok" if msa >= 0.70 and (n is None or n >= N_CAUTION) else "caution"
-        text = f"KMO = {msa:.2f} is {label} in Kaiser's terms"
+        text = f"KMO = {_apa(msa)} is {label} in Kaiser's terms"
         text += ("; the correlations support a factor analysis." if lvl == "ok" else
                  "; interpret the factor solutions with caution" + (f" (N = {n} is below {N_CAUTION})."
                                                                     if n is not None and n < N_CAUTION else "."))
