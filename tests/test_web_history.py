@@ -281,3 +281,80 @@ def test_history_pages_render_with_language_heading_and_labels(client, filled_st
                 continue
             ident = re.search(r'id="([^"]+)"', attrs)
             assert ident and f'for="{ident.group(1)}"' in r.text, (path, attrs)
+
+
+# --- the store and pooling set from the program form ----------------------------------------------
+
+def _settings(c, pid, **fields):
+    return c.post(f"/p/{pid}/settings", data={"csrf": c.csrf, "program": "Test program", "min_raters": "3",
+                                              "cycle": "2026", **fields})
+
+
+def test_the_form_sets_pooling_and_fingerprint_only_and_shows_them_again(client):
+    pid = _program(client, cycle="2026")
+    prog = client.app_.state.workspace.get(pid)
+    r = _settings(client, pid, pool_block="3", pool_cycles="2024, 2025 2026,2027", history_hash_only="on")
+    assert r.status_code == 200, r.text
+    spec = services.history_spec(prog.config)
+    assert spec.pool.block == 3 and spec.pool.cycles == ("2024", "2025", "2026", "2027")
+    assert spec.store_responses is False and spec.store == str((prog.folder / HISTORY_FILE).resolve())
+    page = client.get(f"/p/{pid}").text
+    assert 'id="pool_block" name="pool_block" inputmode="numeric" size="4" value="3"' in page
+    assert 'value="2024, 2025, 2026, 2027"' in page and 'id="history_hash_only" name="history_hash_only" value="on" checked' in page
+    # turning them off again leaves the plain form of history:
+    assert _settings(client, pid).status_code == 200
+    assert 'history: "history.sqlite"' in prog.config.read_text()
+    spec = services.history_spec(prog.config)
+    assert not spec.pool.enabled and spec.store_responses is True
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"history_store": "postgresql://staff:hunter2@db.example.org/mentoring", "history_secret": "/etc/p.secret"},
+     "leave the password out of the address"),
+    ({"history_store": "postgresql://staff@db.example.org/mentoring"}, "needs the full path of the program"),
+    ({"history_store": "../../elsewhere.sqlite"}, "a file name in the program"),
+    ({"history_store": "mysql://db/x"}, "a PostgreSQL address"),
+    ({"history_secret": "relative.secret"}, "full path of the secret file"),
+    ({"pool_block": "three"}, "Pool cycles in blocks of"),
+    ({"pool_cycles": "2024; DROP"}, "Cycles in order"),
+    ({"pool_block": "3", "pool_cycles": "2023, 2024, 2025"}, "is not listed in history.pool.cycles"),
+])
+def test_the_form_refuses_a_bad_store_or_pooling_and_keeps_program_yaml(client, fields, message):
+    pid = _program(client, cycle="2026")
+    prog = client.app_.state.workspace.get(pid)
+    before = prog.config.read_bytes()
+    r = _settings(client, pid, **fields)
+    assert r.status_code == 400 and message in r.text.replace("&#39;", "'")
+    assert "hunter2" not in r.text
+    assert prog.config.read_bytes() == before
+
+
+def test_a_postgresql_store_set_on_the_form_serves_the_history_pages(client, tmp_path):
+    from mentorassess.history.store import open_store
+    from tests._history_helpers import fresh_pg_database, stop_local_pg
+
+    url, drop = fresh_pg_database()
+    try:
+        secret = tmp_path / "shared" / "program.secret"
+        secret.parent.mkdir()
+        pid = _program(client, cycle="2027")
+        r = _settings(client, pid, cycle="2027", history_store=url, history_secret=str(secret), pool_block="3",
+                      pool_cycles=", ".join([*CYCLES, "2027"]))
+        assert r.status_code == 200, r.text
+        prog = client.app_.state.workspace.get(pid)
+        spec = services.history_spec(prog.config)
+        assert spec.store == url and spec.secret == str(secret) and spec.pool.block == 3
+        assert "No cycle is recorded yet" in client.get(f"/p/{pid}/history").text
+        store = open_store(url, secret=secret)  # another machine's run, with the shared secret
+        try:
+            for cycle, (responses, roster) in program(n_mentors=8).items():
+                record(store, cycle, responses, roster)
+        finally:
+            store.close()
+        page = client.get(f"/p/{pid}/history").text
+        rows = re.findall(r'<tr>\s*<th scope="row">([^<]+)</th>', page)
+        assert rows == list(CYCLES) and "records cycle <strong>2027</strong>." in page
+        assert not (prog.folder / HISTORY_FILE).exists()  # nothing was written beside program.yaml
+    finally:
+        drop()
+        stop_local_pg()

@@ -105,7 +105,7 @@ async def create_program(request: Request) -> Response:
         errors = forms.config_problems(_ws(request), settings)
     if errors:
         return _page(request, "index.html", status=400, programs=_ws(request).programs(),
-                     instruments=services.instruments(), values=dict(form), errors=errors)
+                     instruments=services.instruments(), values=forms.echo(form), errors=errors)
     prog = _ws(request).create(settings)
     return _to(f"/p/{prog.id}")
 
@@ -124,7 +124,7 @@ async def program_settings(request: Request) -> Response:
         errors = forms.config_problems(_ws(request), {**prog.state, **settings})
     if errors:
         return _page(request, "program.html", status=400, prog=prog, step="program",
-                     instruments=services.instruments(), values=dict(form), errors=errors, roster_error=None,
+                     instruments=services.instruments(), values=forms.echo(form), errors=errors, roster_error=None,
                      wave_types=forms.WAVE_TYPES)
     changed = settings["instrument"] != prog.state["instrument"]
     prog.state.update(settings)

@@ -15,7 +15,7 @@ from mentorassess.web import services
 from mentorassess.web.workspace import Program, Workspace, program_yaml
 
 __all__ = ["settings", "config_problems", "values_of", "role_wave", "mapping_context", "mapping_yaml",
-           "error_text", "download_name", "person", "DEFAULTS", "WAVE_TYPES", "FROM_FILE"]
+           "error_text", "download_name", "echo", "person", "DEFAULTS", "WAVE_TYPES", "FROM_FILE"]
 
 WAVE_TYPES = ("pre", "post", "retrospective_pre", "follow_up", "cycle")
 FROM_FILE = ""
@@ -58,6 +58,7 @@ def settings(form) -> tuple[dict[str, Any], list[str]]:
         errors.append("History cycle: use letters, digits, '.', '-' and '_' only (e.g. 2026).")
         cycle = ""
     out["cycle"] = cycle or None
+    out["history"] = _history(form, errors)
     waves = []
     for i in range(N_WAVES):
         wid = _text(form, f"wave_id_{i}", 40)
@@ -72,6 +73,81 @@ def settings(form) -> tuple[dict[str, Any], list[str]]:
     return out, errors
 
 
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def _history(form, errors: list[str]) -> dict[str, Any]:
+    """Where the history lives and how it pools (used only with a history cycle).
+
+    A SQLite store is a plain file name in the program's folder; a PostgreSQL store is a URL with no
+    password in it (``program.yaml`` is plain text: the password goes in ``~/.pgpass`` or
+    ``PGPASSWORD``) and needs the path of the program secret that every machine writing to the
+    store shares.
+    """
+    from urllib.parse import urlsplit
+
+    out: dict[str, Any] = {}
+    store = _text(form, "history_store", 500)
+    if "://" in store:
+        try:
+            url = urlsplit(store)
+            password = url.password
+        except ValueError:
+            url, password = None, None
+        if url is None or url.scheme not in ("postgresql", "postgresql+psycopg") or not url.hostname:
+            errors.append("History store: give a file name such as history.sqlite, or a PostgreSQL address "
+                          "such as postgresql://user@server/database.")
+        elif password is not None:
+            errors.append("History store: leave the password out of the address (it would be saved in "
+                          "program.yaml); put it in ~/.pgpass or PGPASSWORD on this computer.")
+        else:
+            out["store"] = store
+    elif store:
+        if not _NAME.fullmatch(store) or store.startswith("."):
+            errors.append("History store: a file name in the program's folder uses letters, digits, '.', '-' and "
+                          "'_' only (e.g. history.sqlite), or give a postgresql:// address.")
+        else:
+            out["store"] = store
+    secret = _text(form, "history_secret", 500)
+    if secret:
+        if not secret.startswith("/"):
+            errors.append("History secret: give the full path of the secret file, starting with '/'.")
+        else:
+            out["secret"] = secret
+    elif "://" in store:
+        errors.append("History secret: a PostgreSQL store needs the full path of the program's secret file, "
+                      "the same on every computer that writes to the store.")
+    if form.get("history_hash_only") == "on":
+        out["store_responses"] = False
+    raw = _text(form, "pool_block", 10)
+    if raw:
+        if re.fullmatch(r"\d{1,2}", raw):
+            out["pool_block"] = int(raw)
+        else:
+            errors.append("Pool cycles in blocks of: enter a whole number (0 or 1: no pooling, e.g. 3).")
+    names = [c for c in re.split(r"[,\s]+", _text(form, "pool_cycles", 500)) if c]
+    if any(not _NAME.fullmatch(c) for c in names):
+        errors.append("Cycles in order: list cycle names separated by commas (e.g. 2024, 2025, 2026).")
+    elif names:
+        out["pool_cycles"] = names
+    return out
+
+
+def echo(form) -> dict[str, Any]:
+    """The posted fields to show again on a refused form, with any password cut out of a store address.
+
+    >>> echo({"history_store": "postgresql://staff:pw@db/m", "program": "P"})["history_store"]
+    'postgresql://staff@db/m'
+    """
+    out = dict(form)
+    store = out.get("history_store")
+    if isinstance(store, str) and "://" in store and "@" in store:
+        head, _, tail = store.partition("://")
+        auth, at, rest = tail.rpartition("@")
+        out["history_store"] = f"{head}://{auth.split(':', 1)[0]}{at}{rest}"
+    return out
+
+
 def values_of(state: dict) -> dict[str, str]:
     """Form values of stored settings."""
     out = {"program": state["program"], "instrument": state["instrument"],
@@ -79,6 +155,11 @@ def values_of(state: dict) -> dict[str, str]:
                                                                                   or ""),
            "comments": "on" if state.get("comments", True) else "", "contact": state.get("contact") or "",
            "report_date": state.get("report_date") or "", "cycle": state.get("cycle") or ""}
+    h = state.get("history") or {}
+    out.update({"history_store": h.get("store", ""), "history_secret": h.get("secret", ""),
+                "history_hash_only": "" if h.get("store_responses", True) else "on",
+                "pool_block": str(h["pool_block"]) if "pool_block" in h else "",
+                "pool_cycles": ", ".join(h.get("pool_cycles", []))})
     for i, w in enumerate(state.get("waves", [])):
         out.update({f"wave_id_{i}": w["id"], f"wave_type_{i}": w["type"], f"wave_label_{i}": w.get("label") or ""})
     return out

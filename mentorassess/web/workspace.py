@@ -177,6 +177,24 @@ def _q(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _history_value(h: dict) -> str:
+    """The ``history:`` value: the store alone, or a mapping when a secret, hashing or pooling is set."""
+    store = _q(h.get("store") or HISTORY_FILE)
+    parts = [f"store: {store}"]
+    if h.get("secret"):
+        parts.append(f"secret: {_q(h['secret'])}")
+    if h.get("store_responses") is False:
+        parts.append("store_responses: false")
+    pool = []
+    if "pool_block" in h:
+        pool.append(f"block: {int(h['pool_block'])}")
+    if h.get("pool_cycles"):
+        pool.append(f"cycles: [{', '.join(_q(c) for c in h['pool_cycles'])}]")
+    if pool:
+        parts.append(f"pool: {{{', '.join(pool)}}}")
+    return store if len(parts) == 1 else f"{{{', '.join(parts)}}}"
+
+
 def program_yaml(prog: Program) -> str:
     """``program.yaml`` from the state: the same configuration a person would write for the CLI.
 
@@ -191,8 +209,8 @@ def program_yaml(prog: Program) -> str:
         lines.append(f"report_date: {s['report_date']}")
     if s.get("contact"):
         lines.append(f"contact: {_q(s['contact'])}")
-    if s.get("cycle"):  # each run is recorded in the program's history store, beside program.yaml
-        lines += [f"history: {_q(HISTORY_FILE)}", f"cycle: {_q(s['cycle'])}"]
+    if s.get("cycle"):  # each run is recorded in the program's history store (by default beside program.yaml)
+        lines += [f"history: {_history_value(s.get('history') or {})}", f"cycle: {_q(s['cycle'])}"]
     if s.get("waves"):
         lines.append("waves:")
         for w in s["waves"]:
