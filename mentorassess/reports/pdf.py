@@ -36,10 +36,11 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.rl_config import _FUZZ
 
 __all__ = [
     "FONT", "FONT_BOLD", "FONT_ITALIC", "FONT_BOLD_ITALIC", "FONT_CJK", "FONT_FILES",
@@ -79,9 +80,14 @@ _FONT_DIR = Path(__file__).with_name("fonts")
 
 
 def _mpl_ttf(name: str) -> Path:
-    import matplotlib  # only for the location of its bundled fonts
+    """A font bundled with matplotlib (``matplotlib.get_data_path()``), found without importing it
+    (the import alone costs a report process about 0.25 s)."""
+    import importlib.util
+    import sys
 
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
+    mod = sys.modules.get("matplotlib")
+    origin = getattr(mod, "__file__", None) or importlib.util.find_spec("matplotlib").origin
+    return Path(origin).with_name("mpl-data") / "fonts" / "ttf" / name
 
 
 FONT_FILES: dict[str, Callable[[], Path]] = {
@@ -96,18 +102,76 @@ FONT_FILES: dict[str, Callable[[], Path]] = {
 _FALLBACK_ORDER = (FONT, FONT_BOLD, FONT_CJK)
 
 
+class _RememberedFlate(pdfdoc.PDFStreamFilterZCompress):
+    """reportlab's FlateDecode filter, remembering its output per content (embedded font subsets
+    recur in most reports of a process; compressing them again was a tenth of a report's time)."""
+
+    def __init__(self) -> None:
+        self._done: dict[bytes, bytes] = {}
+
+    def encode(self, text):
+        if not isinstance(text, bytes):
+            return super().encode(text)
+        out = self._done.get(text)
+        if out is None:
+            if len(self._done) >= 512:
+                self._done.clear()
+            out = self._done[text] = super().encode(text)
+        return out
+
+
+_FLATE = _RememberedFlate()
+
+
+def _font(name: str) -> TTFont:
+    """A TTFont whose subsets (the glyphs embedded in a PDF) are made and compressed once per
+    process for each distinct subset: reportlab's own code builds the same bytes every time."""
+    font = TTFont(name, str(FONT_FILES[name]()))
+    face = font.face
+    made: dict[tuple[int, ...], bytes] = {}
+    make, add = face.makeSubset, face.addSubsetObjects
+
+    def make_subset(subset):
+        key = tuple(subset)
+        out = made.get(key)
+        if out is None:
+            if len(made) >= 512:
+                made.clear()
+            out = made[key] = make(subset)
+        return out
+
+    def add_subset_objects(doc, fontname, subset):
+        ref = add(doc, fontname, subset)  # calls face.makeSubset, i.e. make_subset
+        stream = doc.idToObject.get(f"fontFile:{face.filename}({fontname})")
+        if stream is not None and stream.filters == [pdfdoc.PDFZCompress]:
+            stream.filters = [_FLATE]
+        return ref
+
+    face.makeSubset = make_subset
+    face.addSubsetObjects = add_subset_objects
+    return font
+
+
 @lru_cache(maxsize=None)
 def register_fonts() -> None:
-    """Register DejaVu Sans (with its bold/italic family) and the CJK fallback with reportlab.
+    """Register DejaVu Sans (with its bold/italic family) with reportlab.
 
-    Idempotent and cheap after the first call (about 50 ms for all five files).
+    Idempotent and cheap after the first call (about 50 ms for the four files). The CJK fallback
+    (a 4 MB file, about 0.1 s to read) is registered the first time a character needs it
+    (:func:`font_for_char`, :func:`markup`), which is the only way text reaches that font.
     """
-    from reportlab.lib.fonts import addMapping
-
-    for name, path in FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(name, str(path())))
+    for name in (FONT, FONT_BOLD, FONT_ITALIC, FONT_BOLD_ITALIC):
+        pdfmetrics.registerFont(_font(name))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
                                   boldItalic=FONT_BOLD_ITALIC)
+
+
+@lru_cache(maxsize=None)
+def _register_fallback() -> None:
+    """Register the CJK fallback font (see :func:`register_fonts`)."""
+    from reportlab.lib.fonts import addMapping
+
+    pdfmetrics.registerFont(_font(FONT_CJK))
     # The fallback has one weight; map all four styles to it so <b>/<i> around a CJK run work.
     for bold in (0, 1):
         for italic in (0, 1):
@@ -117,6 +181,8 @@ def register_fonts() -> None:
 @lru_cache(maxsize=None)
 def _cmap(font: str) -> frozenset[int]:
     register_fonts()
+    if font not in (FONT, FONT_BOLD, FONT_ITALIC, FONT_BOLD_ITALIC):
+        _register_fallback()
     return frozenset(pdfmetrics.getFont(font).face.charToGlyph)
 
 
@@ -244,6 +310,45 @@ def styles() -> dict[str, ParagraphStyle]:
     return s
 
 
+# Parsed paragraph markup, shared by every report of a process: (markup, style, bullet) -> what
+# reportlab's parser made of it. Most paragraphs of a report recur in others (headings, notes,
+# explanations), and parsing is a fifth of a paragraph's cost. Each Paragraph gets its own copies of
+# the fragments, so nothing one report's layout does to them reaches another report.
+_PARSED: dict[tuple, tuple] = {}
+_PARSED_MAX = 8192
+
+
+class _Paragraph(Paragraph):
+    """A reportlab Paragraph that parses each distinct markup once per process and does not break
+    its lines again when wrapped again at the same width (layout measures most paragraphs twice:
+    once inside KeepTogether, once in the frame). Same lines, same drawing, same bytes."""
+
+    def _setup(self, text, style, bulletText, frags, cleaner):  # noqa: N803 (reportlab API)
+        if frags is not None or not isinstance(text, str):
+            return super()._setup(text, style, bulletText, frags, cleaner)
+        key = (text, style, bulletText)
+        hit = _PARSED.get(key)
+        if hit is None:
+            super()._setup(text, style, bulletText, None, cleaner)
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            hit = _PARSED[key] = (self.text, self.style, tuple(f.clone() for f in self.frags), self.bulletText)
+        self.text, self.style, parsed, self.bulletText = hit
+        self.frags = [f.clone() for f in parsed]
+        self.debug = 0
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 (reportlab API)
+        memo = self.__dict__.get("_wrap_memo")
+        if (memo is not None and memo[0] == availWidth and memo[1] is self.style and memo[2] is self.frags
+                and memo[3] is self.__dict__.get("blPara")):
+            self.width, self.height = memo[4]  # what wrap sets, in case anything changed them since
+            return memo[4]
+        out = super().wrap(availWidth, availHeight)
+        if availWidth >= _FUZZ:  # below it reportlab lays nothing out
+            self._wrap_memo = (availWidth, self.style, self.frags, self.blPara, out)
+        return out
+
+
 def para(text: str, style: str = "body", *, raw: bool = False, bullet: str | None = None,
          auto_dir: bool = False) -> Flowable:
     """A Paragraph in a named style. ``text`` is plain text unless ``raw`` (trusted markup).
@@ -256,7 +361,7 @@ def para(text: str, style: str = "body", *, raw: bool = False, bullet: str | Non
     st = styles()[style]
     if not raw and _has_rtl(str(text)):
         return BidiParagraph(str(text), st, bullet=bullet, auto_dir=auto_dir)
-    return Paragraph(text if raw else markup(text, st.fontName), st, bulletText=bullet)
+    return _Paragraph(text if raw else markup(text, st.fontName), st, bulletText=bullet)
 
 
 def _first_strong_rtl(text: str) -> bool:
