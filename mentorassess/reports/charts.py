@@ -52,6 +52,19 @@ def text_group(x: float, y: float, text: str, *, size: float = 8.5, font: str = 
     return g
 
 
+def _text(x: float, y: float, text: str, *, size: float = 8.5, font: str = FONT, anchor: str = "start",
+          color=None) -> Group:
+    """:func:`text_group`, the same Group object for the same arguments (chart labels, ticks and
+    legends recur in every report). Only for charts that add it unchanged to a drawing: rendering
+    reads shapes and leaves them as they were."""
+    return _text_cached(x, y, text, size, font, anchor, color, (type(x), type(y), type(size), type(color)))
+
+
+@lru_cache(maxsize=8192)
+def _text_cached(x, y, text, size, font, anchor, color, _types) -> Group:
+    return text_group(x, y, text, size=size, font=font, anchor=anchor, color=color)
+
+
 @lru_cache(maxsize=4096)
 def _runs(text: str, font: str, size: float) -> tuple[tuple[tuple[str, str], ...], tuple[float, ...]]:
     """Font runs of ``text`` and their widths (cached: labels repeat in every report)."""
@@ -88,7 +101,7 @@ def legend_item(x: float, y: float, kind: str, label: str, *, size: float = 8.5)
         g.add(Rect(x, y - 0.5, 12, 7, fillColor=PALETTE["mentee_band"], strokeColor=None))
     elif kind == "program":
         g.add(Rect(x, y - 3, 12, 12, fillColor=PALETTE["program"], strokeColor=None))
-    g.add(text_group(x + 16, y, label, size=size))
+    g.add(_text(x + 16, y, label, size=size))
     return g, 16 + stringWidth(label, FONT, size)
 
 
@@ -111,11 +124,11 @@ def scale_ticks(d: Drawing, xpos, bottom: float, scale_min: float, scale_max: fl
     d.add(Line(x0, bottom, x1, bottom, strokeColor=PALETTE["rule"], strokeWidth=0.7))
     for t in range(int(scale_min), int(scale_max) + 1):
         d.add(Line(xpos(t), bottom, xpos(t), bottom - 3, strokeColor=PALETTE["rule"], strokeWidth=0.7))
-        d.add(text_group(xpos(t), bottom - 11, str(t), size=8, anchor="middle"))
+        d.add(_text(xpos(t), bottom - 11, str(t), size=8, anchor="middle"))
     for value, text in sorted(anchors.items()):
         anchor = "start" if value == scale_min else "end" if value == scale_max else "middle"
         xa = xpos(value) - (3 if anchor == "start" else -3 if anchor == "end" else 0)
-        d.add(text_group(xa, bottom - 22, text, size=7.8, anchor=anchor, color=PALETTE["muted"]))
+        d.add(_text(xa, bottom - 22, text, size=7.8, anchor=anchor, color=PALETTE["muted"]))
 
 
 def row_backdrop(d: Drawing, n_rows: int, xpos, *, top: float, bottom: float, width: float, row_height: float,
@@ -150,6 +163,18 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
     labels : mapping
         Legend words for ``self``, ``mean``, ``band`` and ``program``.
     """
+    from reportlab import rl_config
+
+    checking = rl_config.shapeChecking
+    rl_config.shapeChecking = 0  # reportlab's per-attribute validation of shapes (a development aid)
+    try:  # is a sixth of building the chart; every value here is a number, a colour or a string
+        return _dot_plot(rows, scale_min=scale_min, scale_max=scale_max, anchors=anchors, width=width,
+                         label_width=label_width, row_height=row_height, legend=legend, labels=labels)
+    finally:
+        rl_config.shapeChecking = checking
+
+
+def _dot_plot(rows, *, scale_min, scale_max, anchors, width, label_width, row_height, legend, labels) -> Drawing:
     register_fonts()
     words = {"self": "you", "mean": "your mentees' average", "band": "plausible range of that average",
              "program": "middle half of mentors in this program (their mentees' ratings)"}
@@ -195,10 +220,10 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
         block = len(lines) * 10 + len(extra) * 9
         ly = yc + block / 2 - 8
         for line in lines:
-            d.add(text_group(0, ly, line, size=8.5))
+            d.add(_text(0, ly, line, size=8.5))
             ly -= 10
         for note in extra:
-            d.add(text_group(0, ly + 1, note, size=7.5, font=FONT_ITALIC, color=PALETTE["muted"]))
+            d.add(_text(0, ly + 1, note, size=7.5, font=FONT_ITALIC, color=PALETTE["muted"]))
             ly -= 9
         if row.mean is not None and row.low is not None and row.high is not None:
             d.add(Rect(xpos(row.low), yc - 3.6, xpos(row.high) - xpos(row.low), 7.2,

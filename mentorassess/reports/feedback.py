@@ -78,19 +78,28 @@ class RenderSummary:
 
 
 # --- story ----------------------------------------------------------------------------------------------
+_MARK: list[type] = []
+
+
 def _bookmark(title: str, key: str, level: int = 0):
     """A zero-size flowable that adds a PDF outline entry (bookmark) at its position."""
-    from reportlab.platypus import Flowable
+    if not _MARK:  # one class per process (defining it per bookmark cost more than drawing it)
+        from reportlab.platypus import Flowable
 
-    class _Mark(Flowable):
-        def wrap(self, *args):
-            return 0, 0
+        class _Mark(Flowable):
+            def __init__(self, title: str, key: str, level: int) -> None:
+                super().__init__()
+                self.title, self.key, self.level = title, key, level
 
-        def draw(self):
-            self.canv.bookmarkPage(key)
-            self.canv.addOutlineEntry(title, key, level=level, closed=False)
+            def wrap(self, *args):
+                return 0, 0
 
-    return _Mark()
+            def draw(self):
+                self.canv.bookmarkPage(self.key)
+                self.canv.addOutlineEntry(self.title, self.key, level=self.level, closed=False)
+
+        _MARK.append(_Mark)
+    return _MARK[0](title, key, level)
 
 
 def _story(doc: Any, *, compact: bool = False) -> list[Any]:
