@@ -570,7 +570,7 @@ def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = 
         canvas.setLineWidth(0.4)
         y = 12 * mm
         canvas.line(MARGIN, y + 10, PAGE_SIZE[0] - MARGIN, y + 10)
-        p = Paragraph(foot_para_text, foot_style)
+        p = _Paragraph(foot_para_text, foot_style)
         _, h = p.wrap(FRAME_WIDTH - 70, 30)
         p.drawOn(canvas, MARGIN, y + 7 - h)
         canvas.setFont(FONT, 8)
