@@ -60,6 +60,12 @@ def _text(x: float, y: float, text: str, *, size: float = 8.5, font: str = FONT,
     return _text_cached(x, y, text, size, font, anchor, color, (type(x), type(y), type(size), type(color)))
 
 
+def _forget() -> None:
+    """Empty the chart text caches (tests; see ``pdf._forget``)."""
+    _text_cached.cache_clear()
+    _runs.cache_clear()
+
+
 @lru_cache(maxsize=8192)
 def _text_cached(x, y, text, size, font, anchor, color, _types) -> Group:
     return text_group(x, y, text, size=size, font=font, anchor=anchor, color=color)

@@ -121,6 +121,18 @@ class _RememberedFlate(pdfdoc.PDFStreamFilterZCompress):
 
 
 _FLATE = _RememberedFlate()
+_SUBSETS: list[dict] = []  # each registered font's made subsets (see _font)
+
+
+def _forget() -> None:
+    """Empty the per-process caches of the PDF machinery (tests: a report rendered after others
+    must have the bytes it has when rendered first)."""
+    _PARSED.clear()
+    _FLATE._done.clear()
+    for made in _SUBSETS:
+        made.clear()
+    _markup.cache_clear()
+    visual.cache_clear()
 
 
 def _font(name: str) -> TTFont:
@@ -129,6 +141,7 @@ def _font(name: str) -> TTFont:
     font = TTFont(name, str(FONT_FILES[name]()))
     face = font.face
     made: dict[tuple[int, ...], bytes] = {}
+    _SUBSETS.append(made)
     make, add = face.makeSubset, face.addSubsetObjects
 
     def make_subset(subset):
