@@ -128,6 +128,7 @@ def _forget() -> None:
     """Empty the per-process caches of the PDF machinery (tests: a report rendered after others
     must have the bytes it has when rendered first)."""
     _PARSED.clear()
+    _LINES.clear()
     _FLATE._done.clear()
     for made in _SUBSETS:
         made.clear()
@@ -329,6 +330,7 @@ def styles() -> dict[str, ParagraphStyle]:
 # the fragments, so nothing one report's layout does to them reaches another report.
 _PARSED: dict[tuple, tuple] = {}
 _PARSED_MAX = 8192
+_LINES: dict[tuple, tuple] = {}  # (parse key, widths) -> a one-run paragraph's broken lines
 
 
 class _Paragraph(Paragraph):
@@ -349,6 +351,28 @@ class _Paragraph(Paragraph):
         self.text, self.style, parsed, self.bulletText = hit
         self.frags = [f.clone() for f in parsed]
         self.debug = 0
+        self._parsed_as = (key, self.frags, self.style)
+
+    def breakLines(self, width):  # noqa: N802 (reportlab API)
+        """reportlab's line breaking, shared between paragraphs of the same markup, style and widths
+        when the result is one run of text (``kind == 0``: lines of plain words, which drawing and
+        splitting only read); every attribute breakLines sets on the paragraph is set the same way."""
+        parsed = self.__dict__.get("_parsed_as")
+        if (parsed is None or parsed[1] is not self.frags or parsed[2] is not self.style
+                or not isinstance(width, list)):
+            return super().breakLines(width)
+        key = (parsed[0], tuple(width))
+        hit = _LINES.get(key)
+        if hit is None:
+            lines = super().breakLines(width)
+            if lines.kind != 0 or self.frags is not parsed[1]:
+                return lines
+            if len(_LINES) >= _PARSED_MAX:
+                _LINES.clear()
+            hit = _LINES[key] = (lines, tuple(width), self._width_max, self._splitLongWordCount, self._hyphenations)
+        lines, width[:], self._width_max, self._splitLongWordCount, self._hyphenations = hit
+        self.height = 0
+        return lines
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 (reportlab API)
         memo = self.__dict__.get("_wrap_memo")
