@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping, Sequence
 
+from reportlab import rl_config
+from reportlab.graphics.renderPDF import _PDFRenderer, renderScaledDrawing
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
@@ -169,8 +171,6 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
     labels : mapping
         Legend words for ``self``, ``mean``, ``band`` and ``program``.
     """
-    from reportlab import rl_config
-
     checking = rl_config.shapeChecking
     rl_config.shapeChecking = 0  # reportlab's per-attribute validation of shapes (a development aid)
     try:  # is a sixth of building the chart; every value here is a number, a colour or a string
@@ -178,6 +178,29 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
                          label_width=label_width, row_height=row_height, legend=legend, labels=labels)
     finally:
         rl_config.shapeChecking = checking
+
+
+class _LeanRenderer(_PDFRenderer):
+    """reportlab's PDF renderer minus a per-node search for derived values (``DerivedValue``
+    attributes): the charts here are built from plain numbers, colours and strings only."""
+
+    def fillDerivedValues(self, node):  # noqa: N802 (reportlab API)
+        pass
+
+
+class _Chart(Drawing):
+    """A Drawing rendered by :class:`_LeanRenderer` with reportlab's attribute validation off while
+    the renderer sets its bookkeeping attributes on each node: the same canvas calls, the same bytes."""
+
+    def draw(self, showBoundary=rl_config._unset_):  # noqa: N803 (reportlab API)
+        checking = rl_config.shapeChecking
+        rl_config.shapeChecking = 0
+        try:
+            _LeanRenderer().draw(renderScaledDrawing(self), self.canv, 0, 0,
+                                 showBoundary=showBoundary if showBoundary is not rl_config._unset_
+                                 else getattr(self, "_showBoundary", rl_config._unset_))
+        finally:
+            rl_config.shapeChecking = checking
 
 
 def _dot_plot(rows, *, scale_min, scale_max, anchors, width, label_width, row_height, legend, labels) -> Drawing:
@@ -208,7 +231,7 @@ def _dot_plot(rows, *, scale_min, scale_max, anchors, width, label_width, row_he
         placed, legend_h = [], 0
     axis_h = 30 if anchors else 18
     height = legend_h + n * row_height + axis_h
-    d = Drawing(width, height)
+    d = _Chart(width, height)
     for line, lx, kind, text in placed:
         legend_groups.append(legend_item(lx, height - 9 - 14 * line, kind, text, size=8.3)[0])
     xpos = scale_axis(label_width, width, scale_min, scale_max)
