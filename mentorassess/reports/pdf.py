@@ -40,6 +40,7 @@ from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab import rl_config
 from reportlab.rl_config import _FUZZ
 
 __all__ = [
@@ -130,6 +131,7 @@ def _forget() -> None:
     _PARSED.clear()
     _LINES.clear()
     _FLATE._done.clear()
+    _Widths._done.clear()
     for made in _SUBSETS:
         made.clear()
     _markup.cache_clear()
@@ -161,9 +163,37 @@ def _font(name: str) -> TTFont:
             stream.filters = [_FLATE]
         return ref
 
+    add_objects = font.addObjects
+    comment = f"Font {name} subset "
+
+    def add_objects_remembered(doc):
+        add_objects(doc)
+        for obj in doc.idToObject["BasicFonts"].dict.values():  # this font's subsets, just added
+            if str(getattr(obj, "__Comment__", "")).startswith(comment) and type(obj.Widths) is pdfdoc.PDFArray:
+                obj.Widths = _Widths(obj.Widths.sequence)
+                cmap = doc.idToObject.get(getattr(obj.ToUnicode, "name", None))
+                if cmap is not None and cmap.filters == [pdfdoc.PDFZCompress]:
+                    cmap.filters = [_FLATE]
+
     face.makeSubset = make_subset
     face.addSubsetObjects = add_subset_objects
+    font.addObjects = add_objects_remembered
     return font
+
+
+class _Widths(pdfdoc.PDFArray):
+    """A font subset's glyph widths (plain numbers), formatted once per distinct list per process."""
+
+    _done: dict[tuple, bytes] = {}
+
+    def format(self, document, IND=b"\n "):  # noqa: N803 (reportlab API)
+        key = (tuple(self.sequence), IND, rl_config.pdfMultiLine, self.multiline)
+        out = self._done.get(key)
+        if out is None:
+            if len(self._done) >= 512:
+                self._done.clear()
+            out = self._done[key] = super().format(document, IND)
+        return out
 
 
 @lru_cache(maxsize=None)
