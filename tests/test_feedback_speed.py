@@ -114,3 +114,19 @@ def test_a_failed_write_fails_the_chunk(program, tmp_path):
         _render_chunk(jobs)
     assert (tmp_path / "r1.pdf").read_bytes() == b"already here"  # never overwritten
     assert (tmp_path / "r0.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_shape_validation_is_back_on_after_charts_even_after_an_error():
+    from reportlab import rl_config
+
+    before = rl_config.shapeChecking
+    assert before  # reportlab's default: on
+    with pytest.raises(RuntimeError):
+        with charts._unchecked():
+            with charts._unchecked():  # nested (a chart drawn while another is built)
+                assert rl_config.shapeChecking == 0
+            assert rl_config.shapeChecking == 0
+            raise RuntimeError("boom")
+    assert rl_config.shapeChecking == before
+    charts.dot_plot([charts.DotRow("A", self_score=3.0, mean=3.5, low=3.1, high=3.9)], scale_min=1, scale_max=5)
+    assert rl_config.shapeChecking == before

@@ -10,6 +10,8 @@ cue: shapes differ and the legend uses words, so the chart reads in grayscale pr
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping, Sequence
@@ -171,13 +173,31 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
     labels : mapping
         Legend words for ``self``, ``mean``, ``band`` and ``program``.
     """
-    checking = rl_config.shapeChecking
-    rl_config.shapeChecking = 0  # reportlab's per-attribute validation of shapes (a development aid)
-    try:  # is a sixth of building the chart; every value here is a number, a colour or a string
+    with _unchecked():  # every value here is a number, a colour or a string
         return _dot_plot(rows, scale_min=scale_min, scale_max=scale_max, anchors=anchors, width=width,
                          label_width=label_width, row_height=row_height, legend=legend, labels=labels)
+
+
+_UNCHECKED = {"depth": 0, "saved": None}
+_UNCHECKED_LOCK = threading.Lock()
+
+
+@contextmanager
+def _unchecked():
+    """reportlab's per-attribute validation of shapes (a development aid, a sixth of building a
+    chart) switched off inside the block; nested or concurrent blocks restore it once, at the end."""
+    with _UNCHECKED_LOCK:
+        if _UNCHECKED["depth"] == 0:
+            _UNCHECKED["saved"] = rl_config.shapeChecking
+            rl_config.shapeChecking = 0
+        _UNCHECKED["depth"] += 1
+    try:
+        yield
     finally:
-        rl_config.shapeChecking = checking
+        with _UNCHECKED_LOCK:
+            _UNCHECKED["depth"] -= 1
+            if _UNCHECKED["depth"] == 0:
+                rl_config.shapeChecking = _UNCHECKED["saved"]
 
 
 class _LeanRenderer(_PDFRenderer):
@@ -193,14 +213,10 @@ class _Chart(Drawing):
     the renderer sets its bookkeeping attributes on each node: the same canvas calls, the same bytes."""
 
     def draw(self, showBoundary=rl_config._unset_):  # noqa: N803 (reportlab API)
-        checking = rl_config.shapeChecking
-        rl_config.shapeChecking = 0
-        try:
+        with _unchecked():
             _LeanRenderer().draw(renderScaledDrawing(self), self.canv, 0, 0,
                                  showBoundary=showBoundary if showBoundary is not rl_config._unset_
                                  else getattr(self, "_showBoundary", rl_config._unset_))
-        finally:
-            rl_config.shapeChecking = checking
 
 
 def _dot_plot(rows, *, scale_min, scale_max, anchors, width, label_width, row_height, legend, labels) -> Drawing:

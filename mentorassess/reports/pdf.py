@@ -151,7 +151,7 @@ def _font(name: str) -> TTFont:
         key = tuple(subset)
         out = made.get(key)
         if out is None:
-            if len(made) >= 512:
+            if len(made) >= 256:
                 made.clear()
             out = made[key] = make(subset)
         return out
