@@ -55,8 +55,26 @@ _COLUMNS = ("self_score", "mentee_n", "mentee_mean", "pooled_ci_low", "pooled_ci
             "gap_class", "mentee_rank", "self_rank", "p25", "p75")
 
 
+class _RowTable:
+    """A profile frame already read as ``{key value: {column: value}}`` (what :func:`_rows` returns).
+
+    :class:`ProfileSource` builds these once per report from columns read once per program, instead
+    of slicing pandas frames per report; :func:`_rows` hands the dict back unchanged (read-only).
+    """
+
+    __slots__ = ("key", "rows")
+
+    def __init__(self, key: str, rows: dict[str, dict[str, Any]]) -> None:
+        self.key = key
+        self.rows = rows
+
+
 def _rows(frame, key: str) -> dict[str, dict[str, Any]]:
     """``{key value: {column: value}}`` for the columns we read (plain lists: fast for small frames)."""
+    if isinstance(frame, _RowTable):
+        if frame.key != key:
+            raise KeyError(f"rows were read by {frame.key!r}, not {key!r}")
+        return frame.rows
     if frame is None or len(frame) == 0 or key not in frame.columns:
         return {}
     cols = {c: frame[c].tolist() for c in _COLUMNS if c in frame.columns}
@@ -341,7 +359,9 @@ class ProfileSource:
                 if str(m) not in self._names and isinstance(n, str) and n.strip():
                     self._names[str(m)] = (n, dep if isinstance(dep, str) else None)
             self.min_raters_comments = profiles.settings.min_raters_comments
-            self._get = _per_mentor(profiles)
+            from mentorassess.reports._profile_rows import fast_profiles
+
+            self._get = fast_profiles(profiles) or _per_mentor(profiles)
         else:
             plist = list(profiles)
             lookup = {(str(p.mentor_id), str(p.wave)): p for p in plist}

@@ -10,10 +10,14 @@ cue: shapes differ and the legend uses words, so the chart reads in grayscale pr
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping, Sequence
 
+from reportlab import rl_config
+from reportlab.graphics.renderPDF import _PDFRenderer, renderScaledDrawing
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
@@ -52,6 +56,25 @@ def text_group(x: float, y: float, text: str, *, size: float = 8.5, font: str = 
     return g
 
 
+def _text(x: float, y: float, text: str, *, size: float = 8.5, font: str = FONT, anchor: str = "start",
+          color=None) -> Group:
+    """:func:`text_group`, the same Group object for the same arguments (chart labels, ticks and
+    legends recur in every report). Only for charts that add it unchanged to a drawing: rendering
+    reads shapes and leaves them as they were."""
+    return _text_cached(x, y, text, size, font, anchor, color, (type(x), type(y), type(size), type(color)))
+
+
+def _forget() -> None:
+    """Empty the chart text caches (tests; see ``pdf._forget``)."""
+    _text_cached.cache_clear()
+    _runs.cache_clear()
+
+
+@lru_cache(maxsize=8192)
+def _text_cached(x, y, text, size, font, anchor, color, _types) -> Group:
+    return text_group(x, y, text, size=size, font=font, anchor=anchor, color=color)
+
+
 @lru_cache(maxsize=4096)
 def _runs(text: str, font: str, size: float) -> tuple[tuple[tuple[str, str], ...], tuple[float, ...]]:
     """Font runs of ``text`` and their widths (cached: labels repeat in every report)."""
@@ -88,7 +111,7 @@ def legend_item(x: float, y: float, kind: str, label: str, *, size: float = 8.5)
         g.add(Rect(x, y - 0.5, 12, 7, fillColor=PALETTE["mentee_band"], strokeColor=None))
     elif kind == "program":
         g.add(Rect(x, y - 3, 12, 12, fillColor=PALETTE["program"], strokeColor=None))
-    g.add(text_group(x + 16, y, label, size=size))
+    g.add(_text(x + 16, y, label, size=size))
     return g, 16 + stringWidth(label, FONT, size)
 
 
@@ -111,11 +134,11 @@ def scale_ticks(d: Drawing, xpos, bottom: float, scale_min: float, scale_max: fl
     d.add(Line(x0, bottom, x1, bottom, strokeColor=PALETTE["rule"], strokeWidth=0.7))
     for t in range(int(scale_min), int(scale_max) + 1):
         d.add(Line(xpos(t), bottom, xpos(t), bottom - 3, strokeColor=PALETTE["rule"], strokeWidth=0.7))
-        d.add(text_group(xpos(t), bottom - 11, str(t), size=8, anchor="middle"))
+        d.add(_text(xpos(t), bottom - 11, str(t), size=8, anchor="middle"))
     for value, text in sorted(anchors.items()):
         anchor = "start" if value == scale_min else "end" if value == scale_max else "middle"
         xa = xpos(value) - (3 if anchor == "start" else -3 if anchor == "end" else 0)
-        d.add(text_group(xa, bottom - 22, text, size=7.8, anchor=anchor, color=PALETTE["muted"]))
+        d.add(_text(xa, bottom - 22, text, size=7.8, anchor=anchor, color=PALETTE["muted"]))
 
 
 def row_backdrop(d: Drawing, n_rows: int, xpos, *, top: float, bottom: float, width: float, row_height: float,
@@ -150,6 +173,53 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
     labels : mapping
         Legend words for ``self``, ``mean``, ``band`` and ``program``.
     """
+    with _unchecked():  # every value here is a number, a colour or a string
+        return _dot_plot(rows, scale_min=scale_min, scale_max=scale_max, anchors=anchors, width=width,
+                         label_width=label_width, row_height=row_height, legend=legend, labels=labels)
+
+
+_UNCHECKED = {"depth": 0, "saved": None}
+_UNCHECKED_LOCK = threading.Lock()
+
+
+@contextmanager
+def _unchecked():
+    """reportlab's per-attribute validation of shapes (a development aid, a sixth of building a
+    chart) switched off inside the block; nested or concurrent blocks restore it once, at the end."""
+    with _UNCHECKED_LOCK:
+        if _UNCHECKED["depth"] == 0:
+            _UNCHECKED["saved"] = rl_config.shapeChecking
+            rl_config.shapeChecking = 0
+        _UNCHECKED["depth"] += 1
+    try:
+        yield
+    finally:
+        with _UNCHECKED_LOCK:
+            _UNCHECKED["depth"] -= 1
+            if _UNCHECKED["depth"] == 0:
+                rl_config.shapeChecking = _UNCHECKED["saved"]
+
+
+class _LeanRenderer(_PDFRenderer):
+    """reportlab's PDF renderer minus a per-node search for derived values (``DerivedValue``
+    attributes): the charts here are built from plain numbers, colours and strings only."""
+
+    def fillDerivedValues(self, node):  # noqa: N802 (reportlab API)
+        pass
+
+
+class _Chart(Drawing):
+    """A Drawing rendered by :class:`_LeanRenderer` with reportlab's attribute validation off while
+    the renderer sets its bookkeeping attributes on each node: the same canvas calls, the same bytes."""
+
+    def draw(self, showBoundary=rl_config._unset_):  # noqa: N803 (reportlab API)
+        with _unchecked():
+            _LeanRenderer().draw(renderScaledDrawing(self), self.canv, 0, 0,
+                                 showBoundary=showBoundary if showBoundary is not rl_config._unset_
+                                 else getattr(self, "_showBoundary", rl_config._unset_))
+
+
+def _dot_plot(rows, *, scale_min, scale_max, anchors, width, label_width, row_height, legend, labels) -> Drawing:
     register_fonts()
     words = {"self": "you", "mean": "your mentees' average", "band": "plausible range of that average",
              "program": "middle half of mentors in this program (their mentees' ratings)"}
@@ -177,7 +247,7 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
         placed, legend_h = [], 0
     axis_h = 30 if anchors else 18
     height = legend_h + n * row_height + axis_h
-    d = Drawing(width, height)
+    d = _Chart(width, height)
     for line, lx, kind, text in placed:
         legend_groups.append(legend_item(lx, height - 9 - 14 * line, kind, text, size=8.3)[0])
     xpos = scale_axis(label_width, width, scale_min, scale_max)
@@ -195,10 +265,10 @@ def dot_plot(rows: Sequence[DotRow], *, scale_min: float, scale_max: float,
         block = len(lines) * 10 + len(extra) * 9
         ly = yc + block / 2 - 8
         for line in lines:
-            d.add(text_group(0, ly, line, size=8.5))
+            d.add(_text(0, ly, line, size=8.5))
             ly -= 10
         for note in extra:
-            d.add(text_group(0, ly + 1, note, size=7.5, font=FONT_ITALIC, color=PALETTE["muted"]))
+            d.add(_text(0, ly + 1, note, size=7.5, font=FONT_ITALIC, color=PALETTE["muted"]))
             ly -= 9
         if row.mean is not None and row.low is not None and row.high is not None:
             d.add(Rect(xpos(row.low), yc - 3.6, xpos(row.high) - xpos(row.low), 7.2,

@@ -78,19 +78,28 @@ class RenderSummary:
 
 
 # --- story ----------------------------------------------------------------------------------------------
+_MARK: list[type] = []
+
+
 def _bookmark(title: str, key: str, level: int = 0):
     """A zero-size flowable that adds a PDF outline entry (bookmark) at its position."""
-    from reportlab.platypus import Flowable
+    if not _MARK:  # one class per process (defining it per bookmark cost more than drawing it)
+        from reportlab.platypus import Flowable
 
-    class _Mark(Flowable):
-        def wrap(self, *args):
-            return 0, 0
+        class _Mark(Flowable):
+            def __init__(self, title: str, key: str, level: int) -> None:
+                super().__init__()
+                self.title, self.key, self.level = title, key, level
 
-        def draw(self):
-            self.canv.bookmarkPage(key)
-            self.canv.addOutlineEntry(title, key, level=level, closed=False)
+            def wrap(self, *args):
+                return 0, 0
 
-    return _Mark()
+            def draw(self):
+                self.canv.bookmarkPage(self.key)
+                self.canv.addOutlineEntry(self.title, self.key, level=self.level, closed=False)
+
+        _MARK.append(_Mark)
+    return _MARK[0](title, key, level)
 
 
 def _story(doc: Any, *, compact: bool = False) -> list[Any]:
@@ -295,17 +304,68 @@ def _worker_init(source: Any = None, parent: tuple[int, bool] | None = None) -> 
     _STATE["source"] = source
 
 
-def _render_job(job: tuple[Any, str]) -> tuple[str, bool]:
-    """Render one report; ``job`` is (FeedbackData or a key understood by the source, path)."""
+def _write_pair(path: str, pdf: bytes, page: bytes) -> None:
     from mentorassess.release.filenames import write_new
 
+    write_new(path, pdf)  # never overwrites
+    write_new(str(Path(path).with_suffix(".html")), page)  # the accessible twin, same content
+
+
+def _render(job: tuple[Any, str]) -> tuple[str, bool, bytes, bytes]:
     key, path = job
     source = _STATE.get("source")
     data = key if isinstance(key, FeedbackData) else source.data(key)
     pdf, page = feedback_outputs(data, author=source.author if source else "mentorassess")
-    write_new(path, pdf)  # never overwrites
-    write_new(str(Path(path).with_suffix(".html")), page)  # the accessible twin, same content
-    return path, data.mentees_shown
+    return path, data.mentees_shown, pdf, page
+
+
+def _render_job(job: tuple[Any, str]) -> tuple[str, bool]:
+    """Render one report; ``job`` is (FeedbackData or a key understood by the source, path)."""
+    path, shown, pdf, page = _render(job)
+    _write_pair(path, pdf, page)
+    return path, shown
+
+
+class _Writer:
+    """Writes each rendered report on a second thread while the next one is laid out.
+
+    Writing is mostly waiting for the disk (``write_new`` syncs every file), during which a core
+    would otherwise idle. Leaving the ``with`` block waits for every write; the first error is
+    raised there at the latest, and before the next report is handed over at the earliest.
+    """
+
+    def __enter__(self) -> "_Writer":
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending: list[Any] = []
+        return self
+
+    def write(self, path: str, pdf: bytes, page: bytes) -> None:
+        while self._pending and self._pending[0].done():
+            self._pending.pop(0).result()  # raises a failed write's error
+        self._pending.append(self._pool.submit(_write_pair, path, pdf, page))
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            for fut in self._pending:
+                if exc[0] is None:
+                    fut.result()
+                else:
+                    fut.cancel()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+def _render_chunk(jobs: Sequence[tuple[Any, str]]) -> list[tuple[str, bool]]:
+    """Render a worker's share of reports (written on a second thread; see :class:`_Writer`)."""
+    out = []
+    with _Writer() as writer:
+        for job in jobs:
+            path, shown, pdf, page = _render(job)
+            writer.write(path, pdf, page)
+            out.append((path, shown))
+    return out
 
 
 def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os.PathLike, *,
@@ -372,10 +432,13 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
     results: list[tuple[str, bool]] = []
     _worker_init(source)  # fonts load once here; forked workers inherit them
     if jobs == 1 or len(work) <= 2:
-        for i, job in enumerate(work, 1):
-            results.append(_render_job(job))
-            if progress:
-                progress(i, len(work))
+        with _Writer() as writer:
+            for i, job in enumerate(work, 1):
+                path, shown, pdf, page = _render(job)
+                writer.write(path, pdf, page)
+                results.append((path, shown))
+                if progress:
+                    progress(i, len(work))
     else:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
@@ -383,13 +446,15 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
         from mentorassess._procs import parent_token
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        chunk = max(1, min(8, len(work) // (jobs * 4) or 1))
+        size = max(1, min(8, len(work) // (jobs * 4) or 1))
+        chunks = [work[i:i + size] for i in range(0, len(work), size)]
         with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=ctx, initializer=_worker_init,
                                  initargs=(source, parent_token())) as ex:
-            for i, res in enumerate(ex.map(_render_job, work, chunksize=chunk), 1):
-                results.append(res)
-                if progress:
-                    progress(i, len(work))
+            for part in ex.map(_render_chunk, chunks):
+                for res in part:
+                    results.append(res)
+                    if progress:
+                        progress(len(results), len(work))
     suppressed = [f"{mid} ({w})" for (_, mid, _, w), (_, shown) in zip(keys, results) if not shown]
     import dataclasses
 

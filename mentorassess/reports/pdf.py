@@ -41,6 +41,9 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
+from mentorassess.reports import _reuse
+from mentorassess.reports._reuse import _Paragraph
+
 __all__ = [
     "FONT", "FONT_BOLD", "FONT_ITALIC", "FONT_BOLD_ITALIC", "FONT_CJK", "FONT_FILES",
     "PALETTE", "PAGE_SIZE", "MARGIN", "FRAME_WIDTH",
@@ -79,9 +82,14 @@ _FONT_DIR = Path(__file__).with_name("fonts")
 
 
 def _mpl_ttf(name: str) -> Path:
-    import matplotlib  # only for the location of its bundled fonts
+    """A font bundled with matplotlib (``matplotlib.get_data_path()``), found without importing it
+    (the import alone costs a report process about 0.25 s)."""
+    import importlib.util
+    import sys
 
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
+    mod = sys.modules.get("matplotlib")
+    origin = getattr(mod, "__file__", None) or importlib.util.find_spec("matplotlib").origin
+    return Path(origin).with_name("mpl-data") / "fonts" / "ttf" / name
 
 
 FONT_FILES: dict[str, Callable[[], Path]] = {
@@ -96,18 +104,38 @@ FONT_FILES: dict[str, Callable[[], Path]] = {
 _FALLBACK_ORDER = (FONT, FONT_BOLD, FONT_CJK)
 
 
+def _forget() -> None:
+    """Empty the per-process caches of the PDF machinery (tests: a report rendered after others
+    must have the bytes it has when rendered first)."""
+    _reuse.forget()
+    _markup.cache_clear()
+    visual.cache_clear()
+
+
+def _font(name: str) -> TTFont:
+    return _reuse.remembering_font(name, FONT_FILES[name]())
+
+
 @lru_cache(maxsize=None)
 def register_fonts() -> None:
-    """Register DejaVu Sans (with its bold/italic family) and the CJK fallback with reportlab.
+    """Register DejaVu Sans (with its bold/italic family) with reportlab.
 
-    Idempotent and cheap after the first call (about 50 ms for all five files).
+    Idempotent and cheap after the first call (about 50 ms for the four files). The CJK fallback
+    (a 4 MB file, about 0.1 s to read) is registered the first time a character needs it
+    (:func:`font_for_char`, :func:`markup`), which is the only way text reaches that font.
     """
-    from reportlab.lib.fonts import addMapping
-
-    for name, path in FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(name, str(path())))
+    for name in (FONT, FONT_BOLD, FONT_ITALIC, FONT_BOLD_ITALIC):
+        pdfmetrics.registerFont(_font(name))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
                                   boldItalic=FONT_BOLD_ITALIC)
+
+
+@lru_cache(maxsize=None)
+def _register_fallback() -> None:
+    """Register the CJK fallback font (see :func:`register_fonts`)."""
+    from reportlab.lib.fonts import addMapping
+
+    pdfmetrics.registerFont(_font(FONT_CJK))
     # The fallback has one weight; map all four styles to it so <b>/<i> around a CJK run work.
     for bold in (0, 1):
         for italic in (0, 1):
@@ -117,6 +145,8 @@ def register_fonts() -> None:
 @lru_cache(maxsize=None)
 def _cmap(font: str) -> frozenset[int]:
     register_fonts()
+    if font not in (FONT, FONT_BOLD, FONT_ITALIC, FONT_BOLD_ITALIC):
+        _register_fallback()
     return frozenset(pdfmetrics.getFont(font).face.charToGlyph)
 
 
@@ -256,7 +286,7 @@ def para(text: str, style: str = "body", *, raw: bool = False, bullet: str | Non
     st = styles()[style]
     if not raw and _has_rtl(str(text)):
         return BidiParagraph(str(text), st, bullet=bullet, auto_dir=auto_dir)
-    return Paragraph(text if raw else markup(text, st.fontName), st, bulletText=bullet)
+    return _Paragraph(text if raw else markup(text, st.fontName), st, bulletText=bullet)
 
 
 def _first_strong_rtl(text: str) -> bool:
@@ -465,7 +495,7 @@ def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = 
         canvas.setLineWidth(0.4)
         y = 12 * mm
         canvas.line(MARGIN, y + 10, PAGE_SIZE[0] - MARGIN, y + 10)
-        p = Paragraph(foot_para_text, foot_style)
+        p = _Paragraph(foot_para_text, foot_style)
         _, h = p.wrap(FRAME_WIDTH - 70, 30)
         p.drawOn(canvas, MARGIN, y + 7 - h)
         canvas.setFont(FONT, 8)

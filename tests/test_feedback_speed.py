@@ -1,0 +1,132 @@
+"""The feedback PDFs' speed-ups (issue 24) change no output and leak nothing between reports.
+
+* ``ProfileSource`` reads each mentor's rows from frames split once per program: the
+  ``FeedbackData`` must equal what ``Profiles.profile`` (the former path) gives, for every report.
+* Per-process caches (parsed paragraphs, line breaks at one width, font subsets, chart labels):
+  a report rendered after other reports has exactly the bytes it has when rendered first, in
+  either order, and holds nothing of the other report.
+* Reports are written on a second thread: a write that fails still fails the run.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from mentorassess.aggregate import aggregate
+from mentorassess.errors import ReportError
+from mentorassess.instruments import load_instrument
+from mentorassess.reports import charts, pdf
+from mentorassess.reports._profile import ProfileSource, _per_mentor
+from mentorassess.reports.feedback import ReportOptions, _render_chunk, _worker_init, feedback_outputs
+from mentorassess.sample import generate
+from mentorassess.scoring import score
+
+OPTIONS = ReportOptions(report_date="2026-11-25", program="Speed test program")
+
+
+@pytest.fixture(scope="module")
+def program():
+    inst = load_instrument("mca-26")
+    prog = generate(seed=20261202, n_mentors=12)
+    profiles = aggregate(score(prog.responses, inst), roster=prog.roster)
+    return inst, prog, profiles
+
+
+def test_split_once_source_gives_the_same_data_as_profiles_profile(program):
+    inst, prog, profiles = program
+    fast = ProfileSource(profiles, inst, options=OPTIONS, roster=prog.roster)
+    slow = ProfileSource(profiles, inst, options=OPTIONS, roster=prog.roster)
+    slow._get = _per_mentor(profiles)  # the former path: Profiles.profile on each mentor's frames
+    keys = fast.keys()
+    assert len(keys) == 24
+    kinds = set()
+    for key in keys:
+        a, b = fast.data(key), slow.data(key)
+        assert a == b, key
+        kinds.add((a.mentees_shown, bool(a.comments), bool(a.change)))
+    assert (False, False, False) in kinds or (False, False, True) in kinds  # a withheld report was compared
+    assert any(shown and comments for shown, comments, _ in kinds)  # and one with mentee comments
+
+
+def _text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def _fresh() -> None:
+    pdf._forget()
+    charts._forget()
+
+
+def test_a_report_has_the_same_bytes_whatever_was_rendered_before(program):
+    inst, prog, profiles = program
+    source = ProfileSource(profiles, inst, options=OPTIONS, roster=prog.roster)
+    shown = [k for k in source.keys("post") if source.data(k).mentees_shown and source.data(k).comments]
+    a_key, b_key = shown[0], shown[1]
+    a_data, b_data = source.data(a_key), source.data(b_key)
+    assert a_data.mentor_name != b_data.mentor_name
+
+    _fresh()
+    a_alone = feedback_outputs(a_data)
+    _fresh()
+    b_alone = feedback_outputs(b_data)
+    _fresh()
+    a_first, b_second = feedback_outputs(a_data), feedback_outputs(b_data)
+    _fresh()
+    b_first, a_second = feedback_outputs(b_data), feedback_outputs(a_data)
+    assert a_first == a_second == a_alone  # PDF and HTML twin
+    assert b_first == b_second == b_alone
+    assert a_alone[0] != b_alone[0]
+    text_a, text_b = _text(a_second[0]), _text(b_second[0])
+    assert a_data.mentor_name in text_a and b_data.mentor_name not in text_a
+    assert b_data.mentor_name in text_b and a_data.mentor_name not in text_b
+    a_comments = {c for g in a_data.comments for c in g.comments}
+    b_only = [c for g in b_data.comments for c in g.comments if c not in a_comments]
+    assert b_only
+    assert html.escape(b_only[0]) in b_second[1].decode("utf-8")  # B's comment is in B's twin ...
+    assert html.escape(b_only[0]) not in a_second[1].decode("utf-8")  # ... and not in A's
+
+
+def test_paragraph_rewrapped_at_another_width_lays_out_like_a_new_one():
+    text = "A paragraph long enough to need several lines at a narrow width and fewer at a wide one. " * 3
+    p = pdf.para(text)
+    wide = p.wrap(400, 1000)
+    narrow = p.wrap(150, 1000)
+    again = p.wrap(400, 1000)
+    assert narrow[1] > wide[1]
+    assert again == wide == pdf.para(text).wrap(400, 1000)
+    assert pdf.para(text).wrap(150, 1000) == narrow
+    q = pdf.para(text)
+    assert q.frags is not p.frags and q.frags[0] is not p.frags[0]  # own fragments per paragraph
+
+
+def test_a_failed_write_fails_the_chunk(program, tmp_path):
+    inst, prog, profiles = program
+    source = ProfileSource(profiles, inst, options=OPTIONS, roster=prog.roster)
+    _worker_init(source)
+    keys = source.keys("post")[:3]
+    jobs = [(k, str(tmp_path / f"r{i}.pdf")) for i, k in enumerate(keys)]
+    (tmp_path / "r1.pdf").write_bytes(b"already here")
+    with pytest.raises(ReportError, match="already exists"):
+        _render_chunk(jobs)
+    assert (tmp_path / "r1.pdf").read_bytes() == b"already here"  # never overwritten
+    assert (tmp_path / "r0.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_shape_validation_is_back_on_after_charts_even_after_an_error():
+    from reportlab import rl_config
+
+    before = rl_config.shapeChecking
+    assert before  # reportlab's default: on
+    with pytest.raises(RuntimeError):
+        with charts._unchecked():
+            with charts._unchecked():  # nested (a chart drawn while another is built)
+                assert rl_config.shapeChecking == 0
+            assert rl_config.shapeChecking == 0
+            raise RuntimeError("boom")
+    assert rl_config.shapeChecking == before
+    charts.dot_plot([charts.DotRow("A", self_score=3.0, mean=3.5, low=3.1, high=3.9)], scale_min=1, scale_max=5)
+    assert rl_config.shapeChecking == before
