@@ -40,12 +40,17 @@ from mentorassess.io.labels import WaveSet, check_constant, key, relabel
 from mentorassess.io.mapping import AUTO_NAMES, Mapping, Resolved, load_mapping, resolve
 from mentorassess.io.roster import RosterIndex, read_roster
 from mentorassess.io.rows import ImportOptions, decide, parse_dates
-from mentorassess.io.tables import RawTable, strip_cells
-from mentorassess.io.values import ValueRules, convert_column, normalise_label
+from mentorassess.io.tables import RawTable, as_text, strip_cells
+from mentorassess.io.values import ValueRules, _distinct, convert_column, normalise_label
 
 __all__ = ["read_export", "ImportResult", "CANONICAL_META"]
 
 CANONICAL_META = ("response_id", "mentor_id", "rater_role", "wave", "rater_id", "submitted_at")
+
+# Few-valued columns of a text export (answer codes, roles, waves) are read as categoricals and
+# classified once per distinct text (:func:`~mentorassess.io.tables.read_text_grid`); False reads
+# every cell as an object ``str`` (the reference path the differential tests compare with).
+CATEGORICAL_CELLS = True
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,8 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     rc_dict = redcap.read_dictionary(dict_path or found) if (dict_path or found) else None
     expected = {c.casefold() for c in (*ins.item_ids, *ins.comment_ids, *m.items.values(), *m.columns.values(),
                                        *(n for names in AUTO_NAMES.values() for n in names)) if c}
-    table = read_table(path, file, format=format or m.format, sheet=m.sheet, dictionary=rc_dict, expected=expected)
+    table = read_table(path, file, format=format or m.format, sheet=m.sheet, dictionary=rc_dict, expected=expected,
+                       categories=CATEGORICAL_CELLS)
     digest = table.extra.get("sha256") or hashlib.sha256(path.read_bytes()).hexdigest()
     warnings: list[Problem] = list(table.warnings)
     if found is not None and table.format == "redcap":
@@ -182,7 +188,7 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
                             if "submitted_at" in res.meta else np.nan)
     duration = qualtrics.durations(table) if table.format.startswith("qualtrics") else None
     if "duration" in res.meta:
-        duration = pd.to_numeric(table.body[res.meta["duration"]], errors="coerce").to_numpy(dtype=float)
+        duration = pd.to_numeric(as_text(table.body[res.meta["duration"]]), errors="coerce").to_numpy(dtype=float)
     ip = table.body[res.meta["ip_address"]].to_numpy(dtype=object) if "ip_address" in res.meta else None
     reason, speed, straight = decide(resp, codes, answered, len(ins.items), opts,
                                      duration[rowpos] if duration is not None else None,
@@ -261,10 +267,10 @@ def _comment_cells(values: pd.Series) -> np.ndarray:
 
     Computed once per distinct text (most comment cells are empty).
     """
-    inverse, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    inverse, uniq = _distinct(values)  # non-text cells come as ""
     out = np.empty(len(uniq), dtype=object)
     for k, v in enumerate(uniq):
-        blank = not isinstance(v, str) or v.strip() == ""
+        blank = v.strip() == ""
         out[k] = None if blank else (unescape_cell(v) if v.startswith("'") else v)
     return out[inverse]
 
@@ -399,17 +405,21 @@ def _match_mentors(resp, table, res, rindex, warnings) -> list[str]:
                                 column=col, code="no-roster", severity="warning",
                                 hint="pass --roster to match mentors by id, e-mail or name and catch typos"))
     cache: dict[str, tuple] = {}
-    for i, v in enumerate(raw):
+    inverse, uniq = pd.factorize(raw, use_na_sentinel=False)  # each distinct mentor cell matched once
+    id_u = np.full(len(uniq), np.nan, dtype=object)
+    how_u = np.full(len(uniq), "", dtype=object)
+    for k, v in enumerate(uniq):
         if v == "":
             continue
         if rindex is None:
-            ids[i], methods[i] = v, "no roster"
+            id_u[k], how_u[k] = v, "no roster"
             continue
-        if v not in cache:
-            cache[v] = rindex.match(v)
+        cache[v] = rindex.match(v)
         mid, how, sugg = cache[v]
         if mid is not None:
-            ids[i], methods[i] = mid, how
+            id_u[k], how_u[k] = mid, how
+    if len(raw):
+        ids, methods = id_u[inverse], how_u[inverse]
     for v, (mid, how, sugg) in sorted(cache.items()):
         if how == "id (leading zeros restored)":
             rows = resp.loc[raw == v, "source_row"].tolist()
@@ -427,7 +437,7 @@ def _match_mentors(resp, table, res, rindex, warnings) -> list[str]:
                                     row=int(rows[0]), column=col, value=v, code="unmatched-mentor",
                                     severity="warning", hint=hint))
     resp["mentor_id"] = ids
-    return list(methods)
+    return methods
 
 
 def _check_kept(resp: pd.DataFrame, kept: np.ndarray, table: RawTable) -> None:
