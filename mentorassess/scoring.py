@@ -241,7 +241,7 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     # Recode: numeric, reverse-keyed items on the instrument's scale, items not on a form -> NaN.
     role_items = _role_items(instrument)
     all_items = [i.id for i in instrument.items]
-    values = np.full((n, len(all_items)), np.nan)
+    values = np.full((n, len(all_items)), np.nan, order="F")  # column-major: item columns written whole
     # Items asked per row: one row of a (role x item) table per response (one gather, not a masked
     # write per role and item).
     role_codes, role_uniq = pd.factorize(ids["rater_role"].to_numpy(), use_na_sentinel=False)
@@ -262,26 +262,28 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     groups: dict[str, list[int]] = {c.id: [pos[i] for i in c.items] for c in instrument.competencies}
     if OVERALL not in groups:
         groups[OVERALL] = [pos[i] for i in instrument.total_item_ids]
-    score_cols: dict[str, np.ndarray] = {}
-    count_cols: dict[str, np.ndarray] = {}
+    # Scores and counts written into one block each (column-major: each group's column is one run).
+    score_mat = np.empty((n, len(groups)), order="F")
+    count_mat = np.empty((n, len(groups)), dtype=int, order="F")
     unscored: list[pd.DataFrame] = []
     answered_all = ~np.isnan(values)
-    filled = np.where(answered_all, values, 0.0)  # what np.nansum sums, made once for all groups
-    for cid, cols in groups.items():
+    for g, (cid, cols) in enumerate(groups.items()):
         n_ans = answered_all[:, cols].sum(axis=1)
         n_ask = asked[:, cols].sum(axis=1)
         ok = (n_ask > 0) & (n_ans >= rule * n_ask - _EPS) & (n_ans > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = np.where(ok, filled[:, cols].sum(axis=1) / np.where(n_ans > 0, n_ans, 1), np.nan)
-        score_cols[cid] = means
-        count_cols[f"n_answered_{cid}"] = n_ans.astype(int)
+            score_mat[:, g] = np.where(ok, _row_nansum(values, cols) / np.where(n_ans > 0, n_ans, 1), np.nan)
+        count_mat[:, g] = n_ans
         if (~ok).any():
             idx = np.flatnonzero(~ok)
             unscored.append(pd.DataFrame({
                 "response_id": ids["response_id"].to_numpy()[idx], "competency": cid,
                 "n_answered": n_ans[idx].astype(int), "n_asked": n_ask[idx].astype(int),
                 "reason": np.where(n_ask[idx] == 0, "not_on_form", "too_few_answered")}))
-    scores_frame = pd.concat([ids, pd.DataFrame(score_cols), pd.DataFrame(count_cols)], axis=1)
+    del answered_all
+    scores_frame = pd.concat([ids.copy(), pd.DataFrame(score_mat, columns=list(groups), copy=False),
+                              pd.DataFrame(count_mat, columns=[f"n_answered_{cid}" for cid in groups], copy=False)],
+                             axis=1, copy=False)
     unscored_frame = (pd.concat(unscored, ignore_index=True) if unscored else
                       pd.DataFrame({"response_id": pd.Series(dtype=object), "competency": pd.Series(dtype=object),
                                     "n_answered": pd.Series(dtype=int), "n_asked": pd.Series(dtype=int),
@@ -317,6 +319,14 @@ def _rater_ids(values: pd.Series) -> np.ndarray:
         return out
     out = np.empty(len(arr), dtype=object)
     out[:] = [one(v) for v in arr]
+    return out
+
+
+def _row_nansum(values: np.ndarray, cols: list[int], block: int = 65_536) -> np.ndarray:
+    """``np.nansum(values[:, cols], axis=1)`` by blocks of rows (the same sums; no n x k copy at once)."""
+    out = np.empty(len(values))
+    for start in range(0, len(values), block):
+        out[start:start + block] = np.nansum(np.ascontiguousarray(values[start:start + block][:, cols]), axis=1)
     return out
 
 

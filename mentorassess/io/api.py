@@ -196,14 +196,18 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     kept = reason == ""
     _check_kept(resp, kept, table)
 
-    out = resp.loc[kept, list(CANONICAL_META)].reset_index(drop=True)
-    for j, item in enumerate(ins.item_ids):
-        out[item] = codes[kept, j]
+    # The item codes as one block: the codes array itself when every response is kept (no copy of
+    # n x items floats), else its kept rows; the other columns are inserted around it (pd.concat
+    # would consolidate the float ids columns with it: a copy).
+    out = pd.DataFrame(codes if kept.all() else codes[kept], columns=list(ins.item_ids), copy=False)
+    del codes
+    for pos, c in enumerate(CANONICAL_META):
+        out.insert(pos, c, resp[c][kept].reset_index(drop=True))  # dtypes kept as they are
     for cid in ins.comment_ids:
-        out[cid] = resp.loc[kept, f"comment::{cid}"].to_numpy(dtype=object)
+        out[cid] = resp[f"comment::{cid}"].to_numpy(dtype=object)[kept]
     out["flag_speeder"] = speed[kept]
     out["flag_straightline"] = straight[kept]
-    out["source_row"] = resp.loc[kept, "source_row"].to_numpy(dtype=np.int64)
+    out["source_row"] = resp["source_row"].to_numpy(dtype=np.int64)[kept]
 
     report = _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, matches, speed, straight,
                      warnings, rowpos, label_recodes, completion_rule, answered, opts)
@@ -220,9 +224,10 @@ def _find_dictionary(path: Path) -> Path | None:
 
 def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: ValueRules):
     n = len(table.body)
-    codes = np.full((n, len(ins.items)), np.nan)
-    ns = np.zeros((n, len(ins.items)), dtype=bool)
-    oor = np.zeros((n, len(ins.items)), dtype=bool)
+    # Column-major: each item column is written (and later read) as one contiguous run.
+    codes = np.full((n, len(ins.items)), np.nan, order="F")
+    ns = np.zeros((n, len(ins.items)), dtype=bool, order="F")
+    oor = np.zeros((n, len(ins.items)), dtype=bool, order="F")
     nonempty = np.zeros(n, dtype=int)
     unknown, off, recodes = Counter(), [], Counter()
     stats: dict = {}
