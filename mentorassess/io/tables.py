@@ -141,6 +141,8 @@ def read_text_grid(path: Path, file: str, *, categories: bool = False) -> tuple[
 # A column is read as categorical when its first records hold at most this many distinct texts, and
 # at most a quarter as many as there are records (ids and free text stay object columns).
 CATEGORY_MAX_DISTINCT = 64
+CATEGORY_MAX_SHARE = 0.25
+CATEGORY_MIN_RECORDS = 9
 CATEGORY_SAMPLE = 2_000
 
 
@@ -152,9 +154,9 @@ def category_columns(head: str, delimiter: str, ncols: int) -> set[int]:
     correctly (its categories are the distinct texts).
     """
     records = head_records(head, delimiter, CATEGORY_SAMPLE + 1)[:-1]  # the last one may be cut off
-    if len(records) < 9:
+    if len(records) < CATEGORY_MIN_RECORDS:
         return set()
-    limit = max(2, min(CATEGORY_MAX_DISTINCT, len(records) // 4))
+    limit = max(2, min(CATEGORY_MAX_DISTINCT, int(len(records) * CATEGORY_MAX_SHARE)))
     out = set()
     for j in range(ncols):
         seen = {r[j] if j < len(r) else "" for r in records}
