@@ -114,7 +114,8 @@ def read_text_grid(path: Path, file: str, *, categories: bool = False) -> tuple[
     blank = b"\n\n" in raw or b"\n\r\n" in raw or b"\r\r" in raw
     dtype: dict | type = str
     if categories:
-        dtype = {j: ("category" if j in category_columns(head, delimiter, ncols) else str) for j in range(ncols)}
+        few = category_columns(head, delimiter, ncols)
+        dtype = {j: ("category" if j in few else str) for j in range(ncols)}
     try:
         # Reading from the path lets pandas' C parser decode UTF-8 natively (much faster than a BytesIO).
         cells = pd.read_csv(path, encoding=_PANDAS_ENCODING.get(encoding, encoding), sep=delimiter,
