@@ -176,6 +176,14 @@ def _validate(responses: pd.DataFrame, instrument: Instrument) -> None:
         if item not in responses.columns:
             continue
         col = responses[item]
+        if col.dtype.kind == "f":  # floats: nothing to convert, NaN is missing (not a bad type)
+            arr = col.to_numpy()
+            with np.errstate(invalid="ignore"):
+                off = (arr < lo) | (arr > hi)
+            if off.any():
+                problems.append(Problem(f"{int(off.sum())} value(s) outside the scale {lo}-{hi}", column=item,
+                                        value=sorted(pd.unique(arr[off]).tolist())[:5], code="out-of-range"))
+            continue
         num = pd.to_numeric(col, errors="coerce")
         bad_type = num.isna() & col.notna()
         if bad_type.any():
@@ -241,7 +249,7 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     # Recode: numeric, reverse-keyed items on the instrument's scale, items not on a form -> NaN.
     role_items = _role_items(instrument)
     all_items = [i.id for i in instrument.items]
-    values = np.full((n, len(all_items)), np.nan, order="F")  # column-major: item columns written whole
+    values = np.empty((n, len(all_items)), order="F")  # column-major: item columns written whole, once
     # Items asked per row: one row of a (role x item) table per response (one gather, not a masked
     # write per role and item).
     role_codes, role_uniq = pd.factorize(ids["rater_role"].to_numpy(), use_na_sentinel=False)
@@ -253,6 +261,8 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
         if item.id in df.columns:
             col = pd.to_numeric(df[item.id], errors="coerce").to_numpy(dtype=float)
             values[:, j] = instrument.scale.reverse(col) if item.reverse else col
+        else:
+            values[:, j] = np.nan
     values[~asked] = np.nan
     items_frame = pd.concat([ids, pd.DataFrame(values, columns=all_items, copy=False)], axis=1, copy=False)
 

@@ -225,7 +225,7 @@ def _find_dictionary(path: Path) -> Path | None:
 def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: ValueRules):
     n = len(table.body)
     # Column-major: each item column is written (and later read) as one contiguous run.
-    codes = np.full((n, len(ins.items)), np.nan, order="F")
+    codes = np.empty((n, len(ins.items)), order="F")  # every column is written below (NaN if not asked)
     ns = np.zeros((n, len(ins.items)), dtype=bool, order="F")
     oor = np.zeros((n, len(ins.items)), dtype=bool, order="F")
     nonempty = np.zeros(n, dtype=int)
@@ -236,6 +236,7 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
         col = res.column(res.items.get(item), it, table)
         cols.append(col)
         if col is None or col not in table.body.columns:
+            codes[:, j] = np.nan
             continue
         cv = convert_column(table.body[col], rules, table.value_labels.get(col), table.missing_codes.get(col))
         stats[col] = column_stats(table.body[col], cv, table.rows)
