@@ -256,14 +256,15 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     every_item = set(all_items)
     by_role = np.array([[item.id in role_items.get(r, every_item) for item in instrument.items]
                         for r in role_uniq], dtype=bool).reshape(len(role_uniq), len(all_items))
-    asked = by_role[role_codes] if n else np.zeros((0, len(all_items)), dtype=bool)
+    asked = np.asfortranarray(by_role[role_codes]) if n else np.zeros((0, len(all_items)), dtype=bool)
     for j, item in enumerate(instrument.items):
         if item.id in df.columns:
             col = pd.to_numeric(df[item.id], errors="coerce").to_numpy(dtype=float)
             values[:, j] = instrument.scale.reverse(col) if item.reverse else col
         else:
             values[:, j] = np.nan
-    values[~asked] = np.nan
+    if not by_role.all():  # items some roles are not asked: missing for those responses
+        values[~asked] = np.nan
     items_frame = pd.concat([ids, pd.DataFrame(values, columns=all_items, copy=False)], axis=1, copy=False)
 
     # Competency and overall scores.
