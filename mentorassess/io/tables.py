@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +117,11 @@ def read_text_grid(path: Path, file: str, *, categories: bool = False) -> tuple[
     if categories:
         few = category_columns(head, delimiter, ncols)
         dtype = {j: ("category" if j in few else str) for j in range(ncols)}
+    # The file's SHA-256 (for the audit) on a second thread while pandas parses: hashlib and the
+    # parser's tokenizer both release the GIL.
+    digest: list[str] = []
+    hasher = threading.Thread(target=lambda: digest.append(hashlib.sha256(raw).hexdigest()), daemon=True)
+    hasher.start()
     try:
         # Reading from the path lets pandas' C parser decode UTF-8 natively (much faster than a BytesIO).
         cells = pd.read_csv(path, encoding=_PANDAS_ENCODING.get(encoding, encoding), sep=delimiter,
@@ -129,13 +135,15 @@ def read_text_grid(path: Path, file: str, *, categories: bool = False) -> tuple[
     except UnicodeDecodeError as exc:
         raise ImportFormatError(f"invalid {encoding} text after the first megabyte (mixed encodings?)", file=file,
                                 hint="save the whole export as UTF-8 CSV") from exc
+    finally:
+        hasher.join()
     if not raw.rstrip(b"\x00").endswith((b"\n", b"\r")):
         _refuse_cut_last_row(raw, encoding, delimiter, ncols, len(cells), file)
         warnings.append(Problem("the file does not end with a line break: the last row may be truncated", file=file,
                                 row=len(cells), code="no-final-newline", severity="warning",
                                 hint="check the last response against the survey platform, or export again"))
     grid = Grid(cells=cells, file=file, encoding=encoding, warnings=warnings, may_have_blank_rows=blank)
-    grid.sha256 = hashlib.sha256(raw).hexdigest()
+    grid.sha256 = digest[0]
     return grid, delimiter
 
 
