@@ -240,8 +240,11 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
             continue
         cv = convert_column(table.body[col], rules, table.value_labels.get(col), table.missing_codes.get(col))
         stats[col] = column_stats(table.body[col], cv, table.rows)
-        codes[:, j], ns[:, j], oor[:, j] = cv.codes, cv.non_substantive, cv.out_of_range
-        nonempty += cv.nonempty
+        # spread the per-distinct results straight into the (column-major) arrays
+        np.take(cv.distinct_codes, cv.inverse, out=codes[:, j], mode="clip")
+        np.take(cv.distinct_ns, cv.inverse, out=ns[:, j], mode="clip")
+        np.take(cv.distinct_oor, cv.inverse, out=oor[:, j], mode="clip")
+        nonempty += np.take(~cv.distinct_empty, cv.inverse, mode="clip")
         for label, count in cv.unknown.items():
             unknown[(col, label)] += count
         bad = int(cv.out_of_range.sum()) + sum(cv.unknown.values())
@@ -458,11 +461,14 @@ def _check_kept(resp: pd.DataFrame, kept: np.ndarray, table: RawTable) -> None:
 def _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, matches, speed, straight, warnings,
             rowpos, label_recodes, completion_rule, answered, opts) -> ImportReport:
     n_rows = len(table.body)
-    row_kept = np.zeros(n_rows, dtype=bool)
-    np.logical_or.at(row_kept, rowpos, kept)
-    row_why = np.full(n_rows, "no_items_answered", dtype=object)
-    pos, first = np.unique(rowpos, return_index=True)  # a row's reason: that of its first response
-    row_why[pos] = reason[first]
+    if len(rowpos) == n_rows and (rowpos == np.arange(n_rows)).all():  # one response per row, in order
+        row_kept, row_why = np.asarray(kept, dtype=bool), reason
+    else:
+        row_kept = np.zeros(n_rows, dtype=bool)
+        np.logical_or.at(row_kept, rowpos, kept)
+        row_why = np.full(n_rows, "no_items_answered", dtype=object)
+        pos, first = np.unique(rowpos, return_index=True)  # a row's reason: that of its first response
+        row_why[pos] = reason[first]
     excluded_rows = Counter(row_why[~row_kept])
     excluded = tuple((int(r), str(w), str(i)) for r, w, i in zip(resp.loc[~kept, "source_row"], reason[~kept],
                                                                  resp.loc[~kept, "response_id"]))
