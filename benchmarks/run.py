@@ -93,14 +93,13 @@ def machine() -> dict:
 NOTES = """\
 ## Goals missed, and why (2026-12-02, issue 24 round 3)
 
-- Import: cells are still read as text (pandas' C parser dedupes equal strings, so the grid of
-  a 1M-row file costs about what read_csv's own frame does); item columns are classified once per
-  distinct text (a categorical column through its categories), and this round removed the
-  per-cell passes left around it: comment unescaping, a per-column sort for the code counts, two
-  copies of the table in split_header, the vstack of the single loop iteration, the per-row
-  reason loop of the audit, and in scoring a copy of the responses plus per-cell passes over
-  rater ids and comments. What remains above read_csv is hashing each text column once
-  (factorize) and the output frames; a reader that parses item columns as numbers is not done.
+- Import (issue 24 item 1): few-valued columns (answer codes, roles, waves) are read as
+  categoricals and classified once per category; codes go straight into column-major arrays and
+  the output frame is built around them; scoring writes values, scores and counts into one block
+  each. Same frames and audits as the text path (tests/test_import_categorical_differential.py).
+  What remains above read_csv at 1M: hashing the id columns (duplicate checks in import and in
+  score, the repeat check), stripping them, and scoring's n x items arrays; the peak (about
+  1.16 GB) is the responses plus the scored frames held at once.
 - Release layer: hidden_cells filtered the whole mentee item table for each mentor-wave
   (O(groups x rows)); it now takes each group's rows by position (same output, checked against
   the former code in tests/test_release_hidden_differential.py). The program summary's insider

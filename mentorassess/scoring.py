@@ -37,6 +37,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+from pandas._libs import lib
 
 from mentorassess.errors import DataError, Problem
 from mentorassess.instruments import Instrument, load_instrument
@@ -175,6 +176,14 @@ def _validate(responses: pd.DataFrame, instrument: Instrument) -> None:
         if item not in responses.columns:
             continue
         col = responses[item]
+        if col.dtype.kind == "f":  # floats: nothing to convert, NaN is missing (not a bad type)
+            arr = col.to_numpy()
+            with np.errstate(invalid="ignore"):
+                off = (arr < lo) | (arr > hi)
+            if off.any():
+                problems.append(Problem(f"{int(off.sum())} value(s) outside the scale {lo}-{hi}", column=item,
+                                        value=sorted(pd.unique(arr[off]).tolist())[:5], code="out-of-range"))
+            continue
         num = pd.to_numeric(col, errors="coerce")
         bad_type = num.isna() & col.notna()
         if bad_type.any():
@@ -240,19 +249,22 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     # Recode: numeric, reverse-keyed items on the instrument's scale, items not on a form -> NaN.
     role_items = _role_items(instrument)
     all_items = [i.id for i in instrument.items]
-    values = np.full((n, len(all_items)), np.nan)
-    asked = np.zeros((n, len(all_items)), dtype=bool)
-    roles = ids["rater_role"].to_numpy()
-    role_masks = {r: roles == r for r in pd.unique(roles)}  # one pass per role, not per row
+    values = np.empty((n, len(all_items)), order="F")  # column-major: item columns written whole, once
+    # Items asked per row: one row of a (role x item) table per response (one gather, not a masked
+    # write per role and item).
+    role_codes, role_uniq = pd.factorize(ids["rater_role"].to_numpy(), use_na_sentinel=False)
     every_item = set(all_items)
+    by_role = np.array([[item.id in role_items.get(r, every_item) for item in instrument.items]
+                        for r in role_uniq], dtype=bool).reshape(len(role_uniq), len(all_items))
+    asked = np.asfortranarray(by_role[role_codes]) if n else np.zeros((0, len(all_items)), dtype=bool)
     for j, item in enumerate(instrument.items):
         if item.id in df.columns:
             col = pd.to_numeric(df[item.id], errors="coerce").to_numpy(dtype=float)
             values[:, j] = instrument.scale.reverse(col) if item.reverse else col
-        for r, mask in role_masks.items():
-            if item.id in role_items.get(r, every_item):
-                asked[mask, j] = True
-    values[~asked] = np.nan
+        else:
+            values[:, j] = np.nan
+    if not by_role.all():  # items some roles are not asked: missing for those responses
+        values[~asked] = np.nan
     items_frame = pd.concat([ids, pd.DataFrame(values, columns=all_items, copy=False)], axis=1, copy=False)
 
     # Competency and overall scores.
@@ -261,33 +273,36 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     groups: dict[str, list[int]] = {c.id: [pos[i] for i in c.items] for c in instrument.competencies}
     if OVERALL not in groups:
         groups[OVERALL] = [pos[i] for i in instrument.total_item_ids]
-    score_cols: dict[str, np.ndarray] = {}
-    count_cols: dict[str, np.ndarray] = {}
+    # Scores and counts written into one block each (column-major: each group's column is one run).
+    score_mat = np.empty((n, len(groups)), order="F")
+    count_mat = np.empty((n, len(groups)), dtype=int, order="F")
     unscored: list[pd.DataFrame] = []
     answered_all = ~np.isnan(values)
-    for cid, cols in groups.items():
-        sub = values[:, cols]
+    for g, (cid, cols) in enumerate(groups.items()):
         n_ans = answered_all[:, cols].sum(axis=1)
         n_ask = asked[:, cols].sum(axis=1)
         ok = (n_ask > 0) & (n_ans >= rule * n_ask - _EPS) & (n_ans > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = np.where(ok, np.nansum(sub, axis=1) / np.where(n_ans > 0, n_ans, 1), np.nan)
-        score_cols[cid] = means
-        count_cols[f"n_answered_{cid}"] = n_ans.astype(int)
+            score_mat[:, g] = np.where(ok, _row_nansum(values, cols) / np.where(n_ans > 0, n_ans, 1), np.nan)
+        count_mat[:, g] = n_ans
         if (~ok).any():
             idx = np.flatnonzero(~ok)
             unscored.append(pd.DataFrame({
                 "response_id": ids["response_id"].to_numpy()[idx], "competency": cid,
                 "n_answered": n_ans[idx].astype(int), "n_asked": n_ask[idx].astype(int),
                 "reason": np.where(n_ask[idx] == 0, "not_on_form", "too_few_answered")}))
-    scores_frame = pd.concat([ids, pd.DataFrame(score_cols), pd.DataFrame(count_cols)], axis=1)
+    del answered_all
+    scores_frame = pd.concat([ids.copy(), pd.DataFrame(score_mat, columns=list(groups), copy=False),
+                              pd.DataFrame(count_mat, columns=[f"n_answered_{cid}" for cid in groups], copy=False)],
+                             axis=1, copy=False)
     unscored_frame = (pd.concat(unscored, ignore_index=True) if unscored else
                       pd.DataFrame({"response_id": pd.Series(dtype=object), "competency": pd.Series(dtype=object),
                                     "n_answered": pd.Series(dtype=int), "n_asked": pd.Series(dtype=int),
                                     "reason": pd.Series(dtype=object)}))
 
     return Scores(scores=scores_frame, items=items_frame, comments=_comments(df, ids, instrument),
-                  unscored=unscored_frame, instrument=instrument, waves=order_waves(ids["wave"]),
+                  unscored=unscored_frame, instrument=instrument,
+                  waves=order_waves(pd.unique(ids["wave"].to_numpy())),  # first appearances: same order
                   submitted_at=_submitted(df))
 
 
@@ -307,7 +322,7 @@ def _rater_ids(values: pd.Series) -> np.ndarray:
 
     arr = values.to_numpy(dtype=object)
     na = pd.isna(arr)
-    if all(type(v) is str for v in arr[~na]):  # text already: str(v) is v; only the missing cells change
+    if lib.is_string_array(arr[~na], skipna=False):  # text already: str(v) == v; only the missing cells change
         out = arr.copy()
         idx = np.flatnonzero(na)
         if len(idx):
@@ -318,26 +333,24 @@ def _rater_ids(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _per_distinct(values: pd.Series, fn) -> np.ndarray:
-    """``[fn(v) for v in values]`` as an object array, computed once per distinct value.
-
-    Missing cells (None, NaN, pd.NA...) are passed to ``fn`` one by one, as they are not all alike.
-    """
-    arr = values.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(arr, skipna=True) not in ("string", "empty"):
-        # numbers compare equal across types (1 == 1.0 == True) but need not map alike: cell by cell
-        out = np.empty(len(arr), dtype=object)
-        out[:] = [fn(v) for v in arr]
-        return out
-    codes, uniq = pd.factorize(arr, use_na_sentinel=True)
-    mapped = np.empty(len(uniq), dtype=object)
-    for k, v in enumerate(uniq):
-        mapped[k] = fn(v)
-    out = mapped[np.maximum(codes, 0)] if len(uniq) else np.empty(len(arr), dtype=object)
-    na = np.flatnonzero(codes < 0)
-    if len(na):
-        out[na] = [fn(v) for v in arr[na]]
+def _row_nansum(values: np.ndarray, cols: list[int], block: int = 65_536) -> np.ndarray:
+    """``np.nansum(values[:, cols], axis=1)`` by blocks of rows (the same sums; no n x k copy at once)."""
+    out = np.empty(len(values))
+    for start in range(0, len(values), block):
+        out[start:start + block] = np.nansum(np.ascontiguousarray(values[start:start + block][:, cols]), axis=1)
     return out
+
+
+def _comment_text(values: pd.Series) -> np.ndarray:
+    """Stripped comment text per cell, ``""`` for cells that are not text (numbers, NaN, None).
+
+    Once per distinct value; missing cells all give ``""``.
+    """
+    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    mapped = np.empty(len(uniq) + 1, dtype=object)
+    mapped[:-1] = [v.strip() if type(v) is str else "" for v in uniq]
+    mapped[-1] = ""  # code -1: a missing cell
+    return mapped[codes]
 
 
 def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
@@ -347,7 +360,7 @@ def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument) -> pd
         if q not in df.columns:
             continue
         # non-text cells (numbers, NaN) are no comment; text is stripped (once per distinct cell)
-        text = _per_distinct(df[q], lambda v: v.strip() if type(v) is str else "")
+        text = _comment_text(df[q])
         on_form = ids["rater_role"].isin([r for r in pd.unique(ids["rater_role"]) if q in role_comments.get(r, {q})])
         keep = (text != "") & on_form.to_numpy()
         if keep.any():

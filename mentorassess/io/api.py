@@ -40,12 +40,17 @@ from mentorassess.io.labels import WaveSet, check_constant, key, relabel
 from mentorassess.io.mapping import AUTO_NAMES, Mapping, Resolved, load_mapping, resolve
 from mentorassess.io.roster import RosterIndex, read_roster
 from mentorassess.io.rows import ImportOptions, decide, parse_dates
-from mentorassess.io.tables import RawTable, strip_cells
-from mentorassess.io.values import ValueRules, convert_column, normalise_label
+from mentorassess.io.tables import RawTable, as_text, strip_cells
+from mentorassess.io.values import ValueRules, _distinct, convert_column, normalise_label
 
 __all__ = ["read_export", "ImportResult", "CANONICAL_META"]
 
 CANONICAL_META = ("response_id", "mentor_id", "rater_role", "wave", "rater_id", "submitted_at")
+
+# Few-valued columns of a text export (answer codes, roles, waves) are read as categoricals and
+# classified once per distinct text (:func:`~mentorassess.io.tables.read_text_grid`); False reads
+# every cell as an object ``str`` (the reference path the differential tests compare with).
+CATEGORICAL_CELLS = True
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,8 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     rc_dict = redcap.read_dictionary(dict_path or found) if (dict_path or found) else None
     expected = {c.casefold() for c in (*ins.item_ids, *ins.comment_ids, *m.items.values(), *m.columns.values(),
                                        *(n for names in AUTO_NAMES.values() for n in names)) if c}
-    table = read_table(path, file, format=format or m.format, sheet=m.sheet, dictionary=rc_dict, expected=expected)
+    table = read_table(path, file, format=format or m.format, sheet=m.sheet, dictionary=rc_dict, expected=expected,
+                       categories=CATEGORICAL_CELLS)
     digest = table.extra.get("sha256") or hashlib.sha256(path.read_bytes()).hexdigest()
     warnings: list[Problem] = list(table.warnings)
     if found is not None and table.format == "redcap":
@@ -182,7 +188,7 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
                             if "submitted_at" in res.meta else np.nan)
     duration = qualtrics.durations(table) if table.format.startswith("qualtrics") else None
     if "duration" in res.meta:
-        duration = pd.to_numeric(table.body[res.meta["duration"]], errors="coerce").to_numpy(dtype=float)
+        duration = pd.to_numeric(as_text(table.body[res.meta["duration"]]), errors="coerce").to_numpy(dtype=float)
     ip = table.body[res.meta["ip_address"]].to_numpy(dtype=object) if "ip_address" in res.meta else None
     reason, speed, straight = decide(resp, codes, answered, len(ins.items), opts,
                                      duration[rowpos] if duration is not None else None,
@@ -190,14 +196,18 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     kept = reason == ""
     _check_kept(resp, kept, table)
 
-    out = resp.loc[kept, list(CANONICAL_META)].reset_index(drop=True)
-    for j, item in enumerate(ins.item_ids):
-        out[item] = codes[kept, j]
+    # The item codes as one block: the codes array itself when every response is kept (no copy of
+    # n x items floats), else its kept rows; the other columns are inserted around it (pd.concat
+    # would consolidate the float ids columns with it: a copy).
+    out = pd.DataFrame(codes if kept.all() else codes[kept], columns=list(ins.item_ids), copy=False)
+    del codes
+    for pos, c in enumerate(CANONICAL_META):
+        out.insert(pos, c, resp[c][kept].reset_index(drop=True))  # dtypes kept as they are
     for cid in ins.comment_ids:
-        out[cid] = resp.loc[kept, f"comment::{cid}"].to_numpy(dtype=object)
+        out[cid] = resp[f"comment::{cid}"].to_numpy(dtype=object)[kept]
     out["flag_speeder"] = speed[kept]
     out["flag_straightline"] = straight[kept]
-    out["source_row"] = resp.loc[kept, "source_row"].to_numpy(dtype=np.int64)
+    out["source_row"] = resp["source_row"].to_numpy(dtype=np.int64)[kept]
 
     report = _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, matches, speed, straight,
                      warnings, rowpos, label_recodes, completion_rule, answered, opts)
@@ -214,9 +224,10 @@ def _find_dictionary(path: Path) -> Path | None:
 
 def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: ValueRules):
     n = len(table.body)
-    codes = np.full((n, len(ins.items)), np.nan)
-    ns = np.zeros((n, len(ins.items)), dtype=bool)
-    oor = np.zeros((n, len(ins.items)), dtype=bool)
+    # Column-major: each item column is written (and later read) as one contiguous run.
+    codes = np.empty((n, len(ins.items)), order="F")  # every column is written below (NaN if not asked)
+    ns = np.zeros((n, len(ins.items)), dtype=bool, order="F")
+    oor = np.zeros((n, len(ins.items)), dtype=bool, order="F")
     nonempty = np.zeros(n, dtype=int)
     unknown, off, recodes = Counter(), [], Counter()
     stats: dict = {}
@@ -225,11 +236,15 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
         col = res.column(res.items.get(item), it, table)
         cols.append(col)
         if col is None or col not in table.body.columns:
+            codes[:, j] = np.nan
             continue
         cv = convert_column(table.body[col], rules, table.value_labels.get(col), table.missing_codes.get(col))
         stats[col] = column_stats(table.body[col], cv, table.rows)
-        codes[:, j], ns[:, j], oor[:, j] = cv.codes, cv.non_substantive, cv.out_of_range
-        nonempty += cv.nonempty
+        # spread the per-distinct results straight into the (column-major) arrays
+        np.take(cv.distinct_codes, cv.inverse, out=codes[:, j], mode="clip")
+        np.take(cv.distinct_ns, cv.inverse, out=ns[:, j], mode="clip")
+        np.take(cv.distinct_oor, cv.inverse, out=oor[:, j], mode="clip")
+        nonempty += np.take(~cv.distinct_empty, cv.inverse, mode="clip")
         for label, count in cv.unknown.items():
             unknown[(col, label)] += count
         bad = int(cv.out_of_range.sum()) + sum(cv.unknown.values())
@@ -261,10 +276,10 @@ def _comment_cells(values: pd.Series) -> np.ndarray:
 
     Computed once per distinct text (most comment cells are empty).
     """
-    inverse, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    inverse, uniq = _distinct(values)  # non-text cells come as ""
     out = np.empty(len(uniq), dtype=object)
     for k, v in enumerate(uniq):
-        blank = not isinstance(v, str) or v.strip() == ""
+        blank = v.strip() == ""
         out[k] = None if blank else (unescape_cell(v) if v.startswith("'") else v)
     return out[inverse]
 
@@ -399,17 +414,21 @@ def _match_mentors(resp, table, res, rindex, warnings) -> list[str]:
                                 column=col, code="no-roster", severity="warning",
                                 hint="pass --roster to match mentors by id, e-mail or name and catch typos"))
     cache: dict[str, tuple] = {}
-    for i, v in enumerate(raw):
+    inverse, uniq = pd.factorize(raw, use_na_sentinel=False)  # each distinct mentor cell matched once
+    id_u = np.full(len(uniq), np.nan, dtype=object)
+    how_u = np.full(len(uniq), "", dtype=object)
+    for k, v in enumerate(uniq):
         if v == "":
             continue
         if rindex is None:
-            ids[i], methods[i] = v, "no roster"
+            id_u[k], how_u[k] = v, "no roster"
             continue
-        if v not in cache:
-            cache[v] = rindex.match(v)
+        cache[v] = rindex.match(v)
         mid, how, sugg = cache[v]
         if mid is not None:
-            ids[i], methods[i] = mid, how
+            id_u[k], how_u[k] = mid, how
+    if len(raw):
+        ids, methods = id_u[inverse], how_u[inverse]
     for v, (mid, how, sugg) in sorted(cache.items()):
         if how == "id (leading zeros restored)":
             rows = resp.loc[raw == v, "source_row"].tolist()
@@ -427,7 +446,7 @@ def _match_mentors(resp, table, res, rindex, warnings) -> list[str]:
                                     row=int(rows[0]), column=col, value=v, code="unmatched-mentor",
                                     severity="warning", hint=hint))
     resp["mentor_id"] = ids
-    return list(methods)
+    return methods
 
 
 def _check_kept(resp: pd.DataFrame, kept: np.ndarray, table: RawTable) -> None:
@@ -442,11 +461,14 @@ def _check_kept(resp: pd.DataFrame, kept: np.ndarray, table: RawTable) -> None:
 def _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, matches, speed, straight, warnings,
             rowpos, label_recodes, completion_rule, answered, opts) -> ImportReport:
     n_rows = len(table.body)
-    row_kept = np.zeros(n_rows, dtype=bool)
-    np.logical_or.at(row_kept, rowpos, kept)
-    row_why = np.full(n_rows, "no_items_answered", dtype=object)
-    pos, first = np.unique(rowpos, return_index=True)  # a row's reason: that of its first response
-    row_why[pos] = reason[first]
+    if len(rowpos) == n_rows and (rowpos == np.arange(n_rows)).all():  # one response per row, in order
+        row_kept, row_why = np.asarray(kept, dtype=bool), reason
+    else:
+        row_kept = np.zeros(n_rows, dtype=bool)
+        np.logical_or.at(row_kept, rowpos, kept)
+        row_why = np.full(n_rows, "no_items_answered", dtype=object)
+        pos, first = np.unique(rowpos, return_index=True)  # a row's reason: that of its first response
+        row_why[pos] = reason[first]
     excluded_rows = Counter(row_why[~row_kept])
     excluded = tuple((int(r), str(w), str(i)) for r, w, i in zip(resp.loc[~kept, "source_row"], reason[~kept],
                                                                  resp.loc[~kept, "response_id"]))

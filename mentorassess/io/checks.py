@@ -94,7 +94,7 @@ def column_stats(raw: pd.Series, cv, rows: np.ndarray) -> tuple[Counter, Counter
 
     oor: Counter = Counter()
     first: dict = {}
-    idx = np.flatnonzero(cv.out_of_range)
+    idx = np.flatnonzero(cv.out_of_range) if cv.distinct_oor.any() else np.zeros(0, dtype=np.intp)
     for i, text in zip(idx, raw.to_numpy(dtype=object)[idx]):
         num = _number(normalise_label(text))
         if num is None:  # "9 - Other" style: recoded text, not a bare code

@@ -27,7 +27,7 @@ from pathlib import Path
 from mentorassess.errors import ImportFormatError, Problem
 from mentorassess.io import googleforms, limesurvey, msforms, qualtrics, redcap, surveymonkey
 from mentorassess.io.spss import SAV_MAGIC, read_spss
-from mentorassess.io.tables import Grid, RawTable, read_text_grid, read_xlsx_grid, split_header
+from mentorassess.io.tables import Grid, RawTable, is_categorical, read_text_grid, read_xlsx_grid, split_header
 
 __all__ = ["FORMATS", "read_table", "detect_grid_format"]
 
@@ -58,12 +58,14 @@ def detect_grid_format(grid: Grid, dictionary) -> tuple[str, list[str]]:
 
 
 def read_table(path: Path, file: str, *, format: str | None = None, sheet: str | None = None,
-               dictionary=None, expected: set[str] | None = None) -> RawTable:
+               dictionary=None, expected: set[str] | None = None, categories: bool = False) -> RawTable:
     """Read ``path`` as ``format`` (detected when None) into a RawTable.
 
     ``expected`` holds column names (case-folded) that a generic header should contain; when row 1
     has fewer than two of them, the first 20 rows are searched for the header (title rows above it
-    are skipped with a warning).
+    are skipped with a warning). ``categories`` lets a text file's few-valued columns be read as
+    categoricals (:func:`~mentorassess.io.tables.read_text_grid`) in the formats whose readers
+    keep them (Qualtrics, SurveyMonkey, Google Forms, generic); the others get object columns.
     """
     if format == "canonical":  # a file written by `mentorassess import -o`: a generic table of item ids
         format = "generic"
@@ -86,13 +88,15 @@ def read_table(path: Path, file: str, *, format: str | None = None, sheet: str |
     if suffix in (".xlsx", ".xlsm", ".xls") or magic.startswith(b"PK\x03\x04"):
         grid = read_xlsx_grid(path, file, sheet)
     else:
-        grid, _ = read_text_grid(path, file)
+        grid, _ = read_text_grid(path, file, categories=categories)
     detected, cands = detect_grid_format(grid, dictionary)
     if format is None:
         if len(cands) > 1:
             raise ImportFormatError(f"the format is unclear: it could be {' or '.join(cands)}", file=file,
                                     hint=f"choose with --format ({', '.join(cands)})")
         format = detected
+    if format in ("redcap", "ms-forms", "limesurvey") and any(is_categorical(grid.cells[c]) for c in grid.cells):
+        grid.cells = grid.cells.astype(object)  # their readers rewrite cells in place
     if format.startswith("qualtrics"):
         layout = qualtrics.looks_like_qualtrics([grid.row(i) for i in range(min(3, len(grid.cells)))])
         if layout is None:

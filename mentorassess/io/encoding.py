@@ -29,9 +29,9 @@ _MOJIBAKE = re.compile("Ã[\u0080-\u00ff]|â€[\u0080-\u00ff\u2018-\u203a]|ï»
 def decode_bytes(raw: bytes, file: str, *, head_only: bool = False) -> tuple[str, str]:
     """Decode an export's bytes; return ``(text, encoding name)``.
 
-    With ``head_only``, a UTF-8 file is checked and decoded only in its first megabyte (the
-    caller then decodes the rest strictly, e.g. with pandas, and reports invalid bytes later);
-    the text returned is that first part.
+    With ``head_only``, a UTF-8 file (with or without a BOM) is checked and decoded only in its
+    first megabyte (the caller then decodes the rest strictly, e.g. with pandas, and reports
+    invalid bytes later); the text returned is that first part.
 
     Raises
     ------
@@ -42,6 +42,8 @@ def decode_bytes(raw: bytes, file: str, *, head_only: bool = False) -> tuple[str
         raise ImportFormatError("the file is empty", file=file,
                                 hint="export the survey again; the file has no header and no data")
     if raw.startswith(b"\xef\xbb\xbf"):
+        if head_only:  # like plain UTF-8 below: the first megabyte after the BOM
+            return _utf8_head(raw[3:1 << 20], file), "utf-8-sig"
         return _strict(raw[3:], "utf-8", file), "utf-8-sig"
     if raw.startswith(b"\xff\xfe"):
         return _strict(raw[2:], "utf-16-le", file), "utf-16-le (BOM)"
@@ -73,6 +75,17 @@ def decode_bytes(raw: bytes, file: str, *, head_only: bool = False) -> tuple[str
         raise ImportFormatError("this is a binary file, not a text export", file=file,
                                 hint="export the survey as CSV, TSV, XLSX or SPSS .sav and pass that file")
     return text, "cp1252"
+
+
+def _utf8_head(part: bytes, file: str) -> str:
+    """UTF-8 text of the first part of a file: a character cut at the end of the part is dropped."""
+    try:
+        return part.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start > len(part) - 4 and exc.reason == "unexpected end of data":
+            return part[:exc.start].decode("utf-8")
+        raise ImportFormatError(f"invalid utf-8 text at byte {exc.start}", file=file,
+                                hint="the file may be truncated or mixed-encoding; export it again") from exc
 
 
 def _strict(raw: bytes, encoding: str, file: str) -> str:

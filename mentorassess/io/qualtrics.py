@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from mentorassess.errors import DataError, ImportFormatError, Problem
-from mentorassess.io.tables import Grid, RawTable, split_header, strip_cells
+from mentorassess.io.tables import Grid, RawTable, as_text, split_header, strip_cells
 
 __all__ = ["looks_like_qualtrics", "parse_qualtrics", "status_reasons", "finished_flags", "STATUS",
            "LEGACY_NAMES"]
@@ -163,4 +163,4 @@ def durations(table: RawTable) -> np.ndarray | None:
     """``Duration (in seconds)`` as floats (NaN where empty), or None if absent."""
     if "Duration (in seconds)" not in table.body.columns:
         return None
-    return pd.to_numeric(table.body["Duration (in seconds)"], errors="coerce").to_numpy(dtype=float)
+    return pd.to_numeric(as_text(table.body["Duration (in seconds)"]), errors="coerce").to_numpy(dtype=float)

@@ -111,17 +111,27 @@ class RosterIndex:
             if i.isdigit() and i.startswith("0") and i.lstrip("0"):
                 self.ids_unpadded.setdefault(i.lstrip("0"), []).append(i)
         self.emails: dict[str, list[str]] = {}
-        self.names: dict[str, list[str]] = {}
         self.display: dict[str, str] = {}
         n = len(roster)
         names = roster["name"].tolist() if "name" in roster else [""] * n
         emails = roster["email"].tolist() if "email" in roster else [None] * n
+        self._named: list[tuple[str, object]] = []
         for mid, name, email in zip(roster["mentor_id"].tolist(), names, emails):
             mid = str(mid).strip()
             self.display[mid] = str(name)
             if isinstance(email, str) and email.strip():
                 self.emails.setdefault(email.strip().casefold(), []).append(mid)
-            self.names.setdefault(normalise_name(name), []).append(mid)
+            self._named.append((mid, name))
+        self._names: dict[str, list[str]] | None = None
+
+    @property
+    def names(self) -> dict[str, list[str]]:
+        """Normalised name -> mentor ids; built on first use (most exports match by id)."""
+        if self._names is None:
+            self._names = {}
+            for mid, name in self._named:
+                self._names.setdefault(normalise_name(name), []).append(mid)
+        return self._names
 
     def match(self, value: str) -> tuple[str | None, str, list[str]]:
         """``(mentor_id or None, method, suggestions)`` for one mentor cell."""

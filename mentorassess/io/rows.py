@@ -264,8 +264,13 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
         live = reason == ""
         rated = live & frame["rater_id"].notna().to_numpy()
         if rated.any():
+            # Only raters that appear more than once can repeat a (rater, mentor, role, wave) key:
+            # one hashing pass over the rater ids, then the full key on those rows only.
+            rater = frame["rater_id"].to_numpy(dtype=object)
+            cand = rated.copy()
+            cand[rated] = pd.Series(rater[rated], dtype=object).duplicated(keep=False).to_numpy()
             keys = ["rater_id", "mentor_id", "rater_role", "wave"]
-            sub = frame.loc[rated, keys + ["submitted_at", "source_row"]]
+            sub = frame.loc[cand, keys + ["submitted_at", "source_row"]]
             sub = sub[sub.duplicated(keys, keep=False).to_numpy()].copy()  # only repeated keys need sorting
             sub["_t"] = sub["submitted_at"].fillna("")
             sub = sub.sort_values(["_t", "source_row"], kind="stable")

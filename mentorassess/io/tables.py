@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas._libs import lib
 
 from mentorassess.errors import ImportFormatError, Problem
 from mentorassess.io.encoding import decode_bytes, mojibake_warning
@@ -82,8 +84,15 @@ def head_records(text: str, delimiter: str, n: int = 5) -> list[list[str]]:
     return out
 
 
-def read_text_grid(path: Path, file: str) -> tuple[Grid, str]:
-    """Decode and parse a delimited text file; return the grid and the decoded text's delimiter."""
+def read_text_grid(path: Path, file: str, *, categories: bool = False) -> tuple[Grid, str]:
+    """Decode and parse a delimited text file; return the grid and the decoded text's delimiter.
+
+    With ``categories``, columns that hold few distinct texts in the first records (answer codes,
+    roles, waves) are read as pandas categoricals: the same texts, stored as small integer codes
+    over the distinct values, which later steps classify once per distinct text (see
+    :func:`category_columns`). Other columns, and every column without it, are object columns of
+    ``str``.
+    """
     raw = _read_bytes(path, file)
     text, encoding = decode_bytes(raw, file, head_only=True)
     warnings = []
@@ -104,10 +113,19 @@ def read_text_grid(path: Path, file: str) -> tuple[Grid, str]:
                                 hint="the header must be on row 1; remove blank rows above it")
     ncols = len(first[0])
     blank = b"\n\n" in raw or b"\n\r\n" in raw or b"\r\r" in raw
+    dtype: dict | type = str
+    if categories:
+        few = category_columns(head, delimiter, ncols)
+        dtype = {j: ("category" if j in few else str) for j in range(ncols)}
+    # The file's SHA-256 (for the audit) on a second thread while pandas parses: hashlib and the
+    # parser's tokenizer both release the GIL.
+    digest: list[str] = []
+    hasher = threading.Thread(target=lambda: digest.append(hashlib.sha256(raw).hexdigest()), daemon=True)
+    hasher.start()
     try:
         # Reading from the path lets pandas' C parser decode UTF-8 natively (much faster than a BytesIO).
         cells = pd.read_csv(path, encoding=_PANDAS_ENCODING.get(encoding, encoding), sep=delimiter,
-                            header=None, names=list(range(ncols)), dtype=str, keep_default_na=False,
+                            header=None, names=list(range(ncols)), dtype=dtype, keep_default_na=False,
                             na_filter=False, engine="c", skip_blank_lines=not blank, quoting=csv.QUOTE_MINIMAL)
     except pd.errors.ParserError as exc:
         msg = str(exc).strip().splitlines()[-1]
@@ -117,14 +135,53 @@ def read_text_grid(path: Path, file: str) -> tuple[Grid, str]:
     except UnicodeDecodeError as exc:
         raise ImportFormatError(f"invalid {encoding} text after the first megabyte (mixed encodings?)", file=file,
                                 hint="save the whole export as UTF-8 CSV") from exc
+    finally:
+        hasher.join()
     if not raw.rstrip(b"\x00").endswith((b"\n", b"\r")):
         _refuse_cut_last_row(raw, encoding, delimiter, ncols, len(cells), file)
         warnings.append(Problem("the file does not end with a line break: the last row may be truncated", file=file,
                                 row=len(cells), code="no-final-newline", severity="warning",
                                 hint="check the last response against the survey platform, or export again"))
     grid = Grid(cells=cells, file=file, encoding=encoding, warnings=warnings, may_have_blank_rows=blank)
-    grid.sha256 = hashlib.sha256(raw).hexdigest()
+    grid.sha256 = digest[0]
     return grid, delimiter
+
+
+# A column is read as categorical when its first records hold at most this many distinct texts, and
+# at most a quarter as many as there are records (ids and free text stay object columns).
+CATEGORY_MAX_DISTINCT = 64
+CATEGORY_MAX_SHARE = 0.25
+CATEGORY_MIN_RECORDS = 9
+CATEGORY_SAMPLE = 2_000
+
+
+def category_columns(head: str, delimiter: str, ncols: int) -> set[int]:
+    """Columns (0-based) with few distinct texts among the first records of ``head``.
+
+    Only a speed and memory choice: a categorical column holds the same texts as an object
+    column. A column that turns out to have many distinct texts further down is still read
+    correctly (its categories are the distinct texts).
+    """
+    records = head_records(head, delimiter, CATEGORY_SAMPLE + 1)[:-1]  # the last one may be cut off
+    if len(records) < CATEGORY_MIN_RECORDS:
+        return set()
+    limit = max(2, min(CATEGORY_MAX_DISTINCT, int(len(records) * CATEGORY_MAX_SHARE)))
+    out = set()
+    for j in range(ncols):
+        seen = {r[j] if j < len(r) else "" for r in records}
+        if len(seen) <= limit:
+            out.add(j)
+    return out
+
+
+def is_categorical(values) -> bool:
+    """True for a categorical column (see :func:`read_text_grid`)."""
+    return isinstance(getattr(values, "dtype", None), pd.CategoricalDtype)
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """The column as an object Series of its texts (categoricals expanded)."""
+    return values.astype(object) if is_categorical(values) else values
 
 
 def _refuse_cut_last_row(raw: bytes, encoding: str, delimiter: str, ncols: int, nrows: int, file: str) -> None:
@@ -395,7 +452,7 @@ def split_header(grid: Grid, n_header: int, names: list[str], fmt: str) -> RawTa
     problems = []
     for j, name in enumerate(names):
         if name == "" or name.startswith("Unnamed:"):
-            if body[j].astype(bool).any():
+            if as_text(body[j]).astype(bool).any():
                 problems.append(Problem("column has data but no name in the header", file=file, row=1,
                                         column=f"#{j + 1}", code="unnamed-column",
                                         hint="give every column a name in the header row"))
@@ -415,11 +472,16 @@ def split_header(grid: Grid, n_header: int, names: list[str], fmt: str) -> RawTa
     if len(body) == 0:
         raise ImportFormatError(f"the file has only its header row(s) ({n_header}) and no responses", file=file,
                                 hint="export again after responses were collected, or check the filter used")
-    # One frame over the grid's cells (no copy when every column is kept: the grid is dropped after this)
-    cells = grid.cells.to_numpy(dtype=object)
-    cols = slice(None) if keep == list(range(cells.shape[1])) else keep
-    out = pd.DataFrame(cells[n_header:, cols], columns=[names[j] for j in keep], copy=False)
-    del cells
+    if any(is_categorical(grid.cells[j]) for j in keep):
+        # Column by column: categorical columns stay categorical (the header texts dropped from
+        # their categories), object columns are shared with the grid.
+        out = pd.DataFrame({names[j]: _body_column(grid.cells[j], n_header) for j in keep})
+    else:
+        # One frame over the grid's cells (no copy when every column is kept: the grid is dropped after this)
+        cells = grid.cells.to_numpy(dtype=object)
+        cols = slice(None) if keep == list(range(cells.shape[1])) else keep
+        out = pd.DataFrame(cells[n_header:, cols], columns=[names[j] for j in keep], copy=False)
+        del cells
     rows = np.arange(n_header + 1, n_header + 1 + len(out))
     warnings = list(grid.warnings)
     if grid.may_have_blank_rows:
@@ -436,8 +498,36 @@ def split_header(grid: Grid, n_header: int, names: list[str], fmt: str) -> RawTa
                     extra={"sha256": grid.sha256})
 
 
+def _body_column(col: pd.Series, n_header: int):
+    part = col.iloc[n_header:]
+    if not is_categorical(part):
+        return part.to_numpy(dtype=object)
+    # Drop the categories only the header rows used (counted, not sorted: cheaper than
+    # remove_unused_categories on a million rows).
+    cats = part.cat.categories
+    codes = part.cat.codes.to_numpy().astype(np.intp)
+    used = np.bincount(codes + 1, minlength=len(cats) + 1)[1:] > 0
+    if used.all():
+        return part.array
+    remap = np.full(len(cats) + 1, -1, dtype=np.intp)
+    remap[1:][used] = np.arange(int(used.sum()))
+    return pd.Categorical.from_codes(remap[codes + 1], categories=cats[used])
+
+
 def strip_cells(values: pd.Series) -> np.ndarray:
-    """Stripped text of a column as an object array (computed once per distinct value)."""
-    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    """Stripped text of a column as an object array (``""`` for a cell that is not text).
+
+    A categorical column is stripped once per category; a column of ``str`` cell by cell in
+    pandas' string loop (cheaper than hashing the cells first when most are distinct, like ids);
+    anything else once per distinct value.
+    """
+    if is_categorical(values):
+        cats = values.cat.categories
+        stripped = np.array([str(u).strip() if isinstance(u, str) else "" for u in cats] + [""], dtype=object)
+        return stripped[values.cat.codes.to_numpy()]  # code -1 (a missing cell) takes the final ""
+    arr = values.to_numpy(dtype=object)
+    if len(arr) and lib.is_string_array(arr, skipna=False):
+        return pd.Series(arr, dtype=object, copy=False).str.strip().to_numpy(dtype=object)
+    codes, uniq = pd.factorize(arr, use_na_sentinel=False)
     stripped = np.array([str(u).strip() if isinstance(u, str) else "" for u in uniq], dtype=object)
     return stripped[codes]

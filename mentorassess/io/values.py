@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -98,16 +99,41 @@ def _code_key(k) -> str:
 
 @dataclass
 class ColumnValues:
-    """Result of converting one column: codes plus counts over all rows."""
+    """Result of converting one column: codes plus counts over all rows.
 
-    codes: np.ndarray                # float, NaN where missing
-    non_substantive: np.ndarray      # bool: a non-substantive answer
-    out_of_range: np.ndarray         # bool: a number off the scale
+    Held per distinct text (``inverse`` gives each cell's distinct text); the per-cell arrays
+    ``codes``, ``non_substantive``, ``out_of_range`` and ``nonempty`` are spread on first use.
+    """
+
+    inverse: np.ndarray              # int: position of each cell's text among the distinct texts
+    distinct_codes: np.ndarray       # float per distinct text, NaN where missing
+    distinct_ns: np.ndarray          # bool per distinct text: a non-substantive answer
+    distinct_oor: np.ndarray         # bool per distinct text: a number off the scale
+    distinct_empty: np.ndarray       # bool per distinct text: empty (or held by no cell)
     unknown: Counter                 # raw label -> count
     recodes: Counter                 # (raw text, code) -> count, for text that was not a plain code
     answered: int                    # non-empty cells
-    nonempty: np.ndarray             # bool: the cell is not empty
     code_counts: dict = field(default_factory=dict)  # code -> cells holding it (ascending codes)
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        """Float code per cell, NaN where missing."""
+        return self.distinct_codes[self.inverse]
+
+    @cached_property
+    def non_substantive(self) -> np.ndarray:
+        """Per cell: a non-substantive answer."""
+        return self.distinct_ns[self.inverse]
+
+    @cached_property
+    def out_of_range(self) -> np.ndarray:
+        """Per cell: a number off the scale."""
+        return self.distinct_oor[self.inverse]
+
+    @cached_property
+    def nonempty(self) -> np.ndarray:
+        """Per cell: the cell is not empty."""
+        return ~self.distinct_empty[self.inverse]
 
 
 def classify(raw: str, rules: ValueRules, labels: dict[str, str] | None, missing: set[str] | None):
@@ -211,6 +237,6 @@ def convert_column(values: pd.Series, rules: ValueRules, labels: dict[str, str] 
             oor_u[k] = True
         elif kind == "unknown":
             unknown[str(raw).strip()] += int(counts[k])
-    return ColumnValues(codes=code_u[inverse], non_substantive=ns_u[inverse], out_of_range=oor_u[inverse],
-                        unknown=unknown, recodes=recodes, answered=answered,
-                        nonempty=~empty_u[inverse], code_counts=dict(sorted(per_code.items())))
+    return ColumnValues(inverse=inverse, distinct_codes=code_u, distinct_ns=ns_u, distinct_oor=oor_u,
+                        distinct_empty=empty_u, unknown=unknown, recodes=recodes, answered=answered,
+                        code_counts=dict(sorted(per_code.items())))
