@@ -91,7 +91,7 @@ def machine() -> dict:
 
 # Why the missed goals remain (profiled with cProfile; details in benchmarks/README.md).
 NOTES = """\
-## Goals missed, and why (2026-12-02, issue 24 round 3)
+## Goals missed, and why (2026-12-02, issue 24 rounds 3-4)
 
 - Import (issue 24 item 1): few-valued columns (answer codes, roles, waves) are read as
   categoricals and classified once per category; codes go straight into column-major arrays and
@@ -103,12 +103,13 @@ NOTES = """\
 - Release layer: hidden_cells filtered the whole mentee item table for each mentor-wave
   (O(groups x rows)); it now takes each group's rows by position (same output, checked against
   the former code in tests/test_release_hidden_differential.py). The program summary's insider
-  pass (release.audit._run with _lp._proven_wide) is still O(units^2 x stored points) per table
-  set: every insider is checked against every unit of its component. Batching the first stage
-  over insiders gave identical verdicts but no speed-up (the work is memory-bound, not Python
-  overhead), so it was not kept.
-- Consortium run: the staff workbook (openpyxl) and the feedback PDFs remain the largest parts;
-  the workbook writer is being replaced on another branch.
+  pass now settles nearly every (insider, unit) pair with an exchange between interchangeable
+  mentors (release._lp._Twins) before the proven-wide check: 49 s -> 4 s at 2,000 mentors.
+- Consortium run (round 4, branch cons): rwg per mentor, the comment screen's duplicate details,
+  hidden_cells' per-group selections and the program audit's insider pass (an O(1) twin bound)
+  no longer scale with groups x rows; the psychometric reports run in two workers beside the
+  program summary; the workbook's rows are written column-wise (same bytes). The feedback PDFs
+  are about 80% of the run; the workbook's zip deflate (6 s) keeps it above its 5 s share.
 - This machine is shared (load average 6-8 during the run, two benchmark runs at once): absolute
   times are several times those of a quiet run; only ratios to baselines measured in the same
   run compare.

@@ -32,6 +32,7 @@ import pandas as pd
 from mentorassess import __version__
 from mentorassess._files import atomic_dir, atomic_write_text, check_outputs, output_lock
 from mentorassess.config import ProgramConfig, load_config
+from mentorassess._run_psych import _step_psychometrics, _step_psychometrics_done
 from mentorassess.errors import ConfigError, DataError
 
 __all__ = ["RunResult", "run_program", "import_all", "sample_config_path", "sample_data_dir", "MARKER"]
@@ -283,8 +284,11 @@ def _run(cfg: ProgramConfig, out_dir: Path, inputs: list[Path], jobs: int | None
 
             say(f"reading the history (cycle {cfg.history.cycle})")
             ctx.history_plan = plan_program_run(cfg, responses, scores, profiles, roster)
-        for step in _STEPS:
-            written.extend(step(ctx))
+        try:
+            for step in _STEPS:
+                written.extend(step(ctx))
+        finally:
+            ctx.stop_background()
         after = {p: _sha256(Path(p)) for p in before}
         if after != before:
             changed = [p for p in before if after[p] != before[p]]
@@ -321,11 +325,22 @@ class _Context:
     report_date: dt.date
     jobs: int | None
     say: Progress
-    psychometrics: dict = field(default_factory=dict)
+    psychometrics: dict = field(default_factory=dict)   # (form, wave) -> item statistics
     warnings: list[str] = field(default_factory=list)
     tables: Any = None
     decisions: Any = None
     history_plan: Any = None
+    psych_plan: list = field(default_factory=list)
+    background: Any = None   # (process pool, futures) of the psychometric reports while they run
+
+    def stop_background(self) -> None:
+        """End the psychometric workers (at once when the run failed before collecting them)."""
+        if self.background is not None:
+            pool, futures = self.background
+            self.background = None
+            for f in futures.values():
+                f.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
 
     @property
     def trajectories(self) -> Any:
@@ -415,46 +430,6 @@ def _step_feedback(ctx: _Context) -> list[Path]:
                   for p in (*summary.written, *summary.html, *summary.manifest_files))
 
 
-def _step_psychometrics(ctx: _Context) -> list[Path]:
-    """One psychometric report (PDF + JSON) per form and wave with enough responses."""
-    if "psychometrics" not in ctx.cfg.outputs:
-        return []
-    import warnings
-
-    from mentorassess.errors import InsufficientDataError
-    from mentorassess.reports.psychometric import render_psychometric, write_psychometric_json
-    from mentorassess.stats.psych_summary import psychometric_summary
-
-    out: list[Path] = []
-    roles = {f.rater_role: f.id for f in ctx.cfg.instrument.forms.values()}
-    waves = [w.id for w in ctx.cfg.waves] or sorted(ctx.responses["wave"].astype(str).unique())
-    for role, form in roles.items():
-        for wave in waves:
-            n = int(((ctx.responses["rater_role"] == role) & (ctx.responses["wave"].astype(str) == wave)).sum())
-            if n < _MIN_PSYCHOMETRIC_N:
-                ctx.warnings.append(f"psychometrics: {form}/{wave} skipped ({n} responses; at least "
-                                    f"{_MIN_PSYCHOMETRIC_N} are needed)")
-                continue
-            ctx.say(f"psychometric checks ({form}, {wave})")
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                try:
-                    summary = psychometric_summary(ctx.responses, ctx.cfg.instrument, form=form, wave=wave,
-                                                   seed=ctx.cfg.seed)
-                except InsufficientDataError as exc:
-                    ctx.warnings.append(f"psychometrics: {form}/{wave} skipped: {exc.summary or exc}")
-                    continue
-            ctx.warnings.extend(sorted({f"psychometrics {form}/{wave}: {w.category.__name__}: {w.message}"
-                                        for w in caught}))
-            ctx.psychometrics[(form, wave)] = summary
-            stem = Path("psychometrics") / f"psychometrics_{form}_{wave}"
-            d = summary.to_dict()  # one conversion for both outputs
-            render_psychometric(d, ctx.tmp / stem.with_suffix(".pdf"), report_date=ctx.report_date)
-            write_psychometric_json(d, ctx.tmp / stem.with_suffix(".json"))
-            out += [stem.with_suffix(".pdf"), stem.with_suffix(".json")]
-    return out
-
-
 def _program_tables(ctx: _Context):
     if ctx.tables is None:
         from mentorassess.stats.program_data import program_tables
@@ -492,8 +467,8 @@ def _step_workbook(ctx: _Context) -> list[Path]:
 
     ctx.say("writing the staff workbook")
     rel = Path("staff_workbook.xlsx")
-    frames = [s.items.assign(form=form, wave=wave) for (form, wave), s in ctx.psychometrics.items()
-              if isinstance(getattr(s, "items", None), pd.DataFrame) and len(s.items)]
+    frames = [items.assign(form=form, wave=wave) for (form, wave), items in ctx.psychometrics.items()
+              if isinstance(items, pd.DataFrame) and len(items)]
     items = pd.concat(frames, ignore_index=True) if frames else None
     manifest = None
     if (ctx.tmp / "feedback" / "manifest.csv").is_file():
@@ -507,11 +482,10 @@ def _step_workbook(ctx: _Context) -> list[Path]:
     return [rel]
 
 
-_MIN_PSYCHOMETRIC_N = 30
-
-
-_STEPS: list[Callable[[_Context], list[Path]]] = [_step_audit, _step_psychometrics, _step_feedback,
-                                                  _step_program, _step_workbook]
+# The psychometric reports run beside the program summary (in workers when there are several jobs);
+# the workbook needs their item statistics and the feedback manifest, so it comes last.
+_STEPS: list[Callable[[_Context], list[Path]]] = [_step_audit, _step_psychometrics, _step_program,
+                                                  _step_psychometrics_done, _step_feedback, _step_workbook]
 
 
 def _suppressed(profiles) -> tuple[tuple[str, str], ...]:

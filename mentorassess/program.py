@@ -224,12 +224,12 @@ def _audit(units: pd.DataFrame, comps: list[str], cells: list, status: np.ndarra
             means = [None if ids[i] in hidden else float(np.round(vals[cells[i][2]].mean(), 9)) for i in live]
             cs = [Cell(ids[i], m, shown=ids[i] not in hidden, mean=mu) for i, m, mu in zip(live, members, means)]
             us = [Unit(m, float(v)) for m, v in zip(mentors, vals)]
-            if _verdict(cs, us).passes:   # the verdict of audit_tables(first_only=True), quicker
+            if _verdict(cs, us, twins=True).passes:   # the verdict of audit_tables(first_only=True), quicker
                 continue
             # secondary_suppression without its final full audit (its passes is the same)
             res_hidden, _, _, res = _suppress(cs, us, [ids[i] for i in live if ids[i] in hidden], lo=1, hi=7,
                                               decimals=1, protection=1.0, insider=True, scope="cells",
-                                              max_steps=None, bounds="decide")
+                                              max_steps=None, bounds="decide", twins=True)
             new = set(res_hidden) - hidden
             if not res.passes:  # nothing left that could protect: withhold the whole table set
                 new |= {ids[i] for i in live} - hidden

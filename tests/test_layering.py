@@ -15,7 +15,7 @@ LAYERS = {
     "scoring": 3, "aggregate": 3, "suppression": 3, "program": 3, "release": 3,
     "stats": 4, "history": 4,
     "reports": 5,
-    "config": 6, "pipeline": 6, "demo": 6,
+    "config": 6, "pipeline": 6, "demo": 6, "_run_psych": 6,
     "commands": 7, "cli": 7, "__main__": 7, "__init__": 7, "web": 7,
 }
 

@@ -364,3 +364,45 @@ def _proven_wide(model: _Model, gs: np.ndarray, u: int, protection: float) -> np
             lo_q = np.minimum(lo_q, np.minimum(m1.min(axis=0), m2.min(axis=0)))
     proven[rest] = hi_q - lo_q >= protection
     return proven
+
+
+class _Twins:
+    """A range every unit keeps for any insider, from one exchange with an interchangeable unit.
+
+    Two units of one atom (the same shown cells, the same weight) can trade value: ``x_g + t`` and
+    ``x_v - t`` leave every shown cell's weighted sum unchanged, so with an insider ``u`` other
+    than ``g`` and ``v`` fixed, ``x_g`` still ranges at least over ``x_g - min(x_g - lo, hi - x_v)``
+    .. ``x_g + min(hi - x_g, x_v - lo)`` (exact feasible points, not a heuristic). For each unit the
+    two best partners among up to ``k`` per atom (those nearest the middle of the scale) are kept,
+    so the bound for an insider is O(1): the best partner, or the second when the insider is it.
+    """
+
+    def __init__(self, model: _Model, atom: list, k: int = 32):
+        n = len(model.ids)
+        self.best_v = np.full(n, -1)
+        self.best_w = np.zeros(n)
+        self.second_w = np.zeros(n)
+        lo, hi, x = model.lo, model.hi, model.x
+        groups: dict = {}
+        for g, a in enumerate(atom):
+            groups.setdefault(a, []).append(g)
+        mid = (lo + hi) / 2
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            m = np.array(members)
+            cand = m[np.argsort(np.abs(x[m] - mid), kind="stable")[:k]]
+            xg, xv = x[m][:, None], x[cand][None, :]
+            width = np.minimum(hi - xg, xv - lo) + np.minimum(xg - lo, hi - xv)
+            width = np.where(m[:, None] == cand[None, :], -np.inf, width)   # not with itself
+            order = np.argsort(-width, axis=1, kind="stable")[:, :2]
+            rows = np.arange(len(m))
+            self.best_v[m] = cand[order[:, 0]]
+            self.best_w[m] = np.maximum(width[rows, order[:, 0]], 0)
+            if order.shape[1] > 1:
+                self.second_w[m] = np.maximum(width[rows, order[:, 1]], 0)
+
+    def wide(self, gs: np.ndarray, u: int, protection: float) -> np.ndarray:
+        """For each unit of ``gs``: True if its range with ``u`` fixed is at least ``protection`` wide."""
+        w = np.where(self.best_v[gs] == u, self.second_w[gs], self.best_w[gs])
+        return w >= protection

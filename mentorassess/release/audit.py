@@ -31,7 +31,10 @@ Model
   same LPs in the same order as ``audit_tables(first_only=True)`` but builds no unflagged finding,
   and drops in bulk the units that stored points already prove wide (``_lp._proven_wide``, exact:
   it uses values the per-unit inner range also uses). ``tests/_audit_ref.py`` keeps the former
-  code; the tests compare findings bit for bit.
+  code; the tests compare findings bit for bit. The program summary also passes ``twins=True``:
+  per insider, a unit that can trade value with an interchangeable unit (same cells and weight)
+  by at least ``protection`` is dropped in O(1) (``_lp._Twins``; the same verdicts, fewer LPs;
+  ``tests/test_release_twins_differential.py`` compares with the code before it).
 
 The LP treats values as continuous, which is right for mentor-level means; for integer answers
 use :mod:`mentorassess.release.integer_audit`.
@@ -67,7 +70,7 @@ import numpy as np
 import pandas as pd
 
 from mentorassess.errors import ConfigError, DataError
-from mentorassess.release._lp import _inner, _Model, _proven_wide, _range
+from mentorassess.release._lp import _inner, _Model, _proven_wide, _range, _Twins
 from mentorassess.release.feasible import round_mean
 
 __all__ = ["HIDDEN", "shown_text", "Unit", "Cell", "Finding", "TableAudit", "audit_tables",
@@ -219,12 +222,14 @@ def audit_tables(cells: Sequence[Cell], units: Sequence[Unit], *, lo: float = 1,
 
 
 def _verdict(cells, units, *, lo=1, hi=7, decimals=1, protection=1.0, insider=True, scope="cells",
-             bounds="decide") -> TableAudit:
+             bounds="decide", twins=False) -> TableAudit:
     """``audit_tables(..., first_only=True)`` keeping only its flagged finding (if any).
 
     The same linear programs are solved in the same order, so ``passes``, the flagged finding and
     ``solves`` are those of :func:`audit_tables`; the unflagged findings before it are not built,
     and units whose proven range is already wide are recognised in bulk (:func:`_proven_wide`).
+    ``twins``: per insider, units an exchange with an interchangeable unit proves wide are dropped
+    first (:class:`_lp._Twins`, O(1) each): the same verdict and flagged finding, fewer LPs.
     """
     model = _Model(cells, units, lo, hi, decimals)
     out: list[Finding] = []
@@ -237,7 +242,7 @@ def _verdict(cells, units, *, lo=1, hi=7, decimals=1, protection=1.0, insider=Tr
 
     try:
         _run(model, hidden, judge=judge, insider=insider, scope=scope, protection=protection,
-             decide=bounds == "decide", quick=True)
+             decide=bounds == "decide", quick=True, twins=twins)
     except _Stop:
         pass
     return TableAudit(tuple(out), float(protection), model.solves, tuple(c.id for c, _ in hidden))
@@ -247,10 +252,11 @@ class _Stop(Exception):
     """First flagged finding reached (``first_only``)."""
 
 
-def _run(model, hidden, *, judge, insider, scope, protection, decide, quick=False):
+def _run(model, hidden, *, judge, insider, scope, protection, decide, quick=False, twins=False):
     """The outsider pass, then the insider pass (see the module notes).
 
-    ``quick``: ``judge`` records only flagged findings, so units proven wide are skipped in bulk.
+    ``quick``: ``judge`` records only flagged findings, so units proven wide are skipped in bulk
+    (with ``twins`` first those an exchange with an interchangeable unit proves wide).
     """
     cache: dict = {}
     wide = (lambda r: r[1] - r[0] >= protection) if decide else (lambda r: False)
@@ -285,6 +291,7 @@ def _run(model, hidden, *, judge, insider, scope, protection, decide, quick=Fals
     near_of: dict = {}
     hidden_sets = [set(m.tolist()) for _, m in hidden]
     whole = [None] * len(hidden)             # the outsider form of each hidden cell, built once
+    pair = _Twins(model, atom) if quick and decide and twins else None
     for u, uid in enumerate(model.ids):
         comp = model.comp[u]
         if model.size[comp] == 1:
@@ -316,6 +323,8 @@ def _run(model, hidden, *, judge, insider, scope, protection, decide, quick=Fals
         sel = near & (model.comp == comp)
         sel[u] = False
         gs = np.flatnonzero(sel)
+        if pair is not None:
+            gs = gs[~pair.wide(gs, u, protection)]
         if quick and decide:
             gs = gs[~_proven_wide(model, gs, u, protection)]   # their findings would be unflagged
         memo = {}
@@ -373,7 +382,8 @@ def secondary_suppression(cells: Sequence[Cell], units: Sequence[Unit], primary_
     return Suppression(hidden, primary, steps, res, res.passes)
 
 
-def _suppress(cells, units, primary_hidden, *, lo, hi, decimals, protection, insider, scope, max_steps, bounds):
+def _suppress(cells, units, primary_hidden, *, lo, hi, decimals, protection, insider, scope, max_steps, bounds,
+              twins=False):
     """The greedy loop of :func:`secondary_suppression` without its final full audit.
 
     Returns ``(hidden, primary, steps, verdict)``; ``verdict.passes`` equals the final audit's.
@@ -391,7 +401,7 @@ def _suppress(cells, units, primary_hidden, *, lo, hi, decimals, protection, ins
     while True:
         cur = [Cell(c.id, c.units, state[c.id], c.mean) for c in cells]
         res = _verdict(cur, units, lo=lo, hi=hi, decimals=decimals, protection=protection,
-                       insider=insider, scope=scope, bounds=bounds)
+                       insider=insider, scope=scope, bounds=bounds, twins=twins)
         if res.passes or len(steps) >= limit:
             break
         pick = _next_cell(cur, units, res.flagged, order, uw, lo, hi, decimals, protection)

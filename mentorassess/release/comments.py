@@ -30,7 +30,9 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, Iterable, Sequence
 
 from mentorassess.release.filenames import is_missing
@@ -307,13 +309,22 @@ def _duplicate_flags(norms: list[str], mentors: list[str | None], texts: list[st
     for n, idx in by_text.items():
         if len(idx) < 2:
             continue
-        for i in idx:
-            others = [j for j in idx if j != i]
-            same = [j for j in others if mentors[j] == mentors[i]]
+        by_mentor: dict = {}
+        for j in idx:
+            by_mentor.setdefault(mentors[j], []).append(j)
+        long = len(n.split()) >= 6
+        if long:   # '#a, #b, ...' without one entry is the whole list with that entry cut out
+            ids = [str(j) for j in idx]
+            full = ", #".join(ids)
+            starts = list(accumulate((len(t) + 3 for t in ids[:-1]), initial=0))
+        for p, i in enumerate(idx):
+            same = [j for j in by_mentor[mentors[i]] if j != i]
             if same:
                 detail = "same text as comment " + ", ".join(f"#{j}" for j in same)
-            elif len(n.split()) >= 6:
-                detail = "same text as a comment on another mentor (#" + ", #".join(map(str, others)) + ")"
+            elif long:
+                a = starts[p]
+                rest = full[len(ids[0]) + 3:] if p == 0 else full[:a - 3] + full[a + len(ids[p]):]
+                detail = "same text as a comment on another mentor (#" + rest + ")"
             else:
                 continue  # a short common phrase ("great mentor") given to different mentors
             out.setdefault(i, []).append(CommentFlag("duplicate", 0, len(texts[i]), detail))
@@ -321,16 +332,33 @@ def _duplicate_flags(norms: list[str], mentors: list[str | None], texts: list[st
     for i, n in enumerate(norms):
         if len(n) >= 20:
             groups.setdefault(mentors[i], []).append(i)
+    close: dict[tuple[str, str], bool] = {}   # texts repeat: one comparison per pair of distinct texts
     for idx in groups.values():
         for a_pos, a in enumerate(idx):
             for b in idx[a_pos + 1:]:
                 if norms[a] == norms[b]:
                     continue
-                sm = difflib.SequenceMatcher(None, norms[a], norms[b], autojunk=False)
-                if sm.real_quick_ratio() >= near and sm.quick_ratio() >= near and sm.ratio() >= near:
+                key = (norms[a], norms[b])
+                hit = close.get(key)
+                if hit is None:
+                    hit = close[key] = _near(norms[a], norms[b], near)
+                if hit:
                     out.setdefault(a, []).append(CommentFlag("duplicate", 0, len(texts[a]), f"nearly the same text as comment #{b}"))
                     out.setdefault(b, []).append(CommentFlag("duplicate", 0, len(texts[b]), f"nearly the same text as comment #{a}"))
     return out
+
+
+def _near(a: str, b: str, near: float) -> bool:
+    """``SequenceMatcher(None, a, b, autojunk=False)``: real_quick_ratio, quick_ratio and ratio all
+    >= ``near`` (the first two computed as difflib does, without building the matcher)."""
+    la, lb = len(a), len(b)
+    if 2.0 * min(la, lb) / (la + lb) < near:                       # real_quick_ratio
+        return False
+    cb = Counter(b)
+    matches = sum(min(k, cb[c]) for c, k in Counter(a).items())    # quick_ratio's multiset overlap
+    if 2.0 * matches / (la + lb) < near:
+        return False
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= near
 
 
 def _column(frame: Any, name: str, n: int) -> list[Any]:

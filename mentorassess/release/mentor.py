@@ -65,8 +65,18 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
     n_cols = {c: f"n_answered_{c}" for c in score_cols if f"n_answered_{c}" in s.columns}
     col_pos = {i: j for j, i in enumerate(item_cols)}
     comp_pos = {c: [col_pos[i] for i in members if i in col_pos] for c, members in comp_of.items()}
-    for (mentor, wave), g in s.groupby(_KEYS, sort=False):
-        n = len(g)
+    # the score table too: one array per column, each group's rows by position (in groupby's order)
+    score_vals = s[score_cols].to_numpy(dtype=float)
+    answered_of = {c: s[col].to_numpy() for c, col in n_cols.items()}
+    groups = s.groupby(_KEYS, sort=False)
+    codes = groups.ngroup().to_numpy(dtype=float, na_value=np.nan) if len(s) else np.zeros(0)
+    order = np.argsort(codes, kind="stable")
+    order = order[~np.isnan(codes[order])]        # a missing key: no group, as in groupby
+    cuts = np.flatnonzero(np.diff(codes[order])) + 1
+    mentors_, waves_ = s["mentor_id"].to_numpy(), s["wave"].to_numpy()
+    for pos in (np.split(order, cuts) if len(order) else []):
+        mentor, wave = mentors_[pos[0]], waves_[pos[0]]
+        n = len(pos)
         flag = unkeyed_of.get((mentor, wave), False)
         unkeyed = True if pd.isna(flag) else bool(flag)  # unknown: the conservative reading
         need = k + 1 if unkeyed else k
@@ -76,11 +86,11 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
         items_g = item_vals[rows] if rows is not None else no_items
         hid_comp: set[str] = set()
         hid_item: set[str] = set()
-        for c in score_cols:
-            col = g[c].to_numpy(dtype=float)
+        for q, c in enumerate(score_cols):
+            col = score_vals[pos, q]
             ok = ~np.isnan(col)
             v = col[ok]
-            answered = g[n_cols[c]].to_numpy()[ok] if c in n_cols else None
+            answered = answered_of[c][pos][ok] if c in n_cols else None
             coarsest = int(answered.min()) if answered is not None and len(answered) else 1
             if len(v) < k or not _score_safe(tuple(sorted(v.tolist())), lo, hi, rules, coarsest):
                 hid_comp.add(c)
@@ -120,6 +130,7 @@ def _item_safe(values: tuple, lo: int, hi: int, rules: ReleaseRules) -> bool:
     return item_mean_safe(values, decimals=rules.decimals, lo=lo, hi=hi, ell=rules.ell).safe
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _score_safe(values: tuple, lo: int, hi: int, rules: ReleaseRules, items: int = 1) -> bool:
     """R5 for a competency mean: every rater keeps ``ell - 1`` scale points as an outsider, and, for
     an insider who knows one rater's score, ``ell`` possible scores on the coarsest rater's grid

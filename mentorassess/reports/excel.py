@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -209,9 +210,163 @@ def _sheet(ws, sheet: Sheet, fmt: _Formats) -> None:
         _write(ws, 0, 0, _cell_value(sheet.note), fmt, italic=True)
     for j, col in enumerate(frame.columns):
         _write(ws, head, j, _cell_value(str(col)), fmt, bold=True)
-    for i, row in enumerate(frame.itertuples(index=False, name=None), start=head + 1):
+    if not (_FAST_ROWS and _fast_rows(ws, frame, formats, fmt, head + 1)):
+        _slow_rows(ws, frame, formats, fmt, head + 1)
+
+
+def _slow_rows(ws, frame: pd.DataFrame, formats: list, fmt: _Formats, first: int) -> None:
+    """The data rows cell by cell through XlsxWriter's API (the reference of :func:`_fast_rows`)."""
+    for i, row in enumerate(frame.itertuples(index=False, name=None), start=first):
         for j, v in enumerate(row):
             _write(ws, i, j, _cell_value(v), fmt, num=formats[j])
+
+
+#: Write data rows with :func:`_fast_rows` (False: cell by cell through XlsxWriter's API).
+_FAST_ROWS = True
+_CHUNK = 20_000   # rows per write to the sheet's temporary file
+
+
+def _fast_rows(ws, frame: pd.DataFrame, formats: list, fmt: _Formats, first: int) -> bool:
+    """Write the data rows of a sheet as the XML XlsxWriter's constant-memory mode writes for
+    :func:`_slow_rows`, byte for byte, built column by column instead of one API call per cell.
+
+    XlsxWriter keeps one pending row and serialises it (``Worksheet._write_single_row``) when a
+    later row is written; here the pending header row is flushed the same way, the rows' XML goes
+    to the same temporary file, and the state XlsxWriter keeps (sheet dimensions, last row, the
+    order in which cell formats get their index) is set as its own calls would set it. Returns
+    False, having written nothing, where that state is not the plain one assumed (the caller then
+    writes cell by cell); ``tests/test_excel_fast_rows.py`` compares both paths' bytes.
+    """
+    if (not getattr(ws, "constant_memory", False) or ws.row_info or ws.comments or ws.excel_version == 2010
+            or ws.default_row_height != ws.original_row_height or ws.previous_row >= first or len(frame) == 0):
+        return False
+    from xlsxwriter.utility import xl_col_to_name
+
+    n, ncol = len(frame), len(frame.columns)
+    cols, firsts = [], []   # per column: (xml after the format attribute or None per row, formats); first uses
+    for j in range(ncol):
+        tails, fmts, uses = _column(frame.iloc[:, j], fmt, formats[j])
+        cols.append((tails, fmts))
+        firsts += [(r, j, f) for f, r in uses]
+    if not firsts:
+        return True   # no cell at all: nothing written, as cell by cell
+    # the pending header row goes out first, as XlsxWriter's next write would send it
+    ws._write_single_row(first)
+    # formats get their index in the order the cells using them are serialised (row, then column)
+    attr = {id(None): ""}
+    for _, _, f in sorted(firsts, key=lambda t: (t[0], t[1])):
+        if id(f) not in attr:
+            attr[id(f)] = f' s="{f._get_xf_index()}"'
+    letters = [xl_col_to_name(j) for j in range(ncol)]
+    top = last = None
+    for lo in range(0, n, _CHUNK):
+        hi = min(n, lo + _CHUNK)
+        nums = [str(first + i + 1) for i in range(lo, hi)]
+        cells = []
+        for L, (tails, fmts) in zip(letters, cols):
+            if isinstance(fmts, list):
+                cells.append([f'<c r="{L}{r}"{attr[id(f)]}{t}' if t is not None else ""
+                              for r, t, f in zip(nums, tails[lo:hi], fmts[lo:hi])])
+            else:
+                a = attr.get(id(fmts), "")   # a format whose column has no cell is never used
+                cells.append([f'<c r="{L}{r}"{a}{t}' if t is not None else "" for r, t in zip(nums, tails[lo:hi])])
+        out = []
+        for r, body in zip(nums, map("".join, zip(*cells))):
+            if body:
+                out.append(f'<row r="{r}">{body}</row>')
+                top = r if top is None else top
+                last = r
+        ws.fh.write("".join(out))
+    if last is not None:   # the dimensions and the last row, as the cells' writes leave them
+        row, row0 = int(last) - 1, int(top) - 1
+        used = sorted({j for _, j, _ in firsts})
+        ws.dim_rowmin = row0 if ws.dim_rowmin is None else min(ws.dim_rowmin, row0)
+        ws.dim_rowmax = row if ws.dim_rowmax is None else max(ws.dim_rowmax, row)
+        ws.dim_colmin = used[0] if ws.dim_colmin is None else min(ws.dim_colmin, used[0])
+        ws.dim_colmax = used[-1] if ws.dim_colmax is None else max(ws.dim_colmax, used[-1])
+        ws.previous_row = row
+    return True
+
+
+_TRUE, _FALSE = ' t="b"><v>1</v></c>', ' t="b"><v>0</v></c>'
+
+
+def _column(series: pd.Series, fmt: _Formats, num: str | None):
+    """One column's cells: the XML after the format attribute per row (None: no cell), the format
+    (one for the whole column, or a list per row) and each format with the row of its first use.
+    Values and types are those ``_cell_value`` gives and ``_write`` writes (numbers as XlsxWriter's
+    ``{:.16G}``); numeric, boolean and all-text columns are converted whole."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        values = series.to_numpy()
+        if dtype.kind == "b":
+            return [_TRUE if x else _FALSE for x in values.tolist()], None, [(None, 0)] if len(values) else []
+        f = fmt(num=num)
+        if dtype.kind == "f":
+            finite = np.isfinite(values)
+            tails = [f"><v>{x:.16G}</v></c>" if ok else None for x, ok in zip(values.tolist(), finite.tolist())]
+            hit = np.flatnonzero(finite)
+            return tails, f, ([(f, int(hit[0]))] if len(hit) else [])
+        return [f"><v>{x:.16G}</v></c>" for x in values.tolist()], f, [(f, 0)] if len(values) else []
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and getattr(dtype, "kind", "") in "iu" \
+            and pd.api.types.is_integer_dtype(dtype):
+        na = series.isna().to_numpy()
+        f = fmt(num=num)
+        ints = series.to_numpy(dtype="int64", na_value=0).tolist()
+        tails = [None if m else f"><v>{x:.16G}</v></c>" for x, m in zip(ints, na.tolist())]
+        hit = np.flatnonzero(~na)
+        return tails, f, ([(f, int(hit[0]))] if len(hit) else [])
+    if dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "string":
+        codes, uniques = pd.factorize(series)   # text only: equal strings share one cell text
+        f = fmt(text=True)
+        xml = np.array([_string_xml(_cell_value(u)) for u in uniques] + [None], dtype=object)
+        tails = xml[codes].tolist()            # code -1 (missing) takes the last entry, None
+        hit = np.flatnonzero(codes >= 0)
+        return tails, f, ([(f, int(hit[0]))] if len(hit) else [])
+    tails, fmts, uses, seen = [], [], [], set()
+    memo: dict = {}
+    for i, v in enumerate(series):
+        v = _cell_value(v)
+        if v is None:
+            tails.append(None)
+            fmts.append(None)
+            continue
+        if isinstance(v, bool):
+            f, tail = fmt(), (_TRUE if v else _FALSE)
+        elif isinstance(v, (int, float)):
+            f, tail = fmt(num=num), f"><v>{v:.16G}</v></c>"
+        else:
+            f = fmt(text=True)
+            tail = memo.get(v)
+            if tail is None:
+                tail = memo[v] = _string_xml(v)
+        tails.append(tail)
+        fmts.append(f)
+        if id(f) not in seen:
+            seen.add(id(f))
+            uses.append((f, i))
+    return tails, fmts, uses
+
+
+_CONTROL = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
+def _string_xml(text: str) -> str:
+    """The inline-string cell XML XlsxWriter writes in constant-memory mode (after the format)."""
+    from xlsxwriter.utility import _utf16_len, _utf16_truncate
+    from xlsxwriter.xmlwriter import XMLwriter
+
+    if len(text) > 32_767 // 2 and _utf16_len(text) > 32_767:
+        text = _utf16_truncate(text, 32_767)
+    if _CONTROL.search(text):
+        text = XMLwriter._escape_control_characters(text)
+    if text.startswith("<r>") and text.endswith("</r>"):
+        return f' t="inlineStr"><is>{text}</is></c>'   # XlsxWriter passes such text through as rich text
+    # XlsxWriter's test is re.search(r"^\s") or re.search(r"\s$"): the same as str.isspace at either end
+    t_attr = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f' t="inlineStr"><is><t{t_attr}>{text}</t></is></c>'
 
 
 def write_workbook(sheets: Sequence[Sheet], path: str | Path, *, readme: Sequence[tuple[str, str]] = (),

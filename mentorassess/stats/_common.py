@@ -209,9 +209,31 @@ def pairwise_cov(frame: pd.DataFrame) -> np.ndarray:
     return frame.cov().to_numpy()
 
 
+_COR_CACHE: dict = {}   # data digest -> correlation matrix (the last few; one report asks 5 times)
+
+
 def pairwise_cor(frame: pd.DataFrame) -> np.ndarray:
-    """``cor(x, use = "pairwise")`` (pair-specific means and SDs)."""
+    """``cor(x, use = "pairwise")`` (pair-specific means and SDs).
+
+    KMO, Bartlett's test, parallel analysis, omega and the EFA of one report correlate the same
+    items: the matrix of the last few data sets is kept (keyed by a digest of the values, so equal
+    data give the very same matrix; a copy is returned).
+    """
+    import hashlib
+
     x = frame.to_numpy(dtype=float)
+    key = (x.shape, hashlib.blake2b(np.ascontiguousarray(x).tobytes(), digest_size=20).digest())
+    hit = _COR_CACHE.get(key)
+    if hit is not None:
+        return hit.copy()
+    c = _pairwise_cor_checked(frame, x)
+    if len(_COR_CACHE) >= 4:
+        _COR_CACHE.pop(next(iter(_COR_CACHE)))
+    _COR_CACHE[key] = c.copy()
+    return c
+
+
+def _pairwise_cor_checked(frame: pd.DataFrame, x: np.ndarray) -> np.ndarray:
     if not np.isnan(x).any():
         c = np.corrcoef(x, rowvar=False).reshape(x.shape[1], x.shape[1])
     else:

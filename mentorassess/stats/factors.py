@@ -320,10 +320,13 @@ def parallel_analysis(
     fa_obs = fa_core(r, 1, "minres", "none").values
     sim_pc, sim_fa, res_pc, res_fa = [], [], [], []
     has_nan = np.isnan(x).any()
+    xt = np.ascontiguousarray(x.T)   # columns as rows: each resampled column is one contiguous gather
     for _ in range(int(n_iter)):
         if resample:
             for _attempt in range(100):
-                xs = np.take_along_axis(x, gen.integers(0, n, size=(p, n)).T, axis=0)  # each column resampled
+                # each column resampled: the same values and the same (column-major) layout as
+                # take_along_axis(x, idx.T, axis=0), gathered along contiguous rows
+                xs = np.take_along_axis(xt, gen.integers(0, n, size=(p, n)), axis=1).T
                 c = _pairwise_cor_matrix(xs) if has_nan else np.corrcoef(xs, rowvar=False)
                 if not np.isnan(c).any():
                     break

@@ -113,7 +113,7 @@ def item_agreement(scores: Scores, *, wave: str, role: str = "mentee", min_rater
 
 def _overall(scores: Scores, wave: str, role: str, min_raters: int, null_variance: float) -> pd.DataFrame:
     """rwg(j) of the overall score (all its items) per mentor, as rwg_by_mentor does per competency."""
-    from mentorassess.stats.agreement import rwg_j
+    from mentorassess.stats.agreement import mentor_blocks, rwg_j
 
     ins = scores.instrument
     comps = {c.id for c in ins.competencies}
@@ -121,8 +121,10 @@ def _overall(scores: Scores, wave: str, role: str, min_raters: int, null_varianc
     items = list(getattr(ins, "total_item_ids", ins.item_ids))
     sel = (scores.items["rater_role"] == role) & (scores.items["wave"] == wave)
     rows = []
-    for mentor, g in scores.items.loc[sel].groupby("mentor_id", sort=True):
-        m = g[items].dropna()
+    if not extra:
+        return pd.DataFrame(rows, columns=["mentor_id", "wave", "variable", "kind", "n", "value"])
+    for mentor, g in mentor_blocks(scores.items.loc[sel], items):
+        m = g[~np.isnan(g).any(axis=1)]   # g[items].dropna(), C-ordered as before: the same sums
         if len(g) >= min_raters and len(m) >= min_raters:
             for name in extra:
                 rows.append((mentor, wave, name, "overall", len(m), rwg_j(m, null=null_variance)))
