@@ -64,3 +64,27 @@ def test_huge_cell_truncated(tmp_path):
     path = write_workbook([Sheet("S", df)], tmp_path / "w.xlsx")
     value = load_workbook(path)["S"]["A2"].value
     assert len(value) <= 32_767 and value.endswith("[truncated]")
+
+
+def test_zip_entries_are_deflated_at_the_fast_level_and_xlsxwriter_is_left_as_found():
+    import io
+    import zipfile
+    import zlib
+
+    import pandas as pd
+    import xlsxwriter.workbook as xw
+
+    from mentorassess.reports.excel import DEFLATE_LEVEL, Sheet, workbook_bytes
+
+    frame = pd.DataFrame({"mentor_id": [f"M{i:04d}" for i in range(3000)], "mean": [i / 7 for i in range(3000)]})
+    data = workbook_bytes([Sheet("Scores", frame)])
+    assert xw.ZipFile is zipfile.ZipFile
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheet = z.getinfo("xl/worksheets/sheet1.xml")
+        raw = z.read(sheet)
+    assert sheet.compress_type == zipfile.ZIP_DEFLATED
+    c = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
+    assert sheet.compress_size == len(c.compress(raw) + c.flush())
+    c6 = zlib.compressobj(6, zlib.DEFLATED, -15)
+    assert sheet.compress_size != len(c6.compress(raw) + c6.flush())
+    assert workbook_bytes([Sheet("Scores", frame)]) == data

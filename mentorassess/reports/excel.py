@@ -31,6 +31,9 @@ import datetime as dt
 import io
 import math
 import re
+import threading
+import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -183,8 +186,43 @@ def workbook_bytes(sheets: Sequence[Sheet], *, readme: Sequence[tuple[str, str]]
         _sheet(wb.add_worksheet(name), sheet, fmt)
     if not used:
         wb.add_worksheet("Empty")
-    wb.close()
+    with _fast_deflate():
+        wb.close()
     return buf.getvalue()
+
+
+#: zlib level of the workbook's zip entries. Level 1 deflates a consortium's 2.6 million cells about
+#: three times faster than XlsxWriter's default (6) for a file about a quarter larger; the bytes stay
+#: deterministic (same zlib level, fixed entry times).
+DEFLATE_LEVEL = 1
+_ZIP_LOCK = threading.Lock()
+
+
+class _LevelZip(zipfile.ZipFile):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("compresslevel", DEFLATE_LEVEL)
+        super().__init__(*args, **kwargs)
+
+
+@contextmanager
+def _fast_deflate():
+    """XlsxWriter packs with :data:`DEFLATE_LEVEL` while the workbook closes.
+
+    XlsxWriter has no setting for it: its module's ``ZipFile`` is swapped for the call only, under
+    a lock, and only when it is the standard library's class (else XlsxWriter's default is kept).
+    """
+    import xlsxwriter.workbook as xw
+
+    with _ZIP_LOCK:
+        saved = getattr(xw, "ZipFile", None)
+        if saved is not zipfile.ZipFile:
+            yield
+            return
+        xw.ZipFile = _LevelZip
+        try:
+            yield
+        finally:
+            xw.ZipFile = saved
 
 
 def _sheet(ws, sheet: Sheet, fmt: _Formats) -> None:
