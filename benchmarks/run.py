@@ -109,10 +109,9 @@ NOTES = """\
   hidden_cells' per-group selections and the program audit's insider pass (an O(1) twin bound)
   no longer scale with groups x rows; the psychometric reports run in two workers beside the
   program summary; the workbook's rows are written column-wise (same bytes). The feedback PDFs
-  are about 80% of the run; the workbook's zip deflate (6 s) keeps it above its 5 s share.
-- This machine is shared (load average 6-8 during the run, two benchmark runs at once): absolute
-  times are several times those of a quiet run; only ratios to baselines measured in the same
-  run compare.
+  are most of the run; the workbook's zip is deflated at level 1 (2.6M cells 4.3 -> 2.4 s).
+- This machine is shared: with other work running, absolute times are several times those of a
+  quiet run; only ratios to baselines measured in the same run compare.
 """
 
 
