@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 import pandas as pd
 from openpyxl import load_workbook
 
@@ -88,3 +89,24 @@ def test_zip_entries_are_deflated_at_the_fast_level_and_xlsxwriter_is_left_as_fo
     c6 = zlib.compressobj(6, zlib.DEFLATED, -15)
     assert sheet.compress_size != len(c6.compress(raw) + c6.flush())
     assert workbook_bytes([Sheet("Scores", frame)]) == data
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_text_shaped_like_rich_text_xml_stays_text_and_cannot_add_cells(fast, monkeypatch):
+    """XlsxWriter passes '<r>…</r>' through unescaped: a comment could add a formula cell."""
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    import mentorassess.reports.excel as excel
+
+    evil = ('<r><t>fine</t></r></is></c><c r="C2" t="str"><f>HYPERLINK("http://evil.example","open")</f>'
+            '<v>open</v></c><c r="D2" t="inlineStr"><is><r><t>x</t></r>')
+    monkeypatch.setattr(excel, "_FAST_ROWS", fast)
+    frame = pd.DataFrame({"mentor_id": ["M1", "M2", "M3"], "comment": [evil, "<r>rich</r>", "<r> a & b </r>"]})
+    data = excel.workbook_bytes([excel.Sheet("Comments", frame)])
+    ws = load_workbook(io.BytesIO(data))["Comments"]
+    cells = [(c.coordinate, c.value, c.data_type) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert cells == [("A1", "mentor_id", "s"), ("B1", "comment", "s"), ("A2", "M1", "s"), ("B2", evil, "s"),
+                     ("A3", "M2", "s"), ("B3", "<r>rich</r>", "s"), ("A4", "M3", "s"), ("B4", "<r> a & b </r>", "s")]

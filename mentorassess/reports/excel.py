@@ -151,7 +151,7 @@ def _write(ws, r: int, c: int, value, fmt: _Formats, num: str | None = None, **s
     elif isinstance(value, (int, float)):
         ws.write_number(r, c, value, fmt(num=num, **style))
     else:
-        ws.write_string(r, c, value, fmt(text=True, **style))
+        ws.write_string(r, c, _inert(value), fmt(text=True, **style))
 
 
 def workbook_bytes(sheets: Sequence[Sheet], *, readme: Sequence[tuple[str, str]] = (),
@@ -389,10 +389,27 @@ def _column(series: pd.Series, fmt: _Formats, num: str | None):
 _CONTROL = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
 
+def _inert(text: str) -> str:
+    """Text that XlsxWriter would pass through unescaped, as one escaped rich-text run instead.
+
+    XlsxWriter writes a string that starts with ``<r>`` and ends with ``</r>`` into the sheet's XML
+    as it is (its own rich strings are stored so): a comment or name of that shape could close the
+    cell and add others, formulas included. Wrapped here, the reader sees exactly the text.
+
+    >>> _inert("<r>x</r>"), _inert("plain <r>")
+    ('<r><t>&lt;r&gt;x&lt;/r&gt;</t></r>', 'plain <r>')
+    """
+    if not (text.startswith("<r>") and text.endswith("</r>")):
+        return text
+    return "<r><t>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</t></r>"
+
+
 def _string_xml(text: str) -> str:
     """The inline-string cell XML XlsxWriter writes in constant-memory mode (after the format)."""
     from xlsxwriter.utility import _utf16_len, _utf16_truncate
     from xlsxwriter.xmlwriter import XMLwriter
+
+    text = _inert(text)   # as _write hands it to XlsxWriter
 
     if len(text) > 32_767 // 2 and _utf16_len(text) > 32_767:
         text = _utf16_truncate(text, 32_767)
