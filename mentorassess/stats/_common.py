@@ -8,6 +8,7 @@ matrices, read-only arrays and JSON conversion.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -210,6 +211,7 @@ def pairwise_cov(frame: pd.DataFrame) -> np.ndarray:
 
 
 _COR_CACHE: dict = {}   # data digest -> correlation matrix (the last few; one report asks 5 times)
+_COR_LOCK = threading.Lock()
 
 
 def pairwise_cor(frame: pd.DataFrame) -> np.ndarray:
@@ -227,9 +229,10 @@ def pairwise_cor(frame: pd.DataFrame) -> np.ndarray:
     if hit is not None:
         return hit.copy()
     c = _pairwise_cor_checked(frame, x)
-    if len(_COR_CACHE) >= 4:
-        _COR_CACHE.pop(next(iter(_COR_CACHE)))
-    _COR_CACHE[key] = c.copy()
+    with _COR_LOCK:   # the web app runs programs in threads: evict and insert as one step
+        if len(_COR_CACHE) >= 4:
+            _COR_CACHE.pop(next(iter(_COR_CACHE)), None)
+        _COR_CACHE[key] = c.copy()
     return c
 
 
