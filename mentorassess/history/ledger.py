@@ -59,6 +59,34 @@ def differencing_safe(new: frozenset, old: Iterable[frozenset], k: int) -> bool:
     return True
 
 
+def _group_sets(mentor: np.ndarray, wave: np.ndarray, toks: np.ndarray, has: np.ndarray, cols: list[str],
+                out: dict) -> None:
+    """``out[(mentor, wave, col)]``: the tokens of the rows with a value in ``col``, per (mentor, wave).
+
+    A column answered by every row of a group shares that group's one set (most do), so equal sets
+    are one object: hashed once, and stored once by :func:`insert_entries`.
+    """
+    if not len(toks):
+        return
+    cm, um = pd.factorize(pd.Series(mentor, dtype=object).astype(str), sort=False)
+    cw, uw = pd.factorize(pd.Series(wave, dtype=object).astype(str), sort=False)
+    code = cm.astype(np.int64) * len(uw) + cw
+    order = np.argsort(code, kind="stable")
+    code, toks, has = code[order], toks[order], has[order]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    ends = np.r_[starts[1:], len(code)]
+    for a, b in zip(starts, ends):
+        m, w = um[code[a] // len(uw)], uw[code[a] % len(uw)]
+        block, t = has[a:b], toks[a:b]
+        full = frozenset(t)
+        every, some = block.all(axis=0), block.any(axis=0)
+        for j, col in enumerate(cols):
+            if every[j]:
+                out[(m, w, col)] = full
+            elif some[j]:
+                out[(m, w, col)] = frozenset(t[block[:, j]])
+
+
 def _contrib_sets(elig_scores, token: Callable[[str], Contribution]) -> tuple[dict, dict]:
     """Per (mentor, wave, competency) and (mentor, wave, item): the contributions with a value."""
     s = elig_scores.scores
@@ -67,21 +95,18 @@ def _contrib_sets(elig_scores, token: Callable[[str], Contribution]) -> tuple[di
     toks = np.empty(len(ids), dtype=object)
     toks[:] = [token(r) for r in ids]
     comp_cols = list(elig_scores.score_columns)
-    comp: dict = defaultdict(set)
-    for col in comp_cols:
-        ok = mentee & s[col].notna().to_numpy()
-        for m, w, t in zip(s["mentor_id"].to_numpy()[ok], s["wave"].to_numpy()[ok], toks[ok]):
-            comp[(str(m), str(w), col)].add(t)
+    comp: dict = {}
+    _group_sets(s["mentor_id"].to_numpy()[mentee], s["wave"].to_numpy()[mentee], toks[mentee],
+                s[comp_cols].notna().to_numpy()[mentee], comp_cols, comp)
     it = elig_scores.items
     pos = {r: i for i, r in enumerate(ids)}
     itoks = np.empty(len(it), dtype=object)
     itoks[:] = [toks[pos[r]] for r in it["response_id"].astype(str)]
     imentee = (it["rater_role"] == "mentee").to_numpy()
-    item: dict = defaultdict(set)
-    for col in [c for c in elig_scores.instrument.item_ids if c in it.columns]:
-        ok = imentee & it[col].notna().to_numpy()
-        for m, w, t in zip(it["mentor_id"].to_numpy()[ok], it["wave"].to_numpy()[ok], itoks[ok]):
-            item[(str(m), str(w), col)].add(t)
+    item: dict = {}
+    icols = [c for c in elig_scores.instrument.item_ids if c in it.columns]
+    _group_sets(it["mentor_id"].to_numpy()[imentee], it["wave"].to_numpy()[imentee], itoks[imentee],
+                it[icols].notna().to_numpy()[imentee], icols, item)
     return comp, item
 
 
@@ -118,22 +143,36 @@ def entries_from_profiles(profiles, elig_scores, token: Callable[[str], Contribu
 
 
 def released_entries(conn, units: Iterable[str] | None = None) -> dict[str, dict[tuple, frozenset]]:
-    """Per mentor: every released ledger entry, ``(window, wave, statistic, value) -> contribution set``."""
-    q = (select(S.ledger.c.unit, S.ledger.c.window, S.ledger.c.wave, S.ledger.c.statistic, S.ledger.c.value,
-                S.contributors.c.rater_hash, S.contributors.c.cycle, S.contributors.c.wave)
-         .join(S.contributors, S.contributors.c.set_id == S.ledger.c.set_id)
-         .where(S.ledger.c.status == "released"))
+    """Per mentor: every released ledger entry, ``(window, wave, statistic, value) -> contribution set``.
+
+    The entries are read first and each contribution set once (many entries of a mentor share one
+    set), so a set's members are neither fetched nor hashed once per entry.
+    """
+    L, C = S.ledger.c, S.contributors.c
+    q = select(L.unit, L.window, L.wave, L.statistic, L.value, L.set_id).where(L.status == "released")
     unit_list = None if units is None else sorted(set(units))
+    chunks = [None] if unit_list is None else [unit_list[i:i + 500] for i in range(0, len(unit_list), 500)]
     rows: list = []
-    if unit_list is None:
-        rows = conn.execute(q).all()
-    else:
-        for i in range(0, len(unit_list), 500):
-            rows += conn.execute(q.where(S.ledger.c.unit.in_(unit_list[i:i + 500]))).all()
-    by: dict = defaultdict(lambda: defaultdict(set))
-    for unit, window, wave, stat, value, h, cyc, w in rows:
-        by[unit][(window, wave, stat, value)].add((h, cyc, w))
-    return {u: {k: frozenset(v) for k, v in entries.items()} for u, entries in by.items()}
+    members: dict = defaultdict(list)
+    for chunk in chunks:
+        qq = q if chunk is None else q.where(L.unit.in_(chunk))
+        rows += conn.execute(qq).all()
+        sids = select(L.set_id).where(L.status == "released")
+        if chunk is not None:
+            sids = sids.where(L.unit.in_(chunk))
+        for sid, h, cyc, w in conn.execute(select(C.set_id, C.rater_hash, C.cycle, C.wave)
+                                           .where(C.set_id.in_(sids.scalar_subquery()))):
+            members[sid].append((h, cyc, w))
+    sets = {sid: frozenset(m) for sid, m in members.items()}
+    by: dict = defaultdict(dict)
+    for unit, window, wave, stat, value, sid in rows:
+        got = sets.get(sid)
+        if got is None:   # an entry without members adds nothing (as the former inner join)
+            continue
+        key = (window, wave, stat, value)
+        d = by[unit]
+        d[key] = got if key not in d else d[key] | got
+    return dict(by)
 
 
 def already_released(e: Entry, prior: dict[tuple, frozenset]) -> bool:

@@ -75,11 +75,23 @@ def _jsonable(v):
     return v
 
 
+def _column_values(col: pd.Series) -> list:
+    """A column's values as :func:`_jsonable` gives them, converted column-wise where the dtype allows."""
+    kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else "O"   # nullable dtypes hold pd.NA: per value
+    if kind == "f":
+        arr = col.to_numpy()
+        return [None if v != v else v for v in arr.tolist()]   # Python floats; NaN -> None
+    if kind in "iu":
+        return col.to_numpy().tolist()
+    return [v if type(v) is str else _jsonable(v) for v in col.tolist()]
+
+
 def _response_rows(store: Store, run_id: int, responses: pd.DataFrame) -> list[dict]:
     cols = list(responses.columns)
+    values = [_column_values(responses[c]) for c in cols] if cols else []
     rows = []
-    for rec in responses.itertuples(index=False, name=None):
-        d = {c: _jsonable(v) for c, v in zip(cols, rec)}
+    for rec in zip(*values):
+        d = dict(zip(cols, rec))
         rows.append({"run_id": run_id, "response_id": str(d["response_id"]), "mentor_id": str(d["mentor_id"]),
                      "rater_role": str(d["rater_role"]), "wave": str(d["wave"]),
                      "rater_hash": store.rater_hash(d.get("rater_id")),

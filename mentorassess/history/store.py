@@ -85,16 +85,27 @@ class Store:
         self.location = location
         self.secret_path = secret_path
         self._secret = secret
+        self._hashes: dict = {}   # raw id -> hash (a cycle hashes the same raters several times)
         with self.write() as conn:
             S.migrate(conn)
 
     # -- keys ---------------------------------------------------------------------------------------
     def rater_hash(self, rater_id) -> str | None:
         """Keyed HMAC-SHA-256 of a normalised rater (or mentor) id; ``None`` for no id."""
+        memo = isinstance(rater_id, str)
+        if memo:
+            hit = self._hashes.get(rater_id)
+            if hit is not None:
+                return hit
         key = normalise_key(rater_id)
         if key is None:
             return None
-        return hmac.new(self._secret, key.encode("utf-8"), hashlib.sha256).hexdigest()
+        h = hmac.new(self._secret, key.encode("utf-8"), hashlib.sha256).hexdigest()
+        if memo:
+            if len(self._hashes) >= 500_000:
+                self._hashes.clear()
+            self._hashes[rater_id] = h
+        return h
 
     # -- transactions -------------------------------------------------------------------------------
     @contextlib.contextmanager

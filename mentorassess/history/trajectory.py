@@ -114,22 +114,37 @@ def _span(window: str, order: list[str]) -> tuple[str, ...]:
     return tuple(order[order.index(first):order.index(last) + 1])
 
 
+def _competency_stat(stat: str) -> tuple[str, str] | None:
+    """``'competency:<id>:mean'`` -> ``(id, 'mean')`` (also ``se``); anything else -> None."""
+    if not stat.startswith("competency:"):
+        return None
+    _, comp, kind = stat.split(":")
+    return (comp, kind) if kind in ("mean", "se") else None
+
+
 def _points(entries: Iterable[Entry], order: list[str], current_windows: set[str]) -> dict:
     """``(mentor, wave) -> points`` from released competency mean/se entries."""
     vals: dict = {}
+    parsed: dict = {}   # statistic -> (competency, kind) or None: a run repeats a few dozen statistics
     for e in entries:
-        if e.status != "released" or e.value is None or not e.statistic.startswith("competency:"):
+        if e.status != "released" or e.value is None:
             continue
-        _, comp, kind = e.statistic.split(":")
-        if kind not in ("mean", "se") or (isinstance(e.value, float) and math.isnan(e.value)):
+        stat = parsed.get(e.statistic, False)
+        if stat is False:
+            stat = parsed[e.statistic] = _competency_stat(e.statistic)
+        if stat is None or (isinstance(e.value, float) and math.isnan(e.value)):
             continue
+        comp, kind = stat
         vals.setdefault((e.unit, e.wave, e.window, comp), {})[kind] = float(e.value)
     out: dict = {}
     pos = {c: i for i, c in enumerate(order)}
+    spans: dict = {}
     for (unit, wave, window, comp), v in vals.items():
         if "mean" not in v:
             continue
-        cyc = _span(window, order)
+        cyc = spans.get(window)
+        if cyc is None:
+            cyc = spans[window] = _span(window, order)
         out.setdefault((unit, wave), []).append(
             TrajectoryPoint(window, cyc, comp, v["mean"], v.get("se"), window in current_windows))
     for key, pts in out.items():
@@ -190,8 +205,16 @@ def build_trajectories(cycle: str, order: list[str], earlier: Iterable[Entry], c
     upto = order[:order.index(cycle) + 1]
     current = [e for e in current if e.status == "released"]
     cur_windows = {e.window for e in current}
-    keep = [e for e in earlier if e.status == "released" and e.window not in cur_windows
-            and all(c in upto for c in _span(e.window, upto))]
+    inside = {}   # window -> every cycle of it is in upto (a run sees a handful of windows)
+    keep = []
+    for e in earlier:
+        if e.status != "released" or e.window in cur_windows:
+            continue
+        ok = inside.get(e.window)
+        if ok is None:
+            ok = inside[e.window] = all(c in upto for c in _span(e.window, upto))
+        if ok:
+            keep.append(e)
     entries = keep + current
     mentors = _points([e for e in entries if e.unit != PROGRAM_UNIT], upto, cur_windows)
     pos = {c: i for i, c in enumerate(upto)}
