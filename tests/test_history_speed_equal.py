@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from tests._history_helpers import CYCLES, program, record
+from tests._history_helpers import CYCLES, fresh_pg_database, program, record, stop_local_pg
 
 
 # -- former code, verbatim ------------------------------------------------------------------------
@@ -131,16 +131,30 @@ def _former_points(entries, order, current_windows):
 
 
 # -- the comparison -------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
+@pytest.fixture(scope="module", autouse=True)
+def _pg_cleanup():
+    yield
+    stop_local_pg()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def recorded(request, tmp_path_factory):
     """Three cycles of 40 mentors recorded with pooling in blocks of three (the third closes it)."""
     from mentorassess.history.store import open_store
 
-    store = open_store(tmp_path_factory.mktemp("hist") / "h.sqlite")
+    folder = tmp_path_factory.mktemp("hist")
+    drop = None
+    if request.param == "sqlite":
+        store = open_store(folder / "h.sqlite")
+    else:
+        url, drop = fresh_pg_database()
+        store = open_store(url, secret=str(folder / "program.secret"))
     data = program()
     results = [record(store, c, *data[c], program=True) for c in CYCLES]
     yield store, data, results
     store.close()
+    if drop:
+        drop()
 
 
 def test_pooling_happened(recorded):

@@ -197,13 +197,11 @@ def insert_entries(conn, cycle: str, entries: list[Entry]) -> int:
     set_ids = dict(zip(distinct, ids))
     members = [{"set_id": set_ids[m], "rater_hash": h, "cycle": c, "wave": w}
                for m in distinct for h, c, w in sorted(m)]
-    if members:
-        conn.execute(S.contributors.insert(), members)
+    S.insert_rows(conn, S.contributors, members)
     rows = [{"cycle": cycle, "unit": e.unit, "window": e.window, "wave": e.wave, "statistic": e.statistic,
              "value": e.value, "status": e.status,
              "set_id": None if e.contributors is None else set_ids[e.contributors]} for e in entries]
-    for i in range(0, len(rows), 5000):
-        conn.execute(S.ledger.insert(), rows[i:i + 5000])
+    S.insert_rows(conn, S.ledger, rows)
     return len(rows)
 
 

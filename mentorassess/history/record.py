@@ -246,8 +246,7 @@ def record_run(store: Store, *, cycle: str, program: str, instrument, responses:
         stored = 0
         if store_responses:
             rows = [dict(r, run_id=run_id) for r in plan.rows]
-            for i in range(0, len(rows), 5000):
-                conn.execute(S.responses.insert(), rows[i:i + 5000])
+            S.insert_rows(conn, S.responses, rows)
             stored = len(rows)
         n = insert_entries(conn, cycle, entries + list(plan.pooled_entries))
     return RecordResult(cycle=cycle, replaced=old is not None, ledger_rows=n, responses_stored=stored,

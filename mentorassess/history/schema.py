@@ -19,7 +19,7 @@ import datetime as dt
 from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
                         inspect, select)
 
-__all__ = ["METADATA", "MIGRATIONS", "SCHEMA_VERSION", "migrate", "TABLES"]
+__all__ = ["METADATA", "MIGRATIONS", "SCHEMA_VERSION", "migrate", "TABLES", "insert_rows"]
 
 METADATA = MetaData()
 
@@ -126,3 +126,28 @@ def migrate(conn) -> list[int]:
                                                 applied_at=dt.datetime.now(dt.timezone.utc).isoformat()))
         applied.append(version)
     return applied
+
+
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def insert_rows(conn, table: Table, rows: list[dict], *, batch: int = 5000) -> None:
+    """Insert many rows of plain values (str, int, float, None) through the driver's ``executemany``.
+
+    The history's tables have no Python-side defaults or type conversions, so the rows go to the
+    driver as tuples without SQLAlchemy's per-row parameter processing (most of the time of a
+    cycle's ledger insert). Other parameter styles fall back to ``conn.execute(table.insert(), rows)``.
+    """
+    if not rows:
+        return
+    ph = _PLACEHOLDER.get(conn.dialect.paramstyle)
+    if ph is None:  # pragma: no cover - SQLite and psycopg use the styles above
+        for i in range(0, len(rows), batch):
+            conn.execute(table.insert(), rows[i:i + batch])
+        return
+    cols = list(rows[0])
+    quote = conn.dialect.identifier_preparer
+    sql = (f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(c) for c in cols)}) "
+           f"VALUES ({', '.join([ph] * len(cols))})")
+    for i in range(0, len(rows), batch):
+        conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows[i:i + batch]])
