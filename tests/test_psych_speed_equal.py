@@ -44,3 +44,57 @@ def test_parallel_analysis_same_with_and_without_the_cache():
     c2 = pairwise_cor(d)
     _common._COR_CACHE.clear()
     assert c2[0, 1] != 99.0 and np.array_equal(c2, pairwise_cor(d))
+
+
+def _state_after(gen):
+    return gen.bit_generator.state["state"]
+
+
+def test_resampling_on_a_second_thread_gives_the_same_numbers():
+    # the generator is used in the same order either way; so are the fits
+    from mentorassess.stats._parallel import iterate
+
+    x = _data(n=600, p=8).to_numpy()
+    a, b = np.random.default_rng(11), np.random.default_rng(11)
+    seq = iterate(a, x, 6, threads=False)
+    par = iterate(b, x, 6, threads=True)
+    assert _state_after(a) == _state_after(b)
+    for one, two in zip(seq, par):
+        assert len(one) == len(two) == 6
+        for (pc1, fa1), (pc2, fa2) in zip(one, two):
+            assert np.array_equal(pc1, pc2) and np.array_equal(fa1, fa2)
+    no_res = iterate(np.random.default_rng(1), x, 3, resample=False, threads=True)
+    assert no_res[0] == [] and len(no_res[1]) == 3
+
+
+def test_a_redrawn_resample_keeps_the_order_of_draws():
+    # a column answered 3 times in 60 rows: resampling it often leaves fewer than 2 joint answers,
+    # so iterations are redrawn; the threaded loop rewinds the generator and must end equal
+    from mentorassess.stats._parallel import _resampled_cor, iterate
+
+    rng = np.random.default_rng(2)
+    x = np.clip(np.round(4 + rng.normal(size=(60, 4))), 1, 7)
+    x[3:, 0] = np.nan
+    probe = np.random.default_rng(5)
+    xt = np.ascontiguousarray(x.T)
+    undefined = sum(np.isnan(_resampled_cor(xt, probe.integers(0, 60, size=(4, 60)), True)).any()
+                    for _ in range(20))
+    assert undefined >= 3                     # the redraw path is really taken
+    a, b = np.random.default_rng(7), np.random.default_rng(7)
+    seq = iterate(a, x, 8, threads=False)
+    par = iterate(b, x, 8, threads=True)
+    assert _state_after(a) == _state_after(b)
+    for one, two in zip(seq, par):
+        for (pc1, fa1), (pc2, fa2) in zip(one, two):
+            assert np.array_equal(pc1, pc2) and np.array_equal(fa1, fa2)
+
+
+def test_pairwise_correlations_of_an_empty_column_warn_nothing():
+    import warnings
+
+    x = _data(n=50, p=4).to_numpy()
+    x[:, 2] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c = _pairwise_cor_matrix(x)
+    assert np.isnan(c[2]).all() and np.isfinite(c[0, 1])

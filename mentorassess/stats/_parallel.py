@@ -8,6 +8,10 @@
 - :func:`simulated_correlation`: the correlation matrix of ``n`` independent standard normal rows
   drawn from its exact distribution (Bartlett's decomposition of the Wishart matrix, ``n - 1``
   degrees of freedom) with p(p+1)/2 random numbers instead of n x p.
+- :func:`iterate`: the simulated and resampled eigenvalues of all iterations. On large data the
+  resampled correlations (numpy only, which releases the GIL) are computed on a second thread
+  while this one fits the one-factor solutions; the random numbers are drawn in the same order
+  as one after the other, so the results are the same bit for bit.
 
 Examples
 --------
@@ -21,12 +25,18 @@ True
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from scipy import optimize
 
-from mentorassess.stats._common import smc
+from mentorassess.errors import InsufficientDataError
+from mentorassess.stats._common import _pairwise_cor_matrix, smc
 
-__all__ = ["one_factor_values", "simulated_correlation"]
+__all__ = ["one_factor_values", "simulated_correlation", "iterate"]
+
+#: Resample on a second thread from this many cells (below it the thread costs more than it saves).
+THREAD_CELLS = 100_000
 
 _LOWER = 0.005  # as efa.fa_core
 _EPS = np.finfo(float).eps
@@ -90,3 +100,85 @@ def simulated_correlation(gen: np.random.Generator, n: int, p: int) -> np.ndarra
     c = w / np.outer(d, d)
     np.fill_diagonal(c, 1.0)
     return c
+
+
+def _resampled_cor(xt: np.ndarray, idx: np.ndarray, has_nan: bool) -> np.ndarray:
+    """Correlations of the columns of ``xt`` (items x rows) each resampled with its row ``idx``.
+
+    The same values and (column-major) layout as ``take_along_axis(x, idx.T, axis=0)``, gathered
+    with one flat ``take``. Numpy only and no warnings: it may run on a worker thread.
+    """
+    p, n = xt.shape
+    xs = np.take(xt.reshape(-1), idx + (np.arange(p, dtype=idx.dtype) * n)[:, None]).T
+    if has_nan:
+        return _pairwise_cor_matrix(xs)
+    with np.errstate(all="ignore"):
+        return np.corrcoef(xs, rowvar=False)
+
+
+def _values(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.linalg.eigvalsh(c)[::-1], one_factor_values(c)
+
+
+def _one_iteration(gen: np.random.Generator, xt: np.ndarray, has_nan: bool, resample: bool):
+    """One iteration, drawing as ``psych::fa.parallel``'s port always did: resample (redrawn while
+    a correlation is undefined, at most 100 times), then the simulated matrix."""
+    p, n = xt.shape
+    res = None
+    if resample:
+        for _attempt in range(100):
+            c = _resampled_cor(xt, gen.integers(0, n, size=(p, n)), has_nan)
+            if not np.isnan(c).any():
+                break
+        else:
+            raise InsufficientDataError("parallel analysis: resampled correlations undefined (too few answers)")
+        np.fill_diagonal(c, 1.0)
+        res = _values(c)
+    return res, _values(simulated_correlation(gen, n, p))
+
+
+def iterate(gen: np.random.Generator, x: np.ndarray, n_iter: int, resample: bool = True,
+            threads: bool | None = None) -> tuple[list, list]:
+    """``(resampled, simulated)``: per iteration the (PC, FA) eigenvalues of the resampled data
+    (empty list without ``resample``) and of the simulated normal data.
+
+    ``threads``: resample on a second thread (default: from :data:`THREAD_CELLS` cells). Either
+    way the same numbers: the generator is used in the same order, and an iteration whose
+    resampled correlations are undefined is drawn again one step at a time from the state it
+    started with.
+    """
+    n, p = x.shape
+    xt = np.ascontiguousarray(x.T)   # columns as rows: each resampled column is one contiguous gather
+    has_nan = bool(np.isnan(x).any())
+    if threads is None:
+        threads = resample and n * p >= THREAD_CELLS and n_iter > 1
+    res: list = []
+    sim: list = []
+    if not (threads and resample):
+        for _ in range(int(n_iter)):
+            r, s = _one_iteration(gen, xt, has_nan, resample)
+            if r is not None:
+                res.append(r)
+            sim.append(s)
+        return res, sim
+    pending = None   # the previous iteration's resampled correlations, fitted while the next is gathered
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mentorassess-pa") as pool:
+        for _ in range(int(n_iter)):
+            state = gen.bit_generator.state
+            job = pool.submit(_resampled_cor, xt, gen.integers(0, n, size=(p, n)), has_nan)
+            s = _values(simulated_correlation(gen, n, p))
+            if pending is not None:
+                res.append(_values(pending))
+                pending = None
+            c = job.result()
+            if np.isnan(c).any():   # redraw as the one-at-a-time loop does (rare: very sparse columns)
+                gen.bit_generator.state = state
+                r, s = _one_iteration(gen, xt, has_nan, resample)
+                res.append(r)
+            else:
+                np.fill_diagonal(c, 1.0)
+                pending = c
+            sim.append(s)
+    if pending is not None:
+        res.append(_values(pending))
+    return res, sim

@@ -35,11 +35,10 @@ from mentorassess.stats._common import (
     cov2cor,
     item_frame,
     jsonable,
-    _pairwise_cor_matrix,
     pairwise_cor,
     readonly,
 )
-from mentorassess.stats._parallel import one_factor_values, simulated_correlation
+from mentorassess.stats._parallel import iterate
 from mentorassess.stats.efa import EfaResult, fa_core, fit_efa
 
 __all__ = [
@@ -318,26 +317,9 @@ def parallel_analysis(
     gen = check_rng(rng)
     pc_obs = np.linalg.eigvalsh(r)[::-1]
     fa_obs = fa_core(r, 1, "minres", "none").values
-    sim_pc, sim_fa, res_pc, res_fa = [], [], [], []
-    has_nan = np.isnan(x).any()
-    xt = np.ascontiguousarray(x.T)   # columns as rows: each resampled column is one contiguous gather
-    for _ in range(int(n_iter)):
-        if resample:
-            for _attempt in range(100):
-                # each column resampled: the same values and the same (column-major) layout as
-                # take_along_axis(x, idx.T, axis=0), gathered along contiguous rows
-                xs = np.take_along_axis(xt, gen.integers(0, n, size=(p, n)), axis=1).T
-                c = _pairwise_cor_matrix(xs) if has_nan else np.corrcoef(xs, rowvar=False)
-                if not np.isnan(c).any():
-                    break
-            else:
-                raise InsufficientDataError("parallel analysis: resampled correlations undefined (too few answers)")
-            np.fill_diagonal(c, 1.0)
-            res_pc.append(np.linalg.eigvalsh(c)[::-1])
-            res_fa.append(one_factor_values(c))
-        c = simulated_correlation(gen, n, p)
-        sim_pc.append(np.linalg.eigvalsh(c)[::-1])
-        sim_fa.append(one_factor_values(c))
+    res, sim = iterate(gen, x, int(n_iter), resample)
+    sim_pc, sim_fa = [s[0] for s in sim], [s[1] for s in sim]
+    res_pc, res_fa = [r[0] for r in res], [r[1] for r in res]
     sim_pc_a, sim_fa_a = np.array(sim_pc), np.array(sim_fa)
     pc_q = np.quantile(sim_pc_a, quant, axis=0)
     fa_q = np.quantile(sim_fa_a, quant, axis=0)
