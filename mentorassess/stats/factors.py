@@ -293,7 +293,8 @@ def parallel_analysis(
     The simulated correlation matrices are drawn from their exact distribution (the Wishart
     matrix of N normal rows, :mod:`mentorassess.stats._parallel`) rather than from N x p normal
     draws, and each one-factor fit runs one eigendecomposition per step (same values as
-    ``fa_core``).
+    ``fa_core``). On large data the resampled correlations are computed on a second thread while
+    the fits run (:func:`mentorassess.stats._parallel.iterate`; the same numbers either way).
 
     Examples
     --------
