@@ -73,9 +73,12 @@ def _variants(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     # T3/pre has 3 raters (< min_raters_comments = 5): its comments are withheld, so changing them moves nothing
     sel = (changed["mentor_id"] == "T3") & (changed["wave"] == "pre") & (changed["rater_role"] == "mentee")
     changed.loc[sel, "comment_strengths"] = "CHANGED-SECRET"
-    return {"repeat": pd.concat([frame, pd.DataFrame([repeat])], ignore_index=True),
-            "self_as_mentee": pd.concat([frame, pd.DataFrame([own])], ignore_index=True),
-            "near_empty": pd.concat([frame, pd.DataFrame([sparse])], ignore_index=True),
+    def plus(row):  # the extra row in the frame's dtypes (an all-missing column stays float, as in frame)
+        assert set(row) <= set(frame.columns)
+        extra = pd.DataFrame([row], columns=frame.columns).astype(frame.dtypes.to_dict())
+        return pd.concat([frame, extra], ignore_index=True)
+
+    return {"repeat": plus(repeat), "self_as_mentee": plus(own), "near_empty": plus(sparse),
             "withheld_comment": changed}
 
 
