@@ -14,7 +14,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from mentorassess.errors import DataError, HeywoodWarning, InsufficientDataError, MentorAssessWarning
+from mentorassess.errors import (DataError, DataQualityWarning, HeywoodWarning, InsufficientDataError,
+                                 MentorAssessWarning)
 from mentorassess.scoring import order_waves
 from mentorassess.stats.report import psychometrics
 from tests._psych_ref import TOL, data, reference
@@ -77,7 +78,8 @@ def test_sections_per_form_and_wave_in_wave_order():
 
 def test_plain_mapping_and_insufficient_sections():
     d = mca_frame()
-    with pytest.warns(HeywoodWarning):  # 30 rows: a Heywood EFA, and no CFA listwise
+    # 30 rows for 26 items: a Heywood EFA, a correlation matrix that is not positive definite, no CFA
+    with pytest.warns(HeywoodWarning), pytest.warns(DataQualityWarning, match="not positive definite"):
         rep = psychometrics(d.head(30), MCA_BLOCKS, n_iter=2)
     sec = rep.sections[0]
     assert sec.form == "mentee" and "cfa" in sec.skipped
@@ -143,7 +145,7 @@ def test_command_module_imports_only_typer():
 
 
 def test_no_nan_in_json_for_skipped_parts():
-    with pytest.warns(HeywoodWarning):
+    with pytest.warns(HeywoodWarning), pytest.warns(DataQualityWarning, match="not positive definite"):
         rep = psychometrics(mca_frame().head(30), MCA_BLOCKS, n_iter=2)
     text = json.dumps(rep.to_dict(), allow_nan=False)
     assert "NaN" not in text
