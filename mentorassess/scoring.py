@@ -41,6 +41,7 @@ from pandas._libs import lib
 
 from mentorassess.errors import DataError, Problem
 from mentorassess.instruments import Instrument, load_instrument
+from mentorassess.io.distinct import known_distinct
 
 __all__ = ["Scores", "score", "order_waves", "ID_COLUMNS", "WAVE_ORDER", "OVERALL"]
 
@@ -169,7 +170,9 @@ def _validate(responses: pd.DataFrame, instrument: Instrument) -> None:
             rows = responses.index[responses[col].isna()][:5].tolist()
             problems.append(Problem(f"{int(responses[col].isna().sum())} empty value(s)", column=col,
                                     value=rows, code="empty-id"))
-    dup = responses["response_id"].duplicated(keep=False)
+    # ids an import checked and returned as they were need no second hashing pass
+    dup = (np.zeros(len(responses), dtype=bool) if known_distinct(responses["response_id"].to_numpy())
+           else responses["response_id"].duplicated(keep=False).to_numpy())
     if dup.any():
         problems.append(Problem(f"{int(dup.sum())} rows share a response_id", column="response_id",
                                 value=sorted(map(str, responses.loc[dup, "response_id"].unique()))[:5],
@@ -424,11 +427,16 @@ def _comment_text(values: pd.Series) -> np.ndarray:
 
     Once per distinct value; missing cells all give ``""``.
     """
-    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    mapped = np.empty(len(uniq) + 1, dtype=object)
-    mapped[:-1] = [v.strip() if type(v) is str else "" for v in uniq]
-    mapped[-1] = ""  # code -1: a missing cell
-    return mapped[codes]
+    arr = values.to_numpy(dtype=object)
+    out = np.full(len(arr), "", dtype=object)
+    filled = np.flatnonzero(~pd.isna(arr))  # most comment cells are missing: only the others are factorised
+    if len(filled):
+        codes, uniq = pd.factorize(arr[filled], use_na_sentinel=True)
+        mapped = np.empty(len(uniq) + 1, dtype=object)
+        mapped[:-1] = [v.strip() if type(v) is str else "" for v in uniq]
+        mapped[-1] = ""  # code -1: a missing cell
+        out[filled] = mapped[codes]
+    return out
 
 
 def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:

@@ -265,13 +265,18 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
         rated = live & frame["rater_id"].notna().to_numpy()
         if rated.any():
             # Only raters that appear more than once can repeat a (rater, mentor, role, wave) key:
-            # one hashing pass over the rater ids, then the full key on those rows only.
-            rater = frame["rater_id"].to_numpy(dtype=object)
-            cand = rated.copy()
-            cand[rated] = pd.Series(rater[rated], dtype=object).duplicated(keep=False).to_numpy()
+            # one hashing pass over the rater ids, then the other parts of the key on those rows
+            # only, each folded into one integer key (one id per distinct key so far).
             keys = ["rater_id", "mentor_id", "rater_role", "wave"]
-            sub = frame.loc[cand, keys + ["submitted_at", "source_row"]]
-            sub = sub[sub.duplicated(keys, keep=False).to_numpy()].copy()  # only repeated keys need sorting
+            idx = np.flatnonzero(rated)
+            key, _ = pd.factorize(frame["rater_id"].to_numpy(dtype=object)[idx], use_na_sentinel=False)
+            many = np.bincount(key)[key] > 1
+            idx, key = idx[many], key[many].astype(np.int64)
+            for c in keys[1:]:
+                codes, uniq = pd.factorize(frame[c].to_numpy(dtype=object)[idx], use_na_sentinel=False)
+                key, _ = pd.factorize(key * max(len(uniq), 1) + codes, use_na_sentinel=False)
+            repeated = np.bincount(key)[key] > 1 if len(key) else np.zeros(0, dtype=bool)
+            sub = frame.iloc[idx[repeated]][keys + ["submitted_at", "source_row"]].copy()  # only repeats
             sub["_t"] = sub["submitted_at"].fillna("")
             sub = sub.sort_values(["_t", "source_row"], kind="stable")
             keep = "last" if opts.duplicates == "keep_latest" else "first"

@@ -517,8 +517,8 @@ def _body_column(col: pd.Series, n_header: int):
 def strip_cells(values: pd.Series) -> np.ndarray:
     """Stripped text of a column as an object array (``""`` for a cell that is not text).
 
-    A categorical column is stripped once per category; a column of ``str`` cell by cell in
-    pandas' string loop (cheaper than hashing the cells first when most are distinct, like ids);
+    A categorical column is stripped once per category; a column of ``str`` cell by cell
+    (cheaper than hashing the cells first when most are distinct, like ids);
     anything else once per distinct value.
     """
     if is_categorical(values):
@@ -527,7 +527,7 @@ def strip_cells(values: pd.Series) -> np.ndarray:
         return stripped[values.cat.codes.to_numpy()]  # code -1 (a missing cell) takes the final ""
     arr = values.to_numpy(dtype=object)
     if len(arr) and lib.is_string_array(arr, skipna=False):
-        return pd.Series(arr, dtype=object, copy=False).str.strip().to_numpy(dtype=object)
+        return np.fromiter(map(str.strip, arr), dtype=object, count=len(arr))
     codes, uniq = pd.factorize(arr, use_na_sentinel=False)
     stripped = np.array([str(u).strip() if isinstance(u, str) else "" for u in uniq], dtype=object)
     return stripped[codes]
