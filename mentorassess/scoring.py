@@ -299,7 +299,7 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
                                     "n_answered": pd.Series(dtype=int), "n_asked": pd.Series(dtype=int),
                                     "reason": pd.Series(dtype=object)}))
 
-    return Scores(scores=scores_frame, items=items_frame, comments=_comments(df, ids, instrument),
+    return Scores(scores=scores_frame, items=items_frame, comments=_comments(df, ids, instrument, role_codes, role_uniq),
                   unscored=unscored_frame, instrument=instrument,
                   waves=order_waves(pd.unique(ids["wave"].to_numpy())),  # first appearances: same order
                   submitted_at=_submitted(df))
@@ -439,7 +439,10 @@ def _comment_text(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument, role_codes: np.ndarray,
+              role_uniq: np.ndarray) -> pd.DataFrame:
+    """Long frame of the non-blank comments asked on each response's form (``role_codes`` index
+    ``role_uniq``: ``pd.factorize`` of the rater roles)."""
     role_comments = _role_comments(instrument)
     parts = []
     for q in instrument.comment_ids:
@@ -450,9 +453,9 @@ def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument) -> pd
         keep = text != ""
         if not keep.any():
             continue
-        roles = ids["rater_role"].to_numpy()[keep]
-        keep[keep] = pd.Series(roles, dtype=object).isin(
-            [r for r in pd.unique(ids["rater_role"]) if q in role_comments.get(r, {q})]).to_numpy()
+        on_form = np.array([q in role_comments.get(r, {q}) for r in role_uniq], dtype=bool)
+        if not on_form.all():
+            keep &= on_form[role_codes]
         if keep.any():
             part = ids.loc[keep, ["response_id", "mentor_id", "rater_role", "wave"]].copy()
             part["question"] = q
