@@ -272,25 +272,25 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     groups: dict[str, list[int]] = {c.id: [pos[i] for i in c.items] for c in instrument.competencies}
     if OVERALL not in groups:
         groups[OVERALL] = [pos[i] for i in instrument.total_item_ids]
-    sums, count_mat = _group_sums(values, list(groups.values()), instrument.scale.min)
+    # Scores and counts written into one block each (column-major: each group's column is one run);
+    # the sums are written where their scores go and divided in place.
+    score_mat, count_mat = _group_sums(values, list(groups.values()), instrument.scale.min)
     # Items asked per response and group: per role, then one gather.
     ask_by_role = np.stack([by_role[:, cols].sum(axis=1) for cols in groups.values()], axis=1)
-    # Scores and counts written into one block each (column-major: each group's column is one run).
-    score_mat = np.empty((n, len(groups)), order="F")
     unscored: list[pd.DataFrame] = []
     for g, cid in enumerate(groups):
         n_ans = count_mat[:, g]
         n_ask = ask_by_role[:, g][role_codes] if n else np.zeros(0, dtype=int)
         ok = (n_ask > 0) & (n_ans >= rule * n_ask - _EPS) & (n_ans > 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score_mat[:, g] = np.where(ok, sums[:, g] / np.where(n_ans > 0, n_ans, 1), np.nan)
+        col = score_mat[:, g]
+        np.divide(col, np.where(n_ans > 0, n_ans, 1), out=col)
+        col[~ok] = np.nan
         if not ok.all():
             idx = np.flatnonzero(~ok)
             unscored.append(pd.DataFrame({
                 "response_id": ids["response_id"].to_numpy()[idx], "competency": cid,
                 "n_answered": n_ans[idx].astype(int), "n_asked": n_ask[idx].astype(int),
                 "reason": np.where(n_ask[idx] == 0, "not_on_form", "too_few_answered")}))
-    del sums
     scores_frame = pd.concat([ids.copy(), pd.DataFrame(score_mat, columns=list(groups), copy=False),
                               pd.DataFrame(count_mat, columns=[f"n_answered_{cid}" for cid in groups], copy=False)],
                              axis=1, copy=False)
