@@ -1,7 +1,8 @@
 """The former code of the paths issue 24 round 5 replaced, kept verbatim (main at 79f7c0e).
 
-``score`` and its helpers from ``mentorassess/scoring.py``, ``decide`` from
-``mentorassess/io/rows.py`` and ``strip_cells`` from ``mentorassess/io/tables.py``; the unchanged
+``score`` and its helpers from ``mentorassess/scoring.py``, ``decide`` and ``parse_dates`` from
+``mentorassess/io/rows.py``, ``strip_cells`` from ``mentorassess/io/tables.py``, ``status_reasons``
+from ``mentorassess/io/qualtrics.py`` and ``finished_flags`` from ``mentorassess/io/completion.py``; the unchanged
 helpers they call are imported from the current modules. tests/test_scale_differential.py
 requires the current code to give equal results.
 """
@@ -19,6 +20,10 @@ from mentorassess.instruments import Instrument, load_instrument
 from mentorassess.io.rows import speeder_flags, straightline_flags
 from mentorassess.scoring import (_EPS, ID_COLUMNS, OVERALL, Scores, _rater_ids, _role_comments, _role_items,
                                   order_waves)
+from mentorassess.io.completion import _TRUTH
+from mentorassess.io.qualtrics import (_CHANNEL_REASON, _STATUS_BY_LABEL, KNOWN_CHANNELS,
+                                        STATUS)
+from mentorassess.io.rows import _ISO, _LOCAL, _iso, date_order
 from mentorassess.io.tables import is_categorical
 
 
@@ -311,3 +316,141 @@ def strip_cells(values: pd.Series) -> np.ndarray:
     codes, uniq = pd.factorize(arr, use_na_sentinel=False)
     stripped = np.array([str(u).strip() if isinstance(u, str) else "" for u in uniq], dtype=object)
     return stripped[codes]
+
+
+def status_reasons(table: RawTable, warnings: list[Problem]) -> np.ndarray:
+    """Per body row: an exclusion reason (``preview``, ``test``, ``spam``) or ``""`` to keep.
+
+    Unknown ``Status`` values stop the import; unknown ``DistributionChannel`` values are
+    reported as warnings.
+    """
+    n = len(table.body)
+    reasons = np.full(n, "", dtype=object)
+    if "Status" in table.body.columns:
+        raw = pd.Series(strip_cells(table.body["Status"]))
+        lut = {}
+        for v in pd.unique(raw):
+            code = v if v in STATUS else _STATUS_BY_LABEL.get(v.casefold(), v)
+            lut[v] = code[:-2] if code.endswith(".0") else code
+        codes = raw.map(lut)
+        unknown = sorted(set(codes[(codes != "") & ~codes.isin(list(STATUS))]))
+        if unknown:
+            problems = []
+            for value in unknown:
+                where = np.flatnonzero((codes == value).to_numpy())
+                problems.append(Problem(f"unknown Status value {value!r} in {len(where)} row(s)", file=table.file,
+                                        row=int(table.rows[where[0]]), column="Status", value=value,
+                                        code="unknown-status",
+                                        hint="expected a Qualtrics response type (0 IP Address, 1 Survey Preview, "
+                                             "2 Survey Test, 4 Imported, 8 Spam, 16 Offline, ...)"))
+            raise DataError.from_problems(problems, summary=f"{table.file}: unknown response types")
+        reasons = codes.map({c: (t or "") for c, (_, t) in STATUS.items()}).fillna("").to_numpy(dtype=object)
+        imported = int(codes.isin(["4", "36"]).sum())
+        if imported:
+            warnings.append(Problem(f"{imported} response(s) have Status 'Imported' (data from another file); "
+                                    "kept", file=table.file, column="Status", code="imported-responses",
+                                    severity="warning"))
+    if "DistributionChannel" in table.body.columns:
+        chan = pd.Series(strip_cells(table.body["DistributionChannel"])).str.casefold()
+        by_channel = chan.map(lambda v: _CHANNEL_REASON.get(v, "")).to_numpy(dtype=object)
+        reasons = np.where(reasons == "", by_channel, reasons)
+        other = sorted(set(chan) - KNOWN_CHANNELS - {""})
+        for value in other:
+            warnings.append(Problem(f"unrecognised DistributionChannel {value!r} in {int((chan == value).sum())} row(s); kept",
+                                    file=table.file, column="DistributionChannel", value=value,
+                                    code="unknown-channel", severity="warning"))
+    return reasons
+
+
+def finished_flags(table: RawTable, meta: dict, items: dict, rc_dict, floor: float) -> tuple[np.ndarray, str]:
+    """Per body row: finished or not, and the rule that decided it (for the audit)."""
+    n = len(table.body)
+    share = f"answered share: a response counts as complete when >= {floor:.0%} of the items are answered"
+    col = meta.get("finished")
+    form = None
+    if table.format == "redcap" and rc_dict is not None:
+        first_item = next((c for c in items.values() if c), None)
+        f = rc_dict.field(first_item) if first_item else None
+        form = f.form if f is not None else None
+        if col is None and form and f"{form}_complete" in table.body.columns:
+            col = f"{form}_complete"
+    if col is not None:
+        raw = pd.Series(strip_cells(table.body[col])).str.casefold()
+        if col.endswith("_complete"):
+            return (raw == "2").to_numpy(), f"REDCap form status {col} = 2 (Complete)"
+        bad = sorted(set(raw) - set(_TRUTH))
+        if bad:
+            where = int(np.flatnonzero(raw.isin(bad).to_numpy())[0])
+            raise DataError(f"cannot read {bad[0]!r} as finished yes/no", file=table.file,
+                            row=int(table.rows[where]), column=col, hint="expected 1/0, TRUE/FALSE or yes/no")
+        return raw.map(_TRUTH).to_numpy(dtype=bool), f"column {col} (not finished: kept only with the {share})"
+    if form and f"{form}_timestamp" in table.body.columns:
+        ts = strip_cells(table.body[f"{form}_timestamp"])
+        return (ts != "") & (ts != "[not completed]"), f"REDCap survey timestamp {form}_timestamp"
+    if isinstance(table.extra.get("finished"), np.ndarray):
+        return table.extra["finished"], "LimeSurvey submitdate (empty = not submitted; kept only with the " \
+                                        f"{share})"
+    if "progress" in meta:
+        prog = pd.to_numeric(pd.Series(strip_cells(table.body[meta["progress"]])), errors="coerce")
+        return (prog >= 100).to_numpy(), f"column {meta['progress']} = 100 (else the {share})"
+    if table.extra.get("completion") == "submitted":
+        return np.ones(n, dtype=bool), f"submitted ({table.format} exports only submitted responses)"
+    return np.zeros(n, dtype=bool), f"{share} (no completion column in a {table.format} export)"
+
+
+def parse_dates(values: pd.Series, column: str, file: str, warnings: list[Problem], rows=None,
+                order: str = "auto") -> np.ndarray:
+    """ISO ``YYYY-MM-DDTHH:MM:SS`` strings (object array, NaN where empty or unreadable).
+
+    ISO dates are kept; ``d/m/yyyy``, ``m/d/yy``, ``d.m.yyyy`` with optional ``h:mm[:ss] [AM/PM]``
+    are read in the order :func:`date_order` decides for the whole column (never per cell).
+    """
+    text = values.astype(str).str.strip().to_numpy(dtype=object)
+    rows = np.arange(2, len(text) + 2) if rows is None else np.asarray(rows)
+    inverse, uniq = pd.factorize(text, use_na_sentinel=False)
+    first_row = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_row, inverse, rows.astype(np.int64))  # the first row of each distinct text
+    local = [k for k, u in enumerate(uniq) if u and _LOCAL.match(u)]
+    fmt = None
+    if local:
+        fmt = date_order([uniq[k] for k in local], column, file, [int(first_row[k]) for k in local], order)
+    lut, bad = {}, []
+    us = pd.Series(uniq, dtype=object)
+    plain = us.str.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}").fillna(False).to_numpy(dtype=bool)
+    if plain.any():  # already ISO to the second (the usual export form): only the separator changes
+        lut.update(zip(us[plain], us[plain].str.slice(0, 10) + "T" + us[plain].str.slice(11, 19)))
+    for u in uniq:
+        if not u or u in lut:
+            continue
+        m = _ISO.match(u)
+        if m:
+            y, mo, d, hh, mm, ss = m.groups()
+            lut[u] = _iso(int(y), int(mo), int(d), hh, mm, ss)
+        else:
+            m = _LOCAL.match(u)
+            if m:
+                a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+                d, mo = (a, b) if fmt == "dmy" else (b, a)
+                y = y + 2000 if y < 100 else y
+                hh = m.group(5)
+                if hh is not None and m.group(8):
+                    h = int(hh) % 12 + (12 if m.group(8)[0] in "Pp" else 0)
+                    hh = str(h)
+                lut[u] = _iso(y, mo, d, hh, m.group(6), m.group(7))
+        if lut.get(u) is None:
+            lut.pop(u, None)
+            bad.append(u)
+    mapped = np.array([lut.get(u, np.nan) for u in uniq], dtype=object)
+    out = mapped[inverse] if len(text) else np.full(0, np.nan, dtype=object)
+    if fmt is not None:
+        warnings.append(Problem(f"dates in the {'day/month' if fmt == 'dmy' else 'month/day'}/year form of a "
+                                "spreadsheet or survey tool (read per file; seconds may be lost)",
+                                file=file, column=column, code="locale-dates", severity="warning"))
+    if bad:
+        hit = np.isin(text, np.array(bad, dtype=object))
+        first = int(np.flatnonzero(hit)[0])
+        warnings.append(Problem(f"{int(hit.sum())} date(s) not understood (first: {text[first]!r}); "
+                                "left empty", file=file, column=column, row=int(rows[first]),
+                                value=text[first], code="bad-date", severity="warning",
+                                hint="expected YYYY-MM-DD HH:MM:SS"))
+    return out

@@ -164,3 +164,64 @@ def test_large_utf8_export_is_read_in_chunks(tmp_path, monkeypatch):
     res = read_export(path, "mca-26")
     assert res.report.rows_read == 20_000 and len(res.responses) == 20_000
     assert any(p.code == "blank-rows" for p in res.report.warnings)
+
+
+def _table(columns: dict, categorical: bool):
+    body = pd.DataFrame({k: pd.Series(v, dtype="category" if categorical else object) for k, v in columns.items()})
+    return tables.RawTable(columns=list(body.columns), body=body, rows=np.arange(4, 4 + len(body)),
+                           format="qualtrics", file="q.csv")
+
+
+def _outcome(fn, *args):
+    warnings: list = []
+    try:
+        out = fn(*args, warnings) if fn.__name__ == "status_reasons" else fn(*args)
+    except DataError as exc:
+        return "error", str(exc), [p.to_dict() for p in exc.problems]
+    return out, [w.to_dict() for w in warnings]
+
+
+def _same(new, old):
+    assert len(new) == len(old)
+    for a, b in zip(new, old):
+        if isinstance(a, tuple) and isinstance(b, tuple):  # finished_flags: (flags, rule)
+            np.testing.assert_array_equal(a[0], b[0])
+            assert a[0].dtype == b[0].dtype and a[1] == b[1]
+        elif isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b)
+            assert a.dtype == b.dtype
+        else:
+            assert a == b
+
+
+@pytest.mark.parametrize("categorical", [True, False])
+@pytest.mark.parametrize("status", [["0", " 1", "IP Address", "Survey Preview", "4", "8.0", "", "36", "0"] * 3,
+                                    ["0", "77", "Spam", "oops", "77"] * 3])
+def test_qualtrics_status_and_finished_as_before(categorical, status):
+    from mentorassess.io import completion, qualtrics
+
+    n = len(status)
+    chan = (["anonymous", "Preview", " weird ", "", "EMAIL", "Weird"] * n)[:n]
+    fin = (["1", "0", "TRUE", " false", "1.0"] * n)[:n]
+    table = _table({"Status": status, "DistributionChannel": chan, "Finished": fin}, categorical)
+    _same(_outcome(qualtrics.status_reasons, table), _outcome(former.status_reasons, table))
+    meta = {"finished": "Finished"}
+    _same(_outcome(completion.finished_flags, table, meta, {}, None, 0.8),
+          _outcome(former.finished_flags, table, meta, {}, None, 0.8))
+    bad = _table({"Finished": (["1", "maybe", "0"] * n)[:n]}, categorical)
+    _same(_outcome(completion.finished_flags, bad, meta, {}, None, 0.8),
+          _outcome(former.finished_flags, bad, meta, {}, None, 0.8))
+
+
+@pytest.mark.parametrize("cells", [
+    ["2025-01-02 10:11:12", " 2025-01-02 10:11:12", "", "2025-02-30 10:00:00", "2025-03-01T08:00:00Z"],
+    ["13/02/2025 10:00", "01/02/2025", "", "bad", " 02/03/2025 4:05 PM"],
+    ["2025-01-02 10:11:12", None, np.nan, 5.0, "2025-01-03"],
+])
+def test_dates_parsed_as_before(cells):
+    values = pd.Series(cells * 4, dtype=object)
+    new_w, old_w = [], []
+    new = rows.parse_dates(values, "t", "f.csv", new_w)
+    old = former.parse_dates(values, "t", "f.csv", old_w)
+    np.testing.assert_array_equal(new.astype(str), old.astype(str))
+    assert [w.to_dict() for w in new_w] == [w.to_dict() for w in old_w]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
+from pandas._libs import lib
 
 from mentorassess.errors import ConfigError, Problem
 
@@ -136,7 +137,12 @@ def parse_dates(values: pd.Series, column: str, file: str, warnings: list[Proble
     ISO dates are kept; ``d/m/yyyy``, ``m/d/yy``, ``d.m.yyyy`` with optional ``h:mm[:ss] [AM/PM]``
     are read in the order :func:`date_order` decides for the whole column (never per cell).
     """
-    text = values.astype(str).str.strip().to_numpy(dtype=object)
+    arr = values.to_numpy(dtype=object)
+    if len(arr) and lib.is_string_array(arr, skipna=False):  # text: stripped once per distinct cell
+        raw_inverse, raw_uniq = pd.factorize(arr, use_na_sentinel=False)
+        text = np.array([u.strip() for u in raw_uniq], dtype=object)[raw_inverse]
+    else:
+        text = values.astype(str).str.strip().to_numpy(dtype=object)
     rows = np.arange(2, len(text) + 2) if rows is None else np.asarray(rows)
     inverse, uniq = pd.factorize(text, use_na_sentinel=False)
     first_row = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)

@@ -587,6 +587,20 @@ def _body_column(col: pd.Series, n_header: int):
     return pd.Categorical.from_codes(remap[codes + 1], categories=cats[used])
 
 
+def distinct_stripped(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(inverse, texts)``: each cell's position among the column's distinct cells and their stripped
+    texts, so that ``texts[inverse]`` equals :func:`strip_cells` (texts may repeat, and a distinct
+    value may be held by no cell: count with ``np.bincount(inverse)``)."""
+    if is_categorical(values):
+        cats = values.cat.categories
+        texts = np.array([str(u).strip() if isinstance(u, str) else "" for u in cats] + [""], dtype=object)
+        codes = values.cat.codes.to_numpy().astype(np.intp)
+        codes[codes < 0] = len(cats)  # a missing cell: the final ""
+        return codes, texts
+    inverse, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    return inverse, np.array([str(u).strip() if isinstance(u, str) else "" for u in uniq] or [""], dtype=object)
+
+
 def strip_cells(values: pd.Series) -> np.ndarray:
     """Stripped text of a column as an object array (``""`` for a cell that is not text).
 
