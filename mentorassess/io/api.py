@@ -174,9 +174,12 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
         answered = np.concatenate([p["answered"] for p in parts])
     del parts
     rowpos = resp["_row"].to_numpy()
-    resp["row_reason"] = row_reason[rowpos]
-    resp["finished"] = finished[rowpos]
-    resp["source_row"] = table.rows[rowpos]
+    if _every_row(rowpos, n_rows):  # one response per row, in order: the row arrays need no gathering
+        resp["row_reason"], resp["finished"], resp["source_row"] = row_reason, finished, table.rows
+    else:
+        resp["row_reason"] = row_reason[rowpos]
+        resp["finished"] = finished[rowpos]
+        resp["source_row"] = table.rows[rowpos]
 
     _set_ids(resp, table, res, ins, rowpos)
     ids_checked = check_response_ids(resp, table, res.meta.get("response_id"))
@@ -312,7 +315,13 @@ def _raise_value_problems(table: RawTable, unknown: Counter, off: list, m: Mappi
 def _cell(table: RawTable, col: str | None, rowpos: np.ndarray) -> np.ndarray:
     if col is None or col not in table.body.columns:
         return np.full(len(rowpos), "", dtype=object)
-    return strip_cells(table.body[col])[rowpos]
+    cells = strip_cells(table.body[col])
+    return cells if _every_row(rowpos, len(cells)) else cells[rowpos]
+
+
+def _every_row(rowpos: np.ndarray, n: int) -> bool:
+    """True when ``rowpos`` is ``0, 1, ..., n - 1``."""
+    return len(rowpos) == n and (n == 0 or (rowpos[0] == 0 and bool((np.diff(rowpos) == 1).all())))
 
 
 def _set_ids(resp: pd.DataFrame, table: RawTable, res: Resolved, ins: Instrument, rowpos: np.ndarray) -> None:

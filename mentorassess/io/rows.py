@@ -250,7 +250,8 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
         mark(straight, "straightliner")
     # Anonymous exact repeats.
     live = reason == ""
-    anon = live & frame["rater_id"].isna().to_numpy()
+    rater_na = frame["rater_id"].isna().to_numpy()
+    anon = live & rater_na
     if anon.any():
         key = pd.DataFrame(codes[anon]).round(6).astype(str).agg("|".join, axis=1)
         parts = [frame.loc[anon, c].astype(str) for c in ("mentor_id", "rater_role", "wave")]
@@ -268,7 +269,7 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
     # Same rater, mentor, role and wave.
     if opts.duplicates != "keep_all":
         live = reason == ""
-        rated = live & frame["rater_id"].notna().to_numpy()
+        rated = live & ~rater_na
         if rated.any():
             # Only raters that appear more than once can repeat a (rater, mentor, role, wave) key:
             # one hashing pass over the rater ids, then the other parts of the key on those rows
