@@ -225,3 +225,17 @@ def test_dates_parsed_as_before(cells):
     old = former.parse_dates(values, "t", "f.csv", old_w)
     np.testing.assert_array_equal(new.astype(str), old.astype(str))
     assert [w.to_dict() for w in new_w] == [w.to_dict() for w in old_w]
+
+
+def test_ascending_ids_skip_hashing_but_repeats_are_still_refused():
+    from mentorassess.io import checks
+
+    table = tables.RawTable(columns=[], body=pd.DataFrame(), rows=np.arange(2, 6), format="generic", file="g.csv")
+    ok = pd.DataFrame({"response_id": np.array(["a1", "a2", "b1", "c9"], dtype=object), "source_row": [2, 3, 4, 5]})
+    assert checks._increasing(ok["response_id"].to_numpy()) and checks.check_response_ids(ok, table, "id")
+    for ids in (["a1", "a2", "a2", "c9"], ["c9", "a1", "b1", "a1"]):  # a repeat, ascending or not
+        bad = ok.assign(response_id=np.array(ids, dtype=object))
+        assert not checks._increasing(bad["response_id"].to_numpy())
+        with pytest.raises(DataError, match="appear more than once"):
+            checks.check_response_ids(bad, table, "id")
+    assert not checks._increasing(np.array(["a", 2, "c"], dtype=object))  # not all text: hashed as before

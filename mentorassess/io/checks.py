@@ -15,6 +15,7 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+from pandas._libs import lib
 
 from mentorassess.errors import ConfigError, DataError, Problem
 from mentorassess.io.tables import RawTable
@@ -53,6 +54,8 @@ def check_response_ids(resp, table: RawTable, column: str | None) -> bool:
     if column is None:
         return False
     rid = resp["response_id"].to_numpy(dtype=object)
+    if _increasing(rid):  # ids in ascending order (sequential exports): distinct without hashing
+        return True
     dup = resp["response_id"].duplicated(keep=False).to_numpy()
     if not dup.any():
         return True
@@ -65,6 +68,13 @@ def check_response_ids(resp, table: RawTable, column: str | None) -> bool:
     raise DataError.from_problems([Problem(f"{len(groups)} response id(s) appear more than once: {listed}", file=table.file, row=first[1],
                     column=column, value=next(iter(groups)), code="duplicate-response-id",
                     hint="a response id identifies one response; remove the repeated rows (or export again)")])
+
+
+def _increasing(ids: np.ndarray) -> bool:
+    """True when every id is text and each is greater than the one before (so none repeats)."""
+    if len(ids) < 2 or not lib.is_string_array(ids, skipna=False):
+        return len(ids) < 2
+    return bool((ids[1:] > ids[:-1]).all())
 
 
 def check_mentor_cells(mentor: np.ndarray, rows: np.ndarray, table: RawTable, column: str,
@@ -100,7 +110,8 @@ def column_stats(raw: pd.Series, cv, rows: np.ndarray) -> tuple[Counter, Counter
     oor: Counter = Counter()
     first: dict = {}
     idx = np.flatnonzero(cv.out_of_range) if cv.distinct_oor.any() else np.zeros(0, dtype=np.intp)
-    for i, text in zip(idx, raw.to_numpy(dtype=object)[idx]):
+    texts = raw.iloc[idx].to_numpy(dtype=object) if len(idx) else ()  # only the off-scale cells as text
+    for i, text in zip(idx, texts):
         num = _number(normalise_label(text))
         if num is None:  # "9 - Other" style: recoded text, not a bare code
             continue
