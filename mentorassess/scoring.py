@@ -41,6 +41,7 @@ from pandas._libs import lib
 
 from mentorassess.errors import DataError, Problem
 from mentorassess.instruments import Instrument, load_instrument
+from mentorassess.io.distinct import known_distinct
 
 __all__ = ["Scores", "score", "order_waves", "ID_COLUMNS", "WAVE_ORDER", "OVERALL"]
 
@@ -162,11 +163,16 @@ def _validate(responses: pd.DataFrame, instrument: Instrument) -> None:
     if problems:
         raise DataError.from_problems(problems, summary="responses cannot be scored")
     for col in ("response_id", "mentor_id", "rater_role", "wave"):
+        arr = responses[col].to_numpy()
+        if arr.dtype == object and lib.is_string_array(arr, skipna=False):  # all text: nothing missing
+            continue
         if responses[col].isna().any():
             rows = responses.index[responses[col].isna()][:5].tolist()
             problems.append(Problem(f"{int(responses[col].isna().sum())} empty value(s)", column=col,
                                     value=rows, code="empty-id"))
-    dup = responses["response_id"].duplicated(keep=False)
+    # ids an import checked and returned as they were need no second hashing pass
+    dup = (np.zeros(len(responses), dtype=bool) if known_distinct(responses["response_id"].to_numpy())
+           else responses["response_id"].duplicated(keep=False).to_numpy())
     if dup.any():
         problems.append(Problem(f"{int(dup.sum())} rows share a response_id", column="response_id",
                                 value=sorted(map(str, responses.loc[dup, "response_id"].unique()))[:5],
@@ -249,22 +255,15 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     # Recode: numeric, reverse-keyed items on the instrument's scale, items not on a form -> NaN.
     role_items = _role_items(instrument)
     all_items = [i.id for i in instrument.items]
-    values = np.empty((n, len(all_items)), order="F")  # column-major: item columns written whole, once
     # Items asked per row: one row of a (role x item) table per response (one gather, not a masked
     # write per role and item).
     role_codes, role_uniq = pd.factorize(ids["rater_role"].to_numpy(), use_na_sentinel=False)
     every_item = set(all_items)
     by_role = np.array([[item.id in role_items.get(r, every_item) for item in instrument.items]
                         for r in role_uniq], dtype=bool).reshape(len(role_uniq), len(all_items))
-    asked = np.asfortranarray(by_role[role_codes]) if n else np.zeros((0, len(all_items)), dtype=bool)
-    for j, item in enumerate(instrument.items):
-        if item.id in df.columns:
-            col = pd.to_numeric(df[item.id], errors="coerce").to_numpy(dtype=float)
-            values[:, j] = instrument.scale.reverse(col) if item.reverse else col
-        else:
-            values[:, j] = np.nan
-    if not by_role.all():  # items some roles are not asked: missing for those responses
-        values[~asked] = np.nan
+    values = _shared_values(df, instrument, all_items) if by_role.all() else None
+    if values is None:
+        values = _recoded_values(df, instrument, all_items, by_role, role_codes)
     items_frame = pd.concat([ids, pd.DataFrame(values, columns=all_items, copy=False)], axis=1, copy=False)
 
     # Competency and overall scores.
@@ -273,25 +272,25 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     groups: dict[str, list[int]] = {c.id: [pos[i] for i in c.items] for c in instrument.competencies}
     if OVERALL not in groups:
         groups[OVERALL] = [pos[i] for i in instrument.total_item_ids]
-    # Scores and counts written into one block each (column-major: each group's column is one run).
-    score_mat = np.empty((n, len(groups)), order="F")
-    count_mat = np.empty((n, len(groups)), dtype=int, order="F")
+    # Scores and counts written into one block each (column-major: each group's column is one run);
+    # the sums are written where their scores go and divided in place.
+    score_mat, count_mat = _group_sums(values, list(groups.values()), instrument.scale.min)
+    # Items asked per response and group: per role, then one gather.
+    ask_by_role = np.stack([by_role[:, cols].sum(axis=1) for cols in groups.values()], axis=1)
     unscored: list[pd.DataFrame] = []
-    answered_all = ~np.isnan(values)
-    for g, (cid, cols) in enumerate(groups.items()):
-        n_ans = answered_all[:, cols].sum(axis=1)
-        n_ask = asked[:, cols].sum(axis=1)
+    for g, cid in enumerate(groups):
+        n_ans = count_mat[:, g]
+        n_ask = ask_by_role[:, g][role_codes] if n else np.zeros(0, dtype=int)
         ok = (n_ask > 0) & (n_ans >= rule * n_ask - _EPS) & (n_ans > 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score_mat[:, g] = np.where(ok, _row_nansum(values, cols) / np.where(n_ans > 0, n_ans, 1), np.nan)
-        count_mat[:, g] = n_ans
-        if (~ok).any():
+        col = score_mat[:, g]
+        np.divide(col, np.where(n_ans > 0, n_ans, 1), out=col)
+        col[~ok] = np.nan
+        if not ok.all():
             idx = np.flatnonzero(~ok)
             unscored.append(pd.DataFrame({
                 "response_id": ids["response_id"].to_numpy()[idx], "competency": cid,
                 "n_answered": n_ans[idx].astype(int), "n_asked": n_ask[idx].astype(int),
                 "reason": np.where(n_ask[idx] == 0, "not_on_form", "too_few_answered")}))
-    del answered_all
     scores_frame = pd.concat([ids.copy(), pd.DataFrame(score_mat, columns=list(groups), copy=False),
                               pd.DataFrame(count_mat, columns=[f"n_answered_{cid}" for cid in groups], copy=False)],
                              axis=1, copy=False)
@@ -300,16 +299,106 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
                                     "n_answered": pd.Series(dtype=int), "n_asked": pd.Series(dtype=int),
                                     "reason": pd.Series(dtype=object)}))
 
-    return Scores(scores=scores_frame, items=items_frame, comments=_comments(df, ids, instrument),
+    return Scores(scores=scores_frame, items=items_frame, comments=_comments(df, ids, instrument, role_codes, role_uniq),
                   unscored=unscored_frame, instrument=instrument,
                   waves=order_waves(pd.unique(ids["wave"].to_numpy())),  # first appearances: same order
                   submitted_at=_submitted(df))
 
 
+
+def _shared_values(df: pd.DataFrame, instrument: Instrument, all_items: list[str]) -> np.ndarray | None:
+    """The item values as a read-only view of the responses' own float block, or None.
+
+    Possible when no item is reverse-keyed and every role is asked every item (nothing to recode)
+    and the item columns are float64 rows of one block (as :func:`~mentorassess.io.read_export`
+    returns them): ``Scores.items`` then shares the responses' n x items array instead of holding
+    a copy of it. The view is read-only, so nothing written through ``Scores.items`` can change the
+    responses (modify the responses in place only after copying them).
+    """
+    if any(item.reverse for item in instrument.items) or not all_items or not df.columns.is_unique:
+        return None
+    if any(c not in df.columns or df[c].dtype != np.float64 for c in all_items):
+        return None
+    return _side_by_side([df[c].to_numpy() for c in all_items])
+
+
+def _root(arr: np.ndarray):
+    while isinstance(arr.base, np.ndarray):
+        arr = arr.base
+    return arr.base if arr.base is not None else arr
+
+
+def _side_by_side(columns: list[np.ndarray]) -> np.ndarray | None:
+    """The n x k read-only view whose columns are ``columns``, when they are equally spaced rows
+    of one allocation (the float block of a frame); else None."""
+    first = columns[0]
+    n = len(first)
+    if n == 0 or first.strides != (8,):
+        return None
+    start = first.__array_interface__["data"][0]
+    step = columns[1].__array_interface__["data"][0] - start if len(columns) > 1 else 8 * n
+    root = _root(first)
+    if abs(step) < 8 * n:
+        return None
+    for j, c in enumerate(columns):
+        if (len(c) != n or c.strides != (8,) or c.__array_interface__["data"][0] != start + j * step
+                or _root(c) is not root):
+            return None
+    return np.lib.stride_tricks.as_strided(first, shape=(n, len(columns)), strides=(8, step), writeable=False)
+    return values
+
+
+def _recoded_values(df: pd.DataFrame, instrument: Instrument, all_items: list[str], by_role: np.ndarray,
+                    role_codes: np.ndarray) -> np.ndarray:
+    """Item values as floats: reverse-keyed items recoded, items a role is not asked set to NaN."""
+    n = len(df)
+    values = np.empty((n, len(all_items)), order="F")  # column-major: item columns written whole, once
+    for j, item in enumerate(instrument.items):
+        if item.id in df.columns:
+            col = pd.to_numeric(df[item.id], errors="coerce").to_numpy(dtype=float)
+            values[:, j] = instrument.scale.reverse(col) if item.reverse else col
+        else:
+            values[:, j] = np.nan
+    if not by_role.all():  # items some roles are not asked: missing for those responses
+        asked = np.asfortranarray(by_role[role_codes]) if n else np.zeros((0, len(all_items)), dtype=bool)
+        values[~asked] = np.nan
+    return values
+
+
+def _group_sums(values: np.ndarray, groups: list[list[int]], scale_min: float,
+                block: int = 65_536) -> tuple[np.ndarray, np.ndarray]:
+    """Per response and item group: the sum of the answered values and their count (n x groups each).
+
+    The sums equal ``np.nansum(values[:, cols], axis=1)`` bit for bit. Whole-number answers on a
+    scale above zero (every import) sum to exact integers in any order, so each group is added
+    up over a block of rows at once; other values go through ``np.nansum`` as before.
+    """
+    n = len(values)
+    sums = np.empty((n, len(groups)), order="F")
+    counts = np.empty((n, len(groups)), dtype=int, order="F")
+    runs = [slice(c[0], c[-1] + 1) if c and c == list(range(c[0], c[-1] + 1)) else c for c in groups]
+    exact = scale_min > 0
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        v = values[start:stop]
+        answered = ~np.isnan(v)
+        z = np.where(answered, v, 0.0)
+        exact = exact and np.array_equal(z, np.floor(z))
+        for g, cols in enumerate(runs):
+            counts[start:stop, g] = np.add.reduce(answered[:, cols], axis=1, dtype=int)
+            if exact:
+                sums[start:stop, g] = np.add.reduce(z[:, cols], axis=1)
+            else:
+                sums[start:stop, g] = np.nansum(np.ascontiguousarray(v[:, groups[g]]), axis=1)
+    return sums, counts
+
 def _submitted(df: pd.DataFrame) -> pd.Series:
     """Submission times as UTC timestamps (NaT where absent or unreadable)."""
     if "submitted_at" not in df.columns:
         return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns, UTC]")
+    col = df["submitted_at"]
+    if col.dtype.kind == "f" and col.isna().all():  # no time in any row (a float column of NaN)
+        return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns, UTC]", name="submitted_at")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return pd.to_datetime(df["submitted_at"].astype(object), errors="coerce", utc=True, format="ISO8601")
@@ -333,27 +422,27 @@ def _rater_ids(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _row_nansum(values: np.ndarray, cols: list[int], block: int = 65_536) -> np.ndarray:
-    """``np.nansum(values[:, cols], axis=1)`` by blocks of rows (the same sums; no n x k copy at once)."""
-    out = np.empty(len(values))
-    for start in range(0, len(values), block):
-        out[start:start + block] = np.nansum(np.ascontiguousarray(values[start:start + block][:, cols]), axis=1)
-    return out
-
-
 def _comment_text(values: pd.Series) -> np.ndarray:
     """Stripped comment text per cell, ``""`` for cells that are not text (numbers, NaN, None).
 
     Once per distinct value; missing cells all give ``""``.
     """
-    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    mapped = np.empty(len(uniq) + 1, dtype=object)
-    mapped[:-1] = [v.strip() if type(v) is str else "" for v in uniq]
-    mapped[-1] = ""  # code -1: a missing cell
-    return mapped[codes]
+    arr = values.to_numpy(dtype=object)
+    out = np.full(len(arr), "", dtype=object)
+    filled = np.flatnonzero(~pd.isna(arr))  # most comment cells are missing: only the others are factorised
+    if len(filled):
+        codes, uniq = pd.factorize(arr[filled], use_na_sentinel=True)
+        mapped = np.empty(len(uniq) + 1, dtype=object)
+        mapped[:-1] = [v.strip() if type(v) is str else "" for v in uniq]
+        mapped[-1] = ""  # code -1: a missing cell
+        out[filled] = mapped[codes]
+    return out
 
 
-def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument, role_codes: np.ndarray,
+              role_uniq: np.ndarray) -> pd.DataFrame:
+    """Long frame of the non-blank comments asked on each response's form (``role_codes`` index
+    ``role_uniq``: ``pd.factorize`` of the rater roles)."""
     role_comments = _role_comments(instrument)
     parts = []
     for q in instrument.comment_ids:
@@ -361,8 +450,12 @@ def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument) -> pd
             continue
         # non-text cells (numbers, NaN) are no comment; text is stripped (once per distinct cell)
         text = _comment_text(df[q])
-        on_form = ids["rater_role"].isin([r for r in pd.unique(ids["rater_role"]) if q in role_comments.get(r, {q})])
-        keep = (text != "") & on_form.to_numpy()
+        keep = text != ""
+        if not keep.any():
+            continue
+        on_form = np.array([q in role_comments.get(r, {q}) for r in role_uniq], dtype=bool)
+        if not on_form.all():
+            keep &= on_form[role_codes]
         if keep.any():
             part = ids.loc[keep, ["response_id", "mentor_id", "rater_role", "wave"]].copy()
             part["question"] = q

@@ -30,7 +30,7 @@ import pandas as pd
 from mentorassess._safe import unescape_cell
 from mentorassess.errors import ConfigError, DataError, Problem
 from mentorassess.instruments import Instrument, load_instrument
-from mentorassess.io import qualtrics, redcap
+from mentorassess.io import distinct, qualtrics, redcap
 from mentorassess.io.audit import ImportReport
 from mentorassess.io.checks import (check_mentor_cells, check_response_ids, check_value_targets, column_stats,
                                     off_scale_patterns)
@@ -174,12 +174,15 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
         answered = np.concatenate([p["answered"] for p in parts])
     del parts
     rowpos = resp["_row"].to_numpy()
-    resp["row_reason"] = row_reason[rowpos]
-    resp["finished"] = finished[rowpos]
-    resp["source_row"] = table.rows[rowpos]
+    if _every_row(rowpos, n_rows):  # one response per row, in order: the row arrays need no gathering
+        resp["row_reason"], resp["finished"], resp["source_row"] = row_reason, finished, table.rows
+    else:
+        resp["row_reason"] = row_reason[rowpos]
+        resp["finished"] = finished[rowpos]
+        resp["source_row"] = table.rows[rowpos]
 
     _set_ids(resp, table, res, ins, rowpos)
-    check_response_ids(resp, table, res.meta.get("response_id"))
+    ids_checked = check_response_ids(resp, table, res.meta.get("response_id"))
     label_recodes: Counter = Counter()
     _set_role_wave(resp, table, res, ins, m, role, wave, rowpos, waves, label_recodes, warnings)
     matches = _match_mentors(resp, table, res, rindex, warnings)
@@ -208,6 +211,9 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     out["flag_speeder"] = speed[kept]
     out["flag_straightline"] = straight[kept]
     out["source_row"] = resp["source_row"].to_numpy(dtype=np.int64)[kept]
+
+    if ids_checked:  # distinct among all responses, so among the kept ones: score() need not hash them again
+        distinct.remember(out, out["response_id"].to_numpy())
 
     report = _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, matches, speed, straight,
                      warnings, rowpos, label_recodes, completion_rule, answered, opts)
@@ -242,12 +248,14 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
         stats[col] = column_stats(table.body[col], cv, table.rows)
         # spread the per-distinct results straight into the (column-major) arrays
         np.take(cv.distinct_codes, cv.inverse, out=codes[:, j], mode="clip")
-        np.take(cv.distinct_ns, cv.inverse, out=ns[:, j], mode="clip")
-        np.take(cv.distinct_oor, cv.inverse, out=oor[:, j], mode="clip")
+        if cv.distinct_ns.any():  # else the column stays as allocated: all False (zeroed pages, never written)
+            np.take(cv.distinct_ns, cv.inverse, out=ns[:, j], mode="clip")
+        if cv.distinct_oor.any():
+            np.take(cv.distinct_oor, cv.inverse, out=oor[:, j], mode="clip")
         nonempty += np.take(~cv.distinct_empty, cv.inverse, mode="clip")
         for label, count in cv.unknown.items():
             unknown[(col, label)] += count
-        bad = int(cv.out_of_range.sum()) + sum(cv.unknown.values())
+        bad = int(np.count_nonzero(oor[:, j])) + sum(cv.unknown.values())
         if cv.answered and bad > 0.5 * cv.answered:
             off.append((col, bad, cv.answered))
         recodes.update(cv.recodes)
@@ -307,7 +315,13 @@ def _raise_value_problems(table: RawTable, unknown: Counter, off: list, m: Mappi
 def _cell(table: RawTable, col: str | None, rowpos: np.ndarray) -> np.ndarray:
     if col is None or col not in table.body.columns:
         return np.full(len(rowpos), "", dtype=object)
-    return strip_cells(table.body[col])[rowpos]
+    cells = strip_cells(table.body[col])
+    return cells if _every_row(rowpos, len(cells)) else cells[rowpos]
+
+
+def _every_row(rowpos: np.ndarray, n: int) -> bool:
+    """True when ``rowpos`` is ``0, 1, ..., n - 1``."""
+    return len(rowpos) == n and (n == 0 or (rowpos[0] == 0 and bool((np.diff(rowpos) == 1).all())))
 
 
 def _set_ids(resp: pd.DataFrame, table: RawTable, res: Resolved, ins: Instrument, rowpos: np.ndarray) -> None:
@@ -408,13 +422,13 @@ def _match_mentors(resp, table, res, rindex, warnings) -> list[str]:
         raise ConfigError("no mentor column: the export has no mentor_id column and the mapping names none",
                           file=table.file, hint="map the column holding the mentor under columns: mentor:")
     col = res.meta["mentor"]
-    check_mentor_cells(raw, resp["source_row"].to_numpy(), table, col)
+    inverse, uniq = pd.factorize(raw, use_na_sentinel=False)  # each distinct mentor cell matched once
+    check_mentor_cells(raw, resp["source_row"].to_numpy(), table, col, factorized=(inverse, uniq))
     if rindex is None:
         warnings.append(Problem("no roster given: mentor cells are taken as mentor ids without a check", file=table.file,
                                 column=col, code="no-roster", severity="warning",
                                 hint="pass --roster to match mentors by id, e-mail or name and catch typos"))
     cache: dict[str, tuple] = {}
-    inverse, uniq = pd.factorize(raw, use_na_sentinel=False)  # each distinct mentor cell matched once
     id_u = np.full(len(uniq), np.nan, dtype=object)
     how_u = np.full(len(uniq), "", dtype=object)
     for k, v in enumerate(uniq):
@@ -479,9 +493,14 @@ def _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, ma
         col_map[item] = f"{col} ({res.how.get(item, 'mapping')})" if col else "(not asked)"
     for cid, col in res.comments.items():
         col_map[cid] = col
+    all_kept = bool(kept.all())
+
+    def count(flags: np.ndarray) -> int:  # kept responses with the flag (no copy of the column)
+        return int(np.count_nonzero(flags if all_kept else flags & kept))
+
     oor_cols: Counter = Counter()
     for j, item in enumerate(ins.item_ids):
-        n = int(oor[kept, j].sum())
+        n = count(oor[:, j])
         if n:
             oor_cols[res.items.get(item) or item] += n
     for col, n in oor_cols.items():
@@ -494,12 +513,18 @@ def _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, ma
         rows_excluded=dict(sorted(excluded_rows.items())), excluded=excluded,
         responses_produced=len(resp), responses_kept=int(kept.sum()),
         responses_excluded=dict(sorted(Counter(reason[~kept]).items())),
-        non_substantive={item: int(ns[kept, j].sum()) for j, item in enumerate(ins.item_ids)},
+        non_substantive={item: count(ns[:, j]) for j, item in enumerate(ins.item_ids)},
         out_of_range=dict(oor_cols), recodes={**{f"{a!r} -> {b}": c for (a, b), c in sorted(recodes.items(), key=str)},
                                               **dict(sorted(label_recodes.items()))},
         completion_rule=completion_rule, completion=_completion_counts(resp, reason, answered, len(ins.items), opts),
         column_map=col_map, flags={"speeder": int(speed[kept].sum()), "straightline": int(straight[kept].sum())},
-        mentor_matches=dict(Counter(np.asarray(matches, dtype=object)[kept])), warnings=tuple(warnings))
+        mentor_matches=_counts(np.asarray(matches, dtype=object)[kept]), warnings=tuple(warnings))
+
+
+def _counts(values: np.ndarray) -> dict:
+    """``dict(Counter(values))``: each distinct value's count, in order of first appearance."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=False)
+    return {v: int(c) for v, c in zip(uniq.tolist(), np.bincount(codes, minlength=len(uniq)))}
 
 
 def _completion_counts(resp, reason, answered, n_items, opts) -> dict[str, int]:

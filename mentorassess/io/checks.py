@@ -15,6 +15,7 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+from pandas._libs import lib
 
 from mentorassess.errors import ConfigError, DataError, Problem
 from mentorassess.io.tables import RawTable
@@ -48,14 +49,16 @@ def check_value_targets(mapping, instrument) -> None:
         raise ConfigError.from_problems(problems, summary=f"{mapping.source}: values: targets outside the scale")
 
 
-def check_response_ids(resp, table: RawTable, column: str | None) -> None:
-    """Refuse two responses with the same id taken from the export."""
+def check_response_ids(resp, table: RawTable, column: str | None) -> bool:
+    """Refuse two responses with the same id taken from the export; True when the ids were checked."""
     if column is None:
-        return
+        return False
     rid = resp["response_id"].to_numpy(dtype=object)
+    if _increasing(rid):  # ids in ascending order (sequential exports): distinct without hashing
+        return True
     dup = resp["response_id"].duplicated(keep=False).to_numpy()
     if not dup.any():
-        return
+        return True
     rows = resp["source_row"].to_numpy()
     groups: dict[str, list[int]] = {}
     for i in np.flatnonzero(dup):
@@ -67,16 +70,28 @@ def check_response_ids(resp, table: RawTable, column: str | None) -> None:
                     hint="a response id identifies one response; remove the repeated rows (or export again)")])
 
 
-def check_mentor_cells(mentor: np.ndarray, rows: np.ndarray, table: RawTable, column: str) -> None:
-    """Refuse an entirely empty mentor column and ids in scientific notation."""
+def _increasing(ids: np.ndarray) -> bool:
+    """True when every id is text and each is greater than the one before (so none repeats)."""
+    if len(ids) < 2 or not lib.is_string_array(ids, skipna=False):
+        return len(ids) < 2
+    return bool((ids[1:] > ids[:-1]).all())
+
+
+def check_mentor_cells(mentor: np.ndarray, rows: np.ndarray, table: RawTable, column: str,
+                       factorized: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    """Refuse an entirely empty mentor column and ids in scientific notation.
+
+    ``factorized`` is ``pd.factorize(mentor, use_na_sentinel=False)`` when the caller has it.
+    """
     if len(mentor) and not (np.asarray(mentor, dtype=object) != "").any():
         raise DataError.from_problems([Problem(f"the mentor column {column!r} is empty in all {len(mentor)} row(s)", file=table.file,
                         row=int(rows[0]) if len(rows) else None, column=column, code="empty-mentor-column",
                         hint="the mentor of each response is needed; check the export (embedded data, URL "
                              "parameter or hidden question) or map another column under columns: mentor:")])
-    inverse, uniq = pd.factorize(np.asarray(mentor, dtype=object), use_na_sentinel=False)
-    sci = np.array([bool(_SCIENTIFIC.match(str(v))) for v in uniq], dtype=bool)[inverse]
-    if sci.any():
+    inverse, uniq = factorized or pd.factorize(np.asarray(mentor, dtype=object), use_na_sentinel=False)
+    sci_u = np.array([bool(_SCIENTIFIC.match(str(v))) for v in uniq], dtype=bool)
+    if sci_u.any():
+        sci = sci_u[inverse]
         k = int(np.flatnonzero(sci)[0])
         raise DataError.from_problems([Problem(f"mentor id {mentor[k]!r} in {int(sci.sum())} row(s) is a number in scientific notation: "
                         "a spreadsheet rounded the id", file=table.file, row=int(rows[k]), column=column,
@@ -95,7 +110,8 @@ def column_stats(raw: pd.Series, cv, rows: np.ndarray) -> tuple[Counter, Counter
     oor: Counter = Counter()
     first: dict = {}
     idx = np.flatnonzero(cv.out_of_range) if cv.distinct_oor.any() else np.zeros(0, dtype=np.intp)
-    for i, text in zip(idx, raw.to_numpy(dtype=object)[idx]):
+    texts = raw.iloc[idx].to_numpy(dtype=object) if len(idx) else ()  # only the off-scale cells as text
+    for i, text in zip(idx, texts):
         num = _number(normalise_label(text))
         if num is None:  # "9 - Other" style: recoded text, not a bare code
             continue

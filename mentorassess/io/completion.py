@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from mentorassess.errors import DataError
-from mentorassess.io.tables import RawTable, strip_cells
+from mentorassess.io.tables import RawTable, distinct_stripped, strip_cells
 
 __all__ = ["finished_flags"]
 
@@ -37,15 +37,18 @@ def finished_flags(table: RawTable, meta: dict, items: dict, rc_dict, floor: flo
         if col is None and form and f"{form}_complete" in table.body.columns:
             col = f"{form}_complete"
     if col is not None:
-        raw = pd.Series(strip_cells(table.body[col])).str.casefold()
+        inverse, texts = distinct_stripped(table.body[col])  # each distinct cell read once
+        folded = np.array([t.casefold() for t in texts], dtype=object)
         if col.endswith("_complete"):
-            return (raw == "2").to_numpy(), f"REDCap form status {col} = 2 (Complete)"
-        bad = sorted(set(raw) - set(_TRUTH))
+            return (folded == "2")[inverse], f"REDCap form status {col} = 2 (Complete)"
+        used = np.bincount(inverse, minlength=len(texts)) > 0 if n else np.zeros(len(texts), dtype=bool)
+        bad = sorted(set(folded[used]) - set(_TRUTH))
         if bad:
-            where = int(np.flatnonzero(raw.isin(bad).to_numpy())[0])
+            where = int(np.flatnonzero(np.isin(folded[inverse], bad))[0])
             raise DataError(f"cannot read {bad[0]!r} as finished yes/no", file=table.file,
                             row=int(table.rows[where]), column=col, hint="expected 1/0, TRUE/FALSE or yes/no")
-        return raw.map(_TRUTH).to_numpy(dtype=bool), f"column {col} (not finished: kept only with the {share})"
+        truth = np.array([_TRUTH.get(t, False) for t in folded], dtype=bool)
+        return truth[inverse], f"column {col} (not finished: kept only with the {share})"
     if form and f"{form}_timestamp" in table.body.columns:
         ts = strip_cells(table.body[f"{form}_timestamp"])
         return (ts != "") & (ts != "[not completed]"), f"REDCap survey timestamp {form}_timestamp"

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from mentorassess.errors import DataError, ImportFormatError, Problem
-from mentorassess.io.tables import Grid, RawTable, as_text, split_header, strip_cells
+from mentorassess.io.tables import Grid, RawTable, as_text, distinct_stripped, split_header, strip_cells
 
 __all__ = ["looks_like_qualtrics", "parse_qualtrics", "status_reasons", "finished_flags", "STATUS",
            "LEGACY_NAMES"]
@@ -105,41 +105,49 @@ def status_reasons(table: RawTable, warnings: list[Problem]) -> np.ndarray:
     """Per body row: an exclusion reason (``preview``, ``test``, ``spam``) or ``""`` to keep.
 
     Unknown ``Status`` values stop the import; unknown ``DistributionChannel`` values are
-    reported as warnings.
+    reported as warnings. Each distinct cell is looked at once.
     """
     n = len(table.body)
     reasons = np.full(n, "", dtype=object)
     if "Status" in table.body.columns:
-        raw = pd.Series(strip_cells(table.body["Status"]))
-        lut = {}
-        for v in pd.unique(raw):
+        inverse, texts = distinct_stripped(table.body["Status"])
+        used = np.bincount(inverse, minlength=len(texts)) if n else np.zeros(len(texts), dtype=int)
+        code_u = []
+        for v in texts:
             code = v if v in STATUS else _STATUS_BY_LABEL.get(v.casefold(), v)
-            lut[v] = code[:-2] if code.endswith(".0") else code
-        codes = raw.map(lut)
-        unknown = sorted(set(codes[(codes != "") & ~codes.isin(list(STATUS))]))
+            code_u.append(code[:-2] if code.endswith(".0") else code)
+        code_u = np.array(code_u, dtype=object)
+        unknown = sorted({c for c, k in zip(code_u, used) if k and c != "" and c not in STATUS})
         if unknown:
+            codes = code_u[inverse]
             problems = []
             for value in unknown:
-                where = np.flatnonzero((codes == value).to_numpy())
+                where = np.flatnonzero(codes == value)
                 problems.append(Problem(f"unknown Status value {value!r} in {len(where)} row(s)", file=table.file,
                                         row=int(table.rows[where[0]]), column="Status", value=value,
                                         code="unknown-status",
                                         hint="expected a Qualtrics response type (0 IP Address, 1 Survey Preview, "
                                              "2 Survey Test, 4 Imported, 8 Spam, 16 Offline, ...)"))
             raise DataError.from_problems(problems, summary=f"{table.file}: unknown response types")
-        reasons = codes.map({c: (t or "") for c, (_, t) in STATUS.items()}).fillna("").to_numpy(dtype=object)
-        imported = int(codes.isin(["4", "36"]).sum())
+        treatment = {c: (t or "") for c, (_, t) in STATUS.items()}
+        reasons = np.array([treatment.get(c, "") for c in code_u], dtype=object)[inverse]
+        imported = int(sum(k for c, k in zip(code_u, used) if c in ("4", "36")))
         if imported:
             warnings.append(Problem(f"{imported} response(s) have Status 'Imported' (data from another file); "
                                     "kept", file=table.file, column="Status", code="imported-responses",
                                     severity="warning"))
     if "DistributionChannel" in table.body.columns:
-        chan = pd.Series(strip_cells(table.body["DistributionChannel"])).str.casefold()
-        by_channel = chan.map(lambda v: _CHANNEL_REASON.get(v, "")).to_numpy(dtype=object)
+        inverse, texts = distinct_stripped(table.body["DistributionChannel"])
+        used = np.bincount(inverse, minlength=len(texts)) if n else np.zeros(len(texts), dtype=int)
+        chan_u = [v.casefold() for v in texts]
+        by_channel = np.array([_CHANNEL_REASON.get(v, "") for v in chan_u], dtype=object)[inverse]
         reasons = np.where(reasons == "", by_channel, reasons)
-        other = sorted(set(chan) - KNOWN_CHANNELS - {""})
-        for value in other:
-            warnings.append(Problem(f"unrecognised DistributionChannel {value!r} in {int((chan == value).sum())} row(s); kept",
+        count: dict[str, int] = {}
+        for v, k in zip(chan_u, used):
+            if k:
+                count[v] = count.get(v, 0) + int(k)
+        for value in sorted(set(count) - KNOWN_CHANNELS - {""}):
+            warnings.append(Problem(f"unrecognised DistributionChannel {value!r} in {count[value]} row(s); kept",
                                     file=table.file, column="DistributionChannel", value=value,
                                     code="unknown-channel", severity="warning"))
     return reasons

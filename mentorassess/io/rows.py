@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
+from pandas._libs import lib
 
 from mentorassess.errors import ConfigError, Problem
 
@@ -136,7 +137,12 @@ def parse_dates(values: pd.Series, column: str, file: str, warnings: list[Proble
     ISO dates are kept; ``d/m/yyyy``, ``m/d/yy``, ``d.m.yyyy`` with optional ``h:mm[:ss] [AM/PM]``
     are read in the order :func:`date_order` decides for the whole column (never per cell).
     """
-    text = values.astype(str).str.strip().to_numpy(dtype=object)
+    arr = values.to_numpy(dtype=object)
+    if len(arr) and lib.is_string_array(arr, skipna=False):  # text: stripped once per distinct cell
+        raw_inverse, raw_uniq = pd.factorize(arr, use_na_sentinel=False)
+        text = np.array([u.strip() for u in raw_uniq], dtype=object)[raw_inverse]
+    else:
+        text = values.astype(str).str.strip().to_numpy(dtype=object)
     rows = np.arange(2, len(text) + 2) if rows is None else np.asarray(rows)
     inverse, uniq = pd.factorize(text, use_na_sentinel=False)
     first_row = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)
@@ -244,7 +250,8 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
         mark(straight, "straightliner")
     # Anonymous exact repeats.
     live = reason == ""
-    anon = live & frame["rater_id"].isna().to_numpy()
+    rater_na = frame["rater_id"].isna().to_numpy()
+    anon = live & rater_na
     if anon.any():
         key = pd.DataFrame(codes[anon]).round(6).astype(str).agg("|".join, axis=1)
         parts = [frame.loc[anon, c].astype(str) for c in ("mentor_id", "rater_role", "wave")]
@@ -262,16 +269,21 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
     # Same rater, mentor, role and wave.
     if opts.duplicates != "keep_all":
         live = reason == ""
-        rated = live & frame["rater_id"].notna().to_numpy()
+        rated = live & ~rater_na
         if rated.any():
             # Only raters that appear more than once can repeat a (rater, mentor, role, wave) key:
-            # one hashing pass over the rater ids, then the full key on those rows only.
-            rater = frame["rater_id"].to_numpy(dtype=object)
-            cand = rated.copy()
-            cand[rated] = pd.Series(rater[rated], dtype=object).duplicated(keep=False).to_numpy()
+            # one hashing pass over the rater ids, then the other parts of the key on those rows
+            # only, each folded into one integer key (one id per distinct key so far).
             keys = ["rater_id", "mentor_id", "rater_role", "wave"]
-            sub = frame.loc[cand, keys + ["submitted_at", "source_row"]]
-            sub = sub[sub.duplicated(keys, keep=False).to_numpy()].copy()  # only repeated keys need sorting
+            idx = np.flatnonzero(rated)
+            key, _ = pd.factorize(frame["rater_id"].to_numpy(dtype=object)[idx], use_na_sentinel=False)
+            many = np.bincount(key)[key] > 1
+            idx, key = idx[many], key[many].astype(np.int64)
+            for c in keys[1:]:
+                codes, uniq = pd.factorize(frame[c].to_numpy(dtype=object)[idx], use_na_sentinel=False)
+                key, _ = pd.factorize(key * max(len(uniq), 1) + codes, use_na_sentinel=False)
+            repeated = np.bincount(key)[key] > 1 if len(key) else np.zeros(0, dtype=bool)
+            sub = frame.iloc[idx[repeated]][keys + ["submitted_at", "source_row"]].copy()  # only repeats
             sub["_t"] = sub["submitted_at"].fillna("")
             sub = sub.sort_values(["_t", "source_row"], kind="stable")
             keep = "last" if opts.duplicates == "keep_latest" else "first"

@@ -93,8 +93,7 @@ def read_text_grid(path: Path, file: str, *, categories: bool = False) -> tuple[
     :func:`category_columns`). Other columns, and every column without it, are object columns of
     ``str``.
     """
-    raw = _read_bytes(path, file)
-    text, encoding = decode_bytes(raw, file, head_only=True)
+    raw, text, encoding = _read_head(path, file)
     warnings = []
     moji = mojibake_warning(text, file)
     if moji is not None:
@@ -112,7 +111,7 @@ def read_text_grid(path: Path, file: str, *, categories: bool = False) -> tuple[
         raise ImportFormatError("the first row is empty: no header found", file=file, row=1,
                                 hint="the header must be on row 1; remove blank rows above it")
     ncols = len(first[0])
-    blank = b"\n\n" in raw or b"\n\r\n" in raw or b"\r\r" in raw
+    blank = _has_blank_lines(raw if isinstance(raw, bytes) else path)
     dtype: dict | type = str
     if categories:
         few = category_columns(head, delimiter, ncols)
@@ -120,7 +119,8 @@ def read_text_grid(path: Path, file: str, *, categories: bool = False) -> tuple[
     # The file's SHA-256 (for the audit) on a second thread while pandas parses: hashlib and the
     # parser's tokenizer both release the GIL.
     digest: list[str] = []
-    hasher = threading.Thread(target=lambda: digest.append(hashlib.sha256(raw).hexdigest()), daemon=True)
+    hasher = threading.Thread(target=lambda: digest.append(_sha256(raw if isinstance(raw, bytes) else path)),
+                              daemon=True)
     hasher.start()
     try:
         # Reading from the path lets pandas' C parser decode UTF-8 natively (much faster than a BytesIO).
@@ -137,14 +137,77 @@ def read_text_grid(path: Path, file: str, *, categories: bool = False) -> tuple[
                                 hint="save the whole export as UTF-8 CSV") from exc
     finally:
         hasher.join()
-    if not raw.rstrip(b"\x00").endswith((b"\n", b"\r")):
-        _refuse_cut_last_row(raw, encoding, delimiter, ncols, len(cells), file)
+    tail = raw if isinstance(raw, bytes) else _tail(path)
+    if not tail.rstrip(b"\x00").endswith((b"\n", b"\r")):
+        _refuse_cut_last_row(tail, encoding, delimiter, ncols, len(cells), file)
         warnings.append(Problem("the file does not end with a line break: the last row may be truncated", file=file,
                                 row=len(cells), code="no-final-newline", severity="warning",
                                 hint="check the last response against the survey platform, or export again"))
     grid = Grid(cells=cells, file=file, encoding=encoding, warnings=warnings, may_have_blank_rows=blank)
     grid.sha256 = digest[0]
     return grid, delimiter
+
+
+_HEAD = (1 << 20) + 4  # what decode_bytes(..., head_only=True) looks at of a UTF-8 file, and a little more
+_CHUNK = 1 << 20
+
+
+def _read_head(path: Path, file: str) -> tuple[bytes | Path, str, str]:
+    """``(raw, head text, encoding)``: ``raw`` is the file's bytes, or its path when it is UTF-8 text
+    larger than its head, which then is all that is read here (the parser, the hash and the checks
+    for blank lines and the last line read the file themselves, without a copy of it in memory).
+    """
+    _check_size(path, file)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_HEAD)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        head = _read_bytes(path, file)  # the same messages
+    if len(head) < _HEAD:  # the whole file
+        return (head, *decode_bytes(head, file, head_only=True))
+    text, encoding = decode_bytes(head, file, head_only=True)
+    if encoding in ("utf-8", "utf-8-sig"):  # decided by the first megabyte alone (see decode_bytes)
+        return path, text, encoding
+    raw = _read_bytes(path, file)  # UTF-16 and Windows-1252 are decoded whole
+    return (raw, *decode_bytes(raw, file, head_only=True))
+
+
+def _chunks(path: Path, overlap: int = 0):
+    """The file's bytes in chunks of a megabyte, each after the last ``overlap`` bytes of the one before."""
+    prev = b""
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                return
+            yield prev + chunk
+            prev = chunk[-overlap:] if overlap else b""
+
+
+def _has_blank_lines(raw: bytes | Path) -> bool:
+    pats = (b"\n\n", b"\n\r\n", b"\r\r")
+    if isinstance(raw, bytes):
+        return any(p in raw for p in pats)
+    return any(any(p in chunk for p in pats) for chunk in _chunks(raw, overlap=2))
+
+
+def _sha256(raw: bytes | Path) -> str:
+    if isinstance(raw, bytes):
+        return hashlib.sha256(raw).hexdigest()
+    h = hashlib.sha256()
+    for chunk in _chunks(raw):
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def _tail(path: Path) -> bytes:
+    """The last 64 KiB of the file (all of it where NULs fill those)."""
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 65536))
+        tail = fh.read()
+    return tail if tail.rstrip(b"\x00") or size <= 65536 else path.read_bytes()
 
 
 # A column is read as categorical when its first records hold at most this many distinct texts, and
@@ -216,6 +279,16 @@ def available_memory() -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
+
+
+def _check_size(path: Path, file: str) -> None:
+    """Refuse a file over the size limit or larger than memory allows (see :func:`_read_bytes`)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # reading it reports the problem
+    if size > MAX_BYTES or ((avail := available_memory()) is not None and size * MEMORY_PER_BYTE > avail):
+        _read_bytes(path, file)  # raises with its messages
 
 
 def _read_bytes(path: Path, file: str) -> bytes:
@@ -514,11 +587,25 @@ def _body_column(col: pd.Series, n_header: int):
     return pd.Categorical.from_codes(remap[codes + 1], categories=cats[used])
 
 
+def distinct_stripped(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(inverse, texts)``: each cell's position among the column's distinct cells and their stripped
+    texts, so that ``texts[inverse]`` equals :func:`strip_cells` (texts may repeat, and a distinct
+    value may be held by no cell: count with ``np.bincount(inverse)``)."""
+    if is_categorical(values):
+        cats = values.cat.categories
+        texts = np.array([str(u).strip() if isinstance(u, str) else "" for u in cats] + [""], dtype=object)
+        codes = values.cat.codes.to_numpy().astype(np.intp)
+        codes[codes < 0] = len(cats)  # a missing cell: the final ""
+        return codes, texts
+    inverse, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    return inverse, np.array([str(u).strip() if isinstance(u, str) else "" for u in uniq] or [""], dtype=object)
+
+
 def strip_cells(values: pd.Series) -> np.ndarray:
     """Stripped text of a column as an object array (``""`` for a cell that is not text).
 
-    A categorical column is stripped once per category; a column of ``str`` cell by cell in
-    pandas' string loop (cheaper than hashing the cells first when most are distinct, like ids);
+    A categorical column is stripped once per category; a column of ``str`` cell by cell
+    (cheaper than hashing the cells first when most are distinct, like ids);
     anything else once per distinct value.
     """
     if is_categorical(values):
@@ -527,7 +614,7 @@ def strip_cells(values: pd.Series) -> np.ndarray:
         return stripped[values.cat.codes.to_numpy()]  # code -1 (a missing cell) takes the final ""
     arr = values.to_numpy(dtype=object)
     if len(arr) and lib.is_string_array(arr, skipna=False):
-        return pd.Series(arr, dtype=object, copy=False).str.strip().to_numpy(dtype=object)
+        return np.fromiter(map(str.strip, arr), dtype=object, count=len(arr))
     codes, uniq = pd.factorize(arr, use_na_sentinel=False)
     stripped = np.array([str(u).strip() if isinstance(u, str) else "" for u in uniq], dtype=object)
     return stripped[codes]
