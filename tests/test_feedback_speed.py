@@ -130,3 +130,53 @@ def test_shape_validation_is_back_on_after_charts_even_after_an_error():
     assert rl_config.shapeChecking == before
     charts.dot_plot([charts.DotRow("A", self_score=3.0, mean=3.5, low=3.1, high=3.9)], scale_min=1, scale_max=5)
     assert rl_config.shapeChecking == before
+
+
+def test_quick_split_string_gives_reportlabs_runs_and_codes():
+    """The fast path of ``splitString`` (text whose characters a document has all seen) returns what
+    reportlab's loop returns, and leaves each document's subsets exactly as that loop leaves them."""
+    import random
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    pdf.register_fonts()
+    font = pdfmetrics.getFont(pdf.FONT)
+    assert "splitString" in font.__dict__  # the remembering font carries the fast path
+    plain = TTFont.splitString.__get__(font)
+
+    class Doc:  # splitString only needs a hashable, weakly referable document key
+        pass
+
+    rng = random.Random(7)
+    alphabet = (list("abcdefghijklmnopqrstuvwxyz ABCDE.,;'-0123456789") + ["\u00a0", "é", "ł", "Ω", "Ж", "ק"]
+                + [chr(0x4E2D)]  # a CJK glyph DejaVu lacks: code 0 in both paths
+                + [chr(0x0100 + i) for i in range(300)])  # enough new characters for a second subset
+    quick_doc, plain_doc = Doc(), Doc()
+    fast_hits = 0
+    for _ in range(600):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        state = font.state.get(quick_doc)
+        seen = state is not None and all(ord(c) in state.assignments for c in text)
+        assert font.splitString(text, quick_doc) == plain(text, plain_doc), text
+        fast_hits += seen
+        a, b = font.state[quick_doc], font.state[plain_doc]
+        assert (a.assignments, a.subsets, a.nextCode) == (b.assignments, b.subsets, b.nextCode)
+    assert len(font.state[quick_doc].subsets) > 1  # later subsets were reached and compared
+    assert fast_hits > 100  # and the fast path was taken often
+    assert font.splitString(b"bytes ok", quick_doc) == plain(b"bytes ok", plain_doc)
+
+
+def test_one_and_two_processes_write_the_same_bytes(program, tmp_path):
+    """The forked workers (frozen parent heap, threaded writes) write exactly what one process writes."""
+    from mentorassess.reports.feedback import render_all
+
+    inst, prog, profiles = program
+    outs = {}
+    for jobs in (1, 2):
+        summary = render_all(profiles, inst, tmp_path / f"j{jobs}", options=OPTIONS, jobs=jobs, roster=prog.roster)
+        files = sorted(p for p in (tmp_path / f"j{jobs}").iterdir())
+        outs[jobs] = {p.name: p.read_bytes() for p in files}
+        assert len(summary.written) == len(summary.html) == 24
+    assert outs[1].keys() == outs[2].keys() and len(outs[1]) == 50  # 24 PDFs, 24 twins, 2 manifests
+    assert outs[1] == outs[2]
