@@ -180,3 +180,43 @@ def test_one_and_two_processes_write_the_same_bytes(program, tmp_path):
         assert len(summary.written) == len(summary.html) == 24
     assert outs[1].keys() == outs[2].keys() and len(outs[1]) == 50  # 24 PDFs, 24 twins, 2 manifests
     assert outs[1] == outs[2]
+
+
+def _chart_pdf(renderer_cls, drawing) -> bytes:
+    from reportlab.pdfgen.canvas import Canvas
+
+    buf = io.BytesIO()
+    canvas = Canvas(buf, invariant=1)
+    with charts._unchecked():
+        renderer_cls().draw(drawing, canvas, 30, 400)
+    canvas.showPage()
+    canvas.save()
+    return buf.getvalue()
+
+
+def test_quick_chart_walk_makes_reportlabs_canvas_calls():
+    """Charts are drawn by a shorter walk (:class:`charts._QuickRenderer`); on every kind of row (self only,
+    mean only, both close together and apart, program band, a note, a two-line label, a right-to-left
+    label) the PDF is byte-identical to reportlab's own walk of the same drawing."""
+    from reportlab.graphics.shapes import Drawing, Ellipse
+
+    rows = [charts.DotRow("Aligning expectations", self_score=4.0, mean=3.2, low=2.9, high=3.6, band_low=3.0,
+                          band_high=3.9),
+            charts.DotRow("Maintaining effective communication with a rather long label", self_score=3.1, mean=3.2,
+                          low=2.5, high=3.9, note="2 of your mentees"),
+            charts.DotRow("Fostering independence", self_score=2.0),
+            charts.DotRow("Promoting professional development", mean=4.4, low=4.0, high=4.8, band_low=3.5,
+                          band_high=4.2),
+            charts.DotRow("تعزيز الاستقلالية", self_score=5.0, mean=1.2, low=1.0, high=1.6)]
+    chart = charts.dot_plot(rows, scale_min=1, scale_max=5, anchors={1: "Not at all", 3: "Moderately", 5: "Extremely"})
+    assert isinstance(chart, charts._Chart)
+    kinds = {type(n) for g in chart.contents for n in ([g] + list(getattr(g, "contents", [])))}
+    assert set(charts._QUICK) - {charts._Chart} <= kinds  # every shape kind of the quick walk is in it
+    quick = _chart_pdf(charts._QuickRenderer, chart)
+    assert quick == _chart_pdf(charts._LeanRenderer, chart)
+    # a shape the quick walk does not know goes to reportlab's walk, in place
+    other = Drawing(200, 100)
+    other.add(chart.contents[0])
+    other.add(Ellipse(50, 50, 20, 10))
+    other.add(chart.contents[-1])
+    assert _chart_pdf(charts._QuickRenderer, other) == _chart_pdf(charts._LeanRenderer, other)
