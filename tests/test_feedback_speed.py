@@ -220,3 +220,43 @@ def test_quick_chart_walk_makes_reportlabs_canvas_calls():
     other.add(Ellipse(50, 50, 20, 10))
     other.add(chart.contents[-1])
     assert _chart_pdf(charts._QuickRenderer, other) == _chart_pdf(charts._LeanRenderer, other)
+
+
+def test_fallback_font_is_loaded_before_the_fork_only_when_a_name_needs_it(program, monkeypatch):
+    """Every worker would otherwise load the 4 MB CJK font itself (about 0.7 s each)."""
+    from mentorassess.reports import feedback
+
+    inst, prog, profiles = program
+    calls = []
+    monkeypatch.setattr(pdf, "_register_fallback", lambda: calls.append(1))
+    source = ProfileSource(profiles, inst, options=OPTIONS, roster=prog.roster)
+    source._names = {m: (n if n.isascii() else "Ana Pérez", d) for m, (n, d) in source._names.items()}
+    feedback._preload_fallback(source, [], OPTIONS)
+    assert calls == []  # Latin names (accents included): DejaVu draws them
+    first = next(iter(source._names))
+    source._names[first] = ("王芳 (Wang Fang)", None)
+    feedback._preload_fallback(source, [], OPTIONS)
+    assert calls == [1]
+    feedback._preload_fallback(None, [], ReportOptions(program="研究指导项目"))
+    assert calls == [1, 1]
+
+
+def test_data_table_cells_are_styled_as_reportlab_styles_them_and_never_shared():
+    from reportlab.platypus import Table, TableStyle
+
+    for header, rows, numeric in [(["Competency", "You", "Mentees", "n"], [["A", 1, 2, 3], ["B", 4, 5, 6]], (1, 2, 3)),
+                                  (["Item", "Mean"], [[f"row {i}", i] for i in range(27)], (1,)),
+                                  (["Only"], [], ())]:
+        widths = [100.0] * len(header)
+        fast = pdf.data_table(header, rows, widths, numeric_cols=numeric)
+        plain = Table(fast._cellvalues, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        commands = list(pdf._table_commands(tuple(sorted(numeric))))
+        commands += [("BACKGROUND", (0, i), (-1, i), pdf.colors.HexColor("#F7F7F7")) for i in range(2, len(rows) + 1, 2)]
+        plain.setStyle(TableStyle(commands))
+        assert [[c.__dict__ for c in r] for r in fast._cellStyles] == [[c.__dict__ for c in r] for r in plain._cellStyles]
+        assert fast._bkgrndcmds == plain._bkgrndcmds and fast._linecmds == plain._linecmds
+        assert fast.wrap(400, 800) == plain.wrap(400, 800)
+        again = pdf.data_table(header, rows, widths, numeric_cols=numeric)
+        assert all(a is not b for ra, rb in zip(fast._cellStyles, again._cellStyles) for a, b in zip(ra, rb))
+        again._cellStyles[0][0].fontname = "changed"  # a later table's change reaches no other table
+        assert pdf.data_table(header, rows, widths, numeric_cols=numeric)._cellStyles[0][0].fontname == pdf.FONT_BOLD

@@ -376,6 +376,27 @@ def _render_chunk(jobs: Sequence[tuple[Any, str]]) -> list[tuple[str, bool]]:
     return out
 
 
+def _preload_fallback(source: Any, keys: Sequence[tuple], options: ReportOptions) -> None:
+    """Register the CJK fallback font before the workers fork if a name or label will need it.
+
+    Loading that font (4 MB) costs about 0.7 s of CPU; a worker that meets a CJK name loads it
+    lazily, so without this every worker would pay it. Only names, departments and the options'
+    labels are looked at (cheap: ASCII text is passed over in C); text missed here (a comment) is
+    still drawn right, its worker just loads the font itself. Output never depends on this.
+    """
+    from mentorassess.reports.pdf import FONT, _register_fallback, font_covers
+
+    texts = [options.program, options.contact or "", *map(str, options.wave_labels.values())]
+    if source is not None:
+        texts += [t for pair in source._names.values() for t in pair if isinstance(t, str)]
+    else:
+        texts += [str(getattr(k[0], a, "") or "") for k in keys for a in ("mentor_name", "department")]
+    for text in texts:
+        if not text.isascii() and not all(font_covers(FONT, ch) for ch in text):
+            _register_fallback()
+            return
+
+
 def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os.PathLike, *,
                options: ReportOptions | None = None, jobs: int | None = None,
                wave: str | None = None, roster: Any = None,
@@ -457,6 +478,7 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
         # The first report is rendered and written here: the workers then fork with every lazy import
         # done and the per-process caches (parsed paragraphs, font subsets, chart labels) filled, instead
         # of each doing that again (about 0.2 s a worker). A report's bytes never depend on the caches.
+        _preload_fallback(source, keys, options)
         path, shown, pdf, page = _render(work[0])
         _write_pair(path, pdf, page)
         results.append((path, shown))
