@@ -366,7 +366,7 @@ class _Writer:
 
 
 def _render_chunk(jobs: Sequence[tuple[Any, str]]) -> list[tuple[str, bool]]:
-    """Render a worker's share of reports (written on a second thread; see :class:`_Writer`)."""
+    """Render a worker's share of reports (written on other threads; see :class:`_Writer`)."""
     out = []
     with _Writer() as writer:
         for job in jobs:
