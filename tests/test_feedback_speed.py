@@ -5,7 +5,9 @@
 * Per-process caches (parsed paragraphs, line breaks at one width, font subsets, chart labels):
   a report rendered after other reports has exactly the bytes it has when rendered first, in
   either order, and holds nothing of the other report.
-* Reports are written on a second thread: a write that fails still fails the run.
+* Reports are written on other threads: a write that fails still fails the run.
+* Each shortcut of round 5 (quick splitString, chart walk, copied table cell styles, the fallback
+  font loaded before the fork) gives reportlab's own result; one and two processes write the same bytes.
 """
 
 from __future__ import annotations
@@ -130,3 +132,133 @@ def test_shape_validation_is_back_on_after_charts_even_after_an_error():
     assert rl_config.shapeChecking == before
     charts.dot_plot([charts.DotRow("A", self_score=3.0, mean=3.5, low=3.1, high=3.9)], scale_min=1, scale_max=5)
     assert rl_config.shapeChecking == before
+
+
+def test_quick_split_string_gives_reportlabs_runs_and_codes():
+    """The fast path of ``splitString`` (text whose characters a document has all seen) returns what
+    reportlab's loop returns, and leaves each document's subsets exactly as that loop leaves them."""
+    import random
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    pdf.register_fonts()
+    font = pdfmetrics.getFont(pdf.FONT)
+    assert "splitString" in font.__dict__  # the remembering font carries the fast path
+    plain = TTFont.splitString.__get__(font)
+
+    class Doc:  # splitString only needs a hashable, weakly referable document key
+        pass
+
+    rng = random.Random(7)
+    alphabet = (list("abcdefghijklmnopqrstuvwxyz ABCDE.,;'-0123456789") + ["\u00a0", "é", "ł", "Ω", "Ж", "ק"]
+                + [chr(0x4E2D)]  # a CJK glyph DejaVu lacks: code 0 in both paths
+                + [chr(0x0100 + i) for i in range(300)])  # enough new characters for a second subset
+    quick_doc, plain_doc = Doc(), Doc()
+    fast_hits = 0
+    for _ in range(600):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        state = font.state.get(quick_doc)
+        seen = state is not None and all(ord(c) in state.assignments for c in text)
+        assert font.splitString(text, quick_doc) == plain(text, plain_doc), text
+        fast_hits += seen
+        a, b = font.state[quick_doc], font.state[plain_doc]
+        assert (a.assignments, a.subsets, a.nextCode) == (b.assignments, b.subsets, b.nextCode)
+    assert len(font.state[quick_doc].subsets) > 1  # later subsets were reached and compared
+    assert fast_hits > 100  # and the fast path was taken often
+    assert font.splitString(b"bytes ok", quick_doc) == plain(b"bytes ok", plain_doc)
+
+
+def test_one_and_two_processes_write_the_same_bytes(program, tmp_path):
+    """The forked workers (frozen parent heap, threaded writes) write exactly what one process writes."""
+    from mentorassess.reports.feedback import render_all
+
+    inst, prog, profiles = program
+    outs = {}
+    for jobs in (1, 2):
+        summary = render_all(profiles, inst, tmp_path / f"j{jobs}", options=OPTIONS, jobs=jobs, roster=prog.roster)
+        files = sorted(p for p in (tmp_path / f"j{jobs}").iterdir())
+        outs[jobs] = {p.name: p.read_bytes() for p in files}
+        assert len(summary.written) == len(summary.html) == 24
+    assert outs[1].keys() == outs[2].keys() and len(outs[1]) == 50  # 24 PDFs, 24 twins, 2 manifests
+    assert outs[1] == outs[2]
+
+
+def _chart_pdf(renderer_cls, drawing) -> bytes:
+    from reportlab.pdfgen.canvas import Canvas
+
+    buf = io.BytesIO()
+    canvas = Canvas(buf, invariant=1)
+    with charts._unchecked():
+        renderer_cls().draw(drawing, canvas, 30, 400)
+    canvas.showPage()
+    canvas.save()
+    return buf.getvalue()
+
+
+def test_quick_chart_walk_makes_reportlabs_canvas_calls():
+    """Charts are drawn by a shorter walk (:class:`charts._QuickRenderer`); on every kind of row (self only,
+    mean only, both close together and apart, program band, a note, a two-line label, a right-to-left
+    label) the PDF is byte-identical to reportlab's own walk of the same drawing."""
+    from reportlab.graphics.shapes import Drawing, Ellipse
+
+    rows = [charts.DotRow("Aligning expectations", self_score=4.0, mean=3.2, low=2.9, high=3.6, band_low=3.0,
+                          band_high=3.9),
+            charts.DotRow("Maintaining effective communication with a rather long label", self_score=3.1, mean=3.2,
+                          low=2.5, high=3.9, note="2 of your mentees"),
+            charts.DotRow("Fostering independence", self_score=2.0),
+            charts.DotRow("Promoting professional development", mean=4.4, low=4.0, high=4.8, band_low=3.5,
+                          band_high=4.2),
+            charts.DotRow("تعزيز الاستقلالية", self_score=5.0, mean=1.2, low=1.0, high=1.6)]
+    chart = charts.dot_plot(rows, scale_min=1, scale_max=5, anchors={1: "Not at all", 3: "Moderately", 5: "Extremely"})
+    assert isinstance(chart, charts._Chart)
+    kinds = {type(n) for g in chart.contents for n in ([g] + list(getattr(g, "contents", [])))}
+    assert set(charts._QUICK) - {charts._Chart} <= kinds  # every shape kind of the quick walk is in it
+    quick = _chart_pdf(charts._QuickRenderer, chart)
+    assert quick == _chart_pdf(charts._LeanRenderer, chart)
+    # a shape the quick walk does not know goes to reportlab's walk, in place
+    other = Drawing(200, 100)
+    other.add(chart.contents[0])
+    other.add(Ellipse(50, 50, 20, 10))
+    other.add(chart.contents[-1])
+    assert _chart_pdf(charts._QuickRenderer, other) == _chart_pdf(charts._LeanRenderer, other)
+
+
+def test_fallback_font_is_loaded_before_the_fork_only_when_a_name_needs_it(program, monkeypatch):
+    """Every worker would otherwise load the 4 MB CJK font itself (about 0.7 s each)."""
+    from mentorassess.reports import feedback
+
+    inst, prog, profiles = program
+    calls = []
+    monkeypatch.setattr(pdf, "_register_fallback", lambda: calls.append(1))
+    source = ProfileSource(profiles, inst, options=OPTIONS, roster=prog.roster)
+    source._names = {m: (n if n.isascii() else "Ana Pérez", d) for m, (n, d) in source._names.items()}
+    feedback._preload_fallback(source, [], OPTIONS)
+    assert calls == []  # Latin names (accents included): DejaVu draws them
+    first = next(iter(source._names))
+    source._names[first] = ("王芳 (Wang Fang)", None)
+    feedback._preload_fallback(source, [], OPTIONS)
+    assert calls == [1]
+    feedback._preload_fallback(None, [], ReportOptions(program="研究指导项目"))
+    assert calls == [1, 1]
+
+
+def test_data_table_cells_are_styled_as_reportlab_styles_them_and_never_shared():
+    from reportlab.platypus import Table, TableStyle
+
+    for header, rows, numeric in [(["Competency", "You", "Mentees", "n"], [["A", 1, 2, 3], ["B", 4, 5, 6]], (1, 2, 3)),
+                                  (["Item", "Mean"], [[f"row {i}", i] for i in range(27)], (1,)),
+                                  (["Only"], [], ())]:
+        widths = [100.0] * len(header)
+        fast = pdf.data_table(header, rows, widths, numeric_cols=numeric)
+        plain = Table(fast._cellvalues, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        commands = list(pdf._table_commands(tuple(sorted(numeric))))
+        commands += [("BACKGROUND", (0, i), (-1, i), pdf.colors.HexColor("#F7F7F7")) for i in range(2, len(rows) + 1, 2)]
+        plain.setStyle(TableStyle(commands))
+        assert [[c.__dict__ for c in r] for r in fast._cellStyles] == [[c.__dict__ for c in r] for r in plain._cellStyles]
+        assert fast._bkgrndcmds == plain._bkgrndcmds and fast._linecmds == plain._linecmds
+        assert fast.wrap(400, 800) == plain.wrap(400, 800)
+        again = pdf.data_table(header, rows, widths, numeric_cols=numeric)
+        assert all(a is not b for ra, rb in zip(fast._cellStyles, again._cellStyles) for a, b in zip(ra, rb))
+        again._cellStyles[0][0].fontname = "changed"  # a later table's change reaches no other table
+        assert pdf.data_table(header, rows, widths, numeric_cols=numeric)._cellStyles[0][0].fontname == pdf.FONT_BOLD

@@ -6,7 +6,9 @@ Every object here gives reportlab's own result, byte for byte; it is only rememb
   break its lines again when wrapped again at the same width, and shares the broken lines of one-run
   paragraphs (lines of plain words, which drawing and splitting only read) across paragraphs.
 * :func:`remembering_font`: a TTFont whose embedded subsets (font program, its compression, the
-  glyph-width array and the ToUnicode map's compression) are made once per distinct subset.
+  glyph-width array and the ToUnicode map's compression) are made once per distinct subset, and
+  whose ``splitString`` maps text whose characters this document has all seen in its first subset
+  in one C-level pass (reportlab's loop, per character, is taken for anything else).
 
 Each cache is bounded (emptied when full). :func:`forget` empties them (tests compare a report
 rendered first with the same report rendered after others).
@@ -95,7 +97,33 @@ def remembering_font(name: str, path) -> TTFont:
     face.makeSubset = make_subset
     face.addSubsetObjects = add_subset_objects
     font.addObjects = add_objects_remembered
+    font.splitString = _quick_split(font)
     return font
+
+
+def _quick_split(font: TTFont):
+    """``font.splitString`` with a fast path giving reportlab's own result.
+
+    reportlab assigns each new character of a document the next code of the document's subsets and
+    returns (subset, codes) runs. When every character of ``text`` already has a code below 256 in
+    this document (most text after the first lines of a report), the result is the single run
+    ``(0, codes)``: looked up here in one pass. Anything else (a new character, a no-break space,
+    a code in a later subset, a character the font lacks, bytes) goes to reportlab's loop.
+    """
+    split = font.splitString
+    states = font.state
+
+    def split_string(text, doc, encoding="utf-8"):
+        state = states.get(doc)
+        if state is not None and type(text) is str:
+            try:
+                codes = bytes(map(state.assignments.__getitem__, map(ord, text)))
+            except (KeyError, ValueError):  # not yet assigned, or a code >= 256
+                return split(text, doc, encoding)
+            return [(0, codes)] if codes else []
+        return split(text, doc, encoding)
+
+    return split_string
 
 
 class _Widths(pdfdoc.PDFArray):

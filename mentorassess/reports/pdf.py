@@ -108,6 +108,7 @@ def _forget() -> None:
     """Empty the per-process caches of the PDF machinery (tests: a report rendered after others
     must have the bytes it has when rendered first)."""
     _reuse.forget()
+    _STYLED.clear()
     _markup.cache_clear()
     visual.cache_clear()
 
@@ -372,15 +373,34 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
         h = data[0][j]
         if isinstance(h, Paragraph):
             h.style = ParagraphStyle("cell_bold_r", parent=h.style, alignment=2)
-    table = Table(data, colWidths=list(col_widths), repeatRows=1, hAlign="LEFT")
-    commands = [
+    commands = _table_commands(tuple(sorted(numeric)))
+    # The per-cell styles these commands give are made once per shape of table (reportlab's own code
+    # on the first table of that shape) and copied; only backgrounds and rules go through setStyle.
+    table = Table(data, colWidths=list(col_widths), repeatRows=1, hAlign="LEFT",
+                  cellStyles=_styled_cells(len(data), max(map(len, data)), commands))
+    rest = [c for c in commands if c[0] not in _CELL_OPS]
+    if zebra:
+        for i in range(2, len(data), 2):
+            rest.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#F7F7F7")))
+    table.setStyle(TableStyle(rest))
+    return table
+
+
+_CELL_OPS = frozenset({"VALIGN", "FONTNAME", "FONTSIZE", "LEADING", "TEXTCOLOR", "ALIGN", "TOPPADDING",
+                       "BOTTOMPADDING", "LEFTPADDING", "RIGHTPADDING"})
+
+
+@lru_cache(maxsize=64)
+def _table_commands(numeric: tuple[int, ...]) -> tuple[tuple, ...]:
+    """The style commands of :func:`data_table` (zebra stripes aside), in the order they are applied."""
+    return (
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
         ("FONTNAME", (0, 1), (-1, -1), FONT),
         ("FONTSIZE", (0, 0), (-1, -1), 9),
         ("LEADING", (0, 0), (-1, -1), 11.5),
         ("TEXTCOLOR", (0, 0), (-1, -1), PALETTE["ink"]),
-        *[("ALIGN", (j, 0), (j, -1), "RIGHT") for j in sorted(numeric)],
+        *[("ALIGN", (j, 0), (j, -1), "RIGHT") for j in numeric],
         ("BACKGROUND", (0, 0), (-1, 0), PALETTE["header_fill"]),
         ("LINEABOVE", (0, 0), (-1, 0), 0.8, PALETTE["ink"]),
         ("LINEBELOW", (0, 0), (-1, 0), 0.5, PALETTE["ink"]),
@@ -389,12 +409,41 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-    ]
-    if zebra:
-        for i in range(2, len(data), 2):
-            commands.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#F7F7F7")))
-    table.setStyle(TableStyle(commands))
-    return table
+    )
+
+
+_STYLED: dict[tuple, list[list[dict]]] = {}
+
+
+def _styled_cells(nrows: int, ncols: int, commands: tuple[tuple, ...]) -> list[list]:
+    """Fresh reportlab CellStyles for an ``nrows`` x ``ncols`` table as its ``setStyle(commands)``
+    would leave them (only the commands that style cells are applied).
+
+    The first time for a shape, a throwaway reportlab Table applies the commands with its own code
+    and each cell's resulting attributes are kept; every call returns new CellStyle objects with
+    those attributes (a table may change its cells' styles later; none is shared).
+    """
+    from reportlab.platypus.tables import CellStyle
+
+    key = (nrows, ncols, commands)
+    made = _STYLED.get(key)
+    if made is None:
+        probe = Table([[""] * ncols for _ in range(nrows)])
+        probe.setStyle(TableStyle([c for c in commands if c[0] in _CELL_OPS]))
+        made = [[dict(cs.__dict__) for cs in row] for row in probe._cellStyles]
+        if len(_STYLED) >= 512:
+            _STYLED.clear()
+        _STYLED[key] = made
+    new = CellStyle.__new__
+    out = []
+    for row in made:
+        cells = []
+        for attrs in row:
+            cs = new(CellStyle)
+            cs.__dict__.update(attrs)
+            cells.append(cs)
+        out.append(cells)
+    return out
 
 
 def shaded_box(flowables: Sequence[Flowable], *, width: float = FRAME_WIDTH) -> Table:
