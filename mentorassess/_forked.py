@@ -24,6 +24,8 @@ Examples
 
 from __future__ import annotations
 
+import copyreg
+import io
 import os
 import pickle
 import shutil
@@ -31,6 +33,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Callable, Sequence
 
 __all__ = ["ForkedJobs", "Later", "fork_available"]
@@ -61,13 +64,27 @@ class Later:
         return self._value
 
 
+def _proxy(mapping: dict) -> MappingProxyType:
+    return MappingProxyType(mapping)
+
+
+def _dumps(obj: Any) -> bytes:
+    """``pickle.dumps`` that also carries read-only mappings (``MappingProxyType``, e.g. in import
+    audits) as read-only mappings of the same items, in the same order."""
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: lambda m: (_proxy, (dict(m),))}
+    pickler.dump(obj)
+    return buf.getvalue()
+
+
 class _Failed:
     """A job's exception as it travels back (the exception itself, or its text if it does not pickle)."""
 
     def __init__(self, exc: BaseException) -> None:
         self.text = "".join(traceback.format_exception(exc))
         try:
-            pickle.loads(pickle.dumps(exc))
+            pickle.loads(_dumps(exc))
             self.exc: BaseException | None = exc
         except Exception:  # noqa: BLE001 - an exception that cannot travel: its text does
             self.exc = None
@@ -117,9 +134,9 @@ class ForkedJobs:
                 return
             try:
                 value: Any = self._fn(self._jobs[i])
-                data = pickle.dumps(("ok", value), protocol=pickle.HIGHEST_PROTOCOL)
+                data = _dumps(("ok", value))
             except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
-                data = pickle.dumps(("err", _Failed(exc)), protocol=pickle.HIGHEST_PROTOCOL)
+                data = _dumps(("err", _Failed(exc)))
             part = self._dir / f"{i}.part"
             part.write_bytes(data)
             os.replace(part, self._path(i))   # complete or absent, never half written

@@ -145,23 +145,49 @@ def _report_date(cfg: ProgramConfig, responses: pd.DataFrame) -> dt.date:
     return dt.date(2000, 1, 1)
 
 
-def import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress = lambda msg: None):
+def import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress = lambda msg: None, *,
+               jobs: int | None = 1):
     """Import every export of ``cfg`` as :func:`run_program` does: ``(responses, import reports)``.
+
+    With ``jobs`` > 1 (None: all cores) and several exports, they are read in up to two forked
+    processes (the largest first); the result, and the first export's error if one fails, are
+    those of reading them one after the other.
 
     Raises ``DataError`` when no response is left or two exports share a response id.
     """
-    from mentorassess.io import read_export
+    specs = list(cfg.exports)
+    waves = _declared_waves(cfg)
 
-    frames, reports = [], []
-    for spec in cfg.exports:
-        say(f"importing {spec.path.name}")
+    def one(spec):
+        from mentorassess.io import read_export
+
         res = read_export(spec.path, cfg.instrument, mapping=spec.mapping, roster=roster, role=spec.role,
                           wave=spec.wave, format=spec.format, options=cfg.import_options or None,
-                          dictionary=spec.dictionary, waves=_declared_waves(cfg))
-        frame = res.responses.copy()
+                          dictionary=spec.dictionary, waves=waves)
+        return res.responses, res.report
+
+    if len(specs) > 1 and max(1, jobs or os.cpu_count() or 1) > 1 and fork_available():
+        import mentorassess.io  # noqa: F401 - the results' classes, loaded before forking
+
+        say(f"importing {', '.join(spec.path.name for spec in specs)}")
+        order = sorted(range(len(specs)), key=lambda i: -_size(specs[i].path))
+        runner = ForkedJobs(lambda i: one(specs[i]), order, workers=2)
+        try:
+            where = {i: k for k, i in enumerate(order)}
+            results = [runner.result(where[i]) for i in range(len(specs))]
+        finally:
+            runner.stop()
+    else:
+        results = []
+        for spec in specs:
+            say(f"importing {spec.path.name}")
+            results.append(one(spec))
+    frames, reports = [], []
+    for spec, (responses, report) in zip(specs, results):
+        frame = responses.copy()
         frame.insert(0, "_export", spec.path.name)
         frames.append(frame)
-        reports.append(res.report)
+        reports.append(report)
     responses = pd.concat(frames, ignore_index=True, sort=False)
     if len(responses) == 0:
         per_file = "; ".join(f"{spec.path.name}: {r.rows_read} read, excluded "
@@ -182,6 +208,13 @@ def import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress = 
     _check_overlap(responses, cfg)
     responses = responses.drop(columns="_export")
     return responses, reports
+
+
+def _size(path: Path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
 
 
 def _declared_waves(cfg: ProgramConfig):
@@ -266,7 +299,7 @@ def _run(cfg: ProgramConfig, out_dir: Path, inputs: list[Path], jobs: int | None
 
     roster = read_roster(cfg.roster) if cfg.roster else None
     decisions = _comment_review(cfg, out_dir, say)
-    responses, import_reports = import_all(cfg, roster, say)
+    responses, import_reports = import_all(cfg, roster, say, jobs=jobs)
     report_date = _report_date(cfg, responses)
     written: list[Path] = []
     with atomic_dir(out_dir) as tmp:
