@@ -146,12 +146,13 @@ def _report_date(cfg: ProgramConfig, responses: pd.DataFrame) -> dt.date:
 
 
 def import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress = lambda msg: None, *,
-               jobs: int | None = 1):
+               jobs: int | None = 1, while_waiting: Callable[[], None] | None = None):
     """Import every export of ``cfg`` as :func:`run_program` does: ``(responses, import reports)``.
 
     With ``jobs`` > 1 (None: all cores) and several exports, they are read in up to two forked
     processes (the largest first); the result, and the first export's error if one fails, are
-    those of reading them one after the other.
+    those of reading them one after the other. ``while_waiting`` is called meanwhile (the run loads
+    the modules its later steps need).
 
     Raises ``DataError`` when no response is left or two exports share a response id.
     """
@@ -173,6 +174,8 @@ def import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress = 
         order = sorted(range(len(specs)), key=lambda i: -_size(specs[i].path))
         runner = ForkedJobs(lambda i: one(specs[i]), order, workers=2)
         try:
+            if while_waiting is not None:
+                while_waiting()
             where = {i: k for k, i in enumerate(order)}
             results = [runner.result(where[i]) for i in range(len(specs))]
         finally:
@@ -208,6 +211,29 @@ def import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress = 
     _check_overlap(responses, cfg)
     responses = responses.drop(columns="_export")
     return responses, reports
+
+
+# Modules the later steps load, by output: loaded while the exports are read in workers (this process
+# waits then), so neither the critical path nor the forked workers pay for them again.
+_PRELOAD = {None: ("scipy.stats", "mentorassess._profile_tables", "mentorassess.release.mentor",
+                   "mentorassess.release.comments", "mentorassess.release.counting"),
+            "psychometrics": ("mentorassess.stats.psych_summary", "mentorassess.reports.psychometric"),
+            "program": ("mentorassess.stats.program_data", "mentorassess.reports.program",
+                        "mentorassess.reports.program_docx"),
+            "feedback": ("mentorassess.reports.feedback",),
+            "workbook": ("mentorassess.reports.workbook", "xlsxwriter")}
+
+
+def _preload(outputs) -> None:
+    """Import the modules of :data:`_PRELOAD` the run's outputs need (a missing one fails later, as before)."""
+    import importlib
+
+    for key in (None, *outputs):
+        for name in _PRELOAD.get(key, ()):
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
 
 
 def _size(path: Path) -> int:
@@ -299,7 +325,8 @@ def _run(cfg: ProgramConfig, out_dir: Path, inputs: list[Path], jobs: int | None
 
     roster = read_roster(cfg.roster) if cfg.roster else None
     decisions = _comment_review(cfg, out_dir, say)
-    responses, import_reports = import_all(cfg, roster, say, jobs=jobs)
+    responses, import_reports = import_all(cfg, roster, say, jobs=jobs,
+                                           while_waiting=lambda: _preload(cfg.outputs))
     report_date = _report_date(cfg, responses)
     written: list[Path] = []
     with atomic_dir(out_dir) as tmp:
