@@ -9,6 +9,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
+import mentorassess.reports._xlsx_zip as xzip
 import mentorassess.reports.excel as excel
 
 
@@ -26,10 +27,10 @@ def _sheets():
 
 def test_parallel_deflate_gives_the_bytes_of_the_serial_zip(monkeypatch):
     threads = threading.active_count()
-    monkeypatch.setattr(excel, "_PARALLEL_DEFLATE", True)
+    monkeypatch.setattr(xzip, "_PARALLEL_DEFLATE", True)
     fast = excel.workbook_bytes(_sheets(), readme=[("What", "test")])
     assert threading.active_count() == threads          # the deflate threads are gone
-    monkeypatch.setattr(excel, "_PARALLEL_DEFLATE", False)
+    monkeypatch.setattr(xzip, "_PARALLEL_DEFLATE", False)
     serial = excel.workbook_bytes(_sheets(), readme=[("What", "test")])
     assert fast == serial
     with zipfile.ZipFile(io.BytesIO(fast)) as z:
@@ -53,6 +54,6 @@ def test_entries_keep_their_order_when_writestr_comes_between(tmp_path):
             z.write(files[2], "d.xml")
         return buf.getvalue()
 
-    assert build(excel._ParallelZip) == build(excel._LevelZip)
-    with zipfile.ZipFile(io.BytesIO(build(excel._ParallelZip))) as z:
+    assert build(xzip._ParallelZip) == build(xzip._LevelZip)
+    with zipfile.ZipFile(io.BytesIO(build(xzip._ParallelZip))) as z:
         assert z.namelist() == ["a.xml", "b.xml", "c.txt", "d.xml"]
