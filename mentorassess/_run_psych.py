@@ -75,7 +75,10 @@ def _step_psychometrics(ctx: Any) -> list[Path]:
         ctx.say(f"psychometric checks ({len(todo)} form and wave sections, in the background)")
         size = {(f, w): n for f, w, skip, n in plan}
         order = sorted(todo, key=lambda j: -size[j])   # the largest sections first
-        runner = ForkedJobs(lambda job: _psych_section(ctx, *job), order, workers=min(2, jobs, len(todo)))
+        # On two cores with feedback reports to come, one worker: scoring and aggregation (which the
+        # feedback reports wait for) keep a core; the sections are done long before the workbook needs them.
+        workers = 1 if jobs <= 2 and "feedback" in ctx.cfg.outputs else min(2, jobs, len(todo))
+        runner = ForkedJobs(lambda job: _psych_section(ctx, *job), order, workers=workers)
         ctx.add_background(runner)
         ctx.psych_jobs = (runner, {job: i for i, job in enumerate(order)})
     return []
