@@ -2,9 +2,9 @@
 
 :func:`_step_psychometrics` plans one report (PDF + JSON) per form and wave with at least
 ``_MIN_PSYCHOMETRIC_N`` responses and, with several jobs and ``fork`` available, starts them in up
-to two worker processes; :func:`_step_psychometrics_done` collects them (or computes them in this
-process), adds their warnings in report order and keeps each section's item statistics for the
-staff workbook. Each section is seeded on its own, so the files are the same either way.
+to two forked worker processes right after the import; :func:`_step_psychometrics_done` collects
+them when the run needs them (or computes them in this process), adds their warnings in report
+order and keeps each section's item statistics for the staff workbook. Each section is seeded on its own, so the files are the same either way.
 """
 
 from __future__ import annotations
@@ -53,73 +53,67 @@ def _psych_section(ctx: Any, form: str, wave: str) -> tuple[list[str], Any, list
     return notes, summary.items, [stem.with_suffix(".pdf"), stem.with_suffix(".json")]
 
 
-# The run's context, inherited by forked psychometric workers (never pickled).
-_FORKED: dict[str, Any] = {}
-
-
-def _psych_job(job: tuple[str, str]):
-    return _psych_section(_FORKED["ctx"], *job)
-
-
-def _psych_init(parent: tuple[int, bool]) -> None:
-    from mentorassess._procs import end_with_parent
-
-    end_with_parent(parent[0], main_thread=parent[1])
-
-
 def _step_psychometrics(ctx: Any) -> list[Path]:
     """Start the psychometric reports (one per form and wave with enough responses).
 
-    With more than one job and ``fork`` available, the sections run in up to two worker processes
-    while the run goes on (the program summary does not need them); :func:`_step_psychometrics_done`
-    collects them. Each section is seeded on its own, so the files are the same either way.
+    They need the responses only, so the run starts them right after the import, before scoring
+    (a second call does nothing). With more than one job and ``fork`` available, the sections run
+    in up to two forked worker processes (:class:`mentorassess._forked.ForkedJobs`, no thread in
+    the parent) while the run goes on; :func:`_step_psychometrics_done` collects them. Each section
+    is seeded on its own, so the files are the same either way.
     """
-    if "psychometrics" not in ctx.cfg.outputs:
+    if "psychometrics" not in ctx.cfg.outputs or ctx.psych_started:
         return []
-    import multiprocessing as mp
+    from mentorassess._forked import ForkedJobs, fork_available
 
+    ctx.psych_started = True
     plan = _psych_plan(ctx)
     todo = [(f, w) for f, w, skip, _ in plan if skip is None]
     ctx.psych_plan = plan
     jobs = max(1, ctx.jobs or os.cpu_count() or 1)
-    if jobs > 1 and len(todo) > 1 and "fork" in mp.get_all_start_methods():
-        from concurrent.futures import ProcessPoolExecutor
-
-        from mentorassess._procs import parent_token
-
+    if jobs > 1 and len(todo) > 1 and fork_available():
         ctx.say(f"psychometric checks ({len(todo)} form and wave sections, in the background)")
         size = {(f, w): n for f, w, skip, n in plan}
-        pool = ProcessPoolExecutor(max_workers=min(2, jobs, len(todo)), mp_context=mp.get_context("fork"),
-                                   initializer=_psych_init, initargs=(parent_token(),))
-        _FORKED["ctx"] = ctx
-        try:   # the largest sections first (a worker takes the next when it is free)
-            futures = {job: pool.submit(_psych_job, job) for job in sorted(todo, key=lambda j: -size[j])}
-        finally:
-            _FORKED.clear()   # forked at the first submit: the workers hold their copy
-        ctx.background = (pool, futures)
+        order = sorted(todo, key=lambda j: -size[j])   # the largest sections first
+        # On two cores with feedback reports to come, one worker: scoring and aggregation (which the
+        # feedback reports wait for) keep a core; the sections are done long before the workbook needs them.
+        workers = 1 if jobs <= 2 and "feedback" in ctx.cfg.outputs else min(2, jobs, len(todo))
+        runner = ForkedJobs(lambda job: _psych_section(ctx, *job), order, workers=workers)
+        ctx.add_background(runner)
+        ctx.psych_jobs = (runner, {job: i for i, job in enumerate(order)})
     return []
 
 
-def _step_psychometrics_done(ctx: Any) -> list[Path]:
-    """Collect the psychometric reports (computed here when no workers were started)."""
+def _step_psychometrics_done(ctx: Any) -> Any:
+    """Collect the psychometric reports (computed here when no workers were started).
+
+    With workers, the collection waits until the run needs it (``ctx.settle()``, before the
+    staff workbook), so the feedback reports start while the sections still run.
+    """
     if "psychometrics" not in ctx.cfg.outputs:
         return []
-    pool, futures = ctx.background or (None, {})
+    if ctx.psych_jobs is None:
+        return _collect(ctx)
+    return ctx.defer(lambda: _collect(ctx))
+
+
+def _collect(ctx: Any) -> list[Path]:
+    """Every section's files in report order; warnings added in that order, item statistics kept."""
+    runner, index = ctx.psych_jobs or (None, {})
     out: list[Path] = []
-    try:
-        for form, wave, skip, _ in ctx.psych_plan:
-            if skip is not None:
-                ctx.warnings.append(skip)
-                continue
-            if (form, wave) in futures:
-                notes, items, files = futures[(form, wave)].result()
-            else:
-                ctx.say(f"psychometric checks ({form}, {wave})")
-                notes, items, files = _psych_section(ctx, form, wave)
-            ctx.warnings.extend(notes)
-            if items is not None:
-                ctx.psychometrics[(form, wave)] = items
-            out += files
-    finally:
-        ctx.stop_background()
+    for form, wave, skip, _ in ctx.psych_plan:
+        if skip is not None:
+            ctx.warnings.append(skip)
+            continue
+        if (form, wave) in index:
+            notes, items, files = runner.result(index[(form, wave)])
+        else:
+            ctx.say(f"psychometric checks ({form}, {wave})")
+            notes, items, files = _psych_section(ctx, form, wave)
+        ctx.warnings.extend(notes)
+        if items is not None:
+            ctx.psychometrics[(form, wave)] = items
+        out += files
+    if runner is not None:
+        runner.stop()
     return out

@@ -32,6 +32,8 @@ import pandas as pd
 from mentorassess import __version__
 from mentorassess._files import atomic_dir, atomic_write_text, check_outputs, output_lock
 from mentorassess.config import ProgramConfig, load_config
+from mentorassess._forked import ForkedJobs, Later, fork_available
+from mentorassess._run_import import _preload, import_all  # noqa: F401 - import_all: public here
 from mentorassess._run_psych import _step_psychometrics, _step_psychometrics_done
 from mentorassess.errors import ConfigError, DataError
 
@@ -85,6 +87,16 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def _sha256_all(paths: list[Path]) -> list[str]:
+    """SHA-256 of each file, in order; many files are hashed on two threads (hashlib releases the GIL)."""
+    if len(paths) < 64:
+        return [_sha256(p) for p in paths]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mentorassess-sha256") as pool:
+        return list(pool.map(_sha256, paths))
 
 
 def _versions() -> dict[str, str]:
@@ -144,79 +156,6 @@ def _report_date(cfg: ProgramConfig, responses: pd.DataFrame) -> dt.date:
     return dt.date(2000, 1, 1)
 
 
-def import_all(cfg: ProgramConfig, roster: pd.DataFrame | None, say: Progress = lambda msg: None):
-    """Import every export of ``cfg`` as :func:`run_program` does: ``(responses, import reports)``.
-
-    Raises ``DataError`` when no response is left or two exports share a response id.
-    """
-    from mentorassess.io import read_export
-
-    frames, reports = [], []
-    for spec in cfg.exports:
-        say(f"importing {spec.path.name}")
-        res = read_export(spec.path, cfg.instrument, mapping=spec.mapping, roster=roster, role=spec.role,
-                          wave=spec.wave, format=spec.format, options=cfg.import_options or None,
-                          dictionary=spec.dictionary, waves=_declared_waves(cfg))
-        frame = res.responses.copy()
-        frame.insert(0, "_export", spec.path.name)
-        frames.append(frame)
-        reports.append(res.report)
-    responses = pd.concat(frames, ignore_index=True, sort=False)
-    if len(responses) == 0:
-        per_file = "; ".join(f"{spec.path.name}: {r.rows_read} read, excluded "
-                             + (", ".join(f"{k} {v}" for k, v in dict(r.rows_excluded).items()) or "none")
-                             for spec, r in zip(cfg.exports, reports))
-        raise DataError(f"no response is left to report on: every row of every export was excluded ({per_file})",
-                        file=str(cfg.source),
-                        hint="if the rows are 'unmatched_mentor', the roster does not list the exports' mentors: "
-                             "check that the config names the right roster and that ids match")
-    dup = responses["response_id"].duplicated(keep=False)
-    if dup.any():
-        clash = responses.loc[dup, ["_export", "response_id"]].drop_duplicates()
-        files = sorted(set(clash["_export"]))
-        raise DataError(f"{int(dup.sum())} responses share a response id across the exports {', '.join(files)}",
-                        file=str(cfg.source), value=str(clash["response_id"].iloc[0]),
-                        hint="each export should hold different responses; is one file listed twice "
-                             "or are two exports overlapping?")
-    _check_overlap(responses, cfg)
-    responses = responses.drop(columns="_export")
-    return responses, reports
-
-
-def _declared_waves(cfg: ProgramConfig):
-    """The waves wave cells must name: the configuration's, unless they were only derived from the exports'
-    ``wave:`` entries (then the import recognises the usual ids and keeps other labels with a warning)."""
-    from mentorassess.scoring import order_waves
-
-    derived = list(order_waves([e.wave for e in cfg.exports if e.wave is not None]))
-    if [w.id for w in cfg.waves] == derived and not any(w.label for w in cfg.waves):
-        return None
-    return cfg.waves or None
-
-
-def _check_overlap(responses: pd.DataFrame, cfg: ProgramConfig) -> None:
-    """The same rater rating the same mentor in the same wave in two exports: counted twice."""
-    if "rater_id" not in responses.columns:
-        return
-    keyed = responses.dropna(subset=["rater_id"])
-    keys = ["mentor_id", "rater_role", "wave", "rater_id"]
-    dup = keyed.duplicated(keys, keep=False)
-    if not dup.any():
-        return
-    clash = keyed[dup]
-    across = clash.groupby(keys)["_export"].nunique()
-    across = across[across > 1]
-    if across.empty:
-        return  # repeats inside one export were already handled by its import rules
-    pairs = clash.set_index(keys).loc[across.index, "_export"].groupby(level=list(range(len(keys)))).agg(
-        lambda s: " and ".join(sorted(set(s))))
-    files = sorted(set(pairs))
-    raise DataError(f"{len(across)} responses appear in more than one export ({'; '.join(files)}): the same rater, "
-                    "mentor, form and wave", file=str(cfg.source), value=str(across.index[0][0]),
-                    hint="list each response in one export only: drop the overlapping export from the "
-                         "config, or export the survey again without the rows the other file holds")
-
-
 def run_program(config: ProgramConfig | str | Path, *, out: str | Path | None = None, jobs: int | None = None,
                 progress: Progress | None = None) -> RunResult:
     """Run the whole pipeline from a program configuration.
@@ -265,28 +204,35 @@ def _run(cfg: ProgramConfig, out_dir: Path, inputs: list[Path], jobs: int | None
 
     roster = read_roster(cfg.roster) if cfg.roster else None
     decisions = _comment_review(cfg, out_dir, say)
-    responses, import_reports = import_all(cfg, roster, say)
-    say(f"scoring {len(responses)} responses")
-    scores = score(responses, cfg.instrument)
-    rules = cfg.release_rules()
-    if decisions is not None and decisions.exclude:
-        rules = dataclasses.replace(rules, exclude_comments=tuple(dict.fromkeys((*rules.exclude_comments,
-                                                                                  *decisions.exclude))))
-    profiles = aggregate(scores, rules=rules, roster=roster)
+    responses, import_reports = import_all(cfg, roster, say, jobs=jobs,
+                                           while_waiting=lambda: _preload(cfg.outputs))
     report_date = _report_date(cfg, responses)
     written: list[Path] = []
     with atomic_dir(out_dir) as tmp:
-        ctx = _Context(cfg=cfg, tmp=tmp, responses=responses, scores=scores, profiles=profiles, roster=roster,
+        ctx = _Context(cfg=cfg, tmp=tmp, responses=responses, scores=None, profiles=None, roster=roster,
                        import_reports=import_reports, report_date=report_date, jobs=jobs, say=say,
                        decisions=decisions)
-        if cfg.history is not None:  # issue 22: what this run will record, read before the reports are written
-            from mentorassess.history.run import plan_program_run
-
-            say(f"reading the history (cycle {cfg.history.cycle})")
-            ctx.history_plan = plan_program_run(cfg, responses, scores, profiles, roster)
         try:
-            for step in _STEPS:
-                written.extend(step(ctx))
+            if _step_psychometrics in _STEPS:   # they need the responses only: started before scoring
+                _step_psychometrics(ctx)
+            say(f"scoring {len(responses)} responses")
+            scores = score(responses, cfg.instrument)
+            rules = cfg.release_rules()
+            if decisions is not None and decisions.exclude:
+                rules = dataclasses.replace(rules, exclude_comments=tuple(dict.fromkeys(
+                    (*rules.exclude_comments, *decisions.exclude))))
+            profiles = aggregate(scores, rules=rules, roster=roster)
+            ctx.scores, ctx.profiles = scores, profiles
+            if cfg.history is not None:  # issue 22: what this run will record, read before the reports are written
+                from mentorassess.history.run import plan_program_run
+
+                say(f"reading the history (cycle {cfg.history.cycle})")
+                ctx.history_plan = plan_program_run(cfg, responses, scores, profiles, roster)
+            # a step may hand back a Later (its files come from a background job): collected in step order
+            parts = [step(ctx) for step in _STEPS]
+            ctx.settle()
+            for part in parts:
+                written.extend(part.get() if isinstance(part, Later) else part)
         finally:
             ctx.stop_background()
         after = {p: _sha256(Path(p)) for p in before}
@@ -331,16 +277,30 @@ class _Context:
     decisions: Any = None
     history_plan: Any = None
     psych_plan: list = field(default_factory=list)
-    background: Any = None   # (process pool, futures) of the psychometric reports while they run
+    psych_started: bool = False
+    psych_jobs: Any = None   # (ForkedJobs, {(form, wave): job index}) while the sections run in workers
+    background: Any = None   # the ForkedJobs started (psychometric sections, program summary)
+    later: list = field(default_factory=list)   # outputs of background steps, collected in step order
+
+    def add_background(self, jobs: ForkedJobs) -> None:
+        self.background = [*(self.background or []), jobs]
+
+    def defer(self, fn: Callable[[], list[Path]]) -> Later:
+        """A step's files that a background job completes (collected by :meth:`settle`)."""
+        later = Later(fn)
+        self.later.append(later)
+        return later
+
+    def settle(self) -> None:
+        """Wait for every background step, in step order (their warnings and results land here)."""
+        for later in self.later:
+            later.get()
 
     def stop_background(self) -> None:
-        """End the psychometric workers (at once when the run failed before collecting them)."""
-        if self.background is not None:
-            pool, futures = self.background
-            self.background = None
-            for f in futures.values():
-                f.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
+        """End the background workers (at once when the run failed before collecting them)."""
+        jobs, self.background = self.background or [], None
+        for job in jobs:
+            job.stop()
 
     @property
     def trajectories(self) -> Any:
@@ -442,12 +402,10 @@ def _program_tables(ctx: _Context):
     return ctx.tables
 
 
-def _step_program(ctx: _Context) -> list[Path]:
-    if "program" not in ctx.cfg.outputs:
-        return []
+def _program_files(ctx: _Context) -> list[Path]:
+    """The program summary (PDF) and its editable copy (Word), from the program tables."""
     from mentorassess.reports.program import render_program
 
-    ctx.say("writing the program summary")
     rel = Path("program_summary.pdf")
     render_program(ctx.cfg.instrument, ctx.profiles, _program_tables(ctx), ctx.tmp / rel, report_date=ctx.report_date,
                    program_name=ctx.cfg.program, show_names=ctx.cfg.show_names, trajectories=ctx.trajectories)
@@ -460,11 +418,37 @@ def _step_program(ctx: _Context) -> list[Path]:
     return [rel, docx]
 
 
+def _step_program(ctx: _Context) -> Any:
+    """The program summary: in a forked process beside the feedback reports when there are several jobs.
+
+    The worker sends back its files and the program tables (the staff workbook needs them); the
+    run collects them before the workbook (:meth:`_Context.settle`). Same bytes either way.
+    """
+    if "program" not in ctx.cfg.outputs:
+        return []
+    if max(1, ctx.jobs or os.cpu_count() or 1) > 1 and fork_available():
+        import mentorassess.stats.program_data  # noqa: F401 - the result's classes, loaded before forking
+
+        ctx.say("writing the program summary (in the background)")
+        runner = ForkedJobs(lambda _: (_program_files(ctx), _program_tables(ctx)), [None], workers=1)
+        ctx.add_background(runner)
+
+        def collect() -> list[Path]:
+            files, ctx.tables = runner.result(0)
+            runner.stop()
+            return files
+
+        return ctx.defer(collect)
+    ctx.say("writing the program summary")
+    return _program_files(ctx)
+
+
 def _step_workbook(ctx: _Context) -> list[Path]:
     if "workbook" not in ctx.cfg.outputs:
         return []
     from mentorassess.reports.workbook import write_staff_workbook
 
+    ctx.settle()   # the program tables and item statistics of the background steps
     ctx.say("writing the staff workbook")
     rel = Path("staff_workbook.xlsx")
     frames = [items.assign(form=form, wave=wave) for (form, wave), items in ctx.psychometrics.items()
@@ -482,8 +466,9 @@ def _step_workbook(ctx: _Context) -> list[Path]:
     return [rel]
 
 
-# The psychometric reports run beside the program summary (in workers when there are several jobs);
-# the workbook needs their item statistics and the feedback manifest, so it comes last.
+# With several jobs, the psychometric reports (started right after the import) and the program summary
+# run in forked workers beside the feedback reports; the workbook needs their item statistics, the
+# program tables and the feedback manifest, so it comes last. Outputs are listed in this order.
 _STEPS: list[Callable[[_Context], list[Path]]] = [_step_audit, _step_psychometrics, _step_program,
                                                   _step_psychometrics_done, _step_feedback, _step_workbook]
 
@@ -502,6 +487,8 @@ def _summary(cfg, before, responses, profiles, import_reports, written, tmp, rep
             return str(Path(p).relative_to(base))
         except ValueError:
             return str(p)
+
+    outputs = sorted(written)
 
     return {
         "program": cfg.program,
@@ -524,6 +511,6 @@ def _summary(cfg, before, responses, profiles, import_reports, written, tmp, rep
                                     and (tmp / p).is_file()),
         },
         "suppressed_reports": [{"mentor_id": m, "wave": w} for m, w in suppressed],
-        "outputs": [{"path": str(p), "sha256": _sha256(tmp / p)} for p in sorted(written)],
+        "outputs": [{"path": str(p), "sha256": h} for p, h in zip(outputs, _sha256_all([tmp / p for p in outputs]))],
         "versions": _versions(),
     }

@@ -9,13 +9,13 @@ PKG = Path(__file__).resolve().parent.parent / "mentorassess"
 
 # Lower number = lower layer. A module may import its own layer or lower ones.
 LAYERS = {
-    "errors": 0, "_safe": 0, "_files": 0, "_yaml": 0, "_checks": 0, "_procs": 0,
+    "errors": 0, "_safe": 0, "_files": 0, "_yaml": 0, "_checks": 0, "_procs": 0, "_forked": 0,
     "_instrument_schema": 1, "instruments": 1,
     "io": 2, "sample": 2,
     "scoring": 3, "aggregate": 3, "suppression": 3, "program": 3, "release": 3,
     "stats": 4, "history": 4,
     "reports": 5,
-    "config": 6, "pipeline": 6, "demo": 6, "_run_psych": 6,
+    "config": 6, "pipeline": 6, "demo": 6, "_run_psych": 6, "_run_import": 6,
     "commands": 7, "cli": 7, "__main__": 7, "__init__": 7, "web": 7,
 }
 

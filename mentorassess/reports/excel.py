@@ -31,9 +31,6 @@ import datetime as dt
 import io
 import math
 import re
-import threading
-import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -42,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from mentorassess._files import atomic_write_bytes
+from mentorassess.reports._xlsx_zip import DEFLATE_LEVEL, _fast_deflate  # noqa: F401 - DEFLATE_LEVEL: public here
 
 __all__ = ["Sheet", "write_workbook", "workbook_bytes", "FIXED_DATE", "frozen_columns"]
 
@@ -189,40 +187,6 @@ def workbook_bytes(sheets: Sequence[Sheet], *, readme: Sequence[tuple[str, str]]
     with _fast_deflate():
         wb.close()
     return buf.getvalue()
-
-
-#: zlib level of the workbook's zip entries. Level 1 deflates a consortium's 2.6 million cells about
-#: three times faster than XlsxWriter's default (6) for a file about a quarter larger; the bytes stay
-#: deterministic (same zlib level, fixed entry times).
-DEFLATE_LEVEL = 1
-_ZIP_LOCK = threading.Lock()
-
-
-class _LevelZip(zipfile.ZipFile):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("compresslevel", DEFLATE_LEVEL)
-        super().__init__(*args, **kwargs)
-
-
-@contextmanager
-def _fast_deflate():
-    """XlsxWriter packs with :data:`DEFLATE_LEVEL` while the workbook closes.
-
-    XlsxWriter has no setting for it: its module's ``ZipFile`` is swapped for the call only, under
-    a lock, and only when it is the standard library's class (else XlsxWriter's default is kept).
-    """
-    import xlsxwriter.workbook as xw
-
-    with _ZIP_LOCK:
-        saved = getattr(xw, "ZipFile", None)
-        if saved is not zipfile.ZipFile:
-            yield
-            return
-        xw.ZipFile = _LevelZip
-        try:
-            yield
-        finally:
-            xw.ZipFile = saved
 
 
 def _sheet(ws, sheet: Sheet, fmt: _Formats) -> None:
@@ -387,6 +351,19 @@ def _column(series: pd.Series, fmt: _Formats, num: str | None):
 
 
 _CONTROL = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+# The two halves of _CONTROL searched apart: a character class alone is scanned quickly, and the
+# escape-like "_x0000_" needs "_x" (XlsxWriter's test is the whole pattern; the same texts match).
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+_ESCAPE_LIKE = re.compile("_x[0-9a-fA-F]{4}_")
+
+
+def _needs_control_escape(text: str) -> bool:
+    r"""``_CONTROL.search(text)`` is not None, found faster on long texts.
+
+    >>> [_needs_control_escape(t) for t in ("plain", "a\x07b", "_x00e9_", "_xyz_", "\ufffe")]
+    [False, True, True, False, True]
+    """
+    return bool(_CONTROL_CHARS.search(text) or ("_x" in text and _ESCAPE_LIKE.search(text)))
 
 
 def _inert(text: str) -> str:
@@ -413,7 +390,7 @@ def _string_xml(text: str) -> str:
 
     if len(text) > 32_767 // 2 and _utf16_len(text) > 32_767:
         text = _utf16_truncate(text, 32_767)
-    if _CONTROL.search(text):
+    if _needs_control_escape(text):
         text = XMLwriter._escape_control_characters(text)
     if text.startswith("<r>") and text.endswith("</r>"):
         return f' t="inlineStr"><is>{text}</is></c>'   # XlsxWriter passes such text through as rich text
