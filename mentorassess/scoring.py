@@ -345,7 +345,6 @@ def _side_by_side(columns: list[np.ndarray]) -> np.ndarray | None:
                 or _root(c) is not root):
             return None
     return np.lib.stride_tricks.as_strided(first, shape=(n, len(columns)), strides=(8, step), writeable=False)
-    return values
 
 
 def _recoded_values(df: pd.DataFrame, instrument: Instrument, all_items: list[str], by_role: np.ndarray,

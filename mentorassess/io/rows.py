@@ -231,7 +231,6 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
     unmatched), ``rater_role``, ``wave``, ``rater_id``, ``submitted_at``, ``source_row``, and the
     comment columns ``comment_*`` used to compare repeats.
     """
-    n = len(frame)
     reason = frame["row_reason"].to_numpy(dtype=object).copy()
 
     def mark(mask: np.ndarray, why: str) -> None:
