@@ -210,3 +210,39 @@ def test_hidden_items_are_explained_truthfully_for_the_count(n, says):
     text = " ".join(build_document(d).sentences())
     assert says in text
     assert ("shown once at least" in text) == (n < 5)
+
+
+def test_no_mentees_average_explained_where_the_chart_shows_none(program_reports):
+    # mentees answered (enough to count) but every competency average is withheld: the chart has no circle
+    # and no plausible range, so neither the "how to read" box nor the HTML legend may explain them
+    import re
+
+    from mentorassess.reports import wording as W
+    from mentorassess.reports.feedback import feedback_outputs
+
+    name, _, docs = program_reports
+    hidden = [doc for doc in docs
+              if doc.data.mentees_shown and all(c.mean is None for c in doc.data.competencies)]
+    if name in ("sample", "generated-200"):
+        assert hidden, "the program has no report of this kind to check"
+    charts = 0
+    for doc in hidden[:8]:
+        assert "filled circle" not in " ".join(doc.sentences())
+        d = doc.data
+        former = W.how_to_read(n_competencies=len(d.competencies), scale_min=d.scale_min, scale_max=d.scale_max,
+                               anchors={}, min_raters=d.min_raters, mentees_shown=True, n_mentees=d.n_mentees,
+                               band=False)
+        assert any("although the chart shows none" in v for v in check_report(d, doc.claims(), [former]))
+        said = "5 mentees responded and their ratings are summarised here."   # the former participation line
+        assert any("although the chart shows none" in v for v in check_report(d, doc.claims(), [said]))
+        assert not any("summarised here" in t for t in doc.sentences())
+        _, page = feedback_outputs(d)
+        svg = re.search(r"<svg.*?</svg>", page.decode("utf-8"), re.S)   # no chart without a self-rating either
+        charts += svg is not None
+        assert svg is None or ("plausible range" not in svg.group(0) and "mentees' average" not in svg.group(0))
+    if name == "sample":
+        assert charts > 0, "no chart of this kind was checked"
+    shown = [doc for doc in docs if any(c.mean is not None for c in doc.data.competencies)]
+    _, page = feedback_outputs(shown[0].data)
+    svg = re.search(r"<svg.*?</svg>", page.decode("utf-8"), re.S).group(0)
+    assert "plausible range" in svg and "mentees' average" in svg

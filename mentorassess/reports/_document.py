@@ -277,6 +277,9 @@ def _participation(d: Any) -> str:
         own = ("You completed your self-assessment. " if d.self_done
                else "We did not receive a self-assessment from you this round. ")
     if d.mentees_shown and d.n_mentees is not None:
+        if not any(c.mean is not None for c in d.competencies):   # counted, but every average withheld
+            return (f"{own}{W.mentees(d.n_mentees).capitalize()} responded, but their averages are not shown, "
+                    "to protect their anonymity.")
         return f"{own}{W.mentees(d.n_mentees).capitalize()} responded and their ratings are summarised here."
     shows = ("your self-assessment and program-wide results" if d.self_done
              else "what the program found and suggestions to start from")
@@ -289,14 +292,17 @@ def _participation(d: Any) -> str:
 
 
 def _how_to_read(d: Any, band: bool, has_self: bool, anchors: dict) -> str:
+    # the chart shows mentees' averages only where a competency mean was released: a report whose mentees
+    # answered but whose every average is withheld has no circle to explain
+    means = d.mentees_shown and any(c.mean is not None for c in d.competencies)
     s = W.how_to_read(n_competencies=len(d.competencies), scale_min=d.scale_min, scale_max=d.scale_max,
-                      anchors=anchors, min_raters=d.min_raters, mentees_shown=d.mentees_shown,
+                      anchors=anchors, min_raters=d.min_raters, mentees_shown=means,
                       n_mentees=d.n_mentees, band=False, has_self=has_self)
     if band:
         s += (" The grey background is the middle half of mentors in this program, from their mentees' ratings"
               + (", not from self-ratings, so compare your own rating with it with care"
-                 if has_self and not d.mentees_shown else "") + ".")
-    if has_self and d.mentees_shown:
+                 if has_self and not means else "") + ".")
+    if has_self and means:
         s += " Where your rating and your mentees' average coincide, the diamond sits just above the circle."
     return s
 

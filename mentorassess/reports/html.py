@@ -55,14 +55,22 @@ def _svg(chart: Any, ident: str) -> str:
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
            f'aria-labelledby="{ident}-t {ident}-d"><title id="{ident}-t">{esc(chart.title)}</title>'
            f'<desc id="{ident}-d">{esc(chart.description)}</desc>']
-    # legend
-    out.append('<g font-size="12" fill="#1a1a1a">'
-               '<polygon points="4,14 10,8 16,14 10,20" fill="#fff" stroke="#222" stroke-width="1.5"/>'
-               '<text x="22" y="18">you</text><circle cx="70" cy="14" r="5" fill="#4477aa"/>'
-               '<text x="80" y="18">your mentees\' average</text>'
-               '<rect x="238" y="9" width="14" height="9" fill="#c5d5e8"/><text x="258" y="18">plausible range</text>'
-               '<rect x="372" y="6" width="14" height="14" fill="#dddddd"/>'
-               '<text x="392" y="18">middle half of mentors (their mentees\' ratings)</text></g>')
+    # legend: only the marks the chart draws (as the PDF's)
+    entries = [(60, '<polygon points="{a},14 {b},8 {c},14 {b},20" fill="#fff" stroke="#222" stroke-width="1.5"/>'
+                    '<text x="{t}" y="18">you</text>', 4, 22)] if any(r.self_score is not None for r in rows) else []
+    if any(r.mean is not None for r in rows):
+        entries += [(168, '<circle cx="{a}" cy="14" r="5" fill="#4477aa"/>'
+                          '<text x="{t}" y="18">your mentees\' average</text>', 10, 20),
+                    (134, '<rect x="{a}" y="9" width="14" height="9" fill="#c5d5e8"/>'
+                          '<text x="{t}" y="18">plausible range</text>', 10, 30)]
+    if any(r.band_low is not None for r in rows):
+        entries.append((0, '<rect x="{a}" y="6" width="14" height="14" fill="#dddddd"/>'
+                           '<text x="{t}" y="18">middle half of mentors (their mentees\' ratings)</text>', 10, 30))
+    parts, ox = [], 0
+    for width, svg, mark, text in entries:
+        parts.append(svg.format(a=ox + mark, b=ox + mark + 6, c=ox + mark + 12, t=ox + text))
+        ox += width
+    out.append('<g font-size="12" fill="#1a1a1a">' + "".join(parts) + '</g>')
     for t in range(int(lo), int(hi) + 1):
         out.append(f'<line x1="{x(t):.1f}" y1="{top}" x2="{x(t):.1f}" y2="{top + row_h * len(rows)}" '
                    'stroke="#e4e4e4"/>')
