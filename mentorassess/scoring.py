@@ -66,7 +66,12 @@ class Scores:
         Unscored values are NaN.
     items : DataFrame
         ``response_id, mentor_id, rater_role, wave, rater_id`` and the item columns, reverse-keyed
-        items recoded (``min + max - x``).
+        items recoded (``min + max - x``). When nothing is recoded and the responses hold their item
+        values in one float block (as :func:`~mentorassess.io.read_export` returns them), the item
+        columns are a read-only view of the responses' values rather than a copy (a million
+        responses: 208 MB less). Writing into them raises ``ValueError``; to edit the responses
+        after scoring, edit a copy (``responses.copy()``) and score it again, or the items seen
+        here change with them.
     comments : DataFrame
         Long: ``response_id, mentor_id, rater_role, wave, question, text``; blank answers dropped.
     unscored : DataFrame
