@@ -277,7 +277,7 @@ def _participation(d: Any) -> str:
         own = ("You completed your self-assessment. " if d.self_done
                else "We did not receive a self-assessment from you this round. ")
     if d.mentees_shown and d.n_mentees is not None:
-        if not any(c.mean is not None for c in d.competencies):   # counted, but every average withheld
+        if not d.averages_shown:   # counted, but every average withheld
             return (f"{own}{W.mentees(d.n_mentees).capitalize()} responded, but their averages are not shown, "
                     "to protect their anonymity.")
         return f"{own}{W.mentees(d.n_mentees).capitalize()} responded and their ratings are summarised here."
@@ -292,9 +292,7 @@ def _participation(d: Any) -> str:
 
 
 def _how_to_read(d: Any, band: bool, has_self: bool, anchors: dict) -> str:
-    # the chart shows mentees' averages only where a competency mean was released: a report whose mentees
-    # answered but whose every average is withheld has no circle to explain
-    means = d.mentees_shown and any(c.mean is not None for c in d.competencies)
+    means = d.averages_shown   # mentees counted but every average withheld: no circle to explain
     s = W.how_to_read(n_competencies=len(d.competencies), scale_min=d.scale_min, scale_max=d.scale_max,
                       anchors=anchors, min_raters=d.min_raters, mentees_shown=means,
                       n_mentees=d.n_mentees, band=False, has_self=has_self)

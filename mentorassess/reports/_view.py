@@ -152,6 +152,11 @@ class FeedbackData:
     trajectory: tuple[TrajectoryView, ...] = ()  # released averages across cycles (overall first)
     pooled_cycles: str | None = None         # "2024-2026" when this report shows results pooled over cycles
 
+    @property
+    def averages_shown(self) -> bool:
+        """True when the chart shows at least one mentee average (counted mentees may all be withheld)."""
+        return self.mentees_shown and any(c.mean is not None for c in self.competencies)
+
     def competency(self, cid: str) -> CompetencyView:
         for c in self.competencies:
             if c.id == cid:
