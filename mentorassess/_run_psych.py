@@ -117,3 +117,19 @@ def _collect(ctx: Any) -> list[Path]:
     if runner is not None:
         runner.stop()
     return out
+
+
+def item_statistics_from_jobs(ctx: Any) -> dict:
+    """The sections' item statistics, as :func:`_collect` keeps them in ``ctx.psychometrics``, read in a
+    process forked from the run (the staff workbook's worker) from the workers' result files; without
+    workers, the ones already collected."""
+    if ctx.psych_jobs is None:
+        return dict(ctx.psychometrics)
+    runner, index = ctx.psych_jobs
+    out = {}
+    for form, wave, skip, _ in ctx.psych_plan:
+        if skip is None and (form, wave) in index:
+            items = runner.wait_file(index[(form, wave)])[1]
+            if items is not None:
+                out[(form, wave)] = items
+    return out

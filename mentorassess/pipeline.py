@@ -99,6 +99,13 @@ def _sha256_all(paths: list[Path]) -> list[str]:
         return list(pool.map(_sha256, paths))
 
 
+def _hashes(outputs: list[Path], tmp: Path, known: dict) -> list[str]:
+    """SHA-256 of each output, in order: from ``known`` where there, else of the file in ``tmp``."""
+    todo = [p for p in outputs if p not in known]
+    fresh = dict(zip(todo, _sha256_all([tmp / p for p in todo])))
+    return [known[p] if p in known else fresh[p] for p in outputs]
+
+
 def _versions() -> dict[str, str]:
     import importlib.metadata as md
 
@@ -249,7 +256,8 @@ def _run(cfg: ProgramConfig, out_dir: Path, inputs: list[Path], jobs: int | None
                                                 plan=ctx.history_plan)
             written.extend(extra)
         suppressed = _suppressed(profiles)
-        summary = _summary(cfg, before, responses, profiles, import_reports, written, tmp, report_date, suppressed)
+        summary = _summary(cfg, before, responses, profiles, import_reports, written, tmp, report_date, suppressed,
+                           known=ctx.digests)
         summary["warnings"] = ctx.warnings
         if history is not None:
             summary["history"] = history
@@ -281,6 +289,9 @@ class _Context:
     psych_jobs: Any = None   # (ForkedJobs, {(form, wave): job index}) while the sections run in workers
     background: Any = None   # the ForkedJobs started (psychometric sections, program summary)
     later: list = field(default_factory=list)   # outputs of background steps, collected in step order
+    digests: dict = field(default_factory=dict)   # output path (relative) -> SHA-256 already verified on disk
+    program_job: Any = None    # the program summary's ForkedJobs (its result: files, program tables)
+    workbook_job: Any = None   # (ForkedJobs, go event) while the staff workbook is written in a worker
 
     def add_background(self, jobs: ForkedJobs) -> None:
         self.background = [*(self.background or []), jobs]
@@ -386,8 +397,10 @@ def _step_feedback(ctx: _Context) -> list[Path]:
     summary = render_all(ctx.profiles, ctx.cfg.instrument, ctx.tmp / "feedback", options=options, jobs=ctx.jobs,
                          roster=ctx.roster, trajectories=ctx.trajectories)
     # The PDFs and their HTML twins the verified manifest lists (feedback/manifest.csv and .json, beside them).
-    return sorted(Path(p).resolve().relative_to(ctx.tmp.resolve())
-                  for p in (*summary.written, *summary.html, *summary.manifest_files))
+    # Their SHA-256, just verified against the files, is kept for the run summary (not read a third time).
+    folder = Path("feedback")
+    ctx.digests.update({folder / e.file: e.sha256 for e in summary.manifest.entries})
+    return sorted(folder / Path(p).name for p in (*summary.written, *summary.html, *summary.manifest_files))
 
 
 def _program_tables(ctx: _Context):
@@ -432,6 +445,7 @@ def _step_program(ctx: _Context) -> Any:
         ctx.say("writing the program summary (in the background)")
         runner = ForkedJobs(lambda _: (_program_files(ctx), _program_tables(ctx)), [None], workers=1)
         ctx.add_background(runner)
+        ctx.program_job = runner   # the staff workbook's worker reads the program tables from its result
 
         def collect() -> list[Path]:
             files, ctx.tables = runner.result(0)
@@ -443,34 +457,91 @@ def _step_program(ctx: _Context) -> Any:
     return _program_files(ctx)
 
 
-def _step_workbook(ctx: _Context) -> list[Path]:
-    if "workbook" not in ctx.cfg.outputs:
-        return []
+def _workbook_manifest(ctx: _Context) -> Any:
+    """The verified feedback manifest the workbook's "Distribution" sheet lists (None: no reports)."""
+    if not (ctx.tmp / "feedback" / "manifest.csv").is_file():
+        return None
+    from mentorassess.release.manifest import read_manifest
+
+    return read_manifest(ctx.tmp / "feedback")
+
+
+def _write_workbook(ctx: _Context, psychometrics: dict, tables: Any, manifest: Any) -> list[Path]:
+    """Write ``staff_workbook.xlsx``; ``manifest`` may be a callable, called when the workbook reaches
+    its "Distribution" sheet (:func:`mentorassess.reports.workbook.iter_workbook_sheets`)."""
     from mentorassess.reports.workbook import write_staff_workbook
 
-    ctx.settle()   # the program tables and item statistics of the background steps
-    ctx.say("writing the staff workbook")
     rel = Path("staff_workbook.xlsx")
-    frames = [items.assign(form=form, wave=wave) for (form, wave), items in ctx.psychometrics.items()
+    frames = [items.assign(form=form, wave=wave) for (form, wave), items in psychometrics.items()
               if isinstance(items, pd.DataFrame) and len(items)]
     items = pd.concat(frames, ignore_index=True) if frames else None
-    manifest = None
-    if (ctx.tmp / "feedback" / "manifest.csv").is_file():
-        from mentorassess.release.manifest import read_manifest
-
-        manifest = read_manifest(ctx.tmp / "feedback")
-    write_staff_workbook(ctx.profiles, _program_tables(ctx), ctx.tmp / rel, report_date=ctx.report_date,
+    write_staff_workbook(ctx.profiles, tables, ctx.tmp / rel, report_date=ctx.report_date,
                          item_statistics=items, instrument_title=ctx.cfg.instrument.title,
                          instrument=ctx.cfg.instrument, manifest=manifest,
                          decisions=ctx.decisions.as_dict() if ctx.decisions is not None else None)
     return [rel]
 
 
+def _workbook_in_worker(ctx: _Context, go: Any) -> list[Path]:
+    """The staff workbook, in a worker forked before the feedback reports (see :func:`_step_workbook_start`).
+
+    It reads the program tables and the item statistics from the background jobs' result files,
+    writes every sheet up to "Distribution" while the reports are written, then waits for ``go``
+    (set by the run once the feedback manifest is verified) to list the reports and close the file.
+    """
+    from mentorassess._run_psych import item_statistics_from_jobs
+
+    tables = ctx.program_job.wait_file(0)[1] if ctx.program_job is not None else _program_tables(ctx)
+
+    def manifest() -> Any:
+        go.wait()
+        return _workbook_manifest(ctx)
+
+    return _write_workbook(ctx, item_statistics_from_jobs(ctx), tables, manifest)
+
+
+def _step_workbook_start(ctx: _Context) -> list[Path]:
+    """With several jobs: start the staff workbook in a forked worker beside the feedback reports.
+
+    Most of the workbook (every sheet but "Distribution", which lists the reports written) needs
+    only the profiles, the program tables and the item statistics, so it is written while the
+    reports are; after them, only the last two sheets and the zip remain. Same bytes either way:
+    the worker makes the same calls in the same order as :func:`_step_workbook` does in this process.
+    """
+    if "workbook" not in ctx.cfg.outputs or max(1, ctx.jobs or os.cpu_count() or 1) <= 1 or not fork_available():
+        return []
+    import multiprocessing as mp
+
+    import mentorassess.reports.workbook  # noqa: F401 - loaded once, before forking
+
+    go = mp.get_context("fork").Event()
+    runner = ForkedJobs(lambda _: _workbook_in_worker(ctx, go), [None], workers=1)
+    ctx.add_background(runner)
+    ctx.workbook_job = (runner, go)
+    return []
+
+
+def _step_workbook(ctx: _Context) -> list[Path]:
+    if "workbook" not in ctx.cfg.outputs:
+        return []
+    ctx.settle()   # the program tables and item statistics of the background steps (their errors raise here)
+    if ctx.workbook_job is not None:
+        runner, go = ctx.workbook_job
+        ctx.say("writing the staff workbook (finishing in the background)")
+        go.set()   # the feedback manifest is written and verified: the worker lists it and closes the file
+        files = runner.result(0)
+        runner.stop()
+        return files
+    ctx.say("writing the staff workbook")
+    return _write_workbook(ctx, ctx.psychometrics, _program_tables(ctx), _workbook_manifest(ctx))
+
+
 # With several jobs, the psychometric reports (started right after the import) and the program summary
 # run in forked workers beside the feedback reports; the workbook needs their item statistics, the
 # program tables and the feedback manifest, so it comes last. Outputs are listed in this order.
 _STEPS: list[Callable[[_Context], list[Path]]] = [_step_audit, _step_psychometrics, _step_program,
-                                                  _step_psychometrics_done, _step_feedback, _step_workbook]
+                                                  _step_psychometrics_done, _step_workbook_start, _step_feedback,
+                                                  _step_workbook]
 
 
 def _suppressed(profiles) -> tuple[tuple[str, str], ...]:
@@ -479,8 +550,12 @@ def _suppressed(profiles) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(zip(rows["mentor_id"].astype(str), rows["wave"].astype(str))))
 
 
-def _summary(cfg, before, responses, profiles, import_reports, written, tmp, report_date, suppressed) -> dict:
+def _summary(cfg, before, responses, profiles, import_reports, written, tmp, report_date, suppressed,
+             known=None) -> dict:
+    """The run summary (``run-summary.json``); ``known`` maps output paths to a SHA-256 already
+    checked against the file (the verified feedback manifest), the other outputs are hashed here."""
     base = cfg.source.parent
+    known = known or {}
 
     def rel(p: str) -> str:
         try:
@@ -511,6 +586,6 @@ def _summary(cfg, before, responses, profiles, import_reports, written, tmp, rep
                                     and (tmp / p).is_file()),
         },
         "suppressed_reports": [{"mentor_id": m, "wave": w} for m, w in suppressed],
-        "outputs": [{"path": str(p), "sha256": h} for p, h in zip(outputs, _sha256_all([tmp / p for p in outputs]))],
+        "outputs": [{"path": str(p), "sha256": h} for p, h in zip(outputs, _hashes(outputs, tmp, known))],
         "versions": _versions(),
     }

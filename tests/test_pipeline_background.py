@@ -29,3 +29,54 @@ def test_failure_after_the_psychometric_workers_started_stops_them(tmp_path, mon
     assert started == [True]                      # the workers were running when the run failed
     assert mp.active_children() == []             # and none is left
     assert sorted(p.name for p in tmp_path.iterdir()) == []   # no output, no temporary folder
+
+
+def test_the_workbook_worker_is_stopped_when_the_feedback_reports_fail(tmp_path, monkeypatch):
+    """The staff workbook's worker waits for the verified manifest; a run that fails before that
+    (here: while the feedback reports are written) ends it and leaves nothing behind."""
+    started = []
+
+    def feedback(ctx):
+        started.append(ctx.workbook_job is not None)
+        raise RuntimeError("simulated crash while the feedback reports are written")
+
+    steps = [feedback if s is pipeline._step_feedback else s for s in pipeline._STEPS]
+    monkeypatch.setattr(pipeline, "_STEPS", steps)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_program(sample_config_path(), out=tmp_path / "out", jobs=2)
+    assert started == [True]                      # the workbook's worker was waiting
+    assert mp.active_children() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_error_in_the_workbook_worker_fails_the_run(tmp_path, monkeypatch):
+    """An exception raised while the worker writes the workbook reaches the run (same type and
+    message); nothing is published and no process is left."""
+    import mentorassess.reports.workbook as workbook
+    from mentorassess.errors import ReportError
+
+    def broken(*args, **kwargs):
+        raise ReportError("simulated failure while writing the workbook", file="staff_workbook.xlsx")
+
+    monkeypatch.setattr(workbook, "write_staff_workbook", broken)
+    with pytest.raises(ReportError, match="simulated failure while writing the workbook"):
+        run_program(sample_config_path(), out=tmp_path / "out", jobs=2)
+    assert mp.active_children() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_the_workbook_worker_lists_the_reports_of_this_run(tmp_path):
+    """Written in a worker forked before the reports, the workbook's Distribution sheet still lists
+    every report of the verified manifest, with its checksum (and the file is the one jobs=1 writes:
+    tests/test_pipeline.py::test_two_runs_are_byte_identical)."""
+    import openpyxl
+
+    from mentorassess.release.manifest import read_manifest
+
+    result = run_program(sample_config_path(), out=tmp_path / "out", jobs=2)
+    wb = openpyxl.load_workbook(result.out / "staff_workbook.xlsx", read_only=True)
+    rows = list(wb["Distribution"].iter_rows(values_only=True))
+    head = rows.index(("mentor_id", "name", "email", "wave", "file", "sha256", "bytes"))
+    listed = [(r[4], r[5]) for r in rows[head + 1:]]
+    assert listed == [(e.file, e.sha256) for e in read_manifest(result.out / "feedback").entries]
+    assert len(listed) == 160

@@ -292,3 +292,48 @@ def test_cli_reports_twice_into_one_folder_exits_2_and_keeps_the_first_set(tmp_p
     assert exc.value.code == 2
     assert "nothing was overwritten" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == first
+
+
+def _many_files(folder, n=70):
+    """``n`` small files listed in a manifest (enough for verify_manifest's two-thread path)."""
+    from mentorassess.release.filenames import ReportName
+    from mentorassess.release.manifest import build_manifest, write_manifest
+
+    folder.mkdir()
+    names = [ReportName(mentor_id=f"M{i}", name=f"Mentor {i}", wave="post", file=f"m{i:03d}_post.html", hashed=False)
+             for i in range(n)]
+    for i, r in enumerate(names):
+        (folder / r.file).write_bytes(f"<p>report {i}</p>".encode())
+    return names, build_manifest, write_manifest
+
+
+def test_digests_from_the_writer_are_checked_against_the_files(tmp_path):
+    """build_manifest(digests=...) takes the writers' hashes; verify_manifest still reads every file
+    back: a digest that does not match the bytes on disk is refused (row and file named)."""
+    from mentorassess.release.manifest import digest
+
+    names, build_manifest, write_manifest = _many_files(tmp_path / "f")
+    digests = {r.file: digest((tmp_path / "f" / r.file).read_bytes()) for r in names}
+    good = build_manifest(tmp_path / "f", names)
+    assert build_manifest(tmp_path / "f", names, digests=digests) == good   # same entries either way
+    digests[names[40].file] = digest(b"what the worker meant to write")
+    write_manifest(build_manifest(tmp_path / "f", names, digests=digests), tmp_path / "f")
+    check = verify_manifest(tmp_path / "f", strict=False)
+    assert [(p.code, p.row) for p in check.problems] == [("manifest-changed", 41)]
+    assert check.verified == len(names) - 1
+
+
+def test_many_files_problems_keep_their_rows(tmp_path):
+    """On the two-thread path each result stays with its row: a duplicate listing, a missing file and
+    an edited file are reported at their own rows, in row order."""
+    names, build_manifest, write_manifest = _many_files(tmp_path / "f")
+    manifest = build_manifest(tmp_path / "f", names)
+    entries = list(manifest.entries)
+    entries.insert(10, entries[3])                     # row 11 repeats row 4
+    write_manifest(Manifest(tuple(entries)), tmp_path / "f")
+    (tmp_path / "f" / names[20].file).unlink()         # row 22 (after the inserted row)
+    (tmp_path / "f" / names[60].file).write_bytes(b"<p>edited</p>")   # row 62
+    check = verify_manifest(tmp_path / "f", strict=False)
+    assert [(p.code, p.row) for p in check.problems] == [
+        ("manifest-duplicate", 11), ("manifest-missing", 22), ("manifest-changed", 62)]
+    assert check.verified == len(names) - 2

@@ -179,21 +179,34 @@ class Manifest:
         return cls(tuple(entries))
 
 
-def build_manifest(folder: str | Path, reports: Iterable[Any], *, emails: Mapping[str, Any] | None = None) -> Manifest:
+def build_manifest(folder: str | Path, reports: Iterable[Any], *, emails: Mapping[str, Any] | None = None,
+                   digests: Mapping[str, tuple[str, int]] | None = None) -> Manifest:
     """Hash the written files of ``reports`` (``ReportName``-like: mentor_id, name, wave, file) in ``folder``.
 
     ``emails`` maps mentor ids to e-mail addresses (from the roster); missing ones stay empty.
+    ``digests`` maps a file name to the ``(SHA-256, size)`` of the bytes its writer wrote (the
+    feedback workers compute them from the bytes in memory); a file not in it is hashed from disk.
+    Either way :func:`verify_manifest` then re-reads every file and refuses one that differs.
     """
     folder = Path(folder)
     emails = emails or {}
+    digests = digests or {}
     out = []
     for r in reports:
-        path = folder / r.file
+        known = digests.get(r.file)
+        if known is None:
+            path = folder / r.file
+            known = (sha256_file(path), path.stat().st_size)
         email = emails.get(str(r.mentor_id))
         email = "" if is_missing(email) else str(email).strip()
         out.append(ManifestEntry(mentor_id=str(r.mentor_id), name=str(r.name), email=email, wave=str(r.wave),
-                                 file=r.file, sha256=sha256_file(path), bytes=path.stat().st_size))
+                                 file=r.file, sha256=known[0], bytes=int(known[1])))
     return Manifest(tuple(out))
+
+
+def digest(data: bytes) -> tuple[str, int]:
+    """``(SHA-256 as hex, size)`` of bytes about to be written (see ``build_manifest(digests=...)``)."""
+    return hashlib.sha256(data).hexdigest(), len(data)
 
 
 def write_manifest(manifest: Manifest, folder: str | Path) -> tuple[Path, Path]:
@@ -211,6 +224,29 @@ def read_manifest(folder: str | Path) -> Manifest:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfidentialityError("the report manifest cannot be read", file=str(path),
                                    hint="write the reports again; do not send files without a manifest") from exc
+
+
+def _read_one(path: Path) -> tuple[str, str | None] | None:
+    """A listed file read once: its SHA-256 and, for a PDF, the recipient embedded in it (None: no file)."""
+    try:
+        if not path.is_file():
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return hashlib.sha256(data).hexdigest(), read_recipient(data) if path.suffix.lower() == ".pdf" else None
+
+
+def _read_all(folder: Path, files: list[str]) -> list[tuple[str, str | None] | None]:
+    """Each file of ``files`` through :func:`_read_one`, in order; many files are read and hashed on two
+    threads (file reads and hashlib release the GIL)."""
+    paths = [folder / f for f in files]
+    if len(paths) < 64:
+        return [_read_one(p) for p in paths]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mentorassess-verify") as pool:
+        return list(pool.map(_read_one, paths))
 
 
 @dataclass(frozen=True)
@@ -256,6 +292,12 @@ def verify_manifest(folder: str | Path, *, strict: bool = True) -> ManifestCheck
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     verified = 0
+    plain = [e.file == Path(e.file).name and e.file not in ("", ".", "..") for e in manifest.entries]
+    first = {}   # each plain file name's first listing: the one that is read and checked
+    for i, (e, ok) in enumerate(zip(manifest.entries, plain)):
+        if ok:
+            first.setdefault(filename_key(e.file), i)
+    reads = dict(zip(first.values(), _read_all(folder, [manifest.entries[i].file for i in first.values()])))
     for row, e in enumerate(manifest.entries, 1):
         where = dict(file=str(Path(MANIFEST_JSON)), row=row, value=e.mentor_id)
         if e.file != Path(e.file).name or e.file in ("", ".", ".."):
@@ -269,15 +311,16 @@ def verify_manifest(folder: str | Path, *, strict: bool = True) -> ManifestCheck
             continue
         seen[key] = row
         path = folder / e.file
-        if not path.is_file():
+        found = reads[row - 1]
+        if found is None:
             problems.append(Problem(f"{e.file} is missing", column="file", code="manifest-missing", **where))
             continue
-        if sha256_file(path) != e.sha256:
+        if found[0] != e.sha256:
             problems.append(Problem(f"{e.file} has changed since it was written (SHA-256 differs)", column="sha256",
                                     code="manifest-changed", hint="write the reports again", **where))
             continue
         if path.suffix.lower() == ".pdf":
-            got = read_recipient(path.read_bytes())
+            got = found[1]
             if got != e.mentor_id:
                 problems.append(Problem(f"{e.file} is addressed to {got!r}, not to {e.mentor_id!r}",
                                         column="mentor_id", code="manifest-recipient",

@@ -33,7 +33,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -152,9 +152,10 @@ def _write(ws, r: int, c: int, value, fmt: _Formats, num: str | None = None, **s
         ws.write_string(r, c, _inert(value), fmt(text=True, **style))
 
 
-def workbook_bytes(sheets: Sequence[Sheet], *, readme: Sequence[tuple[str, str]] = (),
+def workbook_bytes(sheets: Iterable[Sheet], *, readme: Sequence[tuple[str, str]] = (),
                    title: str = "mentorassess workbook") -> bytes:
-    """Build the XLSX file and return its (deterministic) bytes."""
+    """Build the XLSX file and return its (deterministic) bytes; ``sheets`` is read once, in order,
+    each sheet written before the next is asked for."""
     import xlsxwriter
 
     buf = io.BytesIO()

@@ -319,11 +319,25 @@ def _render(job: tuple[Any, str]) -> tuple[str, bool, bytes, bytes]:
     return path, data.mentees_shown, pdf, page
 
 
-def _render_job(job: tuple[Any, str]) -> tuple[str, bool]:
-    """Render one report; ``job`` is (FeedbackData or a key understood by the source, path)."""
+def _render_job(job: tuple[Any, str]) -> tuple[str, bool, tuple]:
+    """Render one report; ``job`` is (FeedbackData or a key understood by the source, path).
+
+    Returns the path, whether mentee figures are shown and the ``(SHA-256, size)`` of the PDF and of
+    its HTML twin (see :func:`_digests`).
+    """
     path, shown, pdf, page = _render(job)
     _write_pair(path, pdf, page)
-    return path, shown
+    return path, shown, _digests(pdf, page)
+
+
+def _digests(pdf: bytes, page: bytes) -> tuple[tuple[str, int], tuple[str, int]]:
+    """The manifest's SHA-256 and size of a PDF and its HTML twin, from the bytes handed to the writer.
+
+    Hashing here spreads the work over the workers; ``verify_manifest`` still reads every file back
+    and refuses one whose bytes on disk differ."""
+    from mentorassess.release.manifest import digest
+
+    return digest(pdf), digest(page)
 
 
 class _Writer:
@@ -372,7 +386,7 @@ def _render_chunk(jobs: Sequence[tuple[Any, str]]) -> list[tuple[str, bool]]:
         for job in jobs:
             path, shown, pdf, page = _render(job)
             writer.write(path, pdf, page)
-            out.append((path, shown))
+            out.append((path, shown, _digests(pdf, page)))
     return out
 
 
@@ -458,14 +472,14 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
     refuse_earlier_release(out, plan)
     work = [(key, str(out / r.file)) for (key, _, _, _), r in zip(keys, plan.names)]
     jobs = max(1, jobs or os.cpu_count() or 1)
-    results: list[tuple[str, bool]] = []
+    results: list[tuple[str, bool, tuple]] = []
     _worker_init(source)  # fonts load once here; forked workers inherit them
     if jobs == 1 or len(work) <= 2:
         with _Writer() as writer:
             for i, job in enumerate(work, 1):
                 path, shown, pdf, page = _render(job)
                 writer.write(path, pdf, page)
-                results.append((path, shown))
+                results.append((path, shown, _digests(pdf, page)))
                 if progress:
                     progress(i, len(work))
     else:
@@ -481,7 +495,7 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
         _preload_fallback(source, keys, options)
         path, shown, pdf, page = _render(work[0])
         _write_pair(path, pdf, page)
-        results.append((path, shown))
+        results.append((path, shown, _digests(pdf, page)))
         if progress:
             progress(1, len(work))
         rest = work[1:]
@@ -502,12 +516,15 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
                             progress(len(results), len(work))
         finally:
             gc.unfreeze()
-    suppressed = [f"{mid} ({w})" for (_, mid, _, w), (_, shown) in zip(keys, results) if not shown]
+    suppressed = [f"{mid} ({w})" for (_, mid, _, w), (_, shown, _) in zip(keys, results) if not shown]
     import dataclasses
 
     twins = [dataclasses.replace(r, file=str(Path(r.file).with_suffix(".html"))) for r in plan.names]
     listed = [x for pair in zip(plan.names, twins) for x in pair]  # each PDF, then its HTML twin
-    manifest = build_manifest(out, listed, emails=roster_emails(roster))
+    digests = {}
+    for (_, _, (pdf, page)), r, twin in zip(results, plan.names, twins):
+        digests[r.file], digests[twin.file] = pdf, page
+    manifest = build_manifest(out, listed, emails=roster_emails(roster), digests=digests)
     manifest_files = write_manifest(manifest, out)
     verify_manifest(out)  # every listed file is there, unchanged, addressed to its mentor; nothing else
     return RenderSummary(

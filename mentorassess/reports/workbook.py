@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,8 @@ from mentorassess.stats.program_data import ProgramTables
 from mentorassess.reports._workbook_labels import Labels, column_dictionary
 from mentorassess.reports.excel import Sheet, workbook_bytes
 
-__all__ = ["workbook_sheets", "workbook_readme", "write_staff_workbook", "SHEET_NAMES"]
+__all__ = ["workbook_sheets", "iter_workbook_sheets", "workbook_readme", "write_staff_workbook",
+           "SHEET_NAMES"]
 
 SHEET_NAMES = ("Mentors", "Mentor profiles", "Shrunken scores", "Mentor items", "Program benchmarks",
                "Training needs", "Change", "Multilevel change", "Trained vs untrained", "Subgroups", "Participation",
@@ -115,13 +116,24 @@ def workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
                     item_statistics: pd.DataFrame | None = None, instrument: Any = None,
                     decisions: Mapping[str, str] | None = None, manifest: Any = None,
                     shrunken: ShrunkenProfiles | None = None) -> list[Sheet]:
-    """The workbook's sheets (see :data:`SHEET_NAMES`), in order.
+    """The workbook's sheets (see :data:`SHEET_NAMES`), in order (arguments as :func:`iter_workbook_sheets`)."""
+    return list(iter_workbook_sheets(profiles, tables, item_statistics=item_statistics, instrument=instrument,
+                                     decisions=decisions, manifest=manifest, shrunken=shrunken))
+
+
+def iter_workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
+                         item_statistics: pd.DataFrame | None = None, instrument: Any = None,
+                         decisions: Mapping[str, str] | None = None, manifest: Any = None,
+                         shrunken: ShrunkenProfiles | None = None) -> Iterator[Sheet]:
+    """The workbook's sheets (see :data:`SHEET_NAMES`), one at a time, in order.
 
     ``item_statistics`` has one row per form, wave and item (columns ``form`` and ``wave`` first);
     without it the sheet shows the program's item means per form and wave. ``decisions`` (comment
     key -> ``exclude``/``keep``, from :func:`mentorassess.release.review.read_comment_review`) pre-fill
     the review sheet's decision column, so a decision survives reruns. ``manifest`` is the feedback
-    manifest (:class:`mentorassess.release.manifest.Manifest`) the distribution sheet lists.
+    manifest (:class:`mentorassess.release.manifest.Manifest`) the distribution sheet lists, or a
+    callable returning it, called only when that sheet is reached: a run writes the sheets before it
+    while its feedback reports are still being written.
     ``shrunken`` (default: :func:`~mentorassess.stats.precision.released.shrunken_profiles` of
     ``profiles``) fills "Shrunken scores".
     """
@@ -234,12 +246,12 @@ def workbook_sheets(profiles: Profiles, tables: ProgramTables, *,
               else pd.DataFrame({"note": ["every response counted"]}),
               note="Responses that did not count as raters (repeat submissions, self forms filed as mentee ratings, "
                    "near-empty responses) and why."),
-        Sheet("Distribution", _distribution(manifest),
-              note="The feedback reports to send, as listed in feedback/manifest.csv (one row per file)."),
     ]
-    sheets.append(Sheet("Column dictionary", column_dictionary(sheets), freeze=2,
-                        note="What every column of every sheet holds."))
-    return sheets
+    yield from sheets
+    sheets.append(Sheet("Distribution", _distribution(manifest() if callable(manifest) else manifest),
+                        note="The feedback reports to send, as listed in feedback/manifest.csv (one row per file)."))
+    yield sheets[-1]
+    yield Sheet("Column dictionary", column_dictionary(sheets), freeze=2, note="What every column of every sheet holds.")
 
 
 def workbook_readme(profiles: Profiles, *, report_date: _dt.date, instrument_title: str = "") -> list[tuple[str, str]]:
@@ -288,11 +300,14 @@ def write_staff_workbook(profiles: Profiles, tables: ProgramTables, path: str | 
                          instrument_title: str = "", instrument: Any = None,
                          decisions: Mapping[str, str] | None = None, manifest: Any = None,
                          shrunken: ShrunkenProfiles | None = None) -> Path:
-    """Write the staff workbook atomically; return its path (arguments as :func:`workbook_sheets`)."""
+    """Write the staff workbook atomically; return its path (arguments as :func:`iter_workbook_sheets`).
+
+    Each sheet is written as soon as it is built: a callable ``manifest`` is called after the sheets
+    before "Distribution" are in the file."""
     from mentorassess._files import atomic_write_bytes
 
-    sheets = workbook_sheets(profiles, tables, item_statistics=item_statistics, instrument=instrument,
-                             decisions=decisions, manifest=manifest, shrunken=shrunken)
+    sheets = iter_workbook_sheets(profiles, tables, item_statistics=item_statistics, instrument=instrument,
+                                  decisions=decisions, manifest=manifest, shrunken=shrunken)
     data = workbook_bytes(sheets, readme=workbook_readme(profiles, report_date=report_date,
                                                          instrument_title=instrument_title),
                           title="mentorassess staff workbook")
