@@ -101,7 +101,14 @@ _PRELOAD = {None: ("scipy.stats", "mentorassess._profile_tables", "mentorassess.
 
 
 def _preload(outputs) -> None:
-    """Import the modules of :data:`_PRELOAD` the run's outputs need (a missing one fails later, as before)."""
+    """Import the modules of :data:`_PRELOAD` the run's outputs need (a missing one fails later, as before).
+
+    With PDF outputs, the report fonts are registered too, and with a program summary matplotlib's
+    figure and Agg modules are loaded (its Word copy draws its charts with them; the backend of this
+    process is left as it is): the background workers forked later (program summary, psychometric
+    sections) inherit them instead of each loading them again. Only loading is moved; no output
+    depends on it.
+    """
     import importlib
 
     for key in (None, *outputs):
@@ -110,6 +117,16 @@ def _preload(outputs) -> None:
                 importlib.import_module(name)
             except ImportError:
                 pass
+    if {"feedback", "program", "psychometrics"} & set(outputs):
+        from mentorassess.reports.pdf import styles
+
+        styles()   # registers the fonts (read from disk once)
+    if "program" in outputs:
+        try:
+            import matplotlib.backends.backend_agg  # noqa: F401
+            import matplotlib.figure  # noqa: F401
+        except ImportError:
+            pass
 
 
 def _size(path: Path) -> int:

@@ -339,22 +339,15 @@ def rwg_by_mentor(scores: Scores, *, wave: str, role: str = "mentee", min_raters
     items = list(ins.item_ids)
     col = {it: j for j, it in enumerate(items)}
     comps = [(comp.id, [col[i] for i in comp.items]) for comp in ins.competencies]
-    rows = []
-    for mentor, a in mentor_blocks(d, items):
-        if len(a) < min_raters:
-            continue
-        for j, item in enumerate(items):
-            x = a[:, j]
-            x = x[~np.isnan(x)]   # the values (and order) of g[item].dropna()
-            if len(x) >= min_raters:
-                rows.append((mentor, wave, item, "item", len(x), rwg(x, options=opts, null=null)))
-        for cid, cols in comps:
-            m = a[:, cols]        # C-ordered as np.asarray(g[items].dropna()): the same sums, bit for bit
-            m = m[~np.isnan(m).any(axis=1)]
-            if len(m) >= min_raters:
-                rows.append((mentor, wave, cid, "competency", len(m), rwg_j(m, options=opts, null=null)))
-    table = pd.DataFrame(rows, columns=["mentor_id", "wave", "variable", "kind", "n", "value"])
-    return RwgResult(table=table, options=opts, null_variance=_null(null, opts))
+    from mentorassess.stats._rwg_groups import MentorRows, item_rwg, scale_rwg_j, table_of
+
+    # Every mentor at once, the values rwg() / rwg_j() give one mentor at a time (bit for bit).
+    grouped = MentorRows(d, items)
+    groups = np.flatnonzero(grouped.sizes >= min_raters)
+    eu = _null(null, opts)
+    parts = [(item, "item", item_rwg(grouped, groups, j, min_raters, eu)) for j, item in enumerate(items)]
+    parts += [(cid, "competency", scale_rwg_j(grouped, groups, cols, min_raters, eu)) for cid, cols in comps]
+    return RwgResult(table=table_of(grouped, wave, parts), options=opts, null_variance=eu)
 
 
 def mentor_blocks(frame: pd.DataFrame, columns: Sequence[str]):

@@ -113,19 +113,16 @@ def item_agreement(scores: Scores, *, wave: str, role: str = "mentee", min_rater
 
 def _overall(scores: Scores, wave: str, role: str, min_raters: int, null_variance: float) -> pd.DataFrame:
     """rwg(j) of the overall score (all its items) per mentor, as rwg_by_mentor does per competency."""
-    from mentorassess.stats.agreement import mentor_blocks, rwg_j
+    from mentorassess.stats._rwg_groups import MentorRows, scale_rwg_j, table_of
 
     ins = scores.instrument
     comps = {c.id for c in ins.competencies}
     extra = [c for c in scores.score_columns if c not in comps]
     items = list(getattr(ins, "total_item_ids", ins.item_ids))
     sel = (scores.items["rater_role"] == role) & (scores.items["wave"] == wave)
-    rows = []
     if not extra:
-        return pd.DataFrame(rows, columns=["mentor_id", "wave", "variable", "kind", "n", "value"])
-    for mentor, g in mentor_blocks(scores.items.loc[sel], items):
-        m = g[~np.isnan(g).any(axis=1)]   # g[items].dropna(), C-ordered as before: the same sums
-        if len(g) >= min_raters and len(m) >= min_raters:
-            for name in extra:
-                rows.append((mentor, wave, name, "overall", len(m), rwg_j(m, null=null_variance)))
-    return pd.DataFrame(rows, columns=["mentor_id", "wave", "variable", "kind", "n", "value"])
+        return pd.DataFrame([], columns=["mentor_id", "wave", "variable", "kind", "n", "value"])
+    grouped = MentorRows(scores.items.loc[sel], items)
+    groups = np.flatnonzero(grouped.sizes >= min_raters)
+    got = scale_rwg_j(grouped, groups, range(len(items)), min_raters, null_variance)   # rwg_j(m, null=...)
+    return table_of(grouped, wave, [(name, "overall", got) for name in extra])
