@@ -200,6 +200,15 @@ def _as_grid(values, grid: int, lo: int, hi: int) -> list[int]:
     return out
 
 
+def _first_min(widths: list, skip: int | None) -> int | None:
+    """Index of the first smallest width, leaving out index ``skip`` (None when nothing is left)."""
+    best = None
+    for j, w in enumerate(widths):
+        if j != skip and (best is None or w < widths[best]):
+            best = j
+    return best
+
+
 def _check(values, *, decimals, lo, hi, ell, insider, grid) -> MeanCheck:
     _check_args(lo, hi, ell, decimals, grid)
     vals = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
@@ -229,15 +238,17 @@ def _check(values, *, decimals, lo, hi, ell, insider, grid) -> MeanCheck:
 
     out = rater_range(n, sums, lo=lo, hi=hi, grid=grid)
     rows, worst, worst_j = [], None, None
+    # An insider who knows rater j's value leaves every other rater the same range (it depends on j
+    # only): one range per j, and for each rater i the first j != i with the narrowest one.
+    known = [rater_range(n, sums, lo=lo, hi=hi, grid=grid, known=[x]) for x in xs] if insider and n > 1 else []
+    widths = [width(r) for r in known]
+    first = _first_min(widths, skip=None)
+    second = _first_min(widths, skip=first)
     for i in range(n):
         best_i = None
         if insider:
-            for j in range(n):
-                if j == i:
-                    continue
-                r = rater_range(n, sums, lo=lo, hi=hi, grid=grid, known=[xs[j]])
-                if best_i is None or width(r) < width(best_i[0]):
-                    best_i = (r, j)
+            j = first if i != first else second
+            best_i = None if j is None else (known[j], j)
             if best_i is not None and (worst is None or width(best_i[0]) < width(worst)):
                 worst, worst_j = best_i
         ir = best_i[0] if best_i else (None, None)
