@@ -114,8 +114,8 @@ def _collect(ctx: Any) -> list[Path]:
         if items is not None:
             ctx.psychometrics[(form, wave)] = items
         out += files
-    if runner is not None:
-        runner.stop()
+    # the workers have ended; their result files stay until the run ends (ctx.stop_background), as the
+    # staff workbook's worker may still be reading them (item_statistics_from_jobs)
     return out
 
 

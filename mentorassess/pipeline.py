@@ -448,8 +448,9 @@ def _step_program(ctx: _Context) -> Any:
         ctx.program_job = runner   # the staff workbook's worker reads the program tables from its result
 
         def collect() -> list[Path]:
+            # the worker has ended; its result file stays until the run ends (stop_background), as the
+            # staff workbook's worker may still be reading it
             files, ctx.tables = runner.result(0)
-            runner.stop()
             return files
 
         return ctx.defer(collect)
@@ -536,9 +537,10 @@ def _step_workbook(ctx: _Context) -> list[Path]:
     return _write_workbook(ctx, ctx.psychometrics, _program_tables(ctx), _workbook_manifest(ctx))
 
 
-# With several jobs, the psychometric reports (started right after the import) and the program summary
-# run in forked workers beside the feedback reports; the workbook needs their item statistics, the
-# program tables and the feedback manifest, so it comes last. Outputs are listed in this order.
+# With several jobs, the psychometric reports (started right after the import), the program summary and
+# the staff workbook run in forked workers beside the feedback reports; the workbook reads the others'
+# results (item statistics, program tables) and lists the feedback manifest, so it is finished last.
+# Background result files are kept until the run ends. Outputs are listed in this order.
 _STEPS: list[Callable[[_Context], list[Path]]] = [_step_audit, _step_psychometrics, _step_program,
                                                   _step_psychometrics_done, _step_workbook_start, _step_feedback,
                                                   _step_workbook]

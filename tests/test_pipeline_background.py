@@ -80,3 +80,46 @@ def test_the_workbook_worker_lists_the_reports_of_this_run(tmp_path):
     listed = [(r[4], r[5]) for r in rows[head + 1:]]
     assert listed == [(e.file, e.sha256) for e in read_manifest(result.out / "feedback").entries]
     assert len(listed) == 160
+
+
+def test_the_workbook_worker_reads_results_the_run_has_already_collected(tmp_path, monkeypatch):
+    """The workbook's worker reads the program tables and item statistics from the other workers'
+    result files. When the run collects those results first (here: no feedback reports to wait for,
+    and a worker that starts reading late), the files must still be there: the former code removed
+    them on collection and the worker waited for them forever."""
+    import shutil
+    import signal
+    import time
+
+    data = tmp_path / "sample"
+    shutil.copytree(pipeline.sample_data_dir(), data)
+    cfg = data / "program.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace(
+        "outputs: [feedback, program, workbook, psychometrics]", "outputs: [program, workbook, psychometrics]"),
+        encoding="utf-8")
+    original = pipeline._workbook_in_worker
+
+    def late(ctx, go):
+        # start reading only once the program summary's result is there (or already collected and gone),
+        # and a little later still: the run collects it, and the psychometric sections, meanwhile
+        result = ctx.program_job._path(0)
+        while not result.exists() and result.parent.exists():
+            time.sleep(0.01)
+        time.sleep(1.0)
+        return original(ctx, go)
+
+    monkeypatch.setattr(pipeline, "_workbook_in_worker", late)
+
+    def too_long(*_):
+        raise TimeoutError("the run waited for the workbook's worker for over 60 s")
+
+    before = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(60)
+    try:
+        result = run_program(cfg, out=tmp_path / "out", jobs=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+    assert (result.out / "staff_workbook.xlsx").is_file()
+    assert not (result.out / "feedback").exists()
+    assert mp.active_children() == []
