@@ -337,3 +337,24 @@ def test_many_files_problems_keep_their_rows(tmp_path):
     assert [(p.code, p.row) for p in check.problems] == [
         ("manifest-duplicate", 11), ("manifest-missing", 22), ("manifest-changed", 62)]
     assert check.verified == len(names) - 2
+
+
+def test_an_unreadable_listed_file_is_named_not_called_missing(tmp_path, monkeypatch):
+    """A listed file that exists but cannot be read is reported as unreadable (row, file, reason),
+    without a traceback, and the other files are still verified."""
+    from pathlib import Path
+
+    names, build_manifest, write_manifest = _many_files(tmp_path / "f", n=5)
+    write_manifest(build_manifest(tmp_path / "f", names), tmp_path / "f")
+    locked = tmp_path / "f" / names[2].file
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self == locked:
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    check = verify_manifest(tmp_path / "f", strict=False)
+    assert [(p.code, p.row) for p in check.problems] == [("manifest-unreadable", 3)]
+    assert "Permission denied" in check.problems[0].message and check.verified == 4

@@ -226,18 +226,19 @@ def read_manifest(folder: str | Path) -> Manifest:
                                    hint="write the reports again; do not send files without a manifest") from exc
 
 
-def _read_one(path: Path) -> tuple[str, str | None] | None:
-    """A listed file read once: its SHA-256 and, for a PDF, the recipient embedded in it (None: no file)."""
-    try:
-        if not path.is_file():
-            return None
-        data = path.read_bytes()
-    except OSError:
+def _read_one(path: Path) -> tuple[str, str | None] | str | None:
+    """A listed file read once: its SHA-256 and, for a PDF, the recipient embedded in it; None when
+    there is no such file, the reason as text when it cannot be read."""
+    if not path.is_file():
         return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
     return hashlib.sha256(data).hexdigest(), read_recipient(data) if path.suffix.lower() == ".pdf" else None
 
 
-def _read_all(folder: Path, files: list[str]) -> list[tuple[str, str | None] | None]:
+def _read_all(folder: Path, files: list[str]) -> list[tuple[str, str | None] | str | None]:
     """Each file of ``files`` through :func:`_read_one`, in order; many files are read and hashed on two
     threads (file reads and hashlib release the GIL)."""
     paths = [folder / f for f in files]
@@ -314,6 +315,10 @@ def verify_manifest(folder: str | Path, *, strict: bool = True) -> ManifestCheck
         found = reads[row - 1]
         if found is None:
             problems.append(Problem(f"{e.file} is missing", column="file", code="manifest-missing", **where))
+            continue
+        if isinstance(found, str):
+            problems.append(Problem(f"{e.file} cannot be read ({found})", column="file", code="manifest-unreadable",
+                                    hint="check the folder's permissions, then verify again", **where))
             continue
         if found[0] != e.sha256:
             problems.append(Problem(f"{e.file} has changed since it was written (SHA-256 differs)", column="sha256",
