@@ -379,7 +379,7 @@ class _Writer:
             self._pool.shutdown(wait=True)
 
 
-def _render_chunk(jobs: Sequence[tuple[Any, str]]) -> list[tuple[str, bool]]:
+def _render_chunk(jobs: Sequence[tuple[Any, str]]) -> list[tuple[str, bool, tuple]]:
     """Render a worker's share of reports (written on other threads; see :class:`_Writer`)."""
     out = []
     with _Writer() as writer:
