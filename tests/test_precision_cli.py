@@ -105,4 +105,5 @@ def test_g_study_is_invariant_to_row_order_and_ids():
     a = g_study(d).components["reml"].to_numpy()
     shuffled = d.sample(frac=1.0, random_state=3).assign(mentor=lambda x: "m" + x["mentor"])
     b = g_study(shuffled).components["reml"].to_numpy()
-    assert a == pytest.approx(b, abs=1e-7)
+    # the fit runs over one canonical row order (ids sorted; the "m" prefix keeps their order): same bits
+    assert a.tobytes() == b.tobytes()

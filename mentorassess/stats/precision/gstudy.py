@@ -168,6 +168,11 @@ def g_study(data: pd.DataFrame, *, mentor: str = "mentor", rater: str = "rater",
     mr, _ = pd.factorize(m * (int(rc.max()) + 1 if len(rc) else 1) + rc, sort=True)   # rater within mentor
     mr = mr.astype(np.int64)
     it, items = _codes(d[item])
+    # One canonical row order (mentor, rater, item codes, which follow the sorted ids): the fit's sums
+    # then run in the same order however the rows came, so shuffled rows give the same bits (the
+    # optimiser's path, and its last digits, depended on the row order on some machines).
+    canon = np.lexsort((it, mr, m))
+    y, m, mr, it = y[canon], m[canon], mr[canon], it[canon]
     if pd.Series(mr * (len(items) + 1) + it).duplicated().any():
         raise DataError("a rater has two ratings of the same item for the same mentor", column=item)
     J, R, I, n = int(m.max()) + 1 if len(m) else 0, int(mr.max()) + 1 if len(mr) else 0, len(items), len(y)
