@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from typing import Iterable, Iterator
 
 from mentorassess.errors import ConfigError, Problem
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_path", "atomic_dir", "remove_strays",
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_path", "atomic_dir", "sync_tree", "remove_strays",
            "output_lock", "check_outputs", "TEMP_MARKER", "OutputBusyError"]
 
 TEMP_MARKER = ".mentorassess-temporary"
@@ -93,6 +94,50 @@ def _temp_dir(target: Path, kind: str) -> Path:
     return tmp
 
 
+def sync_tree(folder: str | os.PathLike) -> None:
+    """Flush every file under ``folder`` to disk (before the folder is published).
+
+    On Linux one ``syncfs`` call flushes the file system that holds the folder (files written
+    without a sync of their own included); elsewhere, or if that call fails, each file and folder
+    is synced in turn.
+    """
+    folder = Path(folder)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                if ctypes.CDLL(None, use_errno=True).syncfs(fd) == 0:
+                    return
+            finally:
+                os.close(fd)
+        except (OSError, AttributeError):
+            pass
+    for root, dirs, files in os.walk(folder):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(root)
+
+
+def _fsync_dir(path: str | os.PathLike) -> None:
+    """Sync a folder's entries where the platform allows opening a folder (not on Windows)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces ``target`` whole.
@@ -101,7 +146,8 @@ def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
     yielded lies inside a hidden folder beside ``target`` that carries :data:`TEMP_MARKER` (so does
     the folder the previous set is moved into while it is swapped out): a kill at any moment leaves
     only marked folders, which the next write to ``target`` removes. The output folder is locked
-    (:func:`output_lock`) for the whole write.
+    (:func:`output_lock`) for the whole write. Before it is published the new folder is synced to
+    disk as a whole (:func:`sync_tree`), so files written into it need no sync of their own.
 
     Examples
     --------
@@ -122,11 +168,13 @@ def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
         try:
             yield tmp
             os.chmod(tmp, 0o777 & ~_umask())
+            sync_tree(tmp)   # every byte on disk before the folder gets its name
             old = None
             if target.exists() or target.is_symlink():
                 old = _temp_dir(target, "old.")
                 os.replace(target, old / "previous")
             os.replace(tmp, target)
+            _fsync_dir(target.parent)
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         finally:

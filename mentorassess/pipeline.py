@@ -394,8 +394,9 @@ def _step_feedback(ctx: _Context) -> list[Path]:
     labels = {w.id: w.label for w in ctx.cfg.waves if w.label}
     options = ReportOptions(program=ctx.cfg.program, report_date=ctx.report_date, wave_labels=labels,
                             contact=ctx.cfg.contact)
+    # sync=False: the run's temporary folder is synced once, as a whole, before it is published (atomic_dir)
     summary = render_all(ctx.profiles, ctx.cfg.instrument, ctx.tmp / "feedback", options=options, jobs=ctx.jobs,
-                         roster=ctx.roster, trajectories=ctx.trajectories)
+                         roster=ctx.roster, trajectories=ctx.trajectories, sync=False)
     # The PDFs and their HTML twins the verified manifest lists (feedback/manifest.csv and .json, beside them).
     # Their SHA-256, just verified against the files, is kept for the run summary (not read a third time).
     folder = Path("feedback")

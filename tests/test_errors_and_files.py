@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from mentorassess import errors
@@ -65,3 +68,56 @@ def test_atomic_dir_keeps_old_on_failure(tmp_path):
     with atomic_dir(out) as tmp:
         (tmp / "new.txt").write_text("new")
     assert [p.name for p in out.iterdir()] == ["new.txt"]
+
+
+def test_atomic_dir_syncs_the_new_folder_before_publishing_it(tmp_path, monkeypatch):
+    """The folder is flushed to disk as a whole while it is still unnamed; only then does it replace
+    the target (so files written into it without a sync of their own are on disk when published)."""
+    import mentorassess._files as files
+
+    seen = []
+
+    def record(folder):
+        seen.append((sorted(p.name for p in Path(folder).iterdir()), (tmp_path / "out").exists()))
+
+    monkeypatch.setattr(files, "sync_tree", record)
+    with files.atomic_dir(tmp_path / "out") as tmp:
+        (tmp / "a.txt").write_text("new")
+    assert seen == [(["a.txt"], False)]
+    assert (tmp_path / "out" / "a.txt").read_text() == "new"
+
+
+def test_sync_tree_without_syncfs_syncs_every_file(tmp_path, monkeypatch):
+    """Where syncfs is not available (not Linux), every file under the folder is synced in turn."""
+    import mentorassess._files as files
+
+    (tmp_path / "sub").mkdir()
+    for name in ("a", "b", "sub/c"):
+        (tmp_path / name).write_bytes(b"x")
+    synced = []
+    real = os.fsync
+
+    def fsync(fd):
+        synced.append(os.path.realpath(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(files.sys, "platform", "darwin")
+    monkeypatch.setattr(files.os, "fsync", fsync)
+    files.sync_tree(tmp_path)
+    assert {str(tmp_path / n) for n in ("a", "b", "sub/c")} <= set(synced)
+
+
+def test_a_run_syncs_its_folder_once_not_every_report(tmp_path, monkeypatch):
+    """run writes the 160 feedback files without a sync each and syncs its temporary folder once
+    before publishing it; the files that are synced one by one are the few other outputs."""
+    import mentorassess._files as files
+    from mentorassess.pipeline import run_program, sample_config_path
+
+    calls, trees = [], []
+    real_fsync, real_tree = os.fsync, files.sync_tree
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(fd), real_fsync(fd))[1])
+    monkeypatch.setattr(files, "sync_tree", lambda folder: (trees.append(Path(folder).name), real_tree(folder))[1])
+    result = run_program(sample_config_path(), out=tmp_path / "out", jobs=1)
+    feedback = [p for p in result.outputs if p.parts[0] == "feedback"]
+    assert len(feedback) == 162 and trees == ["new"]
+    assert len(calls) < 40   # audits, psychometric files, program summary, workbook, run summary, folders

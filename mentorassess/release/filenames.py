@@ -310,13 +310,16 @@ def report_file_name(mentor_id: Any, name: Any, wave: Any, *, suffix: str = ".pd
     return plan_report_files([(mentor_id, name, wave)], suffix=suffix).names[0].file
 
 
-def write_new(path: str | os.PathLike, data: bytes) -> Path:
+def write_new(path: str | os.PathLike, data: bytes, *, sync: bool = True) -> Path:
     """Write ``data`` to a new file ``path``; refuse if anything already has that name.
 
     The bytes go to a temporary file in the same folder, which is then hard-linked to ``path``:
     the link fails when ``path`` exists (exclusive creation), and ``path`` never appears half
     written. Where the file system has no hard links, ``open(path, "xb")`` is used instead
     (inside the pipeline's temporary output folder a half-written file is never published).
+    ``sync`` (default) flushes the file to disk before it gets its name; pass False only when the
+    whole folder is synced before anyone is shown it (``run`` writes into a temporary folder that
+    :func:`mentorassess._files.atomic_dir` syncs once before publishing it).
 
     Raises
     ------
@@ -342,8 +345,9 @@ def write_new(path: str | os.PathLike, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
         try:
             os.link(tmp, path)
@@ -352,8 +356,9 @@ def write_new(path: str | os.PathLike, data: bytes) -> Path:
         except OSError:  # no hard links here (some network or FAT file systems)
             with open(path, "xb") as fh:
                 fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+                if sync:
+                    fh.flush()
+                    os.fsync(fh.fileno())
     except FileExistsError as exc:
         raise ReportError("a file with this name already exists; nothing was overwritten", file=str(path),
                           hint="write into an empty folder, or move the earlier reports away first") from exc

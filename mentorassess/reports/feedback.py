@@ -292,7 +292,7 @@ def _write(path: str | os.PathLike, pdf: bytes) -> Path:
 _STATE: dict[str, Any] = {}
 
 
-def _worker_init(source: Any = None, parent: tuple[int, bool] | None = None) -> None:
+def _worker_init(source: Any = None, parent: tuple[int, bool] | None = None, sync: bool = True) -> None:
     from mentorassess.reports.pdf import register_fonts, styles
 
     if parent is not None:  # in a pool worker: end when the parent ends (issue 17)
@@ -302,13 +302,15 @@ def _worker_init(source: Any = None, parent: tuple[int, bool] | None = None) -> 
     register_fonts()
     styles()
     _STATE["source"] = source
+    _STATE["sync"] = sync   # write_new(sync=...): False when the caller syncs the folder before publishing it
 
 
 def _write_pair(path: str, pdf: bytes, page: bytes) -> None:
     from mentorassess.release.filenames import write_new
 
-    write_new(path, pdf)  # never overwrites
-    write_new(str(Path(path).with_suffix(".html")), page)  # the accessible twin, same content
+    sync = _STATE.get("sync", True)
+    write_new(path, pdf, sync=sync)  # never overwrites
+    write_new(str(Path(path).with_suffix(".html")), page, sync=sync)  # the accessible twin, same content
 
 
 def _render(job: tuple[Any, str]) -> tuple[str, bool, bytes, bytes]:
@@ -343,8 +345,8 @@ def _digests(pdf: bytes, page: bytes) -> tuple[tuple[str, int], tuple[str, int]]
 class _Writer:
     """Writes each rendered report on other threads while the next one is laid out.
 
-    Writing is mostly waiting for the disk (``write_new`` syncs every file), during which a core
-    would otherwise idle; the PDF and its HTML twin are written on separate threads, and a few
+    Writing is mostly waiting for the disk (``write_new`` syncs every file unless the caller syncs
+    the whole folder later, as ``run`` does), during which a core would otherwise idle; the PDF and its HTML twin are written on separate threads, and a few
     files syncing at once share the file system's journal commits (one sync at a time costs about
     4 ms a file here, several at once a fraction of that). Leaving the ``with`` block waits for every
     write; the first error is raised there at the latest, and before the next report is handed over
@@ -365,8 +367,9 @@ class _Writer:
 
         while self._pending and self._pending[0].done():
             self._pending.pop(0).result()  # raises a failed write's error
-        self._pending.append(self._pool.submit(write_new, path, pdf))  # never overwrites
-        self._pending.append(self._pool.submit(write_new, str(Path(path).with_suffix(".html")), page))
+        sync = _STATE.get("sync", True)
+        self._pending.append(self._pool.submit(write_new, path, pdf, sync=sync))  # never overwrites
+        self._pending.append(self._pool.submit(write_new, str(Path(path).with_suffix(".html")), page, sync=sync))
 
     def __exit__(self, *exc: Any) -> None:
         try:
@@ -414,7 +417,8 @@ def _preload_fallback(source: Any, keys: Sequence[tuple], options: ReportOptions
 def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os.PathLike, *,
                options: ReportOptions | None = None, jobs: int | None = None,
                wave: str | None = None, roster: Any = None,
-               progress: Callable[[int, int], None] | None = None, trajectories: Any = None) -> RenderSummary:
+               progress: Callable[[int, int], None] | None = None, trajectories: Any = None,
+               sync: bool = True) -> RenderSummary:
     """Write one feedback PDF per mentor (and wave) into ``out_dir``, in parallel processes.
 
     Parameters
@@ -434,6 +438,10 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
     trajectories : Trajectories, optional
         Released figures across cycles (``mentorassess.history``): each report gets the section
         "Your results across cycles" and, for a mentor whose figures were pooled, the cycles they cover.
+    sync : bool
+        Flush each file to disk as it is written (default). ``run`` passes False: it writes into a
+        temporary folder that it syncs once, as a whole, before publishing it (one flush instead of
+        one per file: about 0.35 ms of CPU a file saved).
 
     Returns
     -------
@@ -473,7 +481,7 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
     work = [(key, str(out / r.file)) for (key, _, _, _), r in zip(keys, plan.names)]
     jobs = max(1, jobs or os.cpu_count() or 1)
     results: list[tuple[str, bool, tuple]] = []
-    _worker_init(source)  # fonts load once here; forked workers inherit them
+    _worker_init(source, sync=sync)  # fonts load once here; forked workers inherit them
     if jobs == 1 or len(work) <= 2:
         with _Writer() as writer:
             for i, job in enumerate(work, 1):
@@ -508,7 +516,7 @@ def render_all(profiles: Iterable[Any] | Any, instrument: Any, out_dir: str | os
         gc.freeze()
         try:
             with ProcessPoolExecutor(max_workers=min(jobs, len(rest)), mp_context=ctx, initializer=_worker_init,
-                                     initargs=(source, parent_token())) as ex:
+                                     initargs=(source, parent_token(), sync)) as ex:
                 for part in ex.map(_render_chunk, chunks):
                     for res in part:
                         results.append(res)
