@@ -342,19 +342,20 @@ def test_many_files_problems_keep_their_rows(tmp_path):
 def test_an_unreadable_listed_file_is_named_not_called_missing(tmp_path, monkeypatch):
     """A listed file that exists but cannot be read is reported as unreadable (row, file, reason),
     without a traceback, and the other files are still verified."""
-    from pathlib import Path
-
     names, build_manifest, write_manifest = _many_files(tmp_path / "f", n=5)
     write_manifest(build_manifest(tmp_path / "f", names), tmp_path / "f")
-    locked = tmp_path / "f" / names[2].file
-    real = Path.read_bytes
+    import builtins
 
-    def read_bytes(self):
-        if self == locked:
+    import mentorassess.release.manifest as manifest_module
+
+    locked = str(tmp_path / "f" / names[2].file)
+
+    def guarded_open(file, *args, **kwargs):   # root reads a chmod 000 file, so the refusal is simulated
+        if str(file) == locked:
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return builtins.open(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(manifest_module, "open", guarded_open, raising=False)
     check = verify_manifest(tmp_path / "f", strict=False)
     assert [(p.code, p.row) for p in check.problems] == [("manifest-unreadable", 3)]
     assert "Permission denied" in check.problems[0].message and check.verified == 4

@@ -21,9 +21,10 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Iterable, Mapping
 from urllib.parse import quote, unquote
 
@@ -226,28 +227,31 @@ def read_manifest(folder: str | Path) -> Manifest:
                                    hint="write the reports again; do not send files without a manifest") from exc
 
 
-def _read_one(path: Path) -> tuple[str, str | None] | str | None:
+def _read_one(path: str) -> tuple[str, str | None] | str | None:
     """A listed file read once: its SHA-256 and, for a PDF, the recipient embedded in it; None when
     there is no such file, the reason as text when it cannot be read."""
-    if not path.is_file():
-        return None
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
     except OSError as exc:
+        if not os.path.isfile(path):
+            return None
         return exc.strerror or type(exc).__name__
-    return hashlib.sha256(data).hexdigest(), read_recipient(data) if path.suffix.lower() == ".pdf" else None
+    return hashlib.sha256(data).hexdigest(), read_recipient(data) if _is_pdf(path) else None
+
+
+def _is_pdf(name: str) -> bool:
+    """``Path(name).suffix.lower() == ".pdf"`` (the cheap test first)."""
+    return name[-4:].lower() == ".pdf" and PurePath(name).suffix.lower() == ".pdf"
 
 
 def _read_all(folder: Path, files: list[str]) -> list[tuple[str, str | None] | str | None]:
-    """Each file of ``files`` through :func:`_read_one`, in order; many files are read and hashed on two
-    threads (file reads and hashlib release the GIL)."""
-    paths = [folder / f for f in files]
-    if len(paths) < 64:
-        return [_read_one(p) for p in paths]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mentorassess-verify") as pool:
-        return list(pool.map(_read_one, paths))
+    """Each file of ``files`` through :func:`_read_one`, in order (one thread: measured on 8,000
+    reports, two threads were no faster, the reads of small files holding the GIL)."""
+    base = os.fspath(folder)
+    return [_read_one(os.path.join(base, f)) for f in files]
 
 
 @dataclass(frozen=True)
@@ -333,10 +337,11 @@ def verify_manifest(folder: str | Path, *, strict: bool = True) -> ManifestCheck
                 continue
         verified += 1
     listed = set(seen)
-    for p in sorted(folder.iterdir()):
-        if p.is_file() and p.suffix.lower() == ".pdf" and filename_key(p.name) not in listed:
-            problems.append(Problem(f"{p.name} is not in the manifest", file=str(p.name), code="manifest-unlisted",
-                                    hint="only send files the manifest lists"))
+    with os.scandir(folder) as entries:   # names first (cheap); Paths only for the few reported
+        stray = [e.name for e in entries if _is_pdf(e.name) and e.is_file() and filename_key(e.name) not in listed]
+    for p in sorted(folder / name for name in stray):
+        problems.append(Problem(f"{p.name} is not in the manifest", file=str(p.name), code="manifest-unlisted",
+                                hint="only send files the manifest lists"))
     csv_path = folder / MANIFEST_CSV
     if csv_path.exists() and csv_path.read_bytes() != manifest.to_csv().encode("utf-8"):
         problems.append(Problem("manifest.csv differs from manifest.json", file=MANIFEST_CSV,
