@@ -262,3 +262,22 @@ def test_data_table_cells_are_styled_as_reportlab_styles_them_and_never_shared()
         assert all(a is not b for ra, rb in zip(fast._cellStyles, again._cellStyles) for a, b in zip(ra, rb))
         again._cellStyles[0][0].fontname = "changed"  # a later table's change reaches no other table
         assert pdf.data_table(header, rows, widths, numeric_cols=numeric)._cellStyles[0][0].fontname == pdf.FONT_BOLD
+
+
+def test_pool_workers_collect_garbage_less_often_and_the_caller_is_left_alone():
+    """The feedback pool's workers raise the collector's threshold (fewer collections of the many
+    short-lived layout objects); the process that calls render_all keeps its own settings."""
+    import gc
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from mentorassess._procs import parent_token
+    from mentorassess.reports.feedback import _worker_init
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("the pool forks its workers only where fork exists")
+    before = gc.get_threshold()
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"), initializer=_worker_init,
+                             initargs=(None, parent_token(), True)) as ex:
+        assert ex.submit(gc.get_threshold).result() == (10_000, 10, 10)
+    assert gc.get_threshold() == before
