@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -196,9 +197,27 @@ def run_program(config: ProgramConfig | str | Path, *, out: str | Path | None = 
         from mentorassess.history.run import check_store_location
 
         check_store_location(cfg.history, out_dir)
-    with output_lock(out_dir):  # one run per output folder; released (by the kernel, too) when we end
+    with output_lock(out_dir), _collect_less_often():  # one run per output folder (lock released by the kernel, too)
         _check_out(out_dir)
         return _run(cfg, out_dir, inputs, jobs, say, t0)
+
+
+@contextmanager
+def _collect_less_often(threshold: tuple[int, int, int] = (10_000, 10, 10)):
+    """Raise the garbage collector's threshold for the run, then restore the caller's.
+
+    Scoring and aggregation make many short-lived containers: on the consortium the collector ran
+    472 times (0.3 s of 4.6 s) with the default threshold (700) and 29 times (0.1 s) with this one.
+    The workers forked during the run inherit it. No output depends on it.
+    """
+    import gc
+
+    before = gc.get_threshold()
+    gc.set_threshold(*threshold)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _run(cfg: ProgramConfig, out_dir: Path, inputs: list[Path], jobs: int | None, say: Progress,

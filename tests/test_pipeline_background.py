@@ -123,3 +123,16 @@ def test_the_workbook_worker_reads_results_the_run_has_already_collected(tmp_pat
     assert (result.out / "staff_workbook.xlsx").is_file()
     assert not (result.out / "feedback").exists()
     assert mp.active_children() == []
+
+
+def test_the_run_restores_the_callers_collector_threshold():
+    """run raises the garbage collector's threshold while it runs and gives the caller's back, also
+    when the run fails."""
+    import gc
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError):
+        with pipeline._collect_less_often():
+            assert gc.get_threshold() == (10_000, 10, 10)
+            raise RuntimeError("a failed run")
+    assert gc.get_threshold() == before
