@@ -22,18 +22,22 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph
 from reportlab.rl_config import _FUZZ
 
+from mentorassess.reports import _lean
+
 __all__ = ["remembering_font", "forget"]
 
 
 class _RememberedFlate(pdfdoc.PDFStreamFilterZCompress):
     """reportlab's FlateDecode filter, remembering its output per content (embedded font subsets
-    recur in most reports of a process; compressing them again was a tenth of a report's time)."""
+    recur in most reports of a process; compressing them again was a tenth of a report's time).
+    Text content (a subset's ToUnicode map, the same string for the same subset: see
+    :func:`mentorassess.reports._lean.tounicode_cmap`) is remembered while ``_lean`` is active."""
 
     def __init__(self) -> None:
         self._done: dict[bytes, bytes] = {}
 
     def encode(self, text):
-        if not isinstance(text, bytes):
+        if not isinstance(text, bytes) and not (isinstance(text, str) and _lean.active()):
             return super().encode(text)
         out = self._done.get(text)
         if out is None:
@@ -61,6 +65,7 @@ def remembering_font(name: str, path) -> TTFont:
     """A TTFont whose subsets (the glyphs embedded in a PDF) are made and compressed once per
     process for each distinct subset: reportlab's own code builds the same bytes every time."""
     font = TTFont(name, str(path))
+    _lean.install_cmap()
     face = font.face
     made: dict[tuple[int, ...], bytes] = {}
     _SUBSETS.append(made)

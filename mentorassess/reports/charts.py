@@ -23,6 +23,7 @@ from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from mentorassess.reports._lean import pop_state
 from mentorassess.reports.pdf import (FONT, FONT_ITALIC, FRAME_WIDTH, PALETTE, font_for_char,
                                       register_fonts, visual)
 
@@ -247,7 +248,7 @@ class _QuickRenderer(_LeanRenderer):
             self.drawPolygon(node)
         else:
             self.drawCircle(node)
-        tracker.pop()
+        pop_state(tracker)  # reportlab's tracker.pop(), whose result (the undo-delta) is not used here
         canvas.restoreState()
 
 

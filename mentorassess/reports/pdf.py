@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import functools
 import hashlib
 import io
 import os
@@ -41,7 +42,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from mentorassess.reports import _reuse
+from mentorassess.reports import _lean, _reuse
 from mentorassess.reports._reuse import _Paragraph
 
 __all__ = [
@@ -108,6 +109,7 @@ def _forget() -> None:
     """Empty the per-process caches of the PDF machinery (tests: a report rendered after others
     must have the bytes it has when rendered first)."""
     _reuse.forget()
+    _lean.forget()
     _STYLED.clear()
     _markup.cache_clear()
     visual.cache_clear()
@@ -489,34 +491,49 @@ class _Stamp:
     tzname: str = "UTC"
 
 
-def _page_canvas(footer: Callable[[Canvas, int, int], None], stamp: _Stamp) -> type[Canvas]:
-    class _NumberedCanvas(Canvas):
-        """Defers page output to draw "page n of N" footers; stamps a fixed creation date."""
+class _NumberedCanvas(Canvas):
+    """Defers page output to draw "page n of N" footers (``footer(canvas, page, total)``); stamps a
+    fixed creation date (``stamp``). One class for every document (made per document, the class
+    itself cost more than a page's footer); :func:`build_pdf` hands reportlab a ``partial`` of it."""
 
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            # reportlab seeds the file ID with the clock or SOURCE_DATE_EPOCH: seed it with the
-            # report date instead, so the bytes depend on the content and the date only.
-            doc = self._doc
-            doc._timeStamp = stamp
-            doc.signature = hashlib.md5(usedforsecurity=False)
-            doc.signature.update(b"a reportlab document")
-            doc.signature.update(ascii(stamp.t).encode("ascii"))
-            self._saved: list[dict] = []
+    def __init__(self, *args, footer: Callable[[Canvas, int, int], None], stamp: _Stamp, **kwargs):
+        super().__init__(*args, **kwargs)
+        # reportlab seeds the file ID with the clock or SOURCE_DATE_EPOCH: seed it with the
+        # report date instead, so the bytes depend on the content and the date only.
+        doc = self._doc
+        doc._timeStamp = stamp
+        doc.signature = hashlib.md5(usedforsecurity=False)
+        doc.signature.update(b"a reportlab document")
+        doc.signature.update(ascii(stamp.t).encode("ascii"))
+        self._footer = footer
+        self._saved: list[dict] = []
 
-        def showPage(self):  # noqa: N802 (reportlab API)
-            self._saved.append(dict(self.__dict__))
-            self._startPage()
+    def showPage(self):  # noqa: N802 (reportlab API)
+        self._saved.append(dict(self.__dict__))
+        self._startPage()
 
-        def save(self):
-            total = len(self._saved)
-            for i, state in enumerate(self._saved, start=1):
-                self.__dict__.update(state)
-                footer(self, i, total)
-                super().showPage()
-            super().save()
+    def save(self):
+        total = len(self._saved)
+        footer = self._footer
+        for i, state in enumerate(self._saved, start=1):
+            self.__dict__.update(state)
+            footer(self, i, total)
+            super().showPage()
+        super().save()
 
-    return _NumberedCanvas
+
+def _page_canvas(footer: Callable[[Canvas, int, int], None], stamp: _Stamp) -> Callable[..., Canvas]:
+    """The canvas maker of a document: :class:`_NumberedCanvas` with this footer and creation date."""
+    return functools.partial(_NumberedCanvas, footer=footer, stamp=stamp)
+
+
+class _DocTemplate(SimpleDocTemplate):
+    """reportlab's SimpleDocTemplate whose frame copies itself cheaply for ``KeepTogether``
+    (:class:`mentorassess.reports._lean.CheapCopyFrame`; the same layout, the same bytes)."""
+
+    def addPageTemplates(self, pageTemplates):  # noqa: N802, N803 (reportlab API)
+        super().addPageTemplates(pageTemplates)
+        _lean.use_cheap_frames(self.pageTemplates)
 
 
 def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = "",
@@ -529,7 +546,7 @@ def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = 
     """
     register_fonts()
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = _DocTemplate(
         buf, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=16 * mm,
         bottomMargin=18 * mm, title=title, author=author, subject=subject,
         keywords=", ".join(keywords), creator="mentorassess", producer="mentorassess (reportlab)",
