@@ -120,8 +120,8 @@ def use_cheap_frames(templates) -> None:
         return
     for t in templates:
         for f in getattr(t, "frames", ()):
-            if type(f) is Frame:
-                f.__class__ = CheapCopyFrame
+            if type(f) is Frame:  # (Frame.__setattr__ would store __class__ in the instance dict)
+                object.__setattr__(f, "__class__", CheapCopyFrame)
 
 
 @lru_cache(maxsize=1024)
