@@ -1,0 +1,173 @@
+"""Round 6 of the feedback PDFs' speed-ups (issue 24) changes no byte.
+
+Every shortcut of :mod:`mentorassess.reports._lean` can be switched off (``_lean.ENABLED = False``)
+and is switched off by itself when reportlab's internals are not the expected ones; the bytes of the
+PDF and its HTML twin must be the same either way, on varied reports: a long name, a CJK name, an
+Arabic name, a report below the threshold, one with comments, one wave only, change since an earlier
+wave, and the sample program's reports rendered one after another.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import warnings
+
+import pytest
+
+from mentorassess.reports import _lean, charts, pdf
+from mentorassess.reports.feedback import ReportOptions, feedback_outputs
+from tests._feedback_helpers import make_data
+from tests._feedback_kinds import KINDS
+
+
+def _fresh() -> None:
+    pdf._forget()
+    charts._forget()
+
+
+@pytest.fixture
+def plain(monkeypatch):
+    """Render on reportlab's plain path (the switch off) inside the test."""
+
+    def render(data, *, lean: bool) -> tuple[bytes, bytes]:
+        monkeypatch.setattr(_lean, "ENABLED", lean)
+        try:
+            return feedback_outputs(data)
+        finally:
+            monkeypatch.setattr(_lean, "ENABLED", True)
+
+    return render
+
+
+def _varied():
+    long_name = "Maria-Fernanda de los Ángeles Rodríguez-Villanueva y Castellanos-Oyarzún (Dr.)"
+    return {
+        "long_name": make_data(long_name),
+        "cjk_name": make_data("王芳 (Wang Fang)"),
+        "arabic_name": make_data("ليلى حداد"),
+        "suppressed": make_data("Jan Kowalski", n=2),
+        "comments_one_wave": make_data("Ana Souza", comments=True, change=False),
+        "no_comments_change": make_data("Kofi Mensah", comments=False, change=True),
+        "hidden_competency": make_data("Eeva Virtanen", hidden="independence"),
+        **{kind: make() for kind, make in KINDS.items()},
+    }
+
+
+def test_shortcuts_are_active_with_the_tested_reportlab():
+    assert _lean.compatible() and _lean.active()
+
+
+@pytest.mark.parametrize("kind", list(_varied()))
+def test_lean_and_plain_paths_give_the_same_bytes(kind, plain):
+    data = _varied()[kind]
+    _fresh()
+    lean = plain(data, lean=True)
+    _fresh()
+    ref = plain(data, lean=False)
+    assert lean[0] == ref[0]
+    assert lean[1] == ref[1]
+    assert lean[0].startswith(b"%PDF")
+
+
+def test_a_sequence_of_sample_reports_gives_the_same_bytes_on_both_paths(plain):
+    """The sample program's reports, one after another (caches warm), on each path."""
+    from mentorassess.aggregate import aggregate
+    from mentorassess.instruments import load_instrument
+    from mentorassess.reports._profile import ProfileSource
+    from mentorassess.sample import generate
+    from mentorassess.scoring import score
+
+    inst = load_instrument("mca-26")
+    prog = generate(seed=20261202, n_mentors=10)
+    profiles = aggregate(score(prog.responses, inst), roster=prog.roster)
+    source = ProfileSource(profiles, inst, options=ReportOptions(report_date="2026-11-25"), roster=prog.roster)
+    datas = [source.data(k) for k in source.keys()]
+    assert any(not d.mentees_shown for d in datas) and any(d.comments for d in datas)
+    _fresh()
+    lean = [plain(d, lean=True) for d in datas]
+    _fresh()
+    ref = [plain(d, lean=False) for d in datas]
+    assert lean == ref
+
+
+def test_the_doc_frame_is_copied_cheaply_and_like_deepcopy():
+    from reportlab.platypus import KeepTogether
+    from reportlab.platypus.frames import Frame
+
+    f = Frame(10, 20, 300, 400, id="normal")
+    f._frameBGs = [("x", [1, 2])]
+    f._generated_content = [object()]
+    g = copy.deepcopy(f)
+    object.__setattr__(f, "__class__", _lean.CheapCopyFrame)
+    h = copy.deepcopy(f)
+    assert type(h) is _lean.CheapCopyFrame and type(g) is Frame
+    assert list(vars(h)) == list(vars(g))
+    for key, value in vars(g).items():
+        if key == "_generated_content":
+            assert len(h._generated_content) == 1 and h._generated_content is not f._generated_content
+            continue
+        assert vars(h)[key] == value, key
+    assert h._frameBGs is not f._frameBGs and h._frameBGs[0][1] is not f._frameBGs[0][1]
+    h._frameBGs.append(1)
+    h.width = 50  # geometry recomputed on the copy only
+    assert f._frameBGs == [("x", [1, 2])] and f.width == 300 and h._aW != f._aW
+
+    # the document's frame is such a frame, so KeepTogether takes the cheap copy
+    calls = []
+    real = _lean.CheapCopyFrame.__deepcopy__
+
+    def counting(self, memo):
+        calls.append(1)
+        return real(self, memo)
+
+    _lean.CheapCopyFrame.__deepcopy__ = counting
+    try:
+        pdf.build_pdf([KeepTogether([pdf.para("a"), pdf.para("b")])], title="t", author="a",
+                      report_date=make_data().report_date)
+    finally:
+        _lean.CheapCopyFrame.__deepcopy__ = real
+    assert calls
+
+
+def test_pop_state_steps_back_like_statetrackers_pop():
+    from reportlab.graphics.renderbase import StateTracker
+    from reportlab.lib import colors
+
+    a, b = StateTracker(), StateTracker()
+    for t in (a, b):
+        t.push({"fillColor": colors.red, "strokeWidth": 2})
+        t.push({"fillColor": colors.blue})
+    a.pop()
+    _lean.pop_state(b)
+    assert a._combined == b._combined and a._deltas == b._deltas
+    assert b.getState()["fillColor"] == colors.red
+
+
+def test_remembered_tounicode_map_is_reportlabs():
+    from reportlab.pdfbase import ttfonts
+
+    subset = [0, 32, 65, 0x4E01, 0x0107]
+    assert _lean.tounicode_cmap("AAAAAA+DejaVuSans", subset) == _lean._PLAIN_CMAP("AAAAAA+DejaVuSans", subset)
+    pdf.register_fonts()
+    assert ttfonts.makeToUnicodeCMap is _lean.tounicode_cmap  # installed with the fonts
+
+
+def test_unexpected_reportlab_internals_switch_the_shortcuts_off(monkeypatch, plain):
+    """A reportlab whose internals differ: a warning, the plain path, the same bytes."""
+    data = dataclasses.replace(make_data("王芳 (Wang Fang)"))
+    _fresh()
+    ref = plain(data, lean=False)
+    monkeypatch.setattr(_lean, "_RL_VERSION", "9.9.9")
+    _lean.compatible.cache_clear()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert not _lean.active()
+        assert any("reportlab shortcuts off" in str(w.message) for w in caught)
+        _fresh()
+        assert feedback_outputs(data) == ref
+    finally:
+        monkeypatch.undo()
+        _lean.compatible.cache_clear()
+    assert _lean.active()
