@@ -23,6 +23,7 @@ from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from mentorassess.reports import _lean
 from mentorassess.reports._lean import pop_state
 from mentorassess.reports.pdf import (FONT, FONT_ITALIC, FRAME_WIDTH, PALETTE, font_for_char,
                                       register_fonts, visual)
@@ -69,6 +70,8 @@ def _forget() -> None:
     """Empty the chart text caches (tests; see ``pdf._forget``)."""
     _text_cached.cache_clear()
     _runs.cache_clear()
+    _backdrop_parts.cache_clear()
+    _tick_parts.cache_clear()
 
 
 @lru_cache(maxsize=8192)
@@ -266,6 +269,38 @@ class _Chart(Drawing):
 _QUICK: dict = {Group: 0, _Chart: 0, String: 1, Line: 2, Rect: 3, Polygon: 4, Circle: 5}
 
 
+class _Parts(list):
+    """Collects the shapes a chart helper adds (its ``d.add``), in order."""
+
+    def add(self, node, name=None):
+        if node is not None:
+            self.append(node)
+
+
+def _types(*values) -> tuple[type, ...]:
+    return tuple(map(type, values))
+
+
+@lru_cache(maxsize=256)
+def _backdrop_parts(n_rows, label_width, width, scale_min, scale_max, top, bottom, row_height, _types):
+    """:func:`row_backdrop`'s shapes and row centres for one geometry, made once (the same Line and Rect
+    objects go into every chart of that geometry: rendering reads shapes and leaves them as they were,
+    as with :func:`_text`). ``Group.add`` of each is ``contents.append`` (none is None or named)."""
+    parts = _Parts()
+    centres = row_backdrop(parts, n_rows, scale_axis(label_width, width, scale_min, scale_max), top=top, bottom=bottom,
+                           width=width, row_height=row_height, scale_min=scale_min, scale_max=scale_max)
+    return tuple(parts), tuple(centres)
+
+
+@lru_cache(maxsize=256)
+def _tick_parts(label_width, width, bottom, scale_min, scale_max, anchors, _types):
+    """:func:`scale_ticks`'s shapes for one geometry and set of anchors, made once (see :func:`_backdrop_parts`)."""
+    parts = _Parts()
+    scale_ticks(parts, scale_axis(label_width, width, scale_min, scale_max), bottom, scale_min, scale_max,
+                dict(anchors))
+    return tuple(parts)
+
+
 def _dot_plot(rows, *, scale_min, scale_max, anchors, width, label_width, row_height, legend, labels) -> Drawing:
     register_fonts()
     words = {"self": "you", "mean": "your mentees' average", "band": "plausible range of that average",
@@ -300,8 +335,15 @@ def _dot_plot(rows, *, scale_min, scale_max, anchors, width, label_width, row_he
     xpos = scale_axis(label_width, width, scale_min, scale_max)
     top = height - legend_h
     bottom = axis_h
-    centres = row_backdrop(d, len(rows), xpos, top=top, bottom=bottom, width=width, row_height=row_height,
-                           scale_min=scale_min, scale_max=scale_max)
+    lean = _lean.active()
+    if lean:  # gridlines and stripes: the same shapes for the same geometry (see _static_parts)
+        shapes, centres = _backdrop_parts(len(rows), label_width, width, scale_min, scale_max, top, bottom,
+                                          row_height, _types(label_width, width, scale_min, scale_max, top,
+                                                             bottom, row_height))
+        d.contents.extend(shapes)
+    else:
+        centres = row_backdrop(d, len(rows), xpos, top=top, bottom=bottom, width=width, row_height=row_height,
+                               scale_min=scale_min, scale_max=scale_max)
     for row, yc in zip(rows, centres):
         if row.band_low is not None and row.band_high is not None:
             d.add(Rect(xpos(row.band_low), yc - row_height * 0.36, xpos(row.band_high) - xpos(row.band_low),
@@ -331,7 +373,11 @@ def _dot_plot(rows, *, scale_min, scale_max, anchors, width, label_width, row_he
         if row.self_score is not None:
             d.add(diamond(xpos(row.self_score), ys))
     # axis
-    scale_ticks(d, xpos, bottom, scale_min, scale_max, anchors)
+    if lean:
+        d.contents.extend(_tick_parts(label_width, width, bottom, scale_min, scale_max, tuple(sorted(anchors.items())),
+                                      _types(label_width, width, bottom, scale_min, scale_max, *anchors)))
+    else:
+        scale_ticks(d, xpos, bottom, scale_min, scale_max, anchors)
     # legend (only what is drawn), laid out above the rows
     for g in legend_groups:
         d.add(g)
