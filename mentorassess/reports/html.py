@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html as _html
 import textwrap
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["feedback_html", "esc"]
@@ -82,11 +83,9 @@ def _svg(chart: Any, ident: str) -> str:
                    f'text-anchor="{anchor}" fill="#4a4a4a">{esc(text)}</text>')
     for i, r in enumerate(rows):
         yc = top + row_h * i + row_h / 2
-        lines = textwrap.wrap(r.label, 30, max_lines=2, placeholder="…") or [""]  # whole words, never cut mid-word
-        y0 = yc + 4 - 7 * (len(lines) - 1)
-        out.append(f'<text x="0" y="{y0:.1f}" font-size="12" fill="#1a1a1a">'
-                   + "".join(f'<tspan x="0" dy="{0 if k == 0 else 14}">{esc(t)}</tspan>' for k, t in enumerate(lines))
-                   + '</text>')
+        n_lines, tspans = _label_tspans(r.label)
+        y0 = yc + 4 - 7 * (n_lines - 1)
+        out.append(f'<text x="0" y="{y0:.1f}" font-size="12" fill="#1a1a1a">' + tspans + '</text>')
         if r.band_low is not None:
             out.append(f'<rect x="{x(r.band_low):.1f}" y="{yc - 12:.1f}" width="{x(r.band_high) - x(r.band_low):.1f}" '
                        'height="24" fill="#dddddd"/>')
@@ -104,6 +103,15 @@ def _svg(chart: Any, ident: str) -> str:
                        f'{xs:.1f},{ys + 6:.1f}" fill="#fff" stroke="#222" stroke-width="1.6"/>')
     out.append("</svg>")
     return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def _label_tspans(label: str) -> tuple[int, str]:
+    """A chart row label wrapped to two lines at most (whole words, never cut mid-word): the number of
+    lines and their ``<tspan>`` elements (once per distinct label of a process: labels recur)."""
+    lines = textwrap.wrap(label, 30, max_lines=2, placeholder="…") or [""]
+    return len(lines), "".join(f'<tspan x="0" dy="{0 if k == 0 else 14}">{esc(t)}</tspan>'
+                               for k, t in enumerate(lines))
 
 
 def feedback_html(doc: Any) -> str:
