@@ -171,3 +171,34 @@ def test_unexpected_reportlab_internals_switch_the_shortcuts_off(monkeypatch, pl
         monkeypatch.undo()
         _lean.compatible.cache_clear()
     assert _lean.active()
+
+
+def test_fragment_clones_are_abag_clones():
+    p = pdf.para("Plain words, <b>bold</b> and 王芳", raw=True)
+    ours = _lean.clone_frags(p.frags)
+    theirs = [f.clone() for f in p.frags]
+    assert len(ours) == len(theirs) > 1
+    for a, b, f in zip(ours, theirs, p.frags):
+        assert type(a) is type(b) and vars(a) == vars(b) and list(vars(a)) == list(vars(b))
+        assert a is not f and vars(a) is not vars(f)
+
+
+def test_pdfdoc_encoding_of_text_is_reportlabs():
+    import zlib
+
+    from reportlab.pdfbase import pdfdoc
+
+    pdf.register_fonts()
+    assert pdfdoc.pdfdocEnc is _lean.pdfdoc_enc  # installed with the fonts
+    plain = _lean._PLAIN_ENC
+    a85 = pdfdoc.PDFBase85Encode.encode(zlib.compress(b"q 1 0 0 1 0 0 cm BT /F1 12 Tf ET Q" * 50))
+    for text in [a85, "", "/Name", "(Zofia Wi\u015bniewska)", "tab\tnew\nline\r", "\u00e9\u00e8\u00ff", b"\x00bytes"]:
+        assert _lean.pdfdoc_enc(text) == plain(text)
+    for i in range(256):
+        try:
+            want = plain(chr(i))
+        except UnicodeError as exc:
+            with pytest.raises(type(exc)):
+                _lean.pdfdoc_enc(chr(i))
+        else:
+            assert _lean.pdfdoc_enc(chr(i)) == want

@@ -8,6 +8,9 @@ Each one replaces a piece of reportlab work by a cheaper route to the same resul
   every call (``reportlab.platypus.flowables._listWrapOn``); that copy was 2.5 % of a feedback report.
 * :func:`pop_state`: ``StateTracker.pop`` without the undo-delta it computes (a comparison of every
   changed value, colours in Python) for the chart walk, which never uses it.
+* :func:`clone_frags`: paragraph fragments copied without ``ABag.clone``'s keyword round trip
+  (each paragraph of a report gets its own copies of the remembered parse).
+* :func:`pdfdoc_enc`: PDFDocEncoding of ASCII text by the C ``ascii`` codec (the same bytes).
 * :func:`tounicode_cmap`: reportlab's ``ttfonts.makeToUnicodeCMap`` remembered per (subset name,
   subset): the same string, made once per distinct font subset of a process.
 
@@ -25,13 +28,16 @@ import warnings
 from functools import lru_cache
 
 from reportlab import Version as _RL_VERSION
+import re
+
 from reportlab.graphics.renderbase import StateTracker
-from reportlab.pdfbase import ttfonts
+from reportlab.lib.abag import ABag
+from reportlab.pdfbase import pdfdoc, ttfonts
 from reportlab.platypus import flowables as _flowables
 from reportlab.platypus.frames import Frame
 
 __all__ = ["ENABLED", "compatible", "active", "CheapCopyFrame", "use_cheap_frames", "tounicode_cmap", "install_cmap",
-           "pop_state"]
+           "pop_state", "clone_frags", "pdfdoc_enc", "install_pdfdoc_enc"]
 
 TESTED_VERSIONS = ("5.1.0",)
 
@@ -54,11 +60,21 @@ def _problems() -> list[str]:
            or "__reduce_ex__" in c.__dict__ or "__reduce__" in c.__dict__ for c in Frame.__mro__[:-1]):
         out.append("Frame defines its own copying")
     try:
-        params = list(inspect.signature(ttfonts.makeToUnicodeCMap).parameters)
+        params = list(inspect.signature(_PLAIN_CMAP).parameters)
         if params != ["fontname", "subset"]:
             out.append(f"ttfonts.makeToUnicodeCMap{tuple(params)}")
     except (TypeError, ValueError, AttributeError):
         out.append("ttfonts.makeToUnicodeCMap not found")
+    if (ABag.__dict__.get("clone") is None or "__slots__" in ABag.__dict__
+            or "n = self.__class__(**self.__dict__)" not in inspect.getsource(ABag.clone)):
+        out.append("ABag.clone no longer makes a new bag from the attributes")
+    try:
+        if "x.encode('extpdfdoc') if isinstance(x,str) else x" not in inspect.getsource(_PLAIN_ENC):
+            out.append("pdfdoc.pdfdocEnc is not the expected encoder")
+        if any(_PLAIN_ENC(chr(i)) != bytes([i]) for i in range(128) if not 24 <= i <= 31):
+            out.append("the extpdfdoc codec does not map ASCII to itself")
+    except (OSError, TypeError, UnicodeError):
+        out.append("pdfdoc.pdfdocEnc not as expected")
     probe = StateTracker()
     probe.push({"strokeWidth": 2})
     if set(vars(probe)) != {"_combined", "_deltas"} or len(probe._combined) != 2 or len(probe._deltas) != 1:
@@ -122,6 +138,49 @@ def use_cheap_frames(templates) -> None:
         for f in getattr(t, "frames", ()):
             if type(f) is Frame:  # (Frame.__setattr__ would store __class__ in the instance dict)
                 object.__setattr__(f, "__class__", CheapCopyFrame)
+
+
+def clone_frags(frags) -> list:
+    """``[f.clone() for f in frags]`` for reportlab's paragraph fragments (ABag subclasses without an
+    ``__init__`` of their own): each clone is a new instance of the same class with a copy of the
+    attributes, which is what ``ABag.clone`` makes (``cls(**attrs)``, ABag.__init__ updating the
+    instance dict), without the keyword round trip."""
+    if not active():
+        return [f.clone() for f in frags]
+    out = []
+    new = object.__new__
+    for f in frags:
+        cls = type(f)
+        if cls.__init__ is _ABAG_INIT and cls.clone is _ABAG_CLONE:
+            c = new(cls)
+            c.__dict__.update(f.__dict__)
+            out.append(c)
+        else:
+            out.append(f.clone())
+    return out
+
+
+_ABAG_INIT, _ABAG_CLONE = ABag.__init__, ABag.clone
+_PLAIN_ENC = pdfdoc.pdfdocEnc
+_NOT_ASCII_IDENTITY = re.compile("[\x18-\x1f]")  # the ASCII characters extpdfdoc cannot encode
+
+
+def pdfdoc_enc(x):
+    """``pdfdoc.pdfdocEnc``: text encoded to PDFDocEncoding (reportlab's ``extpdfdoc`` codec), bytes
+    as they are. ASCII text without the eight characters that codec refuses (24-31) is encoded by the
+    ``ascii`` codec in C: the codec maps every other ASCII character to itself (checked by
+    :func:`compatible`), and page streams (ASCII85 text of 10-20 kB) are most of what it encodes."""
+    if type(x) is str and x.isascii() and _NOT_ASCII_IDENTITY.search(x) is None and active():
+        return x.encode("ascii")
+    return _PLAIN_ENC(x)
+
+
+def install_pdfdoc_enc() -> None:
+    """Let reportlab's PDF serialiser (``pdfdoc.format`` and the objects' ``format`` methods, which
+    look ``pdfdocEnc`` up in ``reportlab.pdfbase.pdfdoc`` on each call) encode through
+    :func:`pdfdoc_enc`. Idempotent; the same bytes either way."""
+    if pdfdoc.pdfdocEnc is _PLAIN_ENC and compatible():
+        pdfdoc.pdfdocEnc = pdfdoc_enc
 
 
 @lru_cache(maxsize=1024)

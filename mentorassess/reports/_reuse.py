@@ -66,6 +66,7 @@ def remembering_font(name: str, path) -> TTFont:
     process for each distinct subset: reportlab's own code builds the same bytes every time."""
     font = TTFont(name, str(path))
     _lean.install_cmap()
+    _lean.install_pdfdoc_enc()
     face = font.face
     made: dict[tuple[int, ...], bytes] = {}
     _SUBSETS.append(made)
@@ -169,9 +170,9 @@ class _Paragraph(Paragraph):
             super()._setup(text, style, bulletText, None, cleaner)
             if len(_PARSED) >= _PARSED_MAX:
                 _PARSED.clear()
-            hit = _PARSED[key] = (self.text, self.style, tuple(f.clone() for f in self.frags), self.bulletText)
+            hit = _PARSED[key] = (self.text, self.style, tuple(_lean.clone_frags(self.frags)), self.bulletText)
         self.text, self.style, parsed, self.bulletText = hit
-        self.frags = [f.clone() for f in parsed]
+        self.frags = _lean.clone_frags(parsed)
         self.debug = 0
         self._parsed_as = (key, self.frags, self.style)
 
