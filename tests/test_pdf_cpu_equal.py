@@ -192,13 +192,14 @@ def test_pdfdoc_encoding_of_text_is_reportlabs():
     assert pdfdoc.pdfdocEnc is _lean.pdfdoc_enc  # installed with the fonts
     plain = _lean._PLAIN_ENC
     a85 = pdfdoc.PDFBase85Encode.encode(zlib.compress(b"q 1 0 0 1 0 0 cm BT /F1 12 Tf ET Q" * 50))
-    for text in [a85, "", "/Name", "(Zofia Wi\u015bniewska)", "tab\tnew\nline\r", "\u00e9\u00e8\u00ff", b"\x00bytes"]:
-        assert _lean.pdfdoc_enc(text) == plain(text)
-    for i in range(256):
+    def outcome(enc, x):
         try:
-            want = plain(chr(i))
+            return enc(x)
         except UnicodeError as exc:
-            with pytest.raises(type(exc)):
-                _lean.pdfdoc_enc(chr(i))
-        else:
-            assert _lean.pdfdoc_enc(chr(i)) == want
+            return type(exc)
+
+    texts = [a85, "", "/Name", "(Zofia Wi\u015bniewska)", "tab\tnew\nline\r", "\u00e9\u00e8\u00ff", b"\x00bytes",
+             "\x18", "ascii but \x1f"] + [chr(i) for i in range(256)]
+    for text in texts:
+        assert outcome(_lean.pdfdoc_enc, text) == outcome(plain, text), repr(text)
+    assert outcome(plain, "\x18") is UnicodeEncodeError  # the characters that take the codec's path
