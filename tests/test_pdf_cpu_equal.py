@@ -203,3 +203,59 @@ def test_pdfdoc_encoding_of_text_is_reportlabs():
     for text in texts:
         assert outcome(_lean.pdfdoc_enc, text) == outcome(plain, text), repr(text)
     assert outcome(plain, "\x18") is UnicodeEncodeError  # the characters that take the codec's path
+
+
+def _chart_pdf(renderer_cls, drawings) -> bytes:
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    buf = io.BytesIO()
+    canvas = Canvas(buf, invariant=1)
+    with charts._unchecked():
+        for i, d in enumerate(drawings):
+            renderer_cls().draw(d, canvas, 30, 60 + 200 * i)
+    canvas.showPage()
+    canvas.save()
+    return buf.getvalue()
+
+
+def test_shared_chart_shapes_are_replayed_with_reportlabs_canvas_code(monkeypatch):
+    """The shapes every chart of a geometry shares are drawn once and replayed: the same PDF as reportlab's own
+    walk, in a document whose first chart records them and in one that only replays; a shared shape whose
+    drawing changes the canvas's transparency state is never recorded, and is drawn right each time."""
+    from reportlab.graphics.shapes import Drawing, Rect
+    from reportlab.lib import colors
+
+    from mentorassess.reports import _chart_replay
+
+    rows = [charts.DotRow("Aligning expectations", self_score=4.0, mean=3.2, low=2.9, high=3.6, band_low=3.0,
+                          band_high=3.9),
+            charts.DotRow("Fostering independence", self_score=2.0, band_low=2.5, band_high=3.5),
+            charts.DotRow("Promoting professional development", mean=4.4, low=4.0, high=4.8)]
+    anchors = {1: "Not at all", 5: "Extremely"}
+
+    def two_charts():
+        return [charts.dot_plot(rows, scale_min=1, scale_max=5, anchors=anchors) for _ in range(2)]
+
+    _fresh()
+    first = _chart_pdf(charts._QuickRenderer, two_charts())  # records, then replays
+    assert _chart_replay._DONE
+    replays = []
+    real = _chart_replay.replay
+    monkeypatch.setattr(_chart_replay, "replay", lambda r, k: replays.append(real(r, k)) or replays[-1])
+    again = _chart_replay_pdf = _chart_pdf(charts._QuickRenderer, two_charts())  # replays only
+    assert replays and all(replays)
+    monkeypatch.setattr(_lean, "ENABLED", False)
+    plain = _chart_pdf(charts._LeanRenderer, two_charts())
+    assert first == again == _chart_replay_pdf == plain
+
+    # a shared shape that sets a transparency state: refused, drawn each time
+    monkeypatch.setattr(_lean, "ENABLED", True)
+    see_through = Rect(0, 0, 50, 20, fillColor=colors.Color(1, 0, 0, alpha=0.5), strokeColor=None)
+    _chart_replay.register([see_through])
+    d = charts._Chart(100, 50)
+    d.contents.append(see_through)
+    quick = [_chart_pdf(charts._QuickRenderer, [d, d, d]) for _ in range(2)]  # the second document replays none
+    assert any(k[0] == id(see_through) for k in _chart_replay._REFUSED)
+    assert quick[0] == quick[1] == _chart_pdf(charts._LeanRenderer, [d, d, d])
