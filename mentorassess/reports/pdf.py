@@ -112,6 +112,7 @@ def _forget() -> None:
     _lean.forget()
     _STYLED.clear()
     _markup.cache_clear()
+    _one_plain_line.cache_clear()
     visual.cache_clear()
 
 
@@ -362,8 +363,7 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
             return value
         text = "" if value is None else str(value)
         font = FONT_BOLD if bold else FONT
-        if ("\n" not in text and _cmap(font).issuperset(map(ord, text))
-                and pdfmetrics.stringWidth(text, font, 9) <= col_widths[j] - pad):
+        if _one_plain_line(text, font, col_widths[j] - pad):
             return text  # one short line in the body font: drawn directly, no Paragraph needed
         return para(text, "cell_bold" if bold else "cell")
 
@@ -386,6 +386,14 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
             rest.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#F7F7F7")))
     table.setStyle(TableStyle(rest))
     return table
+
+
+@lru_cache(maxsize=16384)
+def _one_plain_line(text: str, font: str, room: float) -> bool:
+    """Whether a table cell's text is one line that ``font`` draws whole within ``room`` points at 9 pt
+    (remembered: cell texts, mostly numbers and labels, recur in every report)."""
+    return ("\n" not in text and _cmap(font).issuperset(map(ord, text))
+            and pdfmetrics.stringWidth(text, font, 9) <= room)
 
 
 _CELL_OPS = frozenset({"VALIGN", "FONTNAME", "FONTSIZE", "LEADING", "TEXTCOLOR", "ALIGN", "TOPPADDING",
