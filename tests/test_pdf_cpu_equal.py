@@ -227,8 +227,6 @@ def test_shared_chart_shapes_are_replayed_with_reportlabs_canvas_code(monkeypatc
     from reportlab.graphics.shapes import Drawing, Rect
     from reportlab.lib import colors
 
-    from mentorassess.reports import _chart_replay
-
     rows = [charts.DotRow("Aligning expectations", self_score=4.0, mean=3.2, low=2.9, high=3.6, band_low=3.0,
                           band_high=3.9),
             charts.DotRow("Fostering independence", self_score=2.0, band_low=2.5, band_high=3.5),
@@ -240,10 +238,10 @@ def test_shared_chart_shapes_are_replayed_with_reportlabs_canvas_code(monkeypatc
 
     _fresh()
     first = _chart_pdf(charts._QuickRenderer, two_charts())  # records, then replays
-    assert _chart_replay._DONE
+    assert _lean._DONE
     replays = []
-    real = _chart_replay.replay
-    monkeypatch.setattr(_chart_replay, "replay", lambda r, k: replays.append(real(r, k)) or replays[-1])
+    real = _lean.replay
+    monkeypatch.setattr(_lean, "replay", lambda r, k: replays.append(real(r, k)) or replays[-1])
     again = _chart_replay_pdf = _chart_pdf(charts._QuickRenderer, two_charts())  # replays only
     assert replays and all(replays)
     monkeypatch.setattr(_lean, "ENABLED", False)
@@ -253,9 +251,9 @@ def test_shared_chart_shapes_are_replayed_with_reportlabs_canvas_code(monkeypatc
     # a shared shape that sets a transparency state: refused, drawn each time
     monkeypatch.setattr(_lean, "ENABLED", True)
     see_through = Rect(0, 0, 50, 20, fillColor=colors.Color(1, 0, 0, alpha=0.5), strokeColor=None)
-    _chart_replay.register([see_through])
+    _lean.register_shared([see_through])
     d = charts._Chart(100, 50)
     d.contents.append(see_through)
     quick = [_chart_pdf(charts._QuickRenderer, [d, d, d]) for _ in range(2)]  # the second document replays none
-    assert any(k[0] == id(see_through) for k in _chart_replay._REFUSED)
+    assert any(k[0] == id(see_through) for k in _lean._REFUSED)
     assert quick[0] == quick[1] == _chart_pdf(charts._LeanRenderer, [d, d, d])

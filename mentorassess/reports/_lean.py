@@ -13,6 +13,12 @@ Each one replaces a piece of reportlab work by a cheaper route to the same resul
 * :func:`pdfdoc_enc`: PDFDocEncoding of ASCII text by the C ``ascii`` codec (the same bytes).
 * :func:`tounicode_cmap`: reportlab's ``ttfonts.makeToUnicodeCMap`` remembered per (subset name,
   subset): the same string, made once per distinct font subset of a process.
+* Chart replay (:func:`replay_key`, :func:`replay`, :func:`record_start`, :func:`record_finish`): the
+  canvas code of a chart shape that every chart of its geometry shares, drawn once and appended again
+  (see "Recorded chart shapes" below).
+
+The module also holds the document template and canvas of every mentorassess PDF
+(:class:`DocTemplate`, :class:`NumberedCanvas`, :func:`page_canvas`; used by ``pdf.build_pdf``).
 
 They depend on reportlab internals that are checked here once (:func:`compatible`): the reportlab
 version this package is tested with (``constraints.txt``) and the shapes of the functions and classes
@@ -23,21 +29,29 @@ caller takes reportlab's plain path. Setting ``ENABLED = False`` (tests) does th
 from __future__ import annotations
 
 import copy
+import functools
+import hashlib
 import inspect
+import re
 import warnings
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 from reportlab import Version as _RL_VERSION
-import re
-
+from reportlab import rl_config
 from reportlab.graphics.renderbase import StateTracker
+from reportlab.graphics.shapes import Circle, Line, Polygon, Rect
 from reportlab.lib.abag import ABag
 from reportlab.pdfbase import pdfdoc, ttfonts
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import SimpleDocTemplate
 from reportlab.platypus import flowables as _flowables
 from reportlab.platypus.frames import Frame
 
 __all__ = ["ENABLED", "compatible", "active", "CheapCopyFrame", "use_cheap_frames", "tounicode_cmap", "install_cmap",
-           "pop_state", "clone_frags", "pdfdoc_enc", "install_pdfdoc_enc"]
+           "pop_state", "clone_frags", "pdfdoc_enc", "install_pdfdoc_enc", "register_shared", "replay_key", "replay",
+           "record_start", "record_finish", "DocTemplate", "NumberedCanvas", "page_canvas", "Stamp", "forget"]
 
 TESTED_VERSIONS = ("5.1.0",)
 
@@ -206,6 +220,159 @@ def install_cmap() -> None:
         ttfonts.makeToUnicodeCMap = tounicode_cmap
 
 
+# --- Recorded chart shapes -------------------------------------------------------------------------
+# A dot plot's gridlines, stripes, axis and legend marks are the same shape objects in every chart of a
+# geometry (``charts._backdrop_parts`` and friends make them once). Drawing one of them (save the state,
+# set its colours and widths, draw it, restore the state) appends the same PDF operators to the canvas
+# every time, given the same renderer and canvas state before it. These functions record those operators
+# the first time and append the recorded ones afterwards.
+#
+# The record of a shape is keyed by the shape object (kept alive here, so its ``id`` stays its own) and
+# everything of the state before it that the drawing reads: the renderer's fill and stroke flags (which
+# reportlab leaves set after a shape), the canvas's fill mode and colour-space hook, its transparency
+# state and the transparency states the document has named, and the document's PDF version. A record is
+# kept only if drawing the shape changed nothing but the canvas code, those two flags and the PDF version
+# (the three are set as recorded when it is replayed); a shape whose drawing touched anything else (a new
+# transparency state, a colour separation, any other attribute) is always drawn. Only leaves (lines,
+# rectangles, polygons, circles) are recorded: text depends on the document's font subsets.
+_LEAVES = frozenset({Line, Rect, Polygon, Circle})
+_STATIC: dict[int, object] = {}  # id -> shape, for the shared shapes (kept alive: ids stay unique)
+_DONE: dict[tuple, tuple] = {}  # key -> (code lines, fill flag, stroke flag, PDF version) after drawing
+_REFUSED: set[tuple] = set()  # keys whose drawing changed more than we replay
+_MAX = 16384
+_MISSING = object()
+
+
+def register_shared(shapes) -> None:
+    """Mark ``shapes`` (and the leaves inside groups among them) as shared: never changed after this."""
+    if len(_STATIC) >= _MAX:
+        _forget_records()
+    for s in shapes:
+        if type(s) in _LEAVES:
+            _STATIC[id(s)] = s
+        else:
+            register_shared(getattr(s, "contents", ()))
+
+
+def replay_key(renderer, node) -> tuple | None:
+    """The record key of drawing ``node`` now, or ``None`` if ``node`` is not a registered shared leaf."""
+    if _STATIC.get(id(node)) is not node:
+        return None
+    canvas = renderer._canvas
+    return (id(node), renderer._fill, renderer._stroke, canvas._fillMode, canvas._enforceColorSpace,
+            tuple(canvas._extgstate._d.items()), tuple(canvas._extgstate._c.items()), canvas._doc._pdfVersion,
+            rl_config.invariant)
+
+
+def replay(renderer, k: tuple) -> bool:
+    """Append the recorded drawing for ``k`` and set what it set; ``False`` if there is none."""
+    hit = _DONE.get(k)
+    if hit is None:
+        return False
+    code, renderer._fill, renderer._stroke, version = hit
+    canvas = renderer._canvas
+    canvas._code.extend(code)
+    doc = canvas._doc
+    if doc._pdfVersion != version:
+        doc._pdfVersion = version
+    return True
+
+
+def record_start(renderer, k: tuple):
+    """What :func:`record_finish` compares with after drawing (``None``: this key is not recorded)."""
+    if k in _REFUSED:
+        return None
+    canvas = renderer._canvas
+    return (len(canvas._code), dict(vars(canvas)), dict(vars(canvas._doc)), dict(vars(renderer)),
+            len(canvas._extgstate._c), dict(canvas._extgstate._d))
+
+
+def _changed(now: dict, before: dict) -> set[str]:
+    out = {k for k, v in now.items() if before.get(k, _MISSING) is not v}
+    return out | (before.keys() - now.keys())
+
+
+def record_finish(renderer, k: tuple, before) -> None:
+    """Record the drawing just made for ``k`` if it changed only what :func:`replay` sets."""
+    if before is None:
+        return
+    n0, canvas_attrs, doc_attrs, renderer_attrs, n_states, ext = before
+    canvas = renderer._canvas
+    if (_changed(vars(canvas), canvas_attrs) - {"_code"} or _changed(vars(canvas._doc), doc_attrs) - {"_pdfVersion"}
+            or _changed(vars(renderer), renderer_attrs) - {"_fill", "_stroke"}
+            or len(canvas._extgstate._c) != n_states or canvas._extgstate._d != ext):
+        _REFUSED.add(k)
+        return
+    if len(_DONE) >= _MAX:
+        _DONE.clear()
+    _DONE[k] = (tuple(canvas._code[n0:]), renderer._fill, renderer._stroke, canvas._doc._pdfVersion)
+
+
+def _forget_records() -> None:
+    """Drop every chart record and registration (tests; and when the registry is full)."""
+    _STATIC.clear()
+    _DONE.clear()
+    _REFUSED.clear()
+
+
+# --- The document template and canvas of every mentorassess PDF --------------------------------------
+@dataclass(frozen=True)
+class Stamp:
+    """Stand-in for reportlab's TimeStamp: a fixed UTC creation date."""
+
+    YMDhms: tuple[int, int, int, int, int, int]
+    dhh: int = 0
+    dmm: int = 0
+    t: float = 0.0
+    tzname: str = "UTC"
+
+
+class NumberedCanvas(Canvas):
+    """Defers page output to draw "page n of N" footers (``footer(canvas, page, total)``); stamps a
+    fixed creation date (``stamp``). One class for every document (made per document, the class
+    itself cost more than a page's footer); ``pdf.build_pdf`` hands reportlab a ``partial`` of it."""
+
+    def __init__(self, *args, footer: Callable[[Canvas, int, int], None], stamp: Stamp, **kwargs):
+        super().__init__(*args, **kwargs)
+        # reportlab seeds the file ID with the clock or SOURCE_DATE_EPOCH: seed it with the
+        # report date instead, so the bytes depend on the content and the date only.
+        doc = self._doc
+        doc._timeStamp = stamp
+        doc.signature = hashlib.md5(usedforsecurity=False)
+        doc.signature.update(b"a reportlab document")
+        doc.signature.update(ascii(stamp.t).encode("ascii"))
+        self._footer = footer
+        self._saved: list[dict] = []
+
+    def showPage(self):  # noqa: N802 (reportlab API)
+        self._saved.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._saved)
+        footer = self._footer
+        for i, state in enumerate(self._saved, start=1):
+            self.__dict__.update(state)
+            footer(self, i, total)
+            super().showPage()
+        super().save()
+
+
+def page_canvas(footer: Callable[[Canvas, int, int], None], stamp: Stamp) -> Callable[..., Canvas]:
+    """The canvas maker of a document: :class:`NumberedCanvas` with this footer and creation date."""
+    return functools.partial(NumberedCanvas, footer=footer, stamp=stamp)
+
+
+class DocTemplate(SimpleDocTemplate):
+    """reportlab's SimpleDocTemplate whose frame copies itself cheaply for ``KeepTogether``
+    (:class:`CheapCopyFrame`; the same layout, the same bytes)."""
+
+    def addPageTemplates(self, pageTemplates):  # noqa: N802, N803 (reportlab API)
+        super().addPageTemplates(pageTemplates)
+        use_cheap_frames(self.pageTemplates)
+
+
 def forget() -> None:
     """Empty this module's caches (tests)."""
     _cmap.cache_clear()
+    _forget_records()

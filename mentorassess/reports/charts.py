@@ -23,7 +23,7 @@ from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from mentorassess.reports import _chart_replay, _lean
+from mentorassess.reports import _lean
 from mentorassess.reports._lean import pop_state
 from mentorassess.reports.pdf import (FONT, FONT_ITALIC, FRAME_WIDTH, PALETTE, font_for_char,
                                       register_fonts, visual)
@@ -74,7 +74,7 @@ def _forget() -> None:
     _tick_parts.cache_clear()
     _legend_cached.cache_clear()
     _band_cached.cache_clear()
-    _chart_replay.forget()
+    _lean._forget_records()
 
 
 @lru_cache(maxsize=8192)
@@ -235,12 +235,12 @@ class _QuickRenderer(_LeanRenderer):
         if kind is None:
             return super().drawNode(node)
         if kind >= 2 and _lean.active():  # a shape shared by every chart of its geometry: drawn once
-            k = _chart_replay.key(self, node)
+            k = _lean.replay_key(self, node)
             if k is not None:
-                if not _chart_replay.replay(self, k):
-                    before = _chart_replay.start(self, k)
+                if not _lean.replay(self, k):
+                    before = _lean.record_start(self, k)
                     self._draw(node, kind)
-                    _chart_replay.finish(self, k, before)
+                    _lean.record_finish(self, k, before)
                 return
         self._draw(node, kind)
 
@@ -303,7 +303,7 @@ def _backdrop_parts(n_rows, label_width, width, scale_min, scale_max, top, botto
     parts = _Parts()
     centres = row_backdrop(parts, n_rows, scale_axis(label_width, width, scale_min, scale_max), top=top, bottom=bottom,
                            width=width, row_height=row_height, scale_min=scale_min, scale_max=scale_max)
-    _chart_replay.register(parts)
+    _lean.register_shared(parts)
     return tuple(parts), tuple(centres)
 
 
@@ -313,7 +313,7 @@ def _tick_parts(label_width, width, bottom, scale_min, scale_max, anchors, _type
     parts = _Parts()
     scale_ticks(parts, scale_axis(label_width, width, scale_min, scale_max), bottom, scale_min, scale_max,
                 dict(anchors))
-    _chart_replay.register(parts)
+    _lean.register_shared(parts)
     return tuple(parts)
 
 
@@ -321,7 +321,7 @@ def _tick_parts(label_width, width, bottom, scale_min, scale_max, anchors, _type
 def _legend_cached(x, y, kind, text, _types) -> Group:
     """:func:`legend_item`'s group (size 8.3) for these arguments, made once (see :func:`_backdrop_parts`)."""
     g = legend_item(x, y, kind, text, size=8.3)[0]
-    _chart_replay.register([g])
+    _lean.register_shared([g])
     return g
 
 
@@ -329,7 +329,7 @@ def _legend_cached(x, y, kind, text, _types) -> Group:
 def _band_cached(x, y, w, h, _types) -> Rect:
     """The program band of a row (the same in every report of a program), made once (see :func:`_backdrop_parts`)."""
     r = Rect(x, y, w, h, fillColor=PALETTE["program"], strokeColor=None)
-    _chart_replay.register([r])
+    _lean.register_shared([r])
     return r
 
 

@@ -21,13 +21,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
-import functools
-import hashlib
 import io
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
@@ -40,7 +37,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from mentorassess.reports import _lean, _reuse
 from mentorassess.reports._reuse import _Paragraph
@@ -488,62 +485,6 @@ def resolve_report_date(report_date: _dt.date | str | None = None) -> _dt.date:
     return _dt.date.today()
 
 
-@dataclass(frozen=True)
-class _Stamp:
-    """Stand-in for reportlab's TimeStamp: a fixed UTC creation date."""
-
-    YMDhms: tuple[int, int, int, int, int, int]
-    dhh: int = 0
-    dmm: int = 0
-    t: float = 0.0
-    tzname: str = "UTC"
-
-
-class _NumberedCanvas(Canvas):
-    """Defers page output to draw "page n of N" footers (``footer(canvas, page, total)``); stamps a
-    fixed creation date (``stamp``). One class for every document (made per document, the class
-    itself cost more than a page's footer); :func:`build_pdf` hands reportlab a ``partial`` of it."""
-
-    def __init__(self, *args, footer: Callable[[Canvas, int, int], None], stamp: _Stamp, **kwargs):
-        super().__init__(*args, **kwargs)
-        # reportlab seeds the file ID with the clock or SOURCE_DATE_EPOCH: seed it with the
-        # report date instead, so the bytes depend on the content and the date only.
-        doc = self._doc
-        doc._timeStamp = stamp
-        doc.signature = hashlib.md5(usedforsecurity=False)
-        doc.signature.update(b"a reportlab document")
-        doc.signature.update(ascii(stamp.t).encode("ascii"))
-        self._footer = footer
-        self._saved: list[dict] = []
-
-    def showPage(self):  # noqa: N802 (reportlab API)
-        self._saved.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._saved)
-        footer = self._footer
-        for i, state in enumerate(self._saved, start=1):
-            self.__dict__.update(state)
-            footer(self, i, total)
-            super().showPage()
-        super().save()
-
-
-def _page_canvas(footer: Callable[[Canvas, int, int], None], stamp: _Stamp) -> Callable[..., Canvas]:
-    """The canvas maker of a document: :class:`_NumberedCanvas` with this footer and creation date."""
-    return functools.partial(_NumberedCanvas, footer=footer, stamp=stamp)
-
-
-class _DocTemplate(SimpleDocTemplate):
-    """reportlab's SimpleDocTemplate whose frame copies itself cheaply for ``KeepTogether``
-    (:class:`mentorassess.reports._lean.CheapCopyFrame`; the same layout, the same bytes)."""
-
-    def addPageTemplates(self, pageTemplates):  # noqa: N802, N803 (reportlab API)
-        super().addPageTemplates(pageTemplates)
-        _lean.use_cheap_frames(self.pageTemplates)
-
-
 def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = "",
               keywords: Sequence[str] = (), footer_text: str = "", report_date: _dt.date,
               lang: str = "en-GB", info: dict | None = None) -> bytes:
@@ -554,7 +495,7 @@ def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = 
     """
     register_fonts()
     buf = io.BytesIO()
-    doc = _DocTemplate(
+    doc = _lean.DocTemplate(
         buf, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=16 * mm,
         bottomMargin=18 * mm, title=title, author=author, subject=subject,
         keywords=", ".join(keywords), creator="mentorassess", producer="mentorassess (reportlab)",
@@ -579,7 +520,7 @@ def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = 
         if info is not None:
             info["pages"] = total
 
-    stamp = _Stamp(YMDhms=(report_date.year, report_date.month, report_date.day, 0, 0, 0),
+    stamp = _lean.Stamp(YMDhms=(report_date.year, report_date.month, report_date.day, 0, 0, 0),
                    t=float(calendar.timegm(report_date.timetuple())))
-    doc.build(story, canvasmaker=_page_canvas(footer, stamp))
+    doc.build(story, canvasmaker=_lean.page_canvas(footer, stamp))
     return buf.getvalue()
