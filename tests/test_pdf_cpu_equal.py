@@ -257,3 +257,28 @@ def test_shared_chart_shapes_are_replayed_with_reportlabs_canvas_code(monkeypatc
     quick = [_chart_pdf(charts._QuickRenderer, [d, d, d]) for _ in range(2)]  # the second document replays none
     assert any(k[0] == id(see_through) for k in _lean._REFUSED)
     assert quick[0] == quick[1] == _chart_pdf(charts._LeanRenderer, [d, d, d])
+
+
+def test_dictionary_format_is_reportlabs():
+    from collections import OrderedDict
+
+    from reportlab.pdfbase import pdfdoc
+
+    pdf.register_fonts()
+    assert pdfdoc.PDFDictionary.format is _lean.dictionary_format  # installed with the fonts
+    doc = pdfdoc.PDFDocument(invariant=1)
+    plain = _lean._PLAIN_DICT_FORMAT
+    many = {f"K{i}": i * 1.5 for i in range(14)}
+    cases = [pdfdoc.PDFDictionary({"Type": pdfdoc.PDFName("Font"), "Widths": pdfdoc.PDFArray([1, 2.5, 3]),
+                                   "Name": pdfdoc.PDFString("Zofia Wi\u015bniewska"), "A b(c)": 1}),
+             pdfdoc.PDFDictionary(OrderedDict([("Z", 1), ("A", pdfdoc.PDFDictionary({"In": b"bytes"}))])),
+             pdfdoc.PDFDictionary(many), pdfdoc.PDFDictionary({})]
+    short = pdfdoc.PDFDictionary(many)
+    short.multiline = False
+    forced = pdfdoc.PDFDictionary(many)
+    forced.multiline = "forced"
+    for d in cases + [short, forced]:
+        assert _lean.dictionary_format(d, doc) == plain(d, doc)
+        assert _lean.dictionary_format(d, doc, b"\n  ") == plain(d, doc, b"\n  ")
+    with pytest.raises(TypeError):
+        _lean.dictionary_format(pdfdoc.PDFDictionary({1: 2, "a": 3}), doc)

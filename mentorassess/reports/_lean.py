@@ -11,6 +11,7 @@ Each one replaces a piece of reportlab work by a cheaper route to the same resul
 * :func:`clone_frags`: paragraph fragments copied without ``ABag.clone``'s keyword round trip
   (each paragraph of a report gets its own copies of the remembered parse).
 * :func:`pdfdoc_enc`: PDFDocEncoding of ASCII text by the C ``ascii`` codec (the same bytes).
+* :func:`dictionary_format`: ``PDFDictionary.format`` with each key's PDF name formatted once per process.
 * :func:`tounicode_cmap`: reportlab's ``ttfonts.makeToUnicodeCMap`` remembered per (subset name,
   subset): the same string, made once per distinct font subset of a process.
 * Chart replay (:func:`replay_key`, :func:`replay`, :func:`record_start`, :func:`record_finish`): the
@@ -34,6 +35,7 @@ import hashlib
 import inspect
 import re
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
@@ -50,7 +52,7 @@ from reportlab.platypus import flowables as _flowables
 from reportlab.platypus.frames import Frame
 
 __all__ = ["ENABLED", "compatible", "active", "CheapCopyFrame", "use_cheap_frames", "tounicode_cmap", "install_cmap",
-           "pop_state", "clone_frags", "pdfdoc_enc", "install_pdfdoc_enc", "register_shared", "replay_key", "replay",
+           "pop_state", "clone_frags", "pdfdoc_enc", "install_pdfdoc_enc", "dictionary_format", "register_shared", "replay_key", "replay",
            "record_start", "record_finish", "DocTemplate", "NumberedCanvas", "page_canvas", "Stamp", "forget"]
 
 TESTED_VERSIONS = ("5.1.0",)
@@ -89,6 +91,12 @@ def _problems() -> list[str]:
             out.append("the extpdfdoc codec does not map ASCII to itself")
     except (OSError, TypeError, UnicodeError):
         out.append("pdfdoc.pdfdocEnc not as expected")
+    try:
+        src = inspect.getsource(_PLAIN_DICT_FORMAT).encode()
+        if hashlib.sha256(src).hexdigest()[:16] != _DICT_FORMAT_SOURCE:
+            out.append("pdfdoc.PDFDictionary.format differs from reportlab 5.1.0's")
+    except (OSError, TypeError):
+        out.append("pdfdoc.PDFDictionary.format not found")
     probe = StateTracker()
     probe.push({"strokeWidth": 2})
     if set(vars(probe)) != {"_combined", "_deltas"} or len(probe._combined) != 2 or len(probe._deltas) != 1:
@@ -192,9 +200,51 @@ def pdfdoc_enc(x):
 def install_pdfdoc_enc() -> None:
     """Let reportlab's PDF serialiser (``pdfdoc.format`` and the objects' ``format`` methods, which
     look ``pdfdocEnc`` up in ``reportlab.pdfbase.pdfdoc`` on each call) encode through
-    :func:`pdfdoc_enc`. Idempotent; the same bytes either way."""
-    if pdfdoc.pdfdocEnc is _PLAIN_ENC and compatible():
-        pdfdoc.pdfdocEnc = pdfdoc_enc
+    :func:`pdfdoc_enc`, and format dictionaries through :func:`dictionary_format`. Idempotent; the
+    same bytes either way."""
+    if compatible():
+        if pdfdoc.pdfdocEnc is _PLAIN_ENC:
+            pdfdoc.pdfdocEnc = pdfdoc_enc
+        if pdfdoc.PDFDictionary.__dict__.get("format") is _PLAIN_DICT_FORMAT:
+            pdfdoc.PDFDictionary.format = dictionary_format
+
+
+_PLAIN_DICT_FORMAT = pdfdoc.PDFDictionary.__dict__["format"]
+_DICT_FORMAT_SOURCE = "cadcf492fbf044b9"  # sha256 (first 16 hex) of its source in reportlab 5.1.0
+_NAMES: dict[str, bytes] = {}  # dictionary key -> its formatted PDF name
+
+
+def dictionary_format(self, document, IND=b"\n "):  # noqa: N803 (reportlab API)
+    """``PDFDictionary.format`` (reportlab 5.1.0's code) with each string key's formatted name
+    (``format(PDFName(key))``: the same bytes for a key in any document) made once per process: a
+    feedback PDF formats about 170 keys, of some 60 distinct names."""
+    if not active():
+        return _PLAIN_DICT_FORMAT(self, document, IND)
+    d = self.dict
+    try:
+        keys = list(d.keys())
+    except Exception:  # reportlab prints the dictionary and raises: let it
+        return _PLAIN_DICT_FORMAT(self, document, IND)
+    if not isinstance(d, OrderedDict):
+        keys.sort()
+    fmt = pdfdoc.format
+    names = _NAMES
+    parts = []
+    for k in keys:
+        name = names.get(k) if type(k) is str else None
+        if name is None:
+            name = fmt(pdfdoc.PDFName(k), document)
+            if type(k) is str and len(names) < 4096:
+                names[k] = name
+        parts.append(name + b" " + fmt(d[k], document))
+    if (self.multiline and rl_config.pdfMultiLine) or self.multiline == "forced":
+        body = IND.join(parts)
+    else:
+        # break up every 6 elements anyway
+        for i in reversed(range(6, len(parts), 6)):
+            parts.insert(i, b"\n ")
+        body = b" ".join(parts)
+    return b"<<\n" + body + b"\n>>"
 
 
 @lru_cache(maxsize=1024)
