@@ -282,3 +282,33 @@ def test_dictionary_format_is_reportlabs():
         assert _lean.dictionary_format(d, doc, b"\n  ") == plain(d, doc, b"\n  ")
     with pytest.raises(TypeError):
         _lean.dictionary_format(pdfdoc.PDFDictionary({1: 2, "a": 3}), doc)
+
+
+@pytest.mark.parametrize("lean", [True, False])
+def test_split_string_gives_reportlabs_runs_and_codes_on_both_paths(lean, monkeypatch):
+    """splitString's fast path (a translate table of the assigned codes when lean, a per-character lookup
+    when not) returns what reportlab's loop returns, the table following the assignments as they grow."""
+    import random
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    monkeypatch.setattr(_lean, "ENABLED", lean)
+    pdf.register_fonts()
+    font = pdfmetrics.getFont(pdf.FONT)
+    plain = TTFont.splitString.__get__(font)
+
+    class Doc:
+        pass
+
+    rng = random.Random(11)
+    alphabet = (list("abcdefghij klmnop.,0123456789") + ["\u00a0", "é", "ł", "Ω", chr(0x4E2D)]
+                + [chr(0x0100 + i) for i in range(280)])
+    ours, theirs = Doc(), Doc()
+    for _ in range(500):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert font.splitString(text, ours) == plain(text, theirs), text
+    a, b = font.state[ours], font.state[theirs]
+    assert (a.assignments, a.subsets, a.nextCode) == (b.assignments, b.subsets, b.nextCode)
+    assert len(a.subsets) > 1
+    assert ("_codes" in vars(a)) == lean
