@@ -33,6 +33,7 @@ import copy
 import functools
 import hashlib
 import inspect
+import io
 import re
 import warnings
 from collections import OrderedDict
@@ -51,9 +52,10 @@ from reportlab.platypus import SimpleDocTemplate
 from reportlab.platypus import flowables as _flowables
 from reportlab.platypus.frames import Frame
 
-__all__ = ["ENABLED", "compatible", "active", "CheapCopyFrame", "use_cheap_frames", "tounicode_cmap", "install_cmap",
-           "pop_state", "clone_frags", "pdfdoc_enc", "install_pdfdoc_enc", "dictionary_format", "register_shared", "replay_key", "replay",
-           "record_start", "record_finish", "DocTemplate", "NumberedCanvas", "page_canvas", "Stamp", "forget"]
+__all__ = ["ENABLED", "compatible", "active", "CheapCopyFrame", "use_cheap_frames", "tounicode_cmap",
+           "install_cmap", "pop_state", "clone_frags", "pdfdoc_enc", "install_pdfdoc_enc", "dictionary_format",
+           "register_shared", "replay_key", "replay", "record_start", "record_finish", "DocTemplate",
+           "NumberedCanvas", "page_canvas", "Stamp", "forget"]
 
 TESTED_VERSIONS = ("5.1.0",)
 
@@ -101,6 +103,16 @@ def _problems() -> list[str]:
     probe.push({"strokeWidth": 2})
     if set(vars(probe)) != {"_combined", "_deltas"} or len(probe._combined) != 2 or len(probe._deltas) != 1:
         out.append("renderbase.StateTracker keeps its stacks differently")
+    # what the chart replay reads and sets on the renderer, the canvas and its document
+    from reportlab.graphics.renderPDF import _PDFRenderer
+
+    canvas, renderer = Canvas(io.BytesIO()), _PDFRenderer()
+    ext = getattr(canvas, "_extgstate", None)
+    if not (type(getattr(canvas, "_code", None)) is list and isinstance(getattr(ext, "_d", None), dict)
+            and isinstance(getattr(ext, "_c", None), dict) and hasattr(canvas, "_fillMode")
+            and hasattr(canvas, "_enforceColorSpace") and hasattr(canvas._doc, "_pdfVersion")
+            and hasattr(renderer, "_fill") and hasattr(renderer, "_stroke")):
+        out.append("the canvas, its document or the PDF renderer keep their drawing state differently")
     return out
 
 

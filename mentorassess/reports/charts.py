@@ -370,7 +370,7 @@ def _dot_plot(rows, *, scale_min, scale_max, anchors, width, label_width, row_he
     xpos = scale_axis(label_width, width, scale_min, scale_max)
     top = height - legend_h
     bottom = axis_h
-    if lean:  # gridlines and stripes: the same shapes for the same geometry (see _static_parts)
+    if lean:  # gridlines and stripes: the same shapes for the same geometry (see _backdrop_parts)
         shapes, centres = _backdrop_parts(len(rows), label_width, width, scale_min, scale_max, top, bottom,
                                           row_height, _types(label_width, width, scale_min, scale_max, top,
                                                              bottom, row_height))
