@@ -16,24 +16,30 @@ rendered first with the same report rendered after others).
 
 from __future__ import annotations
 
+from itertools import islice
+
 from reportlab import rl_config
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph
 from reportlab.rl_config import _FUZZ
 
+from mentorassess.reports import _lean
+
 __all__ = ["remembering_font", "forget"]
 
 
 class _RememberedFlate(pdfdoc.PDFStreamFilterZCompress):
     """reportlab's FlateDecode filter, remembering its output per content (embedded font subsets
-    recur in most reports of a process; compressing them again was a tenth of a report's time)."""
+    recur in most reports of a process; compressing them again was a tenth of a report's time).
+    Text content (a subset's ToUnicode map, the same string for the same subset: see
+    :func:`mentorassess.reports._lean.tounicode_cmap`) is remembered while ``_lean`` is active."""
 
     def __init__(self) -> None:
         self._done: dict[bytes, bytes] = {}
 
     def encode(self, text):
-        if not isinstance(text, bytes):
+        if not isinstance(text, bytes) and not (isinstance(text, str) and _lean.active()):
             return super().encode(text)
         out = self._done.get(text)
         if out is None:
@@ -61,6 +67,8 @@ def remembering_font(name: str, path) -> TTFont:
     """A TTFont whose subsets (the glyphs embedded in a PDF) are made and compressed once per
     process for each distinct subset: reportlab's own code builds the same bytes every time."""
     font = TTFont(name, str(path))
+    _lean.install_cmap()
+    _lean.install_pdfdoc_enc()
     face = font.face
     made: dict[tuple[int, ...], bytes] = {}
     _SUBSETS.append(made)
@@ -107,7 +115,8 @@ def _quick_split(font: TTFont):
     reportlab assigns each new character of a document the next code of the document's subsets and
     returns (subset, codes) runs. When every character of ``text`` already has a code below 256 in
     this document (most text after the first lines of a report), the result is the single run
-    ``(0, codes)``: looked up here in one pass. Anything else (a new character, a no-break space,
+    ``(0, codes)``: looked up here in one pass (by ``str.translate`` on a table of the assigned codes
+    while ``_lean`` is active, :func:`_codes_table`). Anything else (a new character, a no-break space,
     a code in a later subset, a character the font lacks, bytes) goes to reportlab's loop.
     """
     split = font.splitString
@@ -116,6 +125,12 @@ def _quick_split(font: TTFont):
     def split_string(text, doc, encoding="utf-8"):
         state = states.get(doc)
         if state is not None and type(text) is str:
+            if _lean.active():  # the same codes, looked up by str.translate (see _codes_table)
+                try:
+                    codes = text.translate(_codes_table(state)).encode("latin-1")
+                except ValueError:  # not yet assigned (_Codes), or a code >= 256 (UnicodeEncodeError)
+                    return split(text, doc, encoding)
+                return [(0, codes)] if codes else []
             try:
                 codes = bytes(map(state.assignments.__getitem__, map(ord, text)))
             except (KeyError, ValueError):  # not yet assigned, or a code >= 256
@@ -124,6 +139,32 @@ def _quick_split(font: TTFont):
         return split(text, doc, encoding)
 
     return split_string
+
+
+class _Codes(dict):
+    """A ``str.translate`` table of a document's assigned codes: character -> the character of its
+    code (codes of 256 and above -> U+0100, which the latin-1 encoding then refuses); a character
+    the table does not hold raises ValueError, so ``translate`` fails instead of keeping it."""
+
+    __slots__ = ("size",)
+
+    def __missing__(self, key):
+        raise ValueError(key)
+
+
+def _codes_table(state) -> _Codes:
+    """The translate table of a font's per-document state, brought up to date with its assignments
+    (reportlab only ever adds to them, in order: the new ones are the last ``len - size``)."""
+    table = state.__dict__.get("_codes")
+    assigned = state.assignments
+    if table is None or table.size > len(assigned):
+        table = state._codes = _Codes()
+        table.size = 0
+    if table.size != len(assigned):
+        for k, v in islice(assigned.items(), table.size, None):
+            table[k] = chr(v) if v < 256 else "\u0100"
+        table.size = len(assigned)
+    return table
 
 
 class _Widths(pdfdoc.PDFArray):
@@ -164,9 +205,9 @@ class _Paragraph(Paragraph):
             super()._setup(text, style, bulletText, None, cleaner)
             if len(_PARSED) >= _PARSED_MAX:
                 _PARSED.clear()
-            hit = _PARSED[key] = (self.text, self.style, tuple(f.clone() for f in self.frags), self.bulletText)
+            hit = _PARSED[key] = (self.text, self.style, tuple(_lean.clone_frags(self.frags)), self.bulletText)
         self.text, self.style, parsed, self.bulletText = hit
-        self.frags = [f.clone() for f in parsed]
+        self.frags = _lean.clone_frags(parsed)
         self.debug = 0
         self._parsed_as = (key, self.frags, self.style)
 

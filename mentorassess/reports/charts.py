@@ -23,6 +23,8 @@ from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from mentorassess.reports import _lean
+from mentorassess.reports._lean import pop_state
 from mentorassess.reports.pdf import (FONT, FONT_ITALIC, FRAME_WIDTH, PALETTE, font_for_char,
                                       register_fonts, visual)
 
@@ -68,6 +70,11 @@ def _forget() -> None:
     """Empty the chart text caches (tests; see ``pdf._forget``)."""
     _text_cached.cache_clear()
     _runs.cache_clear()
+    _backdrop_parts.cache_clear()
+    _tick_parts.cache_clear()
+    _legend_cached.cache_clear()
+    _band_cached.cache_clear()
+    _lean._forget_records()
 
 
 @lru_cache(maxsize=8192)
@@ -227,6 +234,17 @@ class _QuickRenderer(_LeanRenderer):
         kind = _QUICK.get(type(node))
         if kind is None:
             return super().drawNode(node)
+        if kind >= 2 and _lean.active():  # a shape shared by every chart of its geometry: drawn once
+            k = _lean.replay_key(self, node)
+            if k is not None:
+                if not _lean.replay(self, k):
+                    before = _lean.record_start(self, k)
+                    self._draw(node, kind)
+                    _lean.record_finish(self, k, before)
+                return
+        self._draw(node, kind)
+
+    def _draw(self, node, kind: int) -> None:
         canvas = self._canvas
         canvas.saveState()
         deltas = {k: v for k, v in node.__dict__.items() if k in _STATE_KEYS}
@@ -247,7 +265,7 @@ class _QuickRenderer(_LeanRenderer):
             self.drawPolygon(node)
         else:
             self.drawCircle(node)
-        tracker.pop()
+        pop_state(tracker)  # reportlab's tracker.pop(), whose result (the undo-delta) is not used here
         canvas.restoreState()
 
 
@@ -263,6 +281,56 @@ class _Chart(Drawing):
 
 
 _QUICK: dict = {Group: 0, _Chart: 0, String: 1, Line: 2, Rect: 3, Polygon: 4, Circle: 5}
+
+
+class _Parts(list):
+    """Collects the shapes a chart helper adds (its ``d.add``), in order."""
+
+    def add(self, node, name=None):
+        if node is not None:
+            self.append(node)
+
+
+def _types(*values) -> tuple[type, ...]:
+    return tuple(map(type, values))
+
+
+@lru_cache(maxsize=256)
+def _backdrop_parts(n_rows, label_width, width, scale_min, scale_max, top, bottom, row_height, _types):
+    """:func:`row_backdrop`'s shapes and row centres for one geometry, made once (the same Line and Rect
+    objects go into every chart of that geometry: rendering reads shapes and leaves them as they were,
+    as with :func:`_text`). ``Group.add`` of each is ``contents.append`` (none is None or named)."""
+    parts = _Parts()
+    centres = row_backdrop(parts, n_rows, scale_axis(label_width, width, scale_min, scale_max), top=top, bottom=bottom,
+                           width=width, row_height=row_height, scale_min=scale_min, scale_max=scale_max)
+    _lean.register_shared(parts)
+    return tuple(parts), tuple(centres)
+
+
+@lru_cache(maxsize=256)
+def _tick_parts(label_width, width, bottom, scale_min, scale_max, anchors, _types):
+    """:func:`scale_ticks`'s shapes for one geometry and set of anchors, made once (see :func:`_backdrop_parts`)."""
+    parts = _Parts()
+    scale_ticks(parts, scale_axis(label_width, width, scale_min, scale_max), bottom, scale_min, scale_max,
+                dict(anchors))
+    _lean.register_shared(parts)
+    return tuple(parts)
+
+
+@lru_cache(maxsize=256)
+def _legend_cached(x, y, kind, text, _types) -> Group:
+    """:func:`legend_item`'s group (size 8.3) for these arguments, made once (see :func:`_backdrop_parts`)."""
+    g = legend_item(x, y, kind, text, size=8.3)[0]
+    _lean.register_shared([g])
+    return g
+
+
+@lru_cache(maxsize=1024)
+def _band_cached(x, y, w, h, _types) -> Rect:
+    """The program band of a row (the same in every report of a program), made once (see :func:`_backdrop_parts`)."""
+    r = Rect(x, y, w, h, fillColor=PALETTE["program"], strokeColor=None)
+    _lean.register_shared([r])
+    return r
 
 
 def _dot_plot(rows, *, scale_min, scale_max, anchors, width, label_width, row_height, legend, labels) -> Drawing:
@@ -294,17 +362,30 @@ def _dot_plot(rows, *, scale_min, scale_max, anchors, width, label_width, row_he
     axis_h = 30 if anchors else 18
     height = legend_h + n * row_height + axis_h
     d = _Chart(width, height)
+    lean = _lean.active()
     for line, lx, kind, text in placed:
-        legend_groups.append(legend_item(lx, height - 9 - 14 * line, kind, text, size=8.3)[0])
+        y = height - 9 - 14 * line
+        legend_groups.append(_legend_cached(lx, y, kind, text, _types(lx, y)) if lean
+                             else legend_item(lx, y, kind, text, size=8.3)[0])
     xpos = scale_axis(label_width, width, scale_min, scale_max)
     top = height - legend_h
     bottom = axis_h
-    centres = row_backdrop(d, len(rows), xpos, top=top, bottom=bottom, width=width, row_height=row_height,
-                           scale_min=scale_min, scale_max=scale_max)
+    if lean:  # gridlines and stripes: the same shapes for the same geometry (see _backdrop_parts)
+        shapes, centres = _backdrop_parts(len(rows), label_width, width, scale_min, scale_max, top, bottom,
+                                          row_height, _types(label_width, width, scale_min, scale_max, top,
+                                                             bottom, row_height))
+        d.contents.extend(shapes)
+    else:
+        centres = row_backdrop(d, len(rows), xpos, top=top, bottom=bottom, width=width, row_height=row_height,
+                               scale_min=scale_min, scale_max=scale_max)
     for row, yc in zip(rows, centres):
         if row.band_low is not None and row.band_high is not None:
-            d.add(Rect(xpos(row.band_low), yc - row_height * 0.36, xpos(row.band_high) - xpos(row.band_low),
-                       row_height * 0.72, fillColor=PALETTE["program"], strokeColor=None))
+            band = (xpos(row.band_low), yc - row_height * 0.36, xpos(row.band_high) - xpos(row.band_low),
+                    row_height * 0.72)
+            if lean:  # the program's band: the same in every report of the program
+                d.contents.append(_band_cached(*band, _types(*band)))
+            else:
+                d.add(Rect(*band, fillColor=PALETTE["program"], strokeColor=None))
         # label, wrapped to two lines at most
         lines = simpleSplit(visual(row.label), FONT, 8.5, label_width)[:2]
         extra = [row.note] if row.note else []
@@ -330,7 +411,11 @@ def _dot_plot(rows, *, scale_min, scale_max, anchors, width, label_width, row_he
         if row.self_score is not None:
             d.add(diamond(xpos(row.self_score), ys))
     # axis
-    scale_ticks(d, xpos, bottom, scale_min, scale_max, anchors)
+    if lean:
+        d.contents.extend(_tick_parts(label_width, width, bottom, scale_min, scale_max, tuple(sorted(anchors.items())),
+                                      _types(label_width, width, bottom, scale_min, scale_max, *anchors)))
+    else:
+        scale_ticks(d, xpos, bottom, scale_min, scale_max, anchors)
     # legend (only what is drawn), laid out above the rows
     for g in legend_groups:
         d.add(g)

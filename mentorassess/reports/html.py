@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html as _html
 import textwrap
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["feedback_html", "esc"]
@@ -71,22 +72,12 @@ def _svg(chart: Any, ident: str) -> str:
         parts.append(svg.format(a=ox + mark, b=ox + mark + 6, c=ox + mark + 12, t=ox + text))
         ox += width
     out.append('<g font-size="12" fill="#1a1a1a">' + "".join(parts) + '</g>')
-    for t in range(int(lo), int(hi) + 1):
-        out.append(f'<line x1="{x(t):.1f}" y1="{top}" x2="{x(t):.1f}" y2="{top + row_h * len(rows)}" '
-                   'stroke="#e4e4e4"/>')
-        out.append(f'<text x="{x(t):.1f}" y="{top + row_h * len(rows) + 16}" font-size="12" text-anchor="middle" '
-                   f'fill="#1a1a1a">{t}</text>')
-    for value, text in chart.anchors:
-        anchor = "start" if value == lo else "end" if value == hi else "middle"
-        out.append(f'<text x="{x(value):.1f}" y="{top + row_h * len(rows) + 34}" font-size="11" '
-                   f'text-anchor="{anchor}" fill="#4a4a4a">{esc(text)}</text>')
+    out.append(_axis_svg(lo, hi, x0, x1, top, row_h, len(rows), tuple(chart.anchors), x))
     for i, r in enumerate(rows):
         yc = top + row_h * i + row_h / 2
-        lines = textwrap.wrap(r.label, 30, max_lines=2, placeholder="…") or [""]  # whole words, never cut mid-word
-        y0 = yc + 4 - 7 * (len(lines) - 1)
-        out.append(f'<text x="0" y="{y0:.1f}" font-size="12" fill="#1a1a1a">'
-                   + "".join(f'<tspan x="0" dy="{0 if k == 0 else 14}">{esc(t)}</tspan>' for k, t in enumerate(lines))
-                   + '</text>')
+        n_lines, tspans = _label_tspans(r.label)
+        y0 = yc + 4 - 7 * (n_lines - 1)
+        out.append(f'<text x="0" y="{y0:.1f}" font-size="12" fill="#1a1a1a">' + tspans + '</text>')
         if r.band_low is not None:
             out.append(f'<rect x="{x(r.band_low):.1f}" y="{yc - 12:.1f}" width="{x(r.band_high) - x(r.band_low):.1f}" '
                        'height="24" fill="#dddddd"/>')
@@ -104,6 +95,42 @@ def _svg(chart: Any, ident: str) -> str:
                        f'{xs:.1f},{ys + 6:.1f}" fill="#fff" stroke="#222" stroke-width="1.6"/>')
     out.append("</svg>")
     return "".join(out)
+
+
+_AXES: dict[tuple, str] = {}
+
+
+def _axis_svg(lo, hi, x0, x1, top, row_h, n_rows: int, anchors: tuple, x) -> str:
+    """Gridlines, scale numbers and anchor labels of a chart (``x``: the chart's value-to-position map,
+    fixed by ``lo``, ``hi``, ``x0`` and ``x1``): the same for every chart of that geometry, number of rows
+    and anchors, so made once per process."""
+    key = (lo, hi, type(lo), type(hi), x0, x1, top, row_h, n_rows, anchors)
+    out = _AXES.get(key)
+    if out is not None:
+        return out
+    parts = []
+    for t in range(int(lo), int(hi) + 1):
+        parts.append(f'<line x1="{x(t):.1f}" y1="{top}" x2="{x(t):.1f}" y2="{top + row_h * n_rows}" '
+                     'stroke="#e4e4e4"/>')
+        parts.append(f'<text x="{x(t):.1f}" y="{top + row_h * n_rows + 16}" font-size="12" text-anchor="middle" '
+                     f'fill="#1a1a1a">{t}</text>')
+    for value, text in anchors:
+        anchor = "start" if value == lo else "end" if value == hi else "middle"
+        parts.append(f'<text x="{x(value):.1f}" y="{top + row_h * n_rows + 34}" font-size="11" '
+                     f'text-anchor="{anchor}" fill="#4a4a4a">{esc(text)}</text>')
+    if len(_AXES) >= 256:
+        _AXES.clear()
+    out = _AXES[key] = "".join(parts)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _label_tspans(label: str) -> tuple[int, str]:
+    """A chart row label wrapped to two lines at most (whole words, never cut mid-word): the number of
+    lines and their ``<tspan>`` elements (once per distinct label of a process: labels recur)."""
+    lines = textwrap.wrap(label, 30, max_lines=2, placeholder="…") or [""]
+    return len(lines), "".join(f'<tspan x="0" dy="{0 if k == 0 else 14}">{esc(t)}</tspan>'
+                               for k, t in enumerate(lines))
 
 
 def feedback_html(doc: Any) -> str:

@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
-import hashlib
 import io
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
@@ -39,9 +37,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
-from mentorassess.reports import _reuse
+from mentorassess.reports import _lean, _reuse
 from mentorassess.reports._reuse import _Paragraph
 
 __all__ = [
@@ -108,8 +106,10 @@ def _forget() -> None:
     """Empty the per-process caches of the PDF machinery (tests: a report rendered after others
     must have the bytes it has when rendered first)."""
     _reuse.forget()
+    _lean.forget()
     _STYLED.clear()
     _markup.cache_clear()
+    _one_plain_line.cache_clear()
     visual.cache_clear()
 
 
@@ -360,8 +360,7 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
             return value
         text = "" if value is None else str(value)
         font = FONT_BOLD if bold else FONT
-        if ("\n" not in text and _cmap(font).issuperset(map(ord, text))
-                and pdfmetrics.stringWidth(text, font, 9) <= col_widths[j] - pad):
+        if _one_plain_line(text, font, col_widths[j] - pad):
             return text  # one short line in the body font: drawn directly, no Paragraph needed
         return para(text, "cell_bold" if bold else "cell")
 
@@ -384,6 +383,14 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], col_widt
             rest.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#F7F7F7")))
     table.setStyle(TableStyle(rest))
     return table
+
+
+@lru_cache(maxsize=16384)
+def _one_plain_line(text: str, font: str, room: float) -> bool:
+    """Whether a table cell's text is one line that ``font`` draws whole within ``room`` points at 9 pt
+    (remembered: cell texts, mostly numbers and labels, recur in every report)."""
+    return ("\n" not in text and _cmap(font).issuperset(map(ord, text))
+            and pdfmetrics.stringWidth(text, font, 9) <= room)
 
 
 _CELL_OPS = frozenset({"VALIGN", "FONTNAME", "FONTSIZE", "LEADING", "TEXTCOLOR", "ALIGN", "TOPPADDING",
@@ -478,47 +485,6 @@ def resolve_report_date(report_date: _dt.date | str | None = None) -> _dt.date:
     return _dt.date.today()
 
 
-@dataclass(frozen=True)
-class _Stamp:
-    """Stand-in for reportlab's TimeStamp: a fixed UTC creation date."""
-
-    YMDhms: tuple[int, int, int, int, int, int]
-    dhh: int = 0
-    dmm: int = 0
-    t: float = 0.0
-    tzname: str = "UTC"
-
-
-def _page_canvas(footer: Callable[[Canvas, int, int], None], stamp: _Stamp) -> type[Canvas]:
-    class _NumberedCanvas(Canvas):
-        """Defers page output to draw "page n of N" footers; stamps a fixed creation date."""
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            # reportlab seeds the file ID with the clock or SOURCE_DATE_EPOCH: seed it with the
-            # report date instead, so the bytes depend on the content and the date only.
-            doc = self._doc
-            doc._timeStamp = stamp
-            doc.signature = hashlib.md5(usedforsecurity=False)
-            doc.signature.update(b"a reportlab document")
-            doc.signature.update(ascii(stamp.t).encode("ascii"))
-            self._saved: list[dict] = []
-
-        def showPage(self):  # noqa: N802 (reportlab API)
-            self._saved.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._saved)
-            for i, state in enumerate(self._saved, start=1):
-                self.__dict__.update(state)
-                footer(self, i, total)
-                super().showPage()
-            super().save()
-
-    return _NumberedCanvas
-
-
 def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = "",
               keywords: Sequence[str] = (), footer_text: str = "", report_date: _dt.date,
               lang: str = "en-GB", info: dict | None = None) -> bytes:
@@ -529,7 +495,7 @@ def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = 
     """
     register_fonts()
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = _lean.DocTemplate(
         buf, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=16 * mm,
         bottomMargin=18 * mm, title=title, author=author, subject=subject,
         keywords=", ".join(keywords), creator="mentorassess", producer="mentorassess (reportlab)",
@@ -554,7 +520,7 @@ def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = 
         if info is not None:
             info["pages"] = total
 
-    stamp = _Stamp(YMDhms=(report_date.year, report_date.month, report_date.day, 0, 0, 0),
+    stamp = _lean.Stamp(YMDhms=(report_date.year, report_date.month, report_date.day, 0, 0, 0),
                    t=float(calendar.timegm(report_date.timetuple())))
-    doc.build(story, canvasmaker=_page_canvas(footer, stamp))
+    doc.build(story, canvasmaker=_lean.page_canvas(footer, stamp))
     return buf.getvalue()

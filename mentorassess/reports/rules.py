@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from functools import lru_cache
+from typing import Any, NamedTuple, Sequence
 
 from mentorassess.reports.wording import fmt, mentees
 
@@ -162,6 +163,24 @@ _SELF = re.compile(r"self-assessment|your own rating|you rated yourself|your own
 _SECTION_REF = re.compile(r"“([^”]+)” section|section “([^”]+)”")
 
 
+class _Facts(NamedTuple):
+    """What the sentence rules (7, 8, 11) look for in one sentence."""
+
+    self_words: bool  # rule 7: self-assessment wording
+    by_position: bool  # rule 8: "table above", "next page", ...
+    section_refs: tuple[str, ...]  # rule 8: the section names it refers to, in order
+    fewer_than: tuple[str, ...]  # rule 11: the k of each "fewer than k mentees", in order
+
+
+@lru_cache(maxsize=8192)
+def _facts(sentence: str) -> _Facts:
+    """The regular expressions of rules 7, 8 and 11 on one sentence, once per distinct sentence of a
+    process (most sentences of a report recur in other reports: headings, notes, captions)."""
+    return _Facts(_SELF.search(sentence) is not None, _POSITION.search(sentence) is not None,
+                  tuple(m.group(1) or m.group(2) for m in _SECTION_REF.finditer(sentence)),
+                  tuple(m.group(1) for m in _FEWER.finditer(sentence)))
+
+
 def _ids_of(claims: Sequence[Claim], kinds: Sequence[str]) -> set[str]:
     return {i for c in claims if c.kind in kinds for i in c.ids}
 
@@ -255,17 +274,17 @@ def check_report(d: Any, claims: Sequence[Claim], sentences: Sequence[str] = (),
                     bad.append(f"{c.kind} for {i}: the gap {g:+.2f} is within the uncertainty or the other way")
     # 7. no self wording without a self form
     text = list(sentences) + [c.text for c in claims]
+    facts = [_facts(s) for s in text]
     if not d.has_self_form:
-        for s in text:
-            if _SELF.search(s):
+        for s, f in zip(text, facts):
+            if f.self_words:
                 bad.append(f"self-assessment wording without a self form: {s!r}")
     # 8. references by section name
     names = set(headings)
-    for s in text:
-        if _POSITION.search(s):
+    for s, f in zip(text, facts):
+        if f.by_position:
             bad.append(f"a reference by position, not by section name: {s!r}")
-        for m in _SECTION_REF.finditer(s):
-            ref = m.group(1) or m.group(2)
+        for ref in f.section_refs:
             if names and ref not in names:
                 bad.append(f"a reference to a section that does not exist: {ref!r}")
     # no strength/focus advice in a report that names neither
@@ -286,10 +305,10 @@ def check_report(d: Any, claims: Sequence[Claim], sentences: Sequence[str] = (),
     # 11. no sentence says fewer mentees answered than the report says responded
     n = getattr(d, "n_mentees", None)
     if n:
-        for s in text:
-            for m in _FEWER.finditer(s):
-                if n >= int(m.group(1)):
-                    bad.append(f"says fewer than {m.group(1)} mentees although {n} responded: {s!r}")
+        for s, f in zip(text, facts):
+            for k in f.fewer_than:
+                if n >= int(k):
+                    bad.append(f"says fewer than {k} mentees although {n} responded: {s!r}")
     # 12. the marks a sentence explains are on the chart: no mentees' average explained where none is shown
     if not d.averages_shown:
         for s in text:
