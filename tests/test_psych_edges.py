@@ -208,3 +208,6 @@ def test_fit_sem_reaches_lavaan_on_the_stalling_misassignments():
             warnings.simplefilter("ignore", HeywoodWarning)
             fit = fit_sem(d, f"a =~ {' + '.join(it[:3])}\nb =~ {' + '.join(it[3:6])}\nc =~ {' + '.join(it[6:])}")
         assert fit.chisq == pytest.approx(ref()["misassigned"][i]["chisq"], rel=1e-6)
+        # lavaan converges here; so does this fit (on an AMD EPYC machine case 26 stopped at a gradient
+        # of 1.2e-6 with an objective of 8.9 and was reported as not converged)
+        assert fit.converged
