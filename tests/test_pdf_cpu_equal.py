@@ -312,3 +312,21 @@ def test_split_string_gives_reportlabs_runs_and_codes_on_both_paths(lean, monkey
     assert (a.assignments, a.subsets, a.nextCode) == (b.assignments, b.subsets, b.nextCode)
     assert len(a.subsets) > 1
     assert ("_codes" in vars(a)) == lean
+
+
+def test_the_environment_can_switch_the_shortcuts_off():
+    import os
+    import subprocess
+    import sys
+
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])  # this tree's package, not an installed one
+    code = "from mentorassess.reports import _lean; print(_lean.ENABLED, _lean.active())"
+    env = dict(os.environ, MENTORASSESS_REPORTLAB_SHORTCUTS="0",
+               PYTHONPATH=os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+    env["MENTORASSESS_REPORTLAB_SHORTCUTS"] = "1"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]

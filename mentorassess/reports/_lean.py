@@ -24,7 +24,8 @@ The module also holds the document template and canvas of every mentorassess PDF
 They depend on reportlab internals that are checked here once (:func:`compatible`): the reportlab
 version this package is tested with (``constraints.txt``) and the shapes of the functions and classes
 the shortcuts stand in for. If a check fails, :data:`ENABLED` is switched off with a warning and every
-caller takes reportlab's plain path. Setting ``ENABLED = False`` (tests) does the same on purpose.
+caller takes reportlab's plain path. Setting ``ENABLED = False`` (tests), or the environment variable
+``MENTORASSESS_REPORTLAB_SHORTCUTS=0`` before the import, does the same on purpose.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import functools
 import hashlib
 import inspect
 import io
+import os
 import re
 import warnings
 from collections import OrderedDict
@@ -59,8 +61,9 @@ __all__ = ["ENABLED", "compatible", "active", "CheapCopyFrame", "use_cheap_frame
 
 TESTED_VERSIONS = ("5.1.0",)
 
-#: The switch: ``False`` sends every caller of this module down reportlab's plain path.
-ENABLED = True
+#: The switch: ``False`` sends every caller of this module down reportlab's plain path. Off from the
+#: start when the environment sets ``MENTORASSESS_REPORTLAB_SHORTCUTS=0``.
+ENABLED = os.environ.get("MENTORASSESS_REPORTLAB_SHORTCUTS", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def _problems() -> list[str]:
