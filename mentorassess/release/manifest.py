@@ -242,6 +242,11 @@ def _read_one(path: str) -> tuple[str, str | None] | str | None:
     return hashlib.sha256(data).hexdigest(), read_recipient(data) if _is_pdf(path) else None
 
 
+def _plain_name(name: str) -> bool:
+    """A bare file name: no folder part, not empty, ``.`` or ``..``."""
+    return name == Path(name).name and name not in ("", ".", "..")
+
+
 def _is_pdf(name: str) -> bool:
     """``Path(name).suffix.lower() == ".pdf"`` (the cheap test first)."""
     return name[-4:].lower() == ".pdf" and PurePath(name).suffix.lower() == ".pdf"
@@ -297,15 +302,14 @@ def verify_manifest(folder: str | Path, *, strict: bool = True) -> ManifestCheck
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     verified = 0
-    plain = [e.file == Path(e.file).name and e.file not in ("", ".", "..") for e in manifest.entries]
     first = {}   # each plain file name's first listing: the one that is read and checked
-    for i, (e, ok) in enumerate(zip(manifest.entries, plain)):
-        if ok:
+    for i, e in enumerate(manifest.entries):
+        if _plain_name(e.file):
             first.setdefault(filename_key(e.file), i)
     reads = dict(zip(first.values(), _read_all(folder, [manifest.entries[i].file for i in first.values()])))
     for row, e in enumerate(manifest.entries, 1):
         where = dict(file=str(Path(MANIFEST_JSON)), row=row, value=e.mentor_id)
-        if e.file != Path(e.file).name or e.file in ("", ".", ".."):
+        if not _plain_name(e.file):
             problems.append(Problem(f"{e.file!r} is not a plain file name", column="file", code="manifest-path",
                                     **where))
             continue
@@ -315,7 +319,6 @@ def verify_manifest(folder: str | Path, *, strict: bool = True) -> ManifestCheck
                                     code="manifest-duplicate", **where))
             continue
         seen[key] = row
-        path = folder / e.file
         found = reads[row - 1]
         if found is None:
             problems.append(Problem(f"{e.file} is missing", column="file", code="manifest-missing", **where))
@@ -328,7 +331,7 @@ def verify_manifest(folder: str | Path, *, strict: bool = True) -> ManifestCheck
             problems.append(Problem(f"{e.file} has changed since it was written (SHA-256 differs)", column="sha256",
                                     code="manifest-changed", hint="write the reports again", **where))
             continue
-        if path.suffix.lower() == ".pdf":
+        if _is_pdf(e.file):
             got = found[1]
             if got != e.mentor_id:
                 problems.append(Problem(f"{e.file} is addressed to {got!r}, not to {e.mentor_id!r}",

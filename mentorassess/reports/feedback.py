@@ -352,7 +352,8 @@ class _Writer:
     """Writes each rendered report on other threads while the next one is laid out.
 
     Writing is mostly waiting for the disk (``write_new`` syncs every file unless the caller syncs
-    the whole folder later, as ``run`` does), during which a core would otherwise idle; the PDF and its HTML twin are written on separate threads, and a few
+    the whole folder later, as ``run`` does), during which a core would otherwise idle; the PDF and
+    its HTML twin are written on separate threads, and a few
     files syncing at once share the file system's journal commits (one sync at a time costs about
     4 ms a file here, several at once a fraction of that). Leaving the ``with`` block waits for every
     write; the first error is raised there at the latest, and before the next report is handed over

@@ -343,6 +343,14 @@ def matrix_frame(m: np.ndarray, rows: Sequence[str], cols: Sequence[str]) -> pd.
     return pd.DataFrame(np.array(m, dtype=float), index=list(rows), columns=list(cols))
 
 
+def projected_gradient(x: np.ndarray, g: np.ndarray, lower: float, upper: float = np.inf) -> np.ndarray:
+    """The gradient of a bound-constrained minimisation without the parts that push out of the box
+    (a variable at its lower bound with a positive gradient, at its upper bound with a negative one):
+    zero at a constrained optimum."""
+    x, g = np.asarray(x, dtype=float), np.asarray(g, dtype=float)
+    return np.where(((x <= lower) & (g > 0)) | ((x >= upper) & (g < 0)), 0.0, g)
+
+
 def check_rng(rng: np.random.Generator | int | None, default: int = 20131002) -> np.random.Generator:
     if rng is None:
         return np.random.default_rng(default)

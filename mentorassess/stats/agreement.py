@@ -352,23 +352,18 @@ def rwg_by_mentor(scores: Scores, *, wave: str, role: str = "mentee", min_raters
 
 def mentor_blocks(frame: pd.DataFrame, columns: Sequence[str]):
     """``(mentor_id, rows)`` per mentor, in the order of ``frame.groupby("mentor_id", sort=True)``:
-    the group's values of ``columns`` as one C-ordered float matrix, rows in their order in ``frame``.
-
-    One conversion of the whole frame instead of pandas selections per group and column (the
-    per-mentor loops of :func:`rwg_by_mentor` took minutes at consortium scale).
+    the group's values of ``columns`` as one C-ordered float matrix, rows in their order in ``frame``
+    (slices of :class:`mentorassess.stats._rwg_groups.MentorRows`, the one conversion of the frame).
 
     >>> f = pd.DataFrame({"mentor_id": ["b", "a", "b", None], "x": [1.0, 2.0, 3.0, 4.0]})
     >>> [(m, a.ravel().tolist()) for m, a in mentor_blocks(f, ["x"])]
     [('a', [2.0]), ('b', [1.0, 3.0])]
     """
-    codes, keys = pd.factorize(frame["mentor_id"], sort=True)
-    values = frame[list(columns)].to_numpy(dtype=float)
-    order = np.argsort(codes, kind="stable")
-    order = order[codes[order] >= 0]             # a missing mentor id: left out, as groupby does
-    c = codes[order]
-    cuts = np.flatnonzero(np.diff(c)) + 1
-    for part in np.split(order, cuts) if len(order) else []:
-        yield keys[codes[part[0]]], values[part]
+    from mentorassess.stats._rwg_groups import MentorRows
+
+    rows = MentorRows(frame, columns)
+    for key, start, size in zip(rows.keys, rows.starts, rows.sizes):
+        yield key, rows.values[start:start + size]
 
 
 def _null(null: str | float, options: int) -> float:

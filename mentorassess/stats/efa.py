@@ -39,6 +39,7 @@ from mentorassess.stats._common import (
     jsonable,
     matrix_frame,
     pairwise_cor,
+    projected_gradient,
     readonly,
     smc,
 )
@@ -128,8 +129,7 @@ def _converged(res, lower: float, upper: float) -> bool:
     g = np.asarray(getattr(res, "jac", np.nan), dtype=float)
     if g.shape != np.shape(res.x) or "ABNORMAL" not in str(res.message).upper():
         return False
-    x = np.asarray(res.x, dtype=float)
-    free = np.where(((x <= lower) & (g > 0)) | ((x >= upper) & (g < 0)), 0.0, g)
+    free = projected_gradient(res.x, g, lower, upper)
     return bool(np.all(np.isfinite(free)) and np.max(np.abs(free)) <= _GRADIENT_TOL)
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from scipy import optimize, sparse
 
 from mentorassess.errors import DataError, InsufficientDataError
+from mentorassess.stats._common import projected_gradient
 
 __all__: list[str] = []
 
@@ -414,5 +415,4 @@ def _converged(r) -> bool:
     """L-BFGS-B success, or a line-search stop (rounding noise) with a small projected gradient."""
     if r.success:
         return True
-    g = np.where((r.x <= 0) & (r.jac > 0), 0.0, r.jac)
-    return bool(np.max(np.abs(g)) < 1e-3)
+    return bool(np.max(np.abs(projected_gradient(r.x, r.jac, 0.0))) < 1e-3)
