@@ -74,6 +74,37 @@ def _minres_grad(psi: np.ndarray, s: np.ndarray, nf: int) -> np.ndarray:
     return np.diag(load @ load.T) + psi - np.diag(s)
 
 
+def _minres_obj_grad(psi: np.ndarray, s: np.ndarray, nf: int) -> np.ndarray:
+    """Exact gradient of :func:`_minres_obj` (psych's ``FAgr`` is only its interior zero).
+
+    With ``A = s`` carrying ``1 - psi`` on its diagonal, eigenvalues ``w`` (descending) and
+    eigenvectors ``V``, the objective is half the squared off-diagonal of ``R = A - V_f W_f V_f'``
+    (``f`` the first ``nf``). Its derivative is ``-G @ diag(R)`` with ``G[m, i]`` the derivative of
+    the model's ``[i, i]`` entry in ``-psi[m]`` (Daleckii-Krein: divided differences ``1`` within the
+    first ``nf``, ``w_k / (w_k - w_l)`` across, ``0`` within the rest). Where ``w[nf - 1]`` and
+    ``w[nf]`` (nearly) coincide the objective has no derivative; central differences are returned.
+    """
+    a = s.copy()
+    np.fill_diagonal(a, 1.0 - psi)
+    w, v = _eigh_desc(a)
+    top, rest = v[:, :nf], v[:, nf:]
+    gap = w[nf - 1] - w[nf] if nf < len(psi) else np.inf
+    if not gap > 1e-8 * max(1.0, abs(w[0])):
+        h = np.finfo(float).eps ** (1 / 3) * np.maximum(1.0, np.abs(psi))
+        out = np.empty_like(psi)
+        for m in range(len(psi)):
+            e = np.zeros_like(psi)
+            e[m] = h[m]
+            out[m] = (_minres_obj(psi + e, s, nf) - _minres_obj(psi - e, s, nf)) / (2 * h[m])
+        return out
+    proj = top @ top.T
+    g = proj * proj
+    for k in range(nf):
+        c = w[k] / (w[k] - w[nf:])
+        g += 2 * np.outer(top[:, k], top[:, k]) * ((rest * c) @ rest.T)
+    return -(g @ ((rest**2) @ w[nf:]))
+
+
 def _ml_obj(psi: np.ndarray, s: np.ndarray, nf: int) -> float:
     sc = 1.0 / np.sqrt(psi)
     w = np.linalg.eigvalsh(s * np.outer(sc, sc))[::-1]
@@ -160,10 +191,11 @@ def fa_core(r: np.ndarray, nf: int, fm: str = "minres", rotate: str = "oblimin")
         if (res.x <= _LOWER + 1e-6).any():
             # a uniqueness at its bound (Heywood): the objective has several local minima there
             # (psych's optim may stop at either); try a few other starts and keep the lowest
-            # psych's analytic gradient is only approximate near the bound, so polish with
-            # numerical derivatives of the objective itself
+            # psych's analytic gradient is only approximate near the bound, so polish with the
+            # objective's own derivatives (exact for minres, numerical for ml)
+            polish_jac = _minres_obj_grad if fm != "ml" else "3-point"
             for alt in (res.x, np.full(p, 0.5), np.clip(res.x, 0.2, 0.9), np.full(p, min(0.9, upper))):
-                cand = optimize.minimize(fun, alt, args=(r, nf), jac="3-point", method="L-BFGS-B",
+                cand = optimize.minimize(fun, alt, args=(r, nf), jac=polish_jac, method="L-BFGS-B",
                                          bounds=[(_LOWER, upper)] * p, options=opts)
                 if cand.fun < res.fun - 1e-15 * max(1.0, abs(res.fun)):
                     res = cand
