@@ -9,8 +9,8 @@
   drawn from its exact distribution (Bartlett's decomposition of the Wishart matrix, ``n - 1``
   degrees of freedom) with p(p+1)/2 random numbers instead of n x p.
 - :func:`iterate`: the simulated and resampled eigenvalues of all iterations. On large data the
-  resampled correlations (numpy only, which releases the GIL) are computed on a second thread
-  while this one fits the one-factor solutions; the random numbers are drawn in the same order
+  resampled correlations of the next two iterations (numpy only, which releases the GIL) are
+  computed on threads of their own while this one fits the one-factor solutions; the random numbers are drawn in the same order
   as one after the other, so the results are the same bit for bit.
 
 Examples
@@ -25,18 +25,22 @@ True
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy import optimize
 
 from mentorassess.errors import InsufficientDataError
-from mentorassess.stats._common import _pairwise_cor_matrix, smc
+from mentorassess.stats._common import _pairwise_cor_matrix, smc, top_eigh, tril_index
 
 __all__ = ["one_factor_values", "simulated_correlation", "iterate"]
 
 #: Resample on a second thread from this many cells (below it the thread costs more than it saves).
 THREAD_CELLS = 100_000
+#: Iterations whose resampled correlations are gathered ahead, each on its own thread, while this
+#: thread fits (two keep both cores busy: one gather takes about as long as the two fits of an iteration).
+LOOKAHEAD = 2
 
 _LOWER = 0.005  # as efa.fa_core
 _EPS = np.finfo(float).eps
@@ -46,13 +50,12 @@ def _fun_and_grad(psi: np.ndarray, s: np.ndarray) -> tuple[float, np.ndarray]:
     # efa._minres_obj and efa._minres_grad share one matrix when diag(s) == 1
     sm = s.copy()
     np.fill_diagonal(sm, 1.0 - psi)
-    w, v = np.linalg.eigh(sm)
-    w, v = w[::-1], v[:, ::-1]
+    w, v = top_eigh(sm, 1)
     wo = np.where(w < _EPS, 100 * _EPS, w)
-    load = v[:, :1] * np.sqrt(wo[:1])
+    load = v * np.sqrt(wo)
     res = sm - load @ load.T
-    obj = float((res[np.tril_indices(len(psi), -1)] ** 2).sum())
-    lg = v[:, :1] * np.sqrt(np.maximum(w[:1], 0))
+    obj = float((res[tril_index(len(psi))] ** 2).sum())
+    lg = v * np.sqrt(np.maximum(w, 0))
     grad = np.diag(lg @ lg.T) + psi - np.diag(s)
     return obj, grad
 
@@ -142,7 +145,8 @@ def iterate(gen: np.random.Generator, x: np.ndarray, n_iter: int, resample: bool
     """``(resampled, simulated)``: per iteration the (PC, FA) eigenvalues of the resampled data
     (empty list without ``resample``) and of the simulated normal data.
 
-    ``threads``: resample on a second thread (default: from :data:`THREAD_CELLS` cells). Either
+    ``threads``: gather the resampled correlations of the next :data:`LOOKAHEAD` iterations on
+    threads of their own while this one fits (default: from :data:`THREAD_CELLS` cells). Either
     way the same numbers: the generator is used in the same order, and an iteration whose
     resampled correlations are undefined is drawn again one step at a time from the state it
     started with.
@@ -161,17 +165,28 @@ def iterate(gen: np.random.Generator, x: np.ndarray, n_iter: int, resample: bool
                 res.append(r)
             sim.append(s)
         return res, sim
-    pending = None   # the previous iteration's resampled correlations, fitted while the next is gathered
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mentorassess-pa") as pool:
-        for _ in range(int(n_iter)):
-            state = gen.bit_generator.state
-            job = pool.submit(_resampled_cor, xt, gen.integers(0, n, size=(p, n)), has_nan)
-            s = _values(simulated_correlation(gen, n, p))
+    pending = None   # the previous iteration's resampled correlations, fitted while the next are gathered
+    ahead: deque = deque()   # (generator state, resampling job, simulated correlations) of the next iterations
+
+    def draw() -> None:
+        state = gen.bit_generator.state
+        job = pool.submit(_resampled_cor, xt, gen.integers(0, n, size=(p, n)), has_nan)
+        ahead.append((state, job, simulated_correlation(gen, n, p)))
+
+    with ThreadPoolExecutor(max_workers=LOOKAHEAD, thread_name_prefix="mentorassess-pa") as pool:
+        for i in range(int(n_iter)):
+            while len(ahead) < LOOKAHEAD and i + len(ahead) < n_iter:
+                draw()
+            state, job, sim_c = ahead.popleft()
+            s = _values(sim_c)
             if pending is not None:
                 res.append(_values(pending))
                 pending = None
             c = job.result()
             if np.isnan(c).any():   # redraw as the one-at-a-time loop does (rare: very sparse columns)
+                for _state, later, _sim in ahead:   # the draws after this one are made again
+                    later.cancel()
+                ahead.clear()
                 gen.bit_generator.state = state
                 r, s = _one_iteration(gen, xt, has_nan, resample)
                 res.append(r)

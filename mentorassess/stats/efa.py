@@ -42,6 +42,8 @@ from mentorassess.stats._common import (
     projected_gradient,
     readonly,
     smc,
+    top_eigh,
+    tril_index,
 )
 from mentorassess.stats._rotations import rotate as _rotate
 
@@ -60,17 +62,17 @@ def _eigh_desc(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _minres_obj(psi: np.ndarray, s: np.ndarray, nf: int) -> float:
     sm = s.copy()
     np.fill_diagonal(sm, 1.0 - psi)
-    w, v = _eigh_desc(sm)
+    w, v = top_eigh(sm, nf)
     w = np.where(w < np.finfo(float).eps, 100 * np.finfo(float).eps, w)
-    load = v[:, :nf] * np.sqrt(w[:nf])
+    load = v * np.sqrt(w)
     res = sm - load @ load.T
-    return float((res[np.tril_indices(len(psi), -1)] ** 2).sum())
+    return float((res[tril_index(len(psi))] ** 2).sum())
 
 
 def _minres_grad(psi: np.ndarray, s: np.ndarray, nf: int) -> np.ndarray:
     sstar = s - np.diag(psi)
-    w, v = _eigh_desc(sstar)
-    load = v[:, :nf] * np.sqrt(np.maximum(w[:nf], 0))
+    w, v = top_eigh(sstar, nf)
+    load = v * np.sqrt(np.maximum(w, 0))
     return np.diag(load @ load.T) + psi - np.diag(s)
 
 
