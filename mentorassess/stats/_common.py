@@ -389,24 +389,55 @@ def check_rng(rng: np.random.Generator | int | None, default: int = 20131002) ->
     raise DataError(f"rng must be a numpy Generator or an int seed, got {type(rng).__name__}")
 
 
+_BLAS_LOCK = threading.Lock()
+_BLAS_STATE: dict[str, Any] = {"controller": None, "depth": 0, "limiter": None}
+
+
+def _enter_single_blas() -> None:
+    with _BLAS_LOCK:
+        if _BLAS_STATE["depth"] == 0:
+            ctl = _BLAS_STATE["controller"]
+            if ctl is None:
+                from threadpoolctl import ThreadpoolController
+
+                # finding the loaded BLAS libraries reads /proc/self/maps (5 ms): once per process
+                ctl = _BLAS_STATE["controller"] = ThreadpoolController()
+            _BLAS_STATE["limiter"] = ctl.limit(limits=1, user_api="blas")
+        _BLAS_STATE["depth"] += 1
+
+
+def _leave_single_blas() -> None:
+    with _BLAS_LOCK:
+        _BLAS_STATE["depth"] -= 1
+        if _BLAS_STATE["depth"] == 0 and _BLAS_STATE["limiter"] is not None:
+            _BLAS_STATE["limiter"].restore_original_limits()
+            _BLAS_STATE["limiter"] = None
+
+
 def single_threaded_blas(fn: Any) -> Any:
     """Run ``fn`` with BLAS limited to one thread and numpy floating-point warnings silenced.
 
     Our matrices are small (items x items); numpy and scipy ship two OpenBLAS builds whose
     thread pools contend when calls alternate (measured 70x slower for an EFA on 2 cores).
+    The limit is process-wide: the first call to enter sets it and the last to leave restores it
+    (nested and concurrent calls share it), with the BLAS libraries found once per process.
     """
     import functools
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            from threadpoolctl import threadpool_limits
+            import threadpoolctl  # noqa: F401
         except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
             with np.errstate(all="ignore"):
                 return fn(*args, **kwargs)
         # NaN/inf arising inside a statistic are checked and reported by the statistic itself
         # (a warning naming the problem); numpy's bare RuntimeWarnings must not reach the console
-        with threadpool_limits(limits=1, user_api="blas"), np.errstate(all="ignore"):
-            return fn(*args, **kwargs)
+        _enter_single_blas()
+        try:
+            with np.errstate(all="ignore"):
+                return fn(*args, **kwargs)
+        finally:
+            _leave_single_blas()
 
     return wrapper
