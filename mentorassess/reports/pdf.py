@@ -12,7 +12,8 @@ Everything here is report-agnostic so the feedback, program and psychometric rep
   into visual order (``python-bidi``) inside a left-to-right paragraph; the PDF text layer then
   holds the visual-order presentation forms (see :func:`visual`).
 * **Determinism.** :func:`build_pdf` uses reportlab's ``invariant=1`` and stamps the report date
-  (not the clock) as creation date, so the same inputs give byte-identical files.
+  (not the clock) as creation date, so the same inputs give byte-identical files. Page streams
+  are deflated without reportlab's ASCII85 layer (smaller files, less work).
 
 Nothing here computes a statistic.
 """
@@ -24,12 +25,14 @@ import datetime as _dt
 import io
 import os
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
@@ -77,6 +80,7 @@ FONT_BOLD_ITALIC = "DejaVuSans-BoldOblique"
 FONT_CJK = "DroidSansFallback"
 
 _FONT_DIR = Path(__file__).with_name("fonts")
+_BUILD_LOCK = threading.Lock()   # one PDF build at a time in a process (see build_pdf)
 
 
 def _mpl_ttf(name: str) -> Path:
@@ -522,5 +526,14 @@ def build_pdf(story: list[Flowable], *, title: str, author: str, subject: str = 
 
     stamp = _lean.Stamp(YMDhms=(report_date.year, report_date.month, report_date.day, 0, 0, 0),
                    t=float(calendar.timegm(report_date.timetuple())))
-    doc.build(story, canvasmaker=_lean.page_canvas(footer, stamp))
+    with _BUILD_LOCK:
+        # page streams are deflated binary (FlateDecode alone): reportlab's default adds ASCII85 on
+        # top, which costs a pass over every stream and makes the file larger. The setting is
+        # reportlab's global, so it is changed and restored under a lock around each build.
+        saved = rl_config.useA85
+        rl_config.useA85 = 0
+        try:
+            doc.build(story, canvasmaker=_lean.page_canvas(footer, stamp))
+        finally:
+            rl_config.useA85 = saved
     return buf.getvalue()
