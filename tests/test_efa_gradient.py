@@ -71,7 +71,26 @@ def test_heywood_polish_equals_numerical_derivatives(monkeypatch):
     exact = fa_core(s, 2, "minres", "oblimin")
     assert np.asarray(exact.communality).max() >= 1 - efa._LOWER - 1e-6   # a Heywood case: the polish ran
     monkeypatch.setattr(efa, "_minres_obj_grad", "3-point")
+    efa._EXTRACTED.clear()   # fit again (not the remembered extraction)
     numeric = fa_core(s, 2, "minres", "oblimin")
     assert exact.objective <= numeric.objective + 1e-12
     np.testing.assert_allclose(exact.loadings, numeric.loadings, atol=1e-5)
     np.testing.assert_allclose(exact.uniquenesses, numeric.uniquenesses, atol=1e-5)
+
+
+def test_a_remembered_extraction_is_the_fresh_one():
+    # omega and the EFA of one report extract the same matrix: the second call reuses the fit
+    s = _two_factor(1)
+    efa._EXTRACTED.clear()
+    first = fa_core(s, 2, "minres", "varimax")
+    assert len(efa._EXTRACTED) == 1
+    again = fa_core(s.copy(), 2, "minres", "oblimin")
+    assert len(efa._EXTRACTED) == 1
+    efa._EXTRACTED.clear()
+    fresh = fa_core(s, 2, "minres", "oblimin")
+    for a, b in ((again.loadings, fresh.loadings), (again.phi, fresh.phi), (again.values, fresh.values)):
+        assert np.array_equal(a, b)
+    assert again.objective == fresh.objective == first.objective
+    assert again.converged == fresh.converged
+    fa_core(s, 3, "minres", "oblimin")   # another number of factors is another fit
+    assert len(efa._EXTRACTED) == 2

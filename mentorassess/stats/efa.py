@@ -14,6 +14,8 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,9 +168,8 @@ def _converged(res, lower: float, upper: float) -> bool:
     return bool(np.all(np.isfinite(free)) and np.max(np.abs(free)) <= _GRADIENT_TOL)
 
 
-def fa_core(r: np.ndarray, nf: int, fm: str = "minres", rotate: str = "oblimin") -> _Fa:
-    """Port of psych's ``fa`` on a correlation matrix (no input checks)."""
-    r = np.asarray(r, dtype=float)
+def _extract_fit(r: np.ndarray, nf: int, fm: str) -> tuple[np.ndarray, bool, str, float]:
+    """The uniquenesses of psych's ``fa`` extraction: ``(psi, converged, message, objective)``."""
     p = r.shape[0]
     s_smc = smc(r)
     upper = max(float(s_smc.max()), 1.0)
@@ -201,7 +202,32 @@ def fa_core(r: np.ndarray, nf: int, fm: str = "minres", rotate: str = "oblimin")
                                          bounds=[(_LOWER, upper)] * p, options=opts)
                 if cand.fun < res.fun - 1e-15 * max(1.0, abs(res.fun)):
                     res = cand
-    psi = res.x
+    return res.x, _converged(res, _LOWER, upper), str(res.message), float(res.fun)
+
+
+_EXTRACTED: dict = {}   # (matrix digest, nf, fm) -> extraction; omega and the EFA of a report fit the same one
+_EXTRACTED_LOCK = threading.Lock()
+
+
+def _extract(r: np.ndarray, nf: int, fm: str) -> tuple[np.ndarray, bool, str, float]:
+    """:func:`_extract_fit`, remembered for the last few matrices (a deterministic function of its
+    arguments, so a repeated call returns the very numbers a fresh fit gives)."""
+    key = (r.shape, hashlib.blake2b(np.ascontiguousarray(r).tobytes(), digest_size=20).digest(), int(nf), fm)
+    hit = _EXTRACTED.get(key)
+    if hit is None:
+        hit = _extract_fit(r, nf, fm)
+        with _EXTRACTED_LOCK:
+            if len(_EXTRACTED) >= 8:
+                _EXTRACTED.pop(next(iter(_EXTRACTED)), None)
+            _EXTRACTED[key] = hit
+    psi, converged, message, objective = hit
+    return psi.copy(), converged, message, objective
+
+
+def fa_core(r: np.ndarray, nf: int, fm: str = "minres", rotate: str = "oblimin") -> _Fa:
+    """Port of psych's ``fa`` on a correlation matrix (no input checks)."""
+    r = np.asarray(r, dtype=float)
+    psi, converged, message, objective = _extract(r, nf, fm)
     load = _loadings_out(psi, r, nf, fm)
     if nf > 1:
         sgn = np.sign(load.sum(axis=0))
@@ -212,8 +238,6 @@ def fa_core(r: np.ndarray, nf: int, fm: str = "minres", rotate: str = "oblimin")
     load = np.where(load == 0, 1e-15, load)
     model = load @ load.T
     phi = None
-    converged = _converged(res, _LOWER, upper)
-    message = str(res.message)
     if rotate != "none" and nf > 1:
         rot = _rotate(load, rotate)
         load, phi = rot.loadings, rot.phi
@@ -246,7 +270,7 @@ def fa_core(r: np.ndarray, nf: int, fm: str = "minres", rotate: str = "oblimin")
         e_values=np.linalg.eigvalsh(r)[::-1],
         converged=converged,
         optimizer_message=message,
-        objective=float(res.fun),
+        objective=objective,
     )
 
 
