@@ -14,6 +14,16 @@ from scipy import optimize
 __all__: list[str] = []
 
 
+
+def trace_products(m1: np.ndarray, m2: np.ndarray) -> np.ndarray:
+    """``h[a, b] = tr(m1[a] @ m2[b])`` (``einsum("aij,bji->ab")``) as one matrix product."""
+    return m1.reshape(len(m1), -1) @ m2.transpose(0, 2, 1).reshape(len(m2), -1).T
+
+
+def weighted_sums(w: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``sum_ij w[i, j] * d[a, i, j]`` for each ``a`` (``einsum("ij,aij->a")``)."""
+    return d.reshape(len(d), -1) @ w.reshape(-1)
+
 class _Model:
     """Parameter layout of a simple-structure CFA (each item on one factor)."""
 
@@ -163,9 +173,9 @@ def _fit_once(model: _Model, s: np.ndarray, start: np.ndarray | None, tol: float
         sinv = np.linalg.inv(sig)
         w = sinv @ (sig - s) @ sinv
         d = model.dsigma(th)
-        grad = np.einsum("ij,aij->a", w, d)
-        msd = np.einsum("ij,ajk->aik", sinv, d)
-        h = np.einsum("aij,bji->ab", msd, msd)
+        grad = weighted_sums(w, d)
+        msd = np.matmul(sinv, d)
+        h = trace_products(msd, msd)
         try:
             step = -np.linalg.solve(h, grad)
         except np.linalg.LinAlgError:
@@ -193,7 +203,7 @@ def _fit_once(model: _Model, s: np.ndarray, start: np.ndarray | None, tol: float
             if not np.isfinite(val):
                 return 1e10, np.zeros_like(x)
             sinv = np.linalg.inv(sig)
-            return val, np.einsum("ij,aij->a", sinv @ (sig - s) @ sinv, model.dsigma(x))
+            return val, weighted_sums(sinv @ (sig - s) @ sinv, model.dsigma(x))
 
         res = optimize.minimize(fun, th, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 5000})
         th, f = res.x, float(res.fun)
@@ -236,13 +246,17 @@ def modification_indices(model: _Model, th: np.ndarray, s: np.ndarray, n: int, f
     if not cands:
         return pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "sepc_all"])
     dext = np.array(mats)
-    mfree = np.einsum("ij,ajk->aik", sinv, model.dsigma(th))
-    mext = np.einsum("ij,ajk->aik", sinv, dext)
-    i11 = 0.5 * np.einsum("aij,bji->ab", mfree, mfree)
-    i12 = 0.5 * np.einsum("aij,bji->ab", mfree, mext)
-    i22 = 0.5 * np.einsum("aij,aji->a", mext, mext)
-    v = i22 - np.einsum("ab,ab->b", i12, np.linalg.solve(i11, i12))
-    g = 0.5 * np.einsum("ij,aij->a", w, dext)
+    mfree = np.matmul(sinv, model.dsigma(th))
+    mext = np.matmul(sinv, dext)
+    i11 = 0.5 * trace_products(mfree, mfree)
+    i12 = 0.5 * trace_products(mfree, mext)
+    i22 = 0.5 * (mext * mext.transpose(0, 2, 1)).sum(axis=(1, 2))
+    try:
+        sol = np.linalg.solve(i11, i12)
+    except np.linalg.LinAlgError:   # information of the free parameters singular (not identified): NA
+        sol = np.full_like(i12, np.nan)
+    v = i22 - np.einsum("ab,ab->b", i12, sol)
+    g = 0.5 * weighted_sums(w, dext)
     v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)  # lavaan: not estimable -> NA
     mi = n * g**2 / v
     epc = -g / v

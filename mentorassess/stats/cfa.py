@@ -35,7 +35,7 @@ from mentorassess.errors import (
     IdentificationWarning,
     InsufficientDataError,
 )
-from mentorassess.stats._cfa_fit import _fit, _Model, modification_indices
+from mentorassess.stats._cfa_fit import _fit, _Model, modification_indices, trace_products
 from mentorassess.stats._common import (
     single_threaded_blas,
     check_items,
@@ -296,8 +296,8 @@ def fit_cfa(
 
     # standard errors: expected information; lavaan refuses to invert a singular one
     sinv = np.linalg.inv(sig)
-    msd = np.einsum("ij,ajk->aik", sinv, model.dsigma(th))
-    h = np.einsum("aij,bji->ab", msd, msd)
+    msd = np.matmul(sinv, model.dsigma(th))
+    h = trace_products(msd, msd)
     hev = np.linalg.eigvalsh(h)
     if hev.min() <= max(hev.max(), 1.0) * 1e-10 or not identified:
         identified = False
