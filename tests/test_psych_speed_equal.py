@@ -98,3 +98,39 @@ def test_pairwise_correlations_of_an_empty_column_warn_nothing():
         warnings.simplefilter("error")
         c = _pairwise_cor_matrix(x)
     assert np.isnan(c[2]).all() and np.isfinite(c[0, 1])
+
+
+def test_freed_memory_is_kept_for_reuse_once_per_process_and_can_be_turned_off():
+    import subprocess
+    import sys
+
+    code = ("from mentorassess.stats._common import reuse_freed_memory as r, _MALLOPT; "
+            "a = r(); b = r(); print(a, b, _MALLOPT)")
+    on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert on[:2] == (["True", "True"] if sys.platform.startswith("linux") else ["False", "False"])
+    import os
+
+    env = dict(os.environ, MENTORASSESS_MALLOPT="0")
+    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout.split()
+    assert off[:2] == ["False", "False"]
+
+
+def test_the_report_gives_the_same_numbers_with_and_without_kept_memory():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import warnings, numpy as np, pandas as pd; warnings.simplefilter('ignore');"
+            "from mentorassess.stats.factors import parallel_analysis;"
+            "rng = np.random.default_rng(3); f = rng.normal(size=(3000, 2));"
+            "x = np.clip(np.round(4 + np.repeat(f, 4, axis=1) * .7 + rng.normal(size=(3000, 8)) * .7), 1, 7);"
+            "x[rng.random(x.shape) < .03] = np.nan;"
+            "r = parallel_analysis(pd.DataFrame(x), n_iter=4, rng=2);"
+            "print(repr(r.fa_resampled.tolist() + r.fa_sim.tolist()))")
+    outs = []
+    for flag in ("1", "0"):
+        env = dict(os.environ, MENTORASSESS_MALLOPT=flag)
+        outs.append(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                   env=env).stdout)
+    assert outs[0] == outs[1] and len(json.loads(outs[0].replace("nan", "NaN"))) == 16
