@@ -111,7 +111,8 @@ def test_freed_memory_is_kept_for_reuse_once_per_process_and_can_be_turned_off()
     import os
 
     env = dict(os.environ, MENTORASSESS_MALLOPT="0")
-    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout.split()
+    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env).stdout.split()
     assert off[:2] == ["False", "False"]
 
 

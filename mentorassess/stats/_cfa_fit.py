@@ -14,7 +14,6 @@ from scipy import optimize
 __all__: list[str] = []
 
 
-
 def trace_products(m1: np.ndarray, m2: np.ndarray) -> np.ndarray:
     """``h[a, b] = tr(m1[a] @ m2[b])`` (``einsum("aij,bji->ab")``) as one matrix product."""
     return m1.reshape(len(m1), -1) @ m2.transpose(0, 2, 1).reshape(len(m2), -1).T
@@ -23,6 +22,7 @@ def trace_products(m1: np.ndarray, m2: np.ndarray) -> np.ndarray:
 def weighted_sums(w: np.ndarray, d: np.ndarray) -> np.ndarray:
     """``sum_ij w[i, j] * d[a, i, j]`` for each ``a`` (``einsum("ij,aij->a")``)."""
     return d.reshape(len(d), -1) @ w.reshape(-1)
+
 
 class _Model:
     """Parameter layout of a simple-structure CFA (each item on one factor)."""

@@ -10,8 +10,9 @@
   degrees of freedom) with p(p+1)/2 random numbers instead of n x p.
 - :func:`iterate`: the simulated and resampled eigenvalues of all iterations. On large data the
   resampled correlations of the next two iterations (numpy only, which releases the GIL) are
-  computed on threads of their own while this one fits the one-factor solutions; the random numbers are drawn in the same order
-  as one after the other, so the results are the same bit for bit.
+  computed on threads of their own while this one fits the one-factor solutions; the random
+  numbers are drawn in the same order as one after the other, so the results are the same bit
+  for bit.
 
 Examples
 --------
