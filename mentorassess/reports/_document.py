@@ -174,7 +174,7 @@ def build_document(d: Any) -> Document:
     # --- the chart and how to read it ----------------------------------------------------------------
     rows = tuple(DotRow(label=c.title, self_score=c.self_score, mean=c.mean, low=c.low, high=c.high,
                         band_low=c.band_low, band_high=c.band_high,
-                        note="mentee ratings not shown, to protect anonymity" if c.hidden else None) for c in comps)
+                        note="mentee ratings hidden for anonymity" if c.hidden else None) for c in comps)
     if not any(x.mean is not None or x.self_score is not None for x in rows):
         found = [c for c in comps if c.band_low is not None]
         if found:  # no rating of this mentor to show: what the program found, in words
