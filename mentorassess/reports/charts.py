@@ -333,7 +333,6 @@ def _band_cached(x, y, w, h, _types) -> Rect:
     return r
 
 
-
 def _note_lines(note: str | None, label_width: float) -> tuple[float, list[str]]:
     """A row's italic note kept inside the label column: 7.5 pt, narrowed down to 6.5 pt where
     that makes it fit, else wrapped (two lines at most); it never reaches into the plot."""
@@ -344,6 +343,7 @@ def _note_lines(note: str | None, label_width: float) -> tuple[float, list[str]]
     if wide > label_width:
         size = max(6.5, size * label_width / wide)
     return size, simpleSplit(note, FONT_ITALIC, size, label_width)[:2]
+
 
 def _dot_plot(rows, *, scale_min, scale_max, anchors, width, label_width, row_height, legend, labels) -> Drawing:
     register_fonts()
