@@ -70,3 +70,23 @@ def test_fast_rows_chunks_and_large_sheet(monkeypatch):
     fast = workbook_bytes([Sheet("Big", frame)])
     monkeypatch.setattr(excel, "_FAST_ROWS", False)
     assert fast == workbook_bytes([Sheet("Big", frame)])
+
+
+def test_repeated_numbers_and_batched_text_checks_give_the_same_bytes(monkeypatch):
+    """Columns long enough for the per-distinct-value formatting of numbers (-0.0 and 0.0 kept apart,
+    NaN and infinities left empty, every integer and float width) and for the one control-character
+    search over all distinct texts, with and without a text that needs escaping."""
+    n = 700
+    rng = np.random.default_rng(11)
+    scores = rng.integers(1, 8, n) / rng.integers(1, 4, n)
+    scores[[3, 50, 51]] = [-0.0, 0.0, np.nan]
+    scores[[9, 10]] = [np.inf, -np.inf]
+    clean = [f"comment {i % 41} & <more>" for i in range(n)]
+    dirty = list(clean)
+    dirty[600] = "bell\x07 and _x0041_"
+    frame = pd.DataFrame({"score": scores, "f32": scores.astype(np.float32),
+                          "i64": rng.integers(-5, 5, n), "i32": rng.integers(0, 3, n).astype(np.int32),
+                          "u8": rng.integers(0, 3, n).astype(np.uint8), "clean": clean, "dirty": dirty})
+    fast = workbook_bytes([Sheet("Numbers", frame)])
+    monkeypatch.setattr(excel, "_FAST_ROWS", False)
+    assert fast == workbook_bytes([Sheet("Numbers", frame)])

@@ -307,10 +307,9 @@ def _column(series: pd.Series, fmt: _Formats, num: str | None):
         f = fmt(num=num)
         if dtype.kind == "f":
             finite = np.isfinite(values)
-            tails = [f"><v>{x:.16G}</v></c>" if ok else None for x, ok in zip(values.tolist(), finite.tolist())]
             hit = np.flatnonzero(finite)
-            return tails, f, ([(f, int(hit[0]))] if len(hit) else [])
-        return [f"><v>{x:.16G}</v></c>" for x in values.tolist()], f, [(f, 0)] if len(values) else []
+            return _number_tails(values, finite), f, ([(f, int(hit[0]))] if len(hit) else [])
+        return _number_tails(values), f, [(f, 0)] if len(values) else []
     if isinstance(dtype, pd.api.extensions.ExtensionDtype) and getattr(dtype, "kind", "") in "iu" \
             and pd.api.types.is_integer_dtype(dtype):
         na = series.isna().to_numpy()
@@ -322,7 +321,9 @@ def _column(series: pd.Series, fmt: _Formats, num: str | None):
     if dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "string":
         codes, uniques = pd.factorize(series)   # text only: equal strings share one cell text
         f = fmt(text=True)
-        xml = np.array([_string_xml(_cell_value(u)) for u in uniques] + [None], dtype=object)
+        texts = [_cell_value(u) for u in uniques]
+        plain = not _needs_control_escape("\n".join(texts))  # one search for all ("\n" matches neither half)
+        xml = np.array([_string_xml(t, plain) for t in texts] + [None], dtype=object)
         tails = xml[codes].tolist()            # code -1 (missing) takes the last entry, None
         hit = np.flatnonzero(codes >= 0)
         return tails, f, ([(f, int(hit[0]))] if len(hit) else [])
@@ -382,8 +383,31 @@ def _inert(text: str) -> str:
     return "<r><t>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</t></r>"
 
 
-def _string_xml(text: str) -> str:
-    """The inline-string cell XML XlsxWriter writes in constant-memory mode (after the format)."""
+def _number_tails(values: np.ndarray, finite: np.ndarray | None = None) -> list:
+    """``f"><v>{x:.16G}</v></c>"`` for each number (None where ``finite`` is False), each distinct
+    value formatted once (scores and counts recur: a column of 100,000 cells has a few thousand).
+
+    Values are told apart by their bits, so -0.0 and 0.0 keep their own texts.
+
+    >>> _number_tails(np.array([1.5, -0.0, 1.5, np.nan, 0.0]), np.array([True, True, True, False, True]))
+    ['><v>1.5</v></c>', '><v>-0</v></c>', '><v>1.5</v></c>', None, '><v>0</v></c>']
+    """
+    if len(values) < 64:
+        if finite is None:
+            return [f"><v>{x:.16G}</v></c>" for x in values.tolist()]
+        return [f"><v>{x:.16G}</v></c>" if ok else None for x, ok in zip(values.tolist(), finite.tolist())]
+    bits = values.view(np.int64 if values.dtype.itemsize == 8 else f"i{values.dtype.itemsize}")
+    uniq, first, inverse = np.unique(bits, return_index=True, return_inverse=True)
+    texts = np.array([f"><v>{x:.16G}</v></c>" for x in values[first].tolist()] + [None], dtype=object)
+    if finite is not None:
+        inverse = np.where(finite, inverse.ravel(), len(uniq))
+    return texts[inverse.ravel()].tolist()
+
+
+def _string_xml(text: str, plain: bool = False) -> str:
+    """The inline-string cell XML XlsxWriter writes in constant-memory mode (after the format).
+
+    ``plain``: the caller has found no control character or escape-like ``_xHHHH_`` in ``text``."""
     from xlsxwriter.utility import _utf16_len, _utf16_truncate
     from xlsxwriter.xmlwriter import XMLwriter
 
@@ -391,7 +415,7 @@ def _string_xml(text: str) -> str:
 
     if len(text) > 32_767 // 2 and _utf16_len(text) > 32_767:
         text = _utf16_truncate(text, 32_767)
-    if _needs_control_escape(text):
+    if not plain and _needs_control_escape(text):
         text = XMLwriter._escape_control_characters(text)
     if text.startswith("<r>") and text.endswith("</r>"):
         return f' t="inlineStr"><is>{text}</is></c>'   # XlsxWriter passes such text through as rich text
