@@ -1,6 +1,7 @@
 """Duplicate flags of the comment screen (release.comments._duplicate_flags) equal the former code,
-kept verbatim below (commit 1f04a23): exact repeats on the same and on other mentors, short common
-phrases, near duplicates (difflib) and missing mentors, on random comment sets with many repeats."""
+kept below (commit 1f04a23; since round 8 a flag names at most ten other comments and counts the
+rest, see ``_named``): exact repeats on the same and on other mentors, short common phrases, near
+duplicates (difflib) and missing mentors, on random comment sets with many repeats."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ import numpy as np
 import pytest
 
 from mentorassess.release.comments import CommentFlag, _duplicate_flags, _norm_text
+
+
+def _named(ids: list[int]) -> str:
+    listed = ", ".join(f"#{j}" for j in ids[:10])
+    return listed if len(ids) <= 10 else f"{listed} and {len(ids) - 10} more"
 
 
 def _former_duplicate_flags(norms: list[str], mentors: list[str | None], texts: list[str],
@@ -26,9 +32,9 @@ def _former_duplicate_flags(norms: list[str], mentors: list[str | None], texts: 
             others = [j for j in idx if j != i]
             same = [j for j in others if mentors[j] == mentors[i]]
             if same:
-                detail = "same text as comment " + ", ".join(f"#{j}" for j in same)
+                detail = "same text as comment " + _named(same)
             elif len(n.split()) >= 6:
-                detail = "same text as a comment on another mentor (#" + ", #".join(map(str, others)) + ")"
+                detail = "same text as a comment on another mentor (" + _named(others) + ")"
             else:
                 continue  # a short common phrase ("great mentor") given to different mentors
             out.setdefault(i, []).append(CommentFlag("duplicate", 0, len(texts[i]), detail))
@@ -82,3 +88,16 @@ def test_duplicate_flags_equal_former_code(seed, near):
     assert new == old
     assert any("nearly" in f.detail for fl in old.values() for f in fl)
     assert any("another mentor" in f.detail for fl in old.values() for f in fl)
+
+
+def test_a_text_repeated_hundreds_of_times_names_ten_others_and_counts_the_rest():
+    text = "Very supportive of my career goals and my applications for fellowships"
+    n = 400
+    mentors = [f"M{i}" for i in range(n - 3)] + ["M0", "M0", "M0"]   # M0 has four copies
+    flags = _duplicate_flags([_norm_text(text)] * n, mentors, [text] * n, 0.9)
+    assert len(flags) == n
+    other = flags[5][0].detail
+    assert other == ("same text as a comment on another mentor (#0, #1, #2, #3, #4, #6, #7, #8, #9, #10"
+                     " and 389 more)")
+    assert flags[0][0].detail == f"same text as comment #{n - 3}, #{n - 2}, #{n - 1}"
+    assert max(len(f.detail) for fl in flags.values() for f in fl) < 120

@@ -32,7 +32,6 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Any, Iterable, Sequence
 
 from mentorassess.release.filenames import is_missing
@@ -299,6 +298,23 @@ def _norm_text(text: str) -> str:
     return " ".join(t for t in (_fold(w) for w in re.findall(r"\w+", text)) if t)
 
 
+#: Comments named in a duplicate flag; the rest are counted ("#4, #9, ... and 37 more"). A text that
+#: recurs hundreds of times (a template, "see above") would otherwise list every other comment in each
+#: of its flags: quadratic in size, and cut off by spreadsheets at 32,767 characters.
+DUPLICATES_NAMED = 10
+
+
+def _numbers(ids: list[int], total: int) -> str:
+    """``#a, #b, ...`` for the first :data:`DUPLICATES_NAMED` of ``ids``, and how many more of ``total``.
+
+    >>> _numbers([4, 9], 2), _numbers(list(range(12)), 40)
+    ('#4, #9', '#0, #1, #2, #3, #4, #5, #6, #7, #8, #9 and 30 more')
+    """
+    shown = ids[:DUPLICATES_NAMED]
+    text = ", ".join(f"#{j}" for j in shown)
+    return text + (f" and {total - len(shown)} more" if total > len(shown) else "")
+
+
 def _duplicate_flags(norms: list[str], mentors: list[str | None], texts: list[str],
                      near: float) -> dict[int, list[CommentFlag]]:
     out: dict[int, list[CommentFlag]] = {}
@@ -313,18 +329,14 @@ def _duplicate_flags(norms: list[str], mentors: list[str | None], texts: list[st
         for j in idx:
             by_mentor.setdefault(mentors[j], []).append(j)
         long = len(n.split()) >= 6
-        if long:   # '#a, #b, ...' without one entry is the whole list with that entry cut out
-            ids = [str(j) for j in idx]
-            full = ", #".join(ids)
-            starts = list(accumulate((len(t) + 3 for t in ids[:-1]), initial=0))
-        for p, i in enumerate(idx):
-            same = [j for j in by_mentor[mentors[i]] if j != i]
-            if same:
-                detail = "same text as comment " + ", ".join(f"#{j}" for j in same)
-            elif long:
-                a = starts[p]
-                rest = full[len(ids[0]) + 3:] if p == 0 else full[:a - 3] + full[a + len(ids[p]):]
-                detail = "same text as a comment on another mentor (#" + rest + ")"
+        for i in idx:
+            mine = by_mentor[mentors[i]]
+            if len(mine) > 1:
+                detail = "same text as comment " + _numbers([j for j in mine[:DUPLICATES_NAMED + 1] if j != i],
+                                                            len(mine) - 1)
+            elif long:   # the first of the others, without building the whole list for each comment
+                detail = ("same text as a comment on another mentor ("
+                          + _numbers([j for j in idx[:DUPLICATES_NAMED + 1] if j != i], len(idx) - 1) + ")")
             else:
                 continue  # a short common phrase ("great mentor") given to different mentors
             out.setdefault(i, []).append(CommentFlag("duplicate", 0, len(texts[i]), detail))
