@@ -246,3 +246,27 @@ def test_no_mentees_average_explained_where_the_chart_shows_none(program_reports
     _, page = feedback_outputs(shown[0].data)
     svg = re.search(r"<svg.*?</svg>", page.decode("utf-8"), re.S).group(0)
     assert "plausible range" in svg and "mentees' average" in svg
+
+
+def _self_vs_text(pairs):
+    from types import SimpleNamespace
+
+    from mentorassess.reports._claims import self_vs
+
+    comps = [SimpleNamespace(title=f"C{i}", mean=m, self_score=s, low=m - 0.3, high=m + 0.3)
+             for i, (s, m) in enumerate(pairs)]
+    return self_vs(SimpleNamespace(competencies=comps)).text
+
+
+@pytest.mark.parametrize("pairs, says", [
+    ([(5.0, 5.1), (4.0, 4.2)], "You and your mentees: on each of the 2 competencies the two are about the same"),
+    ([(5.0, 5.1)] * 6, "on each of the 6 competencies the two are about the same"),
+    ([(6.5, 4.0), (5.0, 5.1)], "(6.5 against 4.0); on the other competency the two are about the same"),
+    ([(6.5, 4.0), (5.0, 5.1), (4.0, 4.2)], "(6.5 against 4.0); on the other 2 competencies the two are about"),
+    ([(5.0, 5.1)], "your own rating (5.0) and their average (5.1) are about the same"),
+])
+def test_self_vs_sentence_reads_right_for_every_count(pairs, says):
+    """Round 8 found "on all 2 the two are about the same" in a demo report ("the other 1" likewise)."""
+    text = _self_vs_text(pairs)
+    assert says in text
+    assert "all 2 the" not in text and "other 1 " not in text

@@ -121,9 +121,12 @@ def self_vs(d: Any) -> Claim | None:
         c = both[0]
         return Claim("self_vs", f"You and your mentees: your own rating ({fmt(c.self_score)}) and their average "
                      f"({fmt(c.mean)}) are about the same, given the uncertainty.", (), (c.self_score, c.mean))
-    if same:
-        parts.append(f"on {'the other ' if parts else 'all '}{same} the two are about the same, given the uncertainty"
-                     if same > 1 or parts else "on it the two are about the same, given the uncertainty")
+    if same:   # "on all 2 the two ..." and "on the other 1 the two ..." read wrongly (round 8)
+        if parts:
+            where = "the other competency" if same == 1 else f"the other {same} competencies"
+        else:
+            where = f"each of the {same} competencies" if same > 1 else "it"
+        parts.append(f"on {where} the two are about the same, given the uncertainty")
     return Claim("self_vs", "You and your mentees: " + "; ".join(parts) + ".", (), tuple(nums) or (same,))
 
 
