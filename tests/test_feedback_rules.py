@@ -5,6 +5,7 @@ contradiction listed in issue 18 when it is seeded into a report."""
 from __future__ import annotations
 
 import collections
+import re
 import dataclasses
 
 import pytest
@@ -270,3 +271,44 @@ def test_self_vs_sentence_reads_right_for_every_count(pairs, says):
     text = _self_vs_text(pairs)
     assert says in text
     assert "all 2 the" not in text and "other 1 " not in text
+
+
+def _only(d, keep: int, same_mean: float | None = None):
+    """``d`` with the mentee averages of all but the first ``keep`` competencies hidden."""
+    comps = []
+    for i, c in enumerate(d.competencies):
+        if i >= keep:
+            c = dataclasses.replace(c, mean=None, n=None, low=None, high=None, gap=None, gap_class=None, hidden=True)
+        elif same_mean is not None:
+            c = dataclasses.replace(c, mean=same_mean, low=same_mean - 0.8, high=min(same_mean + 0.8, 7))
+        comps.append(c)
+    return dataclasses.replace(d, competencies=tuple(comps))
+
+
+@pytest.mark.parametrize("keep", [1, 2])
+def test_counts_of_one_and_two_read_right(keep):
+    """Round 8's scan of 8,000 report sentences found "on all 1 competencies", "all 2 competencies the
+    same", "(all 2.8, ...)" for two tied competencies and "all 2 questions"."""
+    for d in (_only(make_data(n=5, change=False), keep), _only(make_data(n=5, change=False), keep, 5.5)):
+        _, doc, claims, sents, heads = _doc(d)
+        assert check_report(d, claims, sents, heads) == []
+        text = " ".join(sents + [c.text for c in claims])
+        assert not re.search(r"\ball [12]\b(?! ?\.\d)", text), text
+        assert "1 competencies" not in text
+    d = _only(make_data(n=5, change=False), 2, 5.5)
+    texts = [c.text for c in _doc(d)[2]]
+    assert any("rated both competencies the same: 5.5" in t for t in texts), texts
+
+
+_MISREAD = re.compile(r"\ball [12] (?!\.)|(?<![\d.])1 (competencies|mentees|questions|items)\b|\bother 1\b"
+                      r"|\b\d+ the two\b|\b(\w+) \2\b|\(\)|\bnan\b|\bNone\b")
+
+
+def test_no_sentence_of_any_report_misreads_a_count(program_reports):
+    name, _, docs = program_reports
+    docs = list(docs) + [build_document(_only(make_data(n=n, change=change, self_done=self_done), keep, same))
+                         for n in (3, 5) for change in (False, True) for self_done in (True, False)
+                         for keep in range(1, 7) for same in (None, 5.5)]
+    said = {s for doc in docs for s in [c.text for c in doc.claims()] + list(doc.sentences())}
+    bad = sorted(s for s in said if _MISREAD.search(s))
+    assert bad == [], (name, bad[:5])

@@ -31,6 +31,11 @@ def _titles(d: Any, ids: Sequence[str]) -> list[str]:
     return [d.competency(i).title for i in ids]
 
 
+def _all(n: int, noun: str) -> str:
+    """``all 6 competencies``; ``both competencies`` for two ("all 2" read wrongly, round 8)."""
+    return f"both {noun}" if n == 2 else f"all {n} {noun}"
+
+
 def highest(d: Any, r: Reading) -> Claim | None:
     shown = [c for c in d.competencies if c.mean is not None]
     if len(shown) < 2 or not r.highest:
@@ -38,13 +43,13 @@ def highest(d: Any, r: Reading) -> Claim | None:
     c0 = d.competency(r.highest[0])
     n = f"based on {mentees(d.n_mentees)}"
     if r.all_same:
-        return Claim("all_same", f"Your mentees rated all {len(shown)} competencies the same: {fmt(c0.mean)} ({n}).",
+        return Claim("all_same", f"Your mentees rated {_all(len(shown), 'competencies')} the same: {fmt(c0.mean)} ({n}).",
                      (), (c0.mean,))
     if len(r.highest) == 1:
         return Claim("highest", f"Your mentees rated you highest on {c0.title} ({fmt(c0.mean)}, {n}).",
                      r.highest, (c0.mean,))
     return Claim("highest", f"Your mentees rated you equally highest on {_join(_titles(d, r.highest))} "
-                 f"(all {fmt(c0.mean)}, {n}).", r.highest, (c0.mean,))
+                 f"({'both' if len(r.highest) == 2 else 'all'} {fmt(c0.mean)}, {n}).", r.highest, (c0.mean,))
 
 
 def focus(d: Any, r: Reading) -> Claim | None:
@@ -86,7 +91,7 @@ def standing(d: Any, r: Reading) -> Claim | None:
             continue
         cs = [d.competency(i) for i in ids]
         whole = len(ids) == len(r.standing)
-        if len(ids) <= 2 and not whole:
+        if len(ids) <= 2:   # named: "on all 1 competencies" read wrongly (round 8)
             bits = [f"{c.title} ({fmt(c.mean)}; middle half {fmt(c.band_low)} to {fmt(c.band_high)})" for c in cs]
             nums += [v for c in cs for v in (c.mean, c.band_low, c.band_high)]
             parts.append(f"{where} it on {_join(bits)}")
@@ -161,7 +166,7 @@ def items_extremes(d: Any, r: Reading) -> list[Claim]:
     top = by[r.item_highest[0]]
     q = lambda ids: _join([f"“{by[i].label}”" for i in ids])  # noqa: E731
     if r.item_all_same:
-        return [Claim("note_items_same", f"Your mentees gave all {len(shown)} questions the same average, "
+        return [Claim("note_items_same", f"Your mentees gave {_all(len(shown), 'questions')} the same average, "
                       f"{fmt(top.mean)}.", (), (top.mean,))]
     out = [Claim("item_highest", (f"Highest-rated question: {q(r.item_highest)} ({fmt(top.mean)})."
                                   if len(r.item_highest) == 1 else
@@ -239,7 +244,7 @@ def self_only(d: Any) -> list[Claim]:
     hi = [c for c in rated if round(c.self_score, 1) == top]
     lo = [c for c in rated if round(c.self_score, 1) == bottom]
     if top == bottom:
-        return [Claim("self_only", f"You rated yourself the same on all {len(rated)} competencies ({fmt(top)}).", (),
+        return [Claim("self_only", f"You rated yourself the same on {_all(len(rated), 'competencies')} ({fmt(top)}).", (),
                       (top,))]
     return [Claim("self_only", f"In your self-assessment you rated yourself highest on {_join([c.title for c in hi])} "
                   f"({fmt(top)}) and lowest on {_join([c.title for c in lo])} ({fmt(bottom)}).", (), (top, bottom))]
