@@ -211,8 +211,50 @@ def pairwise_cov(frame: pd.DataFrame) -> np.ndarray:
     return frame.cov().to_numpy()
 
 
-_COR_CACHE: dict = {}   # data digest -> correlation matrix (the last few; one report asks 5 times)
-_COR_LOCK = threading.Lock()
+class DigestCache:
+    """Results of a deterministic function of an array, kept for the last ``size`` arrays.
+
+    Keys are the array's shape and a BLAKE2b digest of its values (:meth:`key`), plus any other
+    arguments of the function; the oldest entry goes first. Insertion and eviction happen under a
+    lock (the web app runs programs in threads). Callers store and return copies of mutable values.
+
+    >>> cache = DigestCache(1)
+    >>> k = DigestCache.key(np.eye(2), "minres")
+    >>> cache.put(k, 1.5); cache.get(k), len(cache)
+    (1.5, 1)
+    >>> cache.put(DigestCache.key(np.zeros(2)), 2.0); cache.get(k), len(cache)
+    (None, 1)
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: dict = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(a: np.ndarray, *extra: Any) -> tuple:
+        import hashlib
+
+        return (a.shape, hashlib.blake2b(np.ascontiguousarray(a).tobytes(), digest_size=20).digest(), *extra)
+
+    def get(self, key: tuple) -> Any:
+        return self._items.get(key)
+
+    def put(self, key: tuple, value: Any) -> None:
+        with self._lock:   # evict and insert as one step
+            if len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)), None)
+            self._items[key] = value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_COR_CACHE = DigestCache(4)   # data digest -> correlation matrix (the last few; one report asks 5 times)
 
 
 def pairwise_cor(frame: pd.DataFrame) -> np.ndarray:
@@ -222,18 +264,13 @@ def pairwise_cor(frame: pd.DataFrame) -> np.ndarray:
     items: the matrix of the last few data sets is kept (keyed by a digest of the values, so equal
     data give the very same matrix; a copy is returned).
     """
-    import hashlib
-
     x = frame.to_numpy(dtype=float)
-    key = (x.shape, hashlib.blake2b(np.ascontiguousarray(x).tobytes(), digest_size=20).digest())
+    key = DigestCache.key(x)
     hit = _COR_CACHE.get(key)
     if hit is not None:
         return hit.copy()
     c = _pairwise_cor_checked(frame, x)
-    with _COR_LOCK:   # the web app runs programs in threads: evict and insert as one step
-        if len(_COR_CACHE) >= 4:
-            _COR_CACHE.pop(next(iter(_COR_CACHE)), None)
-        _COR_CACHE[key] = c.copy()
+    _COR_CACHE.put(key, c.copy())
     return c
 
 

@@ -14,8 +14,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
-import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +30,7 @@ from mentorassess.errors import (
     InsufficientDataError,
 )
 from mentorassess.stats._common import (
+    DigestCache,
     single_threaded_blas,
     check_items,
     check_min,
@@ -205,21 +204,17 @@ def _extract_fit(r: np.ndarray, nf: int, fm: str) -> tuple[np.ndarray, bool, str
     return res.x, _converged(res, _LOWER, upper), str(res.message), float(res.fun)
 
 
-_EXTRACTED: dict = {}   # (matrix digest, nf, fm) -> extraction; omega and the EFA of a report fit the same one
-_EXTRACTED_LOCK = threading.Lock()
+_EXTRACTED = DigestCache(8)   # (matrix digest, nf, fm) -> extraction; omega and the EFA of a report fit the same one
 
 
 def _extract(r: np.ndarray, nf: int, fm: str) -> tuple[np.ndarray, bool, str, float]:
     """:func:`_extract_fit`, remembered for the last few matrices (a deterministic function of its
     arguments, so a repeated call returns the very numbers a fresh fit gives)."""
-    key = (r.shape, hashlib.blake2b(np.ascontiguousarray(r).tobytes(), digest_size=20).digest(), int(nf), fm)
+    key = DigestCache.key(r, int(nf), fm)
     hit = _EXTRACTED.get(key)
     if hit is None:
         hit = _extract_fit(r, nf, fm)
-        with _EXTRACTED_LOCK:
-            if len(_EXTRACTED) >= 8:
-                _EXTRACTED.pop(next(iter(_EXTRACTED)), None)
-            _EXTRACTED[key] = hit
+        _EXTRACTED.put(key, hit)
     psi, converged, message, objective = hit
     return psi.copy(), converged, message, objective
 
