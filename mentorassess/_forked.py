@@ -11,6 +11,12 @@ result when it asks for it (:meth:`ForkedJobs.result`). Workers end with their p
 A result file may also be read by another process forked from the parent after the jobs
 started (:meth:`ForkedJobs.wait_file`), so a later background step can use an earlier one's result.
 
+Result files hold a run's data (scores, import audits). The private folder (mode 0700, in the
+system's temporary folder) carries a lock file that the parent and its workers hold open while the
+jobs exist; a run killed outright (SIGKILL) leaves its folder behind, and the next
+:class:`ForkedJobs` of any run removes every such folder whose lock nobody holds
+(:func:`remove_abandoned`).
+
 Examples
 --------
 >>> import multiprocessing as mp
@@ -36,7 +42,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Sequence
 
-__all__ = ["ForkedJobs", "Later", "fork_available"]
+__all__ = ["ForkedJobs", "Later", "fork_available", "remove_abandoned"]
 
 
 def fork_available() -> bool:
@@ -95,6 +101,72 @@ class _Failed:
         raise RuntimeError(f"a background job failed:\n{self.text}")
 
 
+_PREFIX = "mentorassess-jobs-"
+_OWNER = ".owner"   # flock held by the parent (and, inherited, its workers) while the folder is in use
+_GRACE = 60.0       # seconds a folder without its lock file is left alone (it may be being made)
+
+
+def _hold(folder: Path) -> int | None:
+    """Open and lock ``folder``'s owner file (the descriptor holds the lock); None without flock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - platforms without flock have no fork either
+        return None
+    fd = os.open(folder / _OWNER, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def remove_abandoned(base: str | os.PathLike | None = None, *, now: float | None = None) -> list[Path]:
+    """Remove the job folders of killed runs from ``base`` (default: the system's temporary folder).
+
+    A folder is abandoned when nobody holds its owner lock (the kernel drops a flock when the last
+    process holding it ends, however it ended), or when it has no owner file and is older than a
+    minute. Returns the folders removed.
+
+    >>> import tempfile
+    >>> base = Path(tempfile.mkdtemp())
+    >>> left = base / (_PREFIX + "killed"); left.mkdir(); (left / _OWNER).touch()
+    >>> [p.name for p in remove_abandoned(base)], left.exists()
+    (['mentorassess-jobs-killed'], False)
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover
+        return []
+    base = Path(base if base is not None else tempfile.gettempdir())
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        candidates = [p for p in base.iterdir() if p.name.startswith(_PREFIX)]
+    except OSError:
+        return []
+    for folder in candidates:
+        try:
+            fd = os.open(folder / _OWNER, os.O_RDWR)
+        except FileNotFoundError:
+            try:
+                young = now - folder.stat().st_mtime < _GRACE
+            except OSError:
+                continue
+            if young or not folder.is_dir():
+                continue
+            fd = None
+        except OSError:   # another user's folder, or not a folder: not ours to judge
+            continue
+        try:
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)   # raises while a live run holds it
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except OSError:
+            pass
+        finally:
+            if fd is not None:
+                os.close(fd)
+    return removed
+
+
 class ForkedJobs:
     """``fn(job)`` for every job, in up to ``workers`` forked processes (see the module notes).
 
@@ -110,7 +182,9 @@ class ForkedJobs:
 
         ctx = mp.get_context("fork")
         self._fn, self._jobs, self._poll = fn, list(jobs), poll
-        self._dir = Path(tempfile.mkdtemp(prefix="mentorassess-jobs-"))
+        remove_abandoned()
+        self._dir = Path(tempfile.mkdtemp(prefix=_PREFIX))
+        self._lock_fd = _hold(self._dir)
         self._next = ctx.Value("i", 0)   # shared memory and a semaphore: no thread in the parent
         self._owner = os.getpid()
         token = parent_token()
@@ -179,3 +253,6 @@ class ForkedJobs:
             p.join()
         self._procs = []
         shutil.rmtree(self._dir, ignore_errors=True)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -101,3 +102,60 @@ def test_import_all_in_workers_equals_one_after_the_other():
     pd.testing.assert_frame_equal(one, two)
     assert [r.to_dict() for r in rep1] == [r.to_dict() for r in rep2]
     assert mp.active_children() == []
+
+
+def test_abandoned_job_folders_are_removed_and_live_ones_kept(tmp_path):
+    """Result files hold a run's data: a killed run's folder goes at the next ForkedJobs, a live one stays."""
+    import fcntl
+    import time as _time
+
+    from mentorassess._forked import _OWNER, _PREFIX, remove_abandoned
+
+    def folder(name, owner=True, age=0.0):
+        f = tmp_path / (_PREFIX + name)
+        f.mkdir()
+        (f / "0.pkl").write_bytes(b"scores")
+        if owner:
+            (f / _OWNER).touch()
+        os.utime(f, (_time.time() - age, _time.time() - age))
+        return f
+
+    dead, live = folder("dead"), folder("live")
+    young, old = folder("young", owner=False), folder("old", owner=False, age=3600)
+    other = tmp_path / "someone-else"
+    other.mkdir()
+    fd = os.open(live / _OWNER, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)   # a run still using its folder
+    try:
+        assert sorted(p.name for p in remove_abandoned(tmp_path)) == [_PREFIX + "dead", _PREFIX + "old"]
+    finally:
+        os.close(fd)
+    assert not dead.exists() and not old.exists()
+    assert live.exists() and young.exists() and other.exists()
+
+
+def test_a_killed_runs_result_files_do_not_outlive_the_next_run(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time as _time
+
+    from mentorassess._forked import remove_abandoned
+
+    code = ("import sys, time\n"
+            "from mentorassess._forked import ForkedJobs\n"
+            "jobs = ForkedJobs(lambda x: time.sleep(x) or x, [0.0, 60.0], workers=2)\n"
+            "jobs.result(0)\n"
+            "print(jobs._dir, flush=True)\n"
+            "time.sleep(60)\n")
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+    left = Path(proc.stdout.readline().strip())
+    assert left.parent == tmp_path and (left / "0.pkl").exists()
+    os.kill(proc.pid, signal.SIGKILL)   # no cleanup runs
+    proc.wait()
+    deadline = _time.time() + 10
+    while left.exists() and _time.time() < deadline:   # the worker ends with its parent (<= 0.25 s)
+        remove_abandoned(tmp_path)
+        _time.sleep(0.1)
+    assert not left.exists()
