@@ -1,7 +1,8 @@
 """Runs in the background, one per program at a time, with their progress messages.
 
-A run is :func:`mentorassess.web.services.run` in a thread; its progress callback appends the
-pipeline's step messages, which the run page shows as a progress bar and a list. A second start
+A run is :func:`mentorassess.web.services.run` (a process of its own) waited for in a thread; its
+progress callback appends the pipeline's step messages, which the run page shows as a progress bar
+and a list. A second start
 for a program whose run is going is refused, in this process (a lock) and across processes (a lock
 file holding the server's process id, so a lock left by a killed server is recognised as stale).
 """

@@ -331,11 +331,57 @@ def comments(config: Path) -> list[CommentRow]:
     return out
 
 
-def run(config: Path, out: Path, progress: Callable[[str], None]):
-    """Run the whole program with :func:`mentorassess.pipeline.run_program` (``mentorassess run``)."""
-    from mentorassess.pipeline import run_program
+def run(config: Path, out: Path, progress: Callable[[str], None]) -> None:
+    """Run the whole program with :func:`mentorassess.pipeline.run_program` (``mentorassess run``), in
+    a process started for it (not forked from the server's threads; see :mod:`mentorassess.web._run_child`).
 
-    return run_program(config, out=out, progress=progress)
+    ``progress`` gets each step's message; the run's exception (a ``MentorAssessError`` with its
+    fields) is raised here; a run process that ends without an outcome raises ``RuntimeError`` with
+    the end of its output.
+    """
+    import base64
+    import collections
+    import json
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    import mentorassess
+    from mentorassess.errors import MentorAssessError
+    from mentorassess.web._run_child import MARK
+
+    root = str(Path(mentorassess.__file__).resolve().parent.parent)
+    code = ("import sys\n"
+            f"if {root!r} not in sys.path: sys.path.append({root!r})\n"
+            "from mentorassess.web._run_child import main\n"
+            "sys.exit(main())\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(config), str(out), str(os.getpid())],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, encoding="utf-8", errors="replace")
+    other: collections.deque[str] = collections.deque(maxlen=20)
+    final = None
+    with proc:
+        for line in proc.stdout:
+            if line.startswith(MARK):
+                message = json.loads(line[len(MARK):])
+                if "step" in message:
+                    progress(message["step"])
+                else:
+                    final = message
+            elif line.strip():
+                other.append(line.rstrip())
+    if final is not None and final.get("done"):
+        return
+    if final is None:
+        tail = "\n".join(other)
+        raise RuntimeError(f"the run's process ended without a result (exit code {proc.returncode})"
+                           + (f":\n{tail}" if tail else ""))
+    if final.get("error"):
+        raise pickle.loads(base64.b64decode(final["error"]))  # our own child's exception, pickled by it
+    if final.get("ours"):
+        raise MentorAssessError(final["text"])
+    raise RuntimeError(f"{final['type']}: {final['text']}")
 
 
 def expected_steps(config: Path) -> int:
