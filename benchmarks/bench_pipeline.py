@@ -57,10 +57,15 @@ for form, wave, skip, _ in _psych_plan(ctx):
             items[(form, wave)] = got
 tables = P._program_tables(ctx)
 manifest = read_manifest(run_out / "feedback")
-t0, c0 = time.perf_counter(), time.process_time()
-P._write_workbook(ctx, items, tables, manifest)
-print(json.dumps({{"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
-                  "bytes": (tmp / "staff_workbook.xlsx").stat().st_size}}))
+runs = []
+for k in range(int(sys.argv[3])):   # best of N (the machine's load varies); each into a fresh folder
+    ctx.tmp = Path(tempfile.mkdtemp())
+    t0, c0 = time.perf_counter(), time.process_time()
+    P._write_workbook(ctx, items, tables, manifest)
+    runs.append((time.perf_counter() - t0, time.process_time() - c0))
+best = min(runs)
+print(json.dumps({{"seconds": best[0], "cpu_seconds": best[1], "runs": [r[0] for r in runs],
+                  "bytes": (ctx.tmp / "staff_workbook.xlsx").stat().st_size}}))
 """
 
 _CHILD = r"""
@@ -184,7 +189,8 @@ def measure_consortium(quick: bool) -> list[dict]:
             if k < repeat - 1:
                 shutil.rmtree(out)
         got = subprocess.run([sys.executable, "-c", _WORKBOOK.format(root=str(ROOT)), str(data / "program.yaml"),
-                              str(out)], env=_env(), check=True, capture_output=True, text=True)
+                              str(out), str(1 if quick else 3)], env=_env(), check=True, capture_output=True,
+                             text=True)
         workbook = json.loads(got.stdout.strip().splitlines()[-1])
     t, base = min(times), min(bases)
     reports = sum(1 for o in summary["outputs"] if o["path"].startswith("feedback/") and o["path"].endswith(".pdf"))
@@ -198,7 +204,8 @@ def measure_consortium(quick: bool) -> list[dict]:
             {"name": f"staff workbook of that run, written alone ({n:,} mentors)", "seconds": workbook["seconds"],
              "baseline": "the consortium run", "baseline_seconds": t, "ratio": workbook["seconds"] / t,
              "goal": "<= 5 s", "met": workbook["seconds"] <= 5,
-             "note": f"{workbook['bytes'] / 2**20:.1f} MB; CPU {workbook['cpu_seconds']:.1f} s; in the run it is "
+             "note": f"{workbook['bytes'] / 2**20:.1f} MB; CPU {workbook['cpu_seconds']:.1f} s; best of "
+                     f"{len(workbook['runs'])} (runs {', '.join(f'{x:.2f}' for x in workbook['runs'])} s); in the run it is "
                      "written in a worker beside the feedback reports (only its last two sheets and the zip "
                      "come after them)"}]
 
