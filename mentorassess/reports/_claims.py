@@ -43,8 +43,8 @@ def highest(d: Any, r: Reading) -> Claim | None:
     c0 = d.competency(r.highest[0])
     n = f"based on {mentees(d.n_mentees)}"
     if r.all_same:
-        return Claim("all_same", f"Your mentees rated {_all(len(shown), 'competencies')} the same: {fmt(c0.mean)} ({n}).",
-                     (), (c0.mean,))
+        every = _all(len(shown), "competencies")
+        return Claim("all_same", f"Your mentees rated {every} the same: {fmt(c0.mean)} ({n}).", (), (c0.mean,))
     if len(r.highest) == 1:
         return Claim("highest", f"Your mentees rated you highest on {c0.title} ({fmt(c0.mean)}, {n}).",
                      r.highest, (c0.mean,))
@@ -244,8 +244,8 @@ def self_only(d: Any) -> list[Claim]:
     hi = [c for c in rated if round(c.self_score, 1) == top]
     lo = [c for c in rated if round(c.self_score, 1) == bottom]
     if top == bottom:
-        return [Claim("self_only", f"You rated yourself the same on {_all(len(rated), 'competencies')} ({fmt(top)}).", (),
-                      (top,))]
+        every = _all(len(rated), "competencies")
+        return [Claim("self_only", f"You rated yourself the same on {every} ({fmt(top)}).", (), (top,))]
     return [Claim("self_only", f"In your self-assessment you rated yourself highest on {_join([c.title for c in hi])} "
                   f"({fmt(top)}) and lowest on {_join([c.title for c in lo])} ({fmt(bottom)}).", (), (top, bottom))]
 

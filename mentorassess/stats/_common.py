@@ -216,7 +216,8 @@ class DigestCache:
 
     Keys are the array's shape and a BLAKE2b digest of its values (:meth:`key`), plus any other
     arguments of the function; the oldest entry goes first. Insertion and eviction happen under a
-    lock (the web app runs programs in threads). Callers store and return copies of mutable values.
+    lock (a process may compute in several threads: the web app's previews). Callers store and
+    return copies of mutable values.
 
     >>> cache = DigestCache(1)
     >>> k = DigestCache.key(np.eye(2), "minres")
