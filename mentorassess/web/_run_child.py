@@ -29,10 +29,11 @@ def send(message: dict) -> None:
 
 def outcome(exc: BaseException) -> dict:
     """The message that carries ``exc`` back: the exception pickled when it pickles, and its text."""
+    from mentorassess._forked import _dumps   # pickles read-only mappings too (import audits)
     from mentorassess.errors import MentorAssessError
 
     try:
-        data = base64.b64encode(pickle.dumps(exc)).decode("ascii")
+        data = base64.b64encode(_dumps(exc)).decode("ascii")
         pickle.loads(base64.b64decode(data))
     except Exception:  # noqa: BLE001 - an exception that cannot travel: its text does
         data = None
