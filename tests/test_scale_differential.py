@@ -18,7 +18,7 @@ import pytest
 
 from mentorassess.errors import DataError
 from mentorassess.instruments import load_instrument
-from mentorassess.io import read_export, rows, tables
+from mentorassess.io import read_export, rows, scan, tables
 from mentorassess.io.distinct import known_distinct
 from mentorassess.io.rows import ImportOptions
 from mentorassess.sample import generate
@@ -147,7 +147,7 @@ def test_cells_stripped_as_before():
 
 def test_large_utf8_export_is_read_in_chunks(tmp_path, monkeypatch):
     # larger than the head read whole, with a blank line straddling a chunk boundary and no final newline
-    monkeypatch.setattr(tables, "_CHUNK", 4096)
+    monkeypatch.setattr(scan, "_CHUNK", 4096)
     header = "response_id,mentor_id,rater_role,wave,rater_id," + ",".join(MCA.item_ids) + "\n"
     line = lambda i: f"R{i},M{i % 7},mentee,pre,E{i}," + ",".join(str(1 + (i + j) % 7) for j in range(26)) + "\n"  # noqa: E731
     body = "".join(line(i) for i in range(20_000))

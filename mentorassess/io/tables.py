@@ -23,6 +23,7 @@ from pandas._libs import lib
 
 from mentorassess.errors import ImportFormatError, Problem
 from mentorassess.io.encoding import decode_bytes, mojibake_warning
+from mentorassess.io.scan import has_blank_lines, scan_file
 
 __all__ = ["Grid", "read_text_grid", "read_xlsx_grid", "head_records", "sniff_delimiter", "cell_text"]
 
@@ -111,22 +112,25 @@ def read_text_grid(path: Path, file: str, *, categories: bool = False) -> tuple[
         raise ImportFormatError("the first row is empty: no header found", file=file, row=1,
                                 hint="the header must be on row 1; remove blank rows above it")
     ncols = len(first[0])
-    blank = _has_blank_lines(raw if isinstance(raw, bytes) else path)
     dtype: dict | type = str
     if categories:
         few = category_columns(head, delimiter, ncols)
         dtype = {j: ("category" if j in few else str) for j in range(ncols)}
     # The file's SHA-256 (for the audit) on a second thread while pandas parses: hashlib and the
-    # parser's tokenizer both release the GIL.
-    digest: list[str] = []
-    hasher = threading.Thread(target=lambda: digest.append(_sha256(raw if isinstance(raw, bytes) else path)),
-                              daemon=True)
+    # parser's tokenizer both release the GIL. A large UTF-8 file (read from its path) is parsed
+    # keeping blank lines, and the same thread looks for them: with none, keeping or skipping
+    # them reads the same rows. Whole files in memory (small, or UTF-16 / Windows-1252) are
+    # checked first and blank lines are kept only where found, as pandas reads those encodings.
+    blank = has_blank_lines(raw) if isinstance(raw, bytes) else None
+    scanned: list[tuple] = []
+    hasher = threading.Thread(target=lambda: scanned.append(scan_file(raw, blanks=blank is None)), daemon=True)
     hasher.start()
     try:
         # Reading from the path lets pandas' C parser decode UTF-8 natively (much faster than a BytesIO).
         cells = pd.read_csv(path, encoding=_PANDAS_ENCODING.get(encoding, encoding), sep=delimiter,
                             header=None, names=list(range(ncols)), dtype=dtype, keep_default_na=False,
-                            na_filter=False, engine="c", skip_blank_lines=not blank, quoting=csv.QUOTE_MINIMAL)
+                            na_filter=False, engine="c", skip_blank_lines=blank is False,
+                            quoting=csv.QUOTE_MINIMAL)
     except pd.errors.ParserError as exc:
         msg = str(exc).strip().splitlines()[-1]
         raise ImportFormatError(f"the file is not a well-formed table: {msg}", file=file,
@@ -137,6 +141,8 @@ def read_text_grid(path: Path, file: str, *, categories: bool = False) -> tuple[
                                 hint="save the whole export as UTF-8 CSV") from exc
     finally:
         hasher.join()
+    sha256, found_blank = scanned[0]
+    blank = found_blank if blank is None else blank
     tail = raw if isinstance(raw, bytes) else _tail(path)
     if not tail.rstrip(b"\x00").endswith((b"\n", b"\r")):
         _refuse_cut_last_row(tail, encoding, delimiter, ncols, len(cells), file)
@@ -144,12 +150,11 @@ def read_text_grid(path: Path, file: str, *, categories: bool = False) -> tuple[
                                 row=len(cells), code="no-final-newline", severity="warning",
                                 hint="check the last response against the survey platform, or export again"))
     grid = Grid(cells=cells, file=file, encoding=encoding, warnings=warnings, may_have_blank_rows=blank)
-    grid.sha256 = digest[0]
+    grid.sha256 = sha256
     return grid, delimiter
 
 
 _HEAD = (1 << 20) + 4  # what decode_bytes(..., head_only=True) looks at of a UTF-8 file, and a little more
-_CHUNK = 1 << 20
 
 
 def _read_head(path: Path, file: str) -> tuple[bytes | Path, str, str]:
@@ -170,34 +175,6 @@ def _read_head(path: Path, file: str) -> tuple[bytes | Path, str, str]:
         return path, text, encoding
     raw = _read_bytes(path, file)  # UTF-16 and Windows-1252 are decoded whole
     return (raw, *decode_bytes(raw, file, head_only=True))
-
-
-def _chunks(path: Path, overlap: int = 0):
-    """The file's bytes in chunks of a megabyte, each after the last ``overlap`` bytes of the one before."""
-    prev = b""
-    with open(path, "rb") as fh:
-        while True:
-            chunk = fh.read(_CHUNK)
-            if not chunk:
-                return
-            yield prev + chunk
-            prev = chunk[-overlap:] if overlap else b""
-
-
-def _has_blank_lines(raw: bytes | Path) -> bool:
-    pats = (b"\n\n", b"\n\r\n", b"\r\r")
-    if isinstance(raw, bytes):
-        return any(p in raw for p in pats)
-    return any(any(p in chunk for p in pats) for chunk in _chunks(raw, overlap=2))
-
-
-def _sha256(raw: bytes | Path) -> str:
-    if isinstance(raw, bytes):
-        return hashlib.sha256(raw).hexdigest()
-    h = hashlib.sha256()
-    for chunk in _chunks(raw):
-        h.update(chunk)
-    return h.hexdigest()
 
 
 def _tail(path: Path) -> bytes:
@@ -558,7 +535,10 @@ def split_header(grid: Grid, n_header: int, names: list[str], fmt: str) -> RawTa
     rows = np.arange(n_header + 1, n_header + 1 + len(out))
     warnings = list(grid.warnings)
     if grid.may_have_blank_rows:
-        filled = (out != "").any(axis=1).to_numpy()
+        filled = np.zeros(len(out), dtype=bool)  # a cell with more than spaces and tabs (a blank line may have those)
+        for c in out.columns:
+            inverse, texts = distinct_stripped(out[c])
+            filled |= (texts != "")[inverse]
         if not filled.all():
             warnings.append(Problem(f"{int((~filled).sum())} blank row(s) skipped (not counted as rows read)",
                                     file=file, row=int(rows[~filled][0]), code="blank-rows", severity="warning"))
