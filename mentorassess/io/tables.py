@@ -24,6 +24,7 @@ from pandas._libs import lib
 from mentorassess.errors import ImportFormatError, Problem
 from mentorassess.io.encoding import decode_bytes, mojibake_warning
 from mentorassess.io.scan import has_blank_lines, scan_file
+from mentorassess.io.split_read import read_halves
 
 __all__ = ["Grid", "read_text_grid", "read_xlsx_grid", "head_records", "sniff_delimiter", "cell_text"]
 
@@ -127,10 +128,12 @@ def read_text_grid(path: Path, file: str, *, categories: bool = False) -> tuple[
     hasher.start()
     try:
         # Reading from the path lets pandas' C parser decode UTF-8 natively (much faster than a BytesIO).
-        cells = pd.read_csv(path, encoding=_PANDAS_ENCODING.get(encoding, encoding), sep=delimiter,
-                            header=None, names=list(range(ncols)), dtype=dtype, keep_default_na=False,
-                            na_filter=False, engine="c", skip_blank_lines=blank is False,
-                            quoting=csv.QUOTE_MINIMAL)
+        parse = dict(encoding=_PANDAS_ENCODING.get(encoding, encoding), sep=delimiter, header=None,
+                     names=list(range(ncols)), dtype=dtype, keep_default_na=False, na_filter=False, engine="c",
+                     skip_blank_lines=blank is False, quoting=csv.QUOTE_MINIMAL)
+        cells = None if isinstance(raw, bytes) else read_halves(path, path.stat().st_size, **parse)
+        if cells is None:  # one parse: small files, and any file a split parse refused (its message is this one's)
+            cells = pd.read_csv(path, **parse)
     except pd.errors.ParserError as exc:
         msg = str(exc).strip().splitlines()[-1]
         raise ImportFormatError(f"the file is not a well-formed table: {msg}", file=file,
