@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from pandas._libs import lib
 
+from mentorassess._factorize import factorize
 from mentorassess.errors import DataError, Problem
 from mentorassess.instruments import Instrument, load_instrument
 from mentorassess.io.distinct import known_distinct
@@ -262,7 +263,7 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     all_items = [i.id for i in instrument.items]
     # Items asked per row: one row of a (role x item) table per response (one gather, not a masked
     # write per role and item).
-    role_codes, role_uniq = pd.factorize(ids["rater_role"].to_numpy(), use_na_sentinel=False)
+    role_codes, role_uniq = factorize(ids["rater_role"].to_numpy())
     every_item = set(all_items)
     by_role = np.array([[item.id in role_items.get(r, every_item) for item in instrument.items]
                         for r in role_uniq], dtype=bool).reshape(len(role_uniq), len(all_items))

@@ -27,6 +27,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from mentorassess._factorize import factorize
 from mentorassess._safe import unescape_cell
 from mentorassess.errors import ConfigError, DataError, Problem
 from mentorassess.instruments import Instrument, load_instrument
@@ -422,7 +423,7 @@ def _match_mentors(resp, table, res, rindex, warnings) -> list[str]:
         raise ConfigError("no mentor column: the export has no mentor_id column and the mapping names none",
                           file=table.file, hint="map the column holding the mentor under columns: mentor:")
     col = res.meta["mentor"]
-    inverse, uniq = pd.factorize(raw, use_na_sentinel=False)  # each distinct mentor cell matched once
+    inverse, uniq = factorize(raw)  # each distinct mentor cell matched once
     check_mentor_cells(raw, resp["source_row"].to_numpy(), table, col, factorized=(inverse, uniq))
     if rindex is None:
         warnings.append(Problem("no roster given: mentor cells are taken as mentor ids without a check", file=table.file,
@@ -523,7 +524,7 @@ def _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, ma
 
 def _counts(values: np.ndarray) -> dict:
     """``dict(Counter(values))``: each distinct value's count, in order of first appearance."""
-    codes, uniq = pd.factorize(values, use_na_sentinel=False)
+    codes, uniq = factorize(values)
     return {v: int(c) for v, c in zip(uniq.tolist(), np.bincount(codes, minlength=len(uniq)))}
 
 

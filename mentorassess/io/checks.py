@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pandas._libs import lib
 
+from mentorassess._factorize import factorize
 from mentorassess.errors import ConfigError, DataError, Problem
 from mentorassess.io.tables import RawTable
 from mentorassess.io.values import NA, normalise_label
@@ -88,7 +89,7 @@ def check_mentor_cells(mentor: np.ndarray, rows: np.ndarray, table: RawTable, co
                         row=int(rows[0]) if len(rows) else None, column=column, code="empty-mentor-column",
                         hint="the mentor of each response is needed; check the export (embedded data, URL "
                              "parameter or hidden question) or map another column under columns: mentor:")])
-    inverse, uniq = factorized or pd.factorize(np.asarray(mentor, dtype=object), use_na_sentinel=False)
+    inverse, uniq = factorized or factorize(np.asarray(mentor, dtype=object))
     sci_u = np.array([bool(_SCIENTIFIC.match(str(v))) for v in uniq], dtype=bool)
     if sci_u.any():
         sci = sci_u[inverse]

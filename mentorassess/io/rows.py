@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from pandas._libs import lib
 
+from mentorassess._factorize import factorize
 from mentorassess.errors import ConfigError, Problem
 
 __all__ = ["ImportOptions", "decide", "parse_dates", "straightline_flags", "speeder_flags"]
@@ -139,12 +140,12 @@ def parse_dates(values: pd.Series, column: str, file: str, warnings: list[Proble
     """
     arr = values.to_numpy(dtype=object)
     if len(arr) and lib.is_string_array(arr, skipna=False):  # text: stripped once per distinct cell
-        raw_inverse, raw_uniq = pd.factorize(arr, use_na_sentinel=False)
+        raw_inverse, raw_uniq = factorize(arr)
         text = np.array([u.strip() for u in raw_uniq], dtype=object)[raw_inverse]
     else:
         text = values.astype(str).str.strip().to_numpy(dtype=object)
     rows = np.arange(2, len(text) + 2) if rows is None else np.asarray(rows)
-    inverse, uniq = pd.factorize(text, use_na_sentinel=False)
+    inverse, uniq = factorize(text)
     first_row = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first_row, inverse, rows.astype(np.int64))  # the first row of each distinct text
     local = [k for k, u in enumerate(uniq) if u and _LOCAL.match(u)]
@@ -275,11 +276,11 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
             # only, each folded into one integer key (one id per distinct key so far).
             keys = ["rater_id", "mentor_id", "rater_role", "wave"]
             idx = np.flatnonzero(rated)
-            key, _ = pd.factorize(frame["rater_id"].to_numpy(dtype=object)[idx], use_na_sentinel=False)
+            key, _ = factorize(frame["rater_id"].to_numpy(dtype=object)[idx])
             many = np.bincount(key)[key] > 1
             idx, key = idx[many], key[many].astype(np.int64)
             for c in keys[1:]:
-                codes, uniq = pd.factorize(frame[c].to_numpy(dtype=object)[idx], use_na_sentinel=False)
+                codes, uniq = factorize(frame[c].to_numpy(dtype=object)[idx])
                 key, _ = pd.factorize(key * max(len(uniq), 1) + codes, use_na_sentinel=False)
             repeated = np.bincount(key)[key] > 1 if len(key) else np.zeros(0, dtype=bool)
             sub = frame.iloc[idx[repeated]][keys + ["submitted_at", "source_row"]].copy()  # only repeats

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from pandas._libs import lib
 
+from mentorassess._factorize import factorize
 from mentorassess.errors import ImportFormatError, Problem
 from mentorassess.io.encoding import decode_bytes, mojibake_warning
 from mentorassess.io.scan import has_blank_lines, scan_file
@@ -580,7 +581,7 @@ def distinct_stripped(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         codes = values.cat.codes.to_numpy().astype(np.intp)
         codes[codes < 0] = len(cats)  # a missing cell: the final ""
         return codes, texts
-    inverse, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    inverse, uniq = factorize(values.to_numpy(dtype=object))
     return inverse, np.array([str(u).strip() if isinstance(u, str) else "" for u in uniq] or [""], dtype=object)
 
 
@@ -598,6 +599,6 @@ def strip_cells(values: pd.Series) -> np.ndarray:
     arr = values.to_numpy(dtype=object)
     if len(arr) and lib.is_string_array(arr, skipna=False):
         return np.fromiter(map(str.strip, arr), dtype=object, count=len(arr))
-    codes, uniq = pd.factorize(arr, use_na_sentinel=False)
+    codes, uniq = factorize(arr)
     stripped = np.array([str(u).strip() if isinstance(u, str) else "" for u in uniq], dtype=object)
     return stripped[codes]

@@ -31,6 +31,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from mentorassess._factorize import factorize
+
 __all__ = ["normalise_label", "ValueRules", "ColumnValues", "convert_column", "NA"]
 
 NA = "na"
@@ -193,7 +195,7 @@ def _distinct(values) -> tuple[np.ndarray, list[str]]:
             uniq.append(None)
     else:
         arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
-        inverse, uniq = pd.factorize(arr, use_na_sentinel=False)
+        inverse, uniq = factorize(arr)
     return inverse, [u if isinstance(u, str) else "" for u in uniq]
 
 
