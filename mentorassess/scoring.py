@@ -430,18 +430,14 @@ def _rater_ids(values: pd.Series) -> np.ndarray:
 def _comment_text(values: pd.Series) -> np.ndarray:
     """Stripped comment text per cell, ``""`` for cells that are not text (numbers, NaN, None).
 
-    Once per distinct value; missing cells all give ``""``.
+    Once per distinct value (one hashing pass, which also finds the missing cells); missing cells
+    all give ``""``.
     """
-    arr = values.to_numpy(dtype=object)
-    out = np.full(len(arr), "", dtype=object)
-    filled = np.flatnonzero(~pd.isna(arr))  # most comment cells are missing: only the others are factorised
-    if len(filled):
-        codes, uniq = pd.factorize(arr[filled], use_na_sentinel=True)
-        mapped = np.empty(len(uniq) + 1, dtype=object)
-        mapped[:-1] = [v.strip() if type(v) is str else "" for v in uniq]
-        mapped[-1] = ""  # code -1: a missing cell
-        out[filled] = mapped[codes]
-    return out
+    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    mapped = np.empty(len(uniq) + 1, dtype=object)
+    mapped[:-1] = [v.strip() if type(v) is str else "" for v in uniq]
+    mapped[-1] = ""  # code -1: a missing cell
+    return mapped[codes]
 
 
 def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument, role_codes: np.ndarray,
@@ -462,9 +458,11 @@ def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument, role_
         if not on_form.all():
             keep &= on_form[role_codes]
         if keep.any():
-            part = ids.loc[keep, ["response_id", "mentor_id", "rater_role", "wave"]].copy()
+            idx = np.flatnonzero(keep)  # a gather per column (cheaper than a masked .loc on the frame)
+            part = pd.DataFrame({c: ids[c].to_numpy()[idx]
+                                 for c in ("response_id", "mentor_id", "rater_role", "wave")})
             part["question"] = q
-            part["text"] = text[keep]
+            part["text"] = text[idx]
             parts.append(part)
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in

@@ -279,9 +279,14 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
             key, _ = factorize(frame["rater_id"].to_numpy(dtype=object)[idx])
             many = np.bincount(key)[key] > 1
             idx, key = idx[many], key[many].astype(np.int64)
+            bound = int(key.max()) + 1 if len(key) else 1  # every key is below it
             for c in keys[1:]:
                 codes, uniq = factorize(frame[c].to_numpy(dtype=object)[idx])
-                key, _ = pd.factorize(key * max(len(uniq), 1) + codes, use_na_sentinel=False)
+                key, bound = key * max(len(uniq), 1) + codes, bound * max(len(uniq), 1)
+                if bound > 1 << 40:  # made dense again long before int64 could overflow
+                    key, _ = pd.factorize(key, use_na_sentinel=False)
+                    bound = int(key.max()) + 1 if len(key) else 1
+            key, _ = pd.factorize(key, use_na_sentinel=False)
             repeated = np.bincount(key)[key] > 1 if len(key) else np.zeros(0, dtype=bool)
             sub = frame.iloc[idx[repeated]][keys + ["submitted_at", "source_row"]].copy()  # only repeats
             sub["_t"] = sub["submitted_at"].fillna("")
