@@ -432,11 +432,11 @@ def _match_mentors(resp, table, res, rindex, warnings) -> list[str]:
     cache: dict[str, tuple] = {}
     id_u = np.full(len(uniq), np.nan, dtype=object)
     how_u = np.full(len(uniq), "", dtype=object)
-    for k, v in enumerate(uniq):
+    if rindex is None:  # every non-empty cell is its own id
+        given = np.array([v != "" for v in uniq], dtype=bool)
+        id_u[given], how_u[given] = uniq[given], "no roster"
+    for k, v in enumerate(uniq if rindex is not None else ()):
         if v == "":
-            continue
-        if rindex is None:
-            id_u[k], how_u[k] = v, "no roster"
             continue
         cache[v] = rindex.match(v)
         mid, how, sugg = cache[v]

@@ -84,13 +84,14 @@ def check_mentor_cells(mentor: np.ndarray, rows: np.ndarray, table: RawTable, co
 
     ``factorized`` is ``pd.factorize(mentor, use_na_sentinel=False)`` when the caller has it.
     """
-    if len(mentor) and not (np.asarray(mentor, dtype=object) != "").any():
+    inverse, uniq = factorized or factorize(np.asarray(mentor, dtype=object))
+    if len(uniq) == 1 and isinstance(uniq[0], str) and uniq[0] == "":  # one distinct cell, and it is empty
         raise DataError.from_problems([Problem(f"the mentor column {column!r} is empty in all {len(mentor)} row(s)", file=table.file,
                         row=int(rows[0]) if len(rows) else None, column=column, code="empty-mentor-column",
                         hint="the mentor of each response is needed; check the export (embedded data, URL "
                              "parameter or hidden question) or map another column under columns: mentor:")])
-    inverse, uniq = factorized or factorize(np.asarray(mentor, dtype=object))
-    sci_u = np.array([bool(_SCIENTIFIC.match(str(v))) for v in uniq], dtype=bool)
+    # the pattern needs an E: only cells with one are matched against it
+    sci_u = np.array([("e" in t or "E" in t) and bool(_SCIENTIFIC.match(t)) for t in map(str, uniq)], dtype=bool)
     if sci_u.any():
         sci = sci_u[inverse]
         k = int(np.flatnonzero(sci)[0])
