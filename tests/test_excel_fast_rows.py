@@ -90,3 +90,36 @@ def test_repeated_numbers_and_batched_text_checks_give_the_same_bytes(monkeypatc
     fast = workbook_bytes([Sheet("Numbers", frame)])
     monkeypatch.setattr(excel, "_FAST_ROWS", False)
     assert fast == workbook_bytes([Sheet("Numbers", frame)])
+
+
+@pytest.mark.parametrize("fast_rows", [True, False])
+def test_rows_held_in_memory_give_the_bytes_of_xlsxwriters_temporary_files(monkeypatch, tmp_path, fast_rows):
+    import tempfile
+
+    import mentorassess.reports._xlsx_zip as xz
+
+    monkeypatch.setattr(excel, "_FAST_ROWS", fast_rows)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))   # XlsxWriter's temporary files land here
+    sheets = _frames()
+    made = []
+    init = xz._MemoryRows.__init__
+    monkeypatch.setattr(xz._MemoryRows, "__init__", lambda self: made.append(1) or init(self))
+    held = workbook_bytes(sheets, readme=[("Topic", "Text")])
+    assert len(made) == len(sheets) + 1                       # README and every sheet held their rows
+    assert not list(tmp_path.iterdir())                       # the emptied row files are removed as before
+    monkeypatch.setattr(xz, "_ROWS_IN_MEMORY", False)
+    assert held == workbook_bytes(sheets, readme=[("Topic", "Text")])
+
+
+def test_memory_rows_are_read_once_in_order_and_only_rewound():
+    from mentorassess.reports._xlsx_zip import _MemoryRows
+
+    rows = _MemoryRows()
+    for part in ("<row r=\"1\">", "x", "</row>"):
+        rows.write(part)
+    rows.seek(0)
+    assert [rows.read(65536) for _ in range(4)] == ["<row r=\"1\">", "x", "</row>", ""]
+    with pytest.raises(Exception):
+        rows.seek(5)
+    rows.close()
+    assert rows.closed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["Labels", "COLUMNS", "GAP_WORDS", "column_dictionary"]
@@ -45,17 +46,30 @@ class Labels:
         out = df.copy()
         for col in ("competency", "strongest", "weakest", "self_strongest", "self_weakest"):
             if col in out.columns:
-                out[col] = out[col].map(self.competency).astype(object)
+                out[col] = _per_distinct(out[col], self.competency)
         if "gap_class" in out.columns:
-            out["gap_class"] = out["gap_class"].map(lambda v: GAP_WORDS.get(v, v)).astype(object)
+            out["gap_class"] = _per_distinct(out["gap_class"], lambda v: GAP_WORDS.get(v, v))
         if "kind" in out.columns:
-            out["kind"] = out["kind"].map(lambda v: _KIND_WORDS.get(v, v)).astype(object)
+            out["kind"] = _per_distinct(out["kind"], lambda v: _KIND_WORDS.get(v, v))
         for col in ("rater_role", "role"):
             if col in out.columns:
-                out[col] = out[col].map(lambda v: _ROLE_WORDS.get(v, v)).astype(object)
+                out[col] = _per_distinct(out[col], lambda v: _ROLE_WORDS.get(v, v))
         if "item" in out.columns and not {"item_text", "label"} & set(out.columns) and self.items:
-            out.insert(out.columns.get_loc("item") + 1, "item_text", out["item"].map(self.item).astype(object))
+            out.insert(out.columns.get_loc("item") + 1, "item_text", _per_distinct(out["item"], self.item))
         return out
+
+
+def _per_distinct(values: pd.Series, fn) -> np.ndarray:
+    """``values.map(fn)`` as an object array, ``fn`` called once per distinct value (and once per
+    missing cell, with that cell's own value)."""
+    arr = values.to_numpy(dtype=object)
+    codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+    words = np.empty(len(uniq) + 1, dtype=object)
+    words[:-1] = [fn(u) for u in uniq]
+    out = words[codes]
+    for k in np.flatnonzero(codes < 0):
+        out[k] = fn(arr[k])
+    return out
 
 
 COLUMNS: dict[str, str] = {

@@ -1,4 +1,5 @@
-"""The staff workbook's zip: XlsxWriter's entries deflated at a fast level, on two threads.
+"""The staff workbook's zip: XlsxWriter's entries deflated at a fast level, on two threads, and
+its constant-memory row data kept in memory (:func:`rows_in_memory`).
 
 XlsxWriter has no setting for its zip's compression level: :func:`_fast_deflate` swaps its
 module's ``ZipFile`` for :class:`_ParallelZip` (or :class:`_LevelZip`) while a workbook closes.
@@ -7,6 +8,7 @@ The bytes stay deterministic and are those ``zipfile`` writes one entry after th
 
 from __future__ import annotations
 
+import io
 import threading
 import zipfile
 from contextlib import contextmanager
@@ -120,3 +122,49 @@ def _fast_deflate():
             yield
         finally:
             xw.ZipFile = saved
+
+
+class _MemoryRows:
+    """A constant-memory worksheet's row data held as the strings written, instead of its temporary
+    file: written once and read back once when the sheet is packed, with no encoding, decoding or
+    disk in between. XlsxWriter only writes to it, rewinds it, reads it until it returns ``""``
+    and closes it (``Worksheet._write_optimized_sheet_data``); the temporary file it made stays,
+    empty, and XlsxWriter removes it as before."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._next = 0
+        self.closed = False
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        return len(text)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        if pos != 0 or whence != 0:
+            raise io.UnsupportedOperation("row data is only rewound to its start")
+        self._next = 0
+        return 0
+
+    def read(self, size: int = -1) -> str:
+        """The next string written (whatever ``size``), ``""`` after the last."""
+        if self._next >= len(self._parts):
+            return ""
+        self._next += 1
+        return self._parts[self._next - 1]
+
+    def close(self) -> None:
+        self._parts, self.closed = [], True
+
+
+#: Keep constant-memory row data in memory (:class:`_MemoryRows`); False: XlsxWriter's temporary files.
+_ROWS_IN_MEMORY = True
+
+
+def rows_in_memory(ws) -> None:
+    """Give a new constant-memory worksheet a :class:`_MemoryRows` for its rows (nothing is written yet)."""
+    fh = getattr(ws, "row_data_fh", None)
+    if not _ROWS_IN_MEMORY or fh is None or ws.fh is not fh or fh.tell() != 0:
+        return
+    fh.close()
+    ws.row_data_fh = ws.fh = _MemoryRows()

@@ -3,8 +3,9 @@
 :func:`write_workbook` writes one sheet per DataFrame with a bold header row, an autofilter, column
 widths fitted to the content and number formats per column. The header row and the identifying
 columns (up to ``name``, else ``mentor_id`` or ``response_id``) are frozen, so they stay in view on
-a wide sheet. XlsxWriter runs in constant-memory mode: rows stream to disk, so a workbook of
-millions of cells needs little memory.
+a wide sheet. XlsxWriter runs in constant-memory mode (one pending row), with each sheet's row
+XML held as the strings written until the sheet is packed (``_xlsx_zip.rows_in_memory``: no
+temporary file written, read back and decoded; a consortium's 150 MB of sheet XML is held once).
 
 Text is written as text, never as a formula: every string cell is a string record carrying the
 *quote-prefix* cell style, so Excel and LibreOffice show the text exactly as written (no visible
@@ -39,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from mentorassess._files import atomic_write_bytes
-from mentorassess.reports._xlsx_zip import DEFLATE_LEVEL, _fast_deflate  # noqa: F401 - DEFLATE_LEVEL: public here
+from mentorassess.reports._xlsx_zip import DEFLATE_LEVEL, _fast_deflate, rows_in_memory  # noqa: F401 - DEFLATE_LEVEL: public here
 
 __all__ = ["Sheet", "write_workbook", "workbook_bytes", "FIXED_DATE", "frozen_columns"]
 
@@ -166,6 +167,7 @@ def workbook_bytes(sheets: Iterable[Sheet], *, readme: Sequence[tuple[str, str]]
     fmt = _Formats(wb)
     if readme:
         ws = wb.add_worksheet("README")
+        rows_in_memory(ws)
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 100)
         ws.freeze_panes(1, 0)
@@ -182,7 +184,9 @@ def workbook_bytes(sheets: Iterable[Sheet], *, readme: Sequence[tuple[str, str]]
             name = _safe_title(f"{sheet.name[:27]} ({k})")
             k += 1
         used.add(name)
-        _sheet(wb.add_worksheet(name), sheet, fmt)
+        ws = wb.add_worksheet(name)
+        rows_in_memory(ws)
+        _sheet(ws, sheet, fmt)
     if not used:
         wb.add_worksheet("Empty")
     with _fast_deflate():
