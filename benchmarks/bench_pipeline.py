@@ -111,6 +111,10 @@ def _stress_file(folder: Path, n: int) -> Path:
     return write_canonical_csv(df, folder / f"stress_{n}.csv")
 
 
+def _listed(runs) -> str:
+    return ", ".join(f"{r['seconds']:.2f}" for r in runs)
+
+
 def measure_stress(quick: bool) -> list[dict]:
     sizes = [1_000, 5_000] if quick else [1_000, 10_000, 100_000, 1_000_000]
     rows = [["responses", "mentorassess s", "read_csv s", "ratio", "mentorassess MB", "read_csv MB", "s per 1k"]]
@@ -118,8 +122,13 @@ def measure_stress(quick: bool) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             path = _stress_file(Path(tmp), n)
-            base = _child("read_csv", path)
-            ours = _child("mentorassess", path)
+            # the largest size: best of three, alternating (one run of either side varies by up to
+            # 35 % on the project's shared VMs); the note lists every run
+            pairs = [(_child("read_csv", path), _child("mentorassess", path))
+                     for _ in range(3 if n == sizes[-1] and not quick else 1)]
+            base = min((b for b, _ in pairs), key=lambda r: r["seconds"])
+            ours = min((o for _, o in pairs), key=lambda r: r["seconds"])
+            ours = dict(ours, peak_mb=max(o["peak_mb"] for _, o in pairs))  # the highest peak of any run
             ratio = ours["seconds"] / base["seconds"]
             rows.append([f"{n:,}", f"{ours['seconds']:.2f}", f"{base['seconds']:.2f}", f"{ratio:.1f}",
                          f"{ours['peak_mb']:.0f}", f"{base['peak_mb']:.0f}", f"{ours['seconds'] / n * 1000:.3f}"])
@@ -128,9 +137,11 @@ def measure_stress(quick: bool) -> list[dict]:
                                 "seconds": ours["seconds"], "baseline": "pandas.read_csv",
                                 "baseline_seconds": base["seconds"], "ratio": ratio, "peak_mb": ours["peak_mb"],
                                 "goal": "<= 2x read_csv, <= 1 GB", "met": ratio <= 2 and ours["peak_mb"] <= 1024,
-                                "note": f"read_csv peak {base['peak_mb']:.0f} MB; {os.path.getsize(path) / 2**20:.0f} MB file; "
-                                        f"CPU ratio {ours['cpu_seconds'] / base['cpu_seconds']:.2f} (less sensitive "
-                                        "to other load than the wall ratio; the SHA-256 thread counts in it)"})
+                                "note": f"best of {len(pairs)} (runs {_listed(o for _, o in pairs)} s; "
+                                        f"read_csv {_listed(b for b, _ in pairs)} s); "
+                                        f"read_csv peak {base['peak_mb']:.0f} MB; {os.path.getsize(path) / 2**20:.0f} MB file; "
+                                        f"CPU ratio {ours['cpu_seconds'] / base['cpu_seconds']:.2f} (the scan thread "
+                                        "and the second half's parse count in it); peak: the highest of the runs"})
             path.unlink()
     results.append({"name": "scaling: import + validate + score", "table": rows})
     return results
