@@ -9,7 +9,7 @@ PKG = Path(__file__).resolve().parent.parent / "mentorassess"
 
 # Lower number = lower layer. A module may import its own layer or lower ones.
 LAYERS = {
-    "errors": 0, "_safe": 0, "_files": 0, "_yaml": 0, "_checks": 0, "_procs": 0, "_forked": 0,
+    "errors": 0, "_safe": 0, "_files": 0, "_yaml": 0, "_checks": 0, "_procs": 0, "_forked": 0, "_factorize": 0,
     "_instrument_schema": 1, "instruments": 1,
     "io": 2, "sample": 2,
     "scoring": 3, "aggregate": 3, "suppression": 3, "program": 3, "release": 3,
