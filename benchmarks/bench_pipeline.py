@@ -139,7 +139,8 @@ def measure_stress(quick: bool) -> list[dict]:
                                 "goal": "<= 2x read_csv, <= 1 GB", "met": ratio <= 2 and ours["peak_mb"] <= 1024,
                                 "note": f"best of {len(pairs)} (runs {_listed(o for _, o in pairs)} s; "
                                         f"read_csv {_listed(b for b, _ in pairs)} s); "
-                                        f"read_csv peak {base['peak_mb']:.0f} MB; {os.path.getsize(path) / 2**20:.0f} MB file; "
+                                        f"read_csv peak {base['peak_mb']:.0f} MB; "
+                                        f"{os.path.getsize(path) / 2**20:.0f} MB file; "
                                         f"CPU ratio {ours['cpu_seconds'] / base['cpu_seconds']:.2f} (the scan thread "
                                         "and the second half's parse count in it); peak: the highest of the runs"})
             path.unlink()

@@ -36,4 +36,5 @@ def test_distinct_mapping_equals_per_cell_mapping():
     assert list(got.columns) == list(want.columns)
     for col in got.columns:
         a, b = got[col].tolist(), want[col].tolist()
-        assert all((x is y) or (x == y) or (pd.isna(x) and pd.isna(y) and type(x) is type(y)) for x, y in zip(a, b)), col
+        same = (x is y or x == y or (pd.isna(x) and pd.isna(y) and type(x) is type(y)) for x, y in zip(a, b))
+        assert all(same), col

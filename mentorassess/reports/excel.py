@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 
 from mentorassess._files import atomic_write_bytes
-from mentorassess.reports._xlsx_zip import DEFLATE_LEVEL, _fast_deflate, rows_in_memory  # noqa: F401 - DEFLATE_LEVEL: public here
+from mentorassess.reports._xlsx_zip import (DEFLATE_LEVEL, _fast_deflate,  # noqa: F401 - DEFLATE_LEVEL: public here
+                                            rows_in_memory)
 
 __all__ = ["Sheet", "write_workbook", "workbook_bytes", "FIXED_DATE", "frozen_columns"]
 
@@ -166,8 +167,7 @@ def workbook_bytes(sheets: Iterable[Sheet], *, readme: Sequence[tuple[str, str]]
     wb.set_properties({"title": title, "author": "mentorassess", "created": FIXED_DATE})
     fmt = _Formats(wb)
     if readme:
-        ws = wb.add_worksheet("README")
-        rows_in_memory(ws)
+        ws = _add_sheet(wb, "README")
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 100)
         ws.freeze_panes(1, 0)
@@ -184,14 +184,19 @@ def workbook_bytes(sheets: Iterable[Sheet], *, readme: Sequence[tuple[str, str]]
             name = _safe_title(f"{sheet.name[:27]} ({k})")
             k += 1
         used.add(name)
-        ws = wb.add_worksheet(name)
-        rows_in_memory(ws)
-        _sheet(ws, sheet, fmt)
+        _sheet(_add_sheet(wb, name), sheet, fmt)
     if not used:
         wb.add_worksheet("Empty")
     with _fast_deflate():
         wb.close()
     return buf.getvalue()
+
+
+def _add_sheet(wb, name: str):
+    """A new worksheet whose row data is held in memory until packed (:func:`rows_in_memory`)."""
+    ws = wb.add_worksheet(name)
+    rows_in_memory(ws)
+    return ws
 
 
 def _sheet(ws, sheet: Sheet, fmt: _Formats) -> None:
