@@ -233,25 +233,26 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
     comment columns ``comment_*`` used to compare repeats.
     """
     reason = frame["row_reason"].to_numpy(dtype=object).copy()
+    kept = reason == ""  # kept in step with ``reason`` (one comparison of object cells, not one per rule)
 
     def mark(mask: np.ndarray, why: str) -> None:
-        sel = (reason == "") & mask
+        sel = kept & mask
         reason[sel] = why
+        kept[sel] = False
 
     mark(answered == 0, "no_items_answered")
     share = answered / max(n_items, 1)
     mark(~frame["finished"].to_numpy(dtype=bool) & (share < opts.incomplete_min_answered), "incomplete")
     mark(frame["mentor_id"].isna().to_numpy(), "unmatched_mentor")
-    speed = speeder_flags(duration, reason == "", opts.speeder_fraction)
+    speed = speeder_flags(duration, kept, opts.speeder_fraction)
     straight = straightline_flags(codes, opts.straightline_min_items)
     if opts.exclude_speeders:
         mark(speed, "speeder")
     if opts.exclude_straightliners:
         mark(straight, "straightliner")
     # Anonymous exact repeats.
-    live = reason == ""
     rater_na = frame["rater_id"].isna().to_numpy()
-    anon = live & rater_na
+    anon = kept & rater_na
     if anon.any():
         key = pd.DataFrame(codes[anon]).round(6).astype(str).agg("|".join, axis=1)
         parts = [frame.loc[anon, c].astype(str) for c in ("mentor_id", "rater_role", "wave")]
@@ -266,10 +267,10 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
         idx = np.flatnonzero(anon)[order]
         dup = pd.Series(full[order]).duplicated(keep="first").to_numpy()
         reason[idx[dup]] = "duplicate_submission"
+        kept[idx[dup]] = False
     # Same rater, mentor, role and wave.
     if opts.duplicates != "keep_all":
-        live = reason == ""
-        rated = live & ~rater_na
+        rated = kept & ~rater_na
         if rated.any():
             # Only raters that appear more than once can repeat a (rater, mentor, role, wave) key:
             # one hashing pass over the rater ids, then the other parts of the key on those rows
@@ -293,5 +294,7 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
             sub = sub.sort_values(["_t", "source_row"], kind="stable")
             keep = "last" if opts.duplicates == "keep_latest" else "first"
             dup = sub.duplicated(keys, keep=keep)
-            reason[sub.index[dup.to_numpy()].to_numpy()] = "duplicate"
-    return reason, speed & (reason == ""), straight & (reason == "")
+            gone = sub.index[dup.to_numpy()].to_numpy()
+            reason[gone] = "duplicate"
+            kept[gone] = False
+    return reason, speed & kept, straight & kept

@@ -529,7 +529,7 @@ def split_header(grid: Grid, n_header: int, names: list[str], fmt: str) -> RawTa
     if any(is_categorical(grid.cells[j]) for j in keep):
         # Column by column: categorical columns stay categorical (the header texts dropped from
         # their categories), object columns are shared with the grid.
-        out = pd.DataFrame({names[j]: _body_column(grid.cells[j], n_header) for j in keep})
+        out = pd.DataFrame({names[j]: _body_column(grid.cells[j], n_header) for j in keep}, copy=False)
     else:
         # One frame over the grid's cells (no copy when every column is kept: the grid is dropped after this)
         cells = grid.cells.to_numpy(dtype=object)
@@ -559,16 +559,19 @@ def _body_column(col: pd.Series, n_header: int):
     part = col.iloc[n_header:]
     if not is_categorical(part):
         return part.to_numpy(dtype=object)
-    # Drop the categories only the header rows used (counted, not sorted: cheaper than
-    # remove_unused_categories on a million rows).
+    # Drop the categories only the header rows used (a header text is a category of its column).
+    # Every other category is some body cell's text, so only the header rows' categories are
+    # looked for among the body's codes: one comparison of small integers per header category,
+    # instead of counting every category over the whole column.
     cats = part.cat.categories
-    codes = part.cat.codes.to_numpy().astype(np.intp)
-    used = np.bincount(codes + 1, minlength=len(cats) + 1)[1:] > 0
-    if used.all():
+    every = col.cat.codes.to_numpy()
+    codes = every[n_header:]
+    gone = sorted({int(k) for k in every[:n_header] if k >= 0 and not (codes == k).any()}, reverse=True)
+    if not gone:
         return part.array
-    remap = np.full(len(cats) + 1, -1, dtype=np.intp)
-    remap[1:][used] = np.arange(int(used.sum()))
-    return pd.Categorical.from_codes(remap[codes + 1], categories=cats[used])
+    for k in gone:  # highest first: each shifts the codes above it down by one (-1, a missing cell, stays)
+        codes = codes - (codes > k).astype(codes.dtype)
+    return pd.Categorical.from_codes(codes, categories=cats.delete(gone), validate=False)
 
 
 def distinct_stripped(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
