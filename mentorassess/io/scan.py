@@ -36,7 +36,9 @@ def _chunks(path: Path):
 def _blank_in(data: bytes) -> bool:
     """Whether ``data`` holds two line breaks with only spaces or tabs between them (CRLF is one break)."""
     a = np.frombuffer(data, dtype=np.uint8)
-    breaks = np.flatnonzero((a == _LF) | (a == _CR))
+    low = np.flatnonzero(a <= _CR)  # line breaks are among the few bytes up to CR: one pass over the chunk
+    kind = a[low]
+    breaks = low[(kind == _LF) | (kind == _CR)]
     if len(breaks) < 2:
         return False
     p, q = breaks[:-1], breaks[1:]
