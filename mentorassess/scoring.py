@@ -427,17 +427,16 @@ def _rater_ids(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _comment_text(values: pd.Series) -> np.ndarray:
-    """Stripped comment text per cell, ``""`` for cells that are not text (numbers, NaN, None).
+def _comment_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, texts)``: ``texts[codes]`` is the stripped comment text per cell, ``""`` for cells
+    that are not text (numbers, NaN, None).
 
-    Once per distinct value (one hashing pass, which also finds the missing cells); missing cells
-    all give ``""``.
+    One hashing pass (missing cells are one of the distinct values, no separate pass for them);
+    each distinct value is stripped once.
     """
-    codes, uniq = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    mapped = np.empty(len(uniq) + 1, dtype=object)
-    mapped[:-1] = [v.strip() if type(v) is str else "" for v in uniq]
-    mapped[-1] = ""  # code -1: a missing cell
-    return mapped[codes]
+    codes, uniq = factorize(values.to_numpy(dtype=object))
+    texts = np.array([v.strip() if type(v) is str else "" for v in uniq] or [""], dtype=object)
+    return codes, texts
 
 
 def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument, role_codes: np.ndarray,
@@ -450,8 +449,8 @@ def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument, role_
         if q not in df.columns:
             continue
         # non-text cells (numbers, NaN) are no comment; text is stripped (once per distinct cell)
-        text = _comment_text(df[q])
-        keep = text != ""
+        codes, texts = _comment_text(df[q])
+        keep = (texts != "")[codes]  # decided per distinct text, spread as booleans
         if not keep.any():
             continue
         on_form = np.array([q in role_comments.get(r, {q}) for r in role_uniq], dtype=bool)
@@ -462,7 +461,7 @@ def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument, role_
             part = pd.DataFrame({c: ids[c].to_numpy()[idx]
                                  for c in ("response_id", "mentor_id", "rater_role", "wave")})
             part["question"] = q
-            part["text"] = text[idx]
+            part["text"] = texts[codes[idx]]
             parts.append(part)
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in

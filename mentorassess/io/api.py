@@ -235,7 +235,8 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
     codes = np.empty((n, len(ins.items)), order="F")  # every column is written below (NaN if not asked)
     ns = np.zeros((n, len(ins.items)), dtype=bool, order="F")
     oor = np.zeros((n, len(ins.items)), dtype=bool, order="F")
-    nonempty = np.zeros(n, dtype=int)
+    # answered cells per response, counted in a narrow type (at most one per item)
+    nonempty = np.zeros(n, dtype=np.uint16 if len(ins.items) < 1 << 16 else np.int64)
     unknown, off, recodes = Counter(), [], Counter()
     stats: dict = {}
     cols: list[str | None] = []
@@ -247,13 +248,16 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
             continue
         cv = convert_column(table.body[col], rules, table.value_labels.get(col), table.missing_codes.get(col))
         stats[col] = column_stats(table.body[col], cv, table.rows)
-        # spread the per-distinct results straight into the (column-major) arrays
-        np.take(cv.distinct_codes, cv.inverse, out=codes[:, j], mode="clip")
+        # spread the per-distinct results straight into the (column-major) arrays; the positions are
+        # made pointer-sized once (a categorical's codes are small integers, which np.take would
+        # convert on every call)
+        inv = cv.inverse.astype(np.intp, copy=False)
+        np.take(cv.distinct_codes, inv, out=codes[:, j], mode="clip")
         if cv.distinct_ns.any():  # else the column stays as allocated: all False (zeroed pages, never written)
-            np.take(cv.distinct_ns, cv.inverse, out=ns[:, j], mode="clip")
+            np.take(cv.distinct_ns, inv, out=ns[:, j], mode="clip")
         if cv.distinct_oor.any():
-            np.take(cv.distinct_oor, cv.inverse, out=oor[:, j], mode="clip")
-        nonempty += np.take(~cv.distinct_empty, cv.inverse, mode="clip")
+            np.take(cv.distinct_oor, inv, out=oor[:, j], mode="clip")
+        nonempty += np.take((~cv.distinct_empty).astype(nonempty.dtype), inv, mode="clip")
         for label, count in cv.unknown.items():
             unknown[(col, label)] += count
         bad = int(np.count_nonzero(oor[:, j])) + sum(cv.unknown.values())
@@ -276,6 +280,7 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
         keep = np.flatnonzero(produced)
         frame = frame.iloc[keep].reset_index(drop=True)
         codes, ns, oor, nonempty = codes[keep], ns[keep], oor[keep], nonempty[keep]
+    nonempty = nonempty.astype(int)  # the type the later steps compute with (signed)
     return ({"frame": frame, "codes": codes, "ns": ns, "oor": oor, "answered": nonempty, "stats": stats}, unknown,
             off, recodes)
 
@@ -342,7 +347,7 @@ def _set_ids(resp: pd.DataFrame, table: RawTable, res: Resolved, ins: Instrument
         rid = np.where(looped, rid + "_" + it, rid)
     resp["response_id"] = rid
     rater = _cell(table, res.meta.get("rater_id"), rowpos)
-    resp["rater_id"] = np.where(rater == "", np.nan, rater).astype(object)
+    resp["rater_id"] = np.where(rater == "", np.nan, rater).astype(object, copy=False)  # np.where gives object already
 
 
 def _per_distinct(raw, fn) -> np.ndarray:

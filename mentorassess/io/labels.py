@@ -24,6 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
+from mentorassess._factorize import factorize
 from mentorassess.errors import DataError, Problem
 from mentorassess.io.values import normalise_label
 
@@ -65,10 +66,14 @@ def relabel(raw: np.ndarray, rows: np.ndarray, *, what: str, map_key: str, colum
     ``roles:`` (keys compared by :func:`key`).
     """
     tmap = {key(k): v for k, v in table_map.items()}
-    out = np.full(len(raw), np.nan, dtype=object)
+    # Each distinct cell is looked up once (in order of first appearance) and the results are
+    # spread by one gather; counts come from the distinct cells' tallies.
+    codes, uniq = factorize(np.asarray(raw, dtype=object))
+    counts = np.bincount(codes, minlength=len(uniq))
+    out_u = np.full(len(uniq), np.nan, dtype=object)
     unknown: dict[str, list] = {}
     kept_new: dict[str, int] = {}
-    for v in dict.fromkeys(raw.tolist()):
+    for k, v in enumerate(uniq.tolist()):
         if v == "" or v is None:
             continue
         label, shown = v, repr(v)
@@ -80,17 +85,18 @@ def relabel(raw: np.ndarray, rows: np.ndarray, *, what: str, map_key: str, colum
         elif strip_arm:
             label = re.sub(r"_arm_\d+$", "", label)
         found = lookup(label)
-        mask = raw == v
+        n = int(counts[k])
         if found is None:
             if keep_unknown:
                 found = normalise_label(label)
-                kept_new[found] = kept_new.get(found, 0) + int(mask.sum())
+                kept_new[found] = kept_new.get(found, 0) + n
             else:
-                unknown[shown] = [int(mask.sum()), int(rows[np.flatnonzero(mask)[0]])]
+                unknown[shown] = [n, int(rows[np.flatnonzero(codes == k)[0]])]
                 continue
-        out[mask] = found
+        out_u[k] = found
         if v != found:
-            recodes[f"{what} {v!r} -> {found}"] += int(mask.sum())
+            recodes[f"{what} {v!r} -> {found}"] += n
+    out = out_u[codes] if len(uniq) else np.full(len(raw), np.nan, dtype=object)
     if unknown:
         listed = ", ".join(f"{v} ({n} row(s), first row {r})" for v, (n, r) in unknown.items())
         first = next(iter(unknown.values()))[1]
