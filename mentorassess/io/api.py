@@ -203,15 +203,20 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     # The item codes as one block: the codes array itself when every response is kept (no copy of
     # n x items floats), else its kept rows; the other columns are inserted around it (pd.concat
     # would consolidate the float ids columns with it: a copy).
-    out = pd.DataFrame(codes if kept.all() else codes[kept], columns=list(ins.item_ids), copy=False)
+    every = bool(kept.all())
+
+    def rows(values):  # the kept rows (all of them: the array itself, shared with ``resp``, only read below)
+        return values if every else values[kept]
+
+    out = pd.DataFrame(rows(codes), columns=list(ins.item_ids), copy=False)
     del codes
     for pos, c in enumerate(CANONICAL_META):
-        out.insert(pos, c, resp[c][kept].reset_index(drop=True))  # dtypes kept as they are
+        out.insert(pos, c, rows(resp[c].array))  # dtypes kept as they are
     for cid in ins.comment_ids:
-        out[cid] = resp[f"comment::{cid}"].to_numpy(dtype=object)[kept]
-    out["flag_speeder"] = speed[kept]
-    out["flag_straightline"] = straight[kept]
-    out["source_row"] = resp["source_row"].to_numpy(dtype=np.int64)[kept]
+        out[cid] = rows(resp[f"comment::{cid}"].to_numpy(dtype=object))
+    out["flag_speeder"] = rows(speed)
+    out["flag_straightline"] = rows(straight)
+    out["source_row"] = rows(resp["source_row"].to_numpy(dtype=np.int64))
 
     if ids_checked:  # distinct among all responses, so among the kept ones: score() need not hash them again
         distinct.remember(out, out["response_id"].to_numpy())
