@@ -46,3 +46,30 @@ def test_notes_stay_inside_the_label_column():
     sizes = {t: size for t, _l, _r, size in found}
     assert sizes["mentee ratings hidden for anonymity"] == 7.5   # fits at the normal size
 
+
+
+def test_html_chart_prints_the_note_under_a_withheld_competency():
+    """The HTML twin says what the PDF says: the note in italics under the label of a withheld
+    competency, its lines inside that row (the rows are taller when a chart has a note)."""
+    import re
+
+    from mentorassess.reports.feedback import checked_document
+    from mentorassess.reports.html import feedback_html
+    from tests._feedback_helpers import make_data
+
+    page = feedback_html(checked_document(make_data("Eeva Virtanen", hidden="independence")))
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    labels = re.findall(r'<text x="0" y="([0-9.]+)"[^>]*>((?:<tspan[^>]*>[^<]*</tspan>)+)</text>', svg)
+    noted = [(y, t) for y, t in labels if "hidden for anonymity" in t]
+    assert len(noted) == 1  # (the chart's text alternative says it too, in <desc>)
+    note = noted[0][1]
+    assert 'font-style="italic" fill="#4a4a4a">mentee ratings hidden for anonymity</tspan>' in note
+    lines = re.findall(r'dy="(\d+)"', note)
+    y0 = float(noted[0][0])
+    last = y0 + sum(int(d) for d in lines)
+    rows = re.findall(r'<text x="0" y="([0-9.]+)" font-size="12"', svg)
+    height = 42
+    top = 34 + height * [abs(float(y) - y0) < 1e-9 for y in rows].index(True)
+    assert top < y0 - 12 and last + 3 < top + height  # the first line's cap and the note's descenders stay in the row
+    plain = feedback_html(checked_document(make_data("Eeva Virtanen")))
+    assert "hidden for anonymity" not in plain and 'viewBox="0 0 680 ' in plain

@@ -44,7 +44,8 @@ def esc(text: Any) -> str:
 def _svg(chart: Any, ident: str) -> str:
     """The dot plot as inline SVG: a text alternative in <title>/<desc>, shapes as in the PDF."""
     rows = chart.rows
-    w, label_w, row_h, top = 680, 210, 34, 34
+    # a row with a note (a competency whose mentee figures are withheld) gets a third line under its label
+    w, label_w, row_h, top = 680, 210, 42 if any(r.note for r in rows) else 34, 34
     x0, x1 = label_w + 10, w - 16
     lo, hi = chart.scale_min, chart.scale_max
 
@@ -76,6 +77,10 @@ def _svg(chart: Any, ident: str) -> str:
     for i, r in enumerate(rows):
         yc = top + row_h * i + row_h / 2
         n_lines, tspans = _label_tspans(r.label)
+        if r.note:  # as in the PDF: in italics under the label, inside the label column
+            tspans += (f'<tspan x="0" dy="14" font-size="11" font-style="italic" fill="#4a4a4a">'
+                       f'{esc(r.note)}</tspan>')
+            n_lines += 1
         y0 = yc + 4 - 7 * (n_lines - 1)
         out.append(f'<text x="0" y="{y0:.1f}" font-size="12" fill="#1a1a1a">' + tspans + '</text>')
         if r.band_low is not None:
