@@ -277,7 +277,7 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
         if col in table.body.columns:
             frame[f"comment::{cid}"] = _comment_cells(table.body[col])
         else:
-            frame[f"comment::{cid}"] = pd.Series([None] * n, dtype=object)
+            frame[f"comment::{cid}"] = np.full(n, None, dtype=object)
     for key in ("submitted_at",):
         frame["_submitted"] = table.body[res.meta[key]].to_numpy(dtype=object) if key in res.meta else ""
     if it is not None:

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from mentorassess.errors import DataError, Problem
@@ -71,12 +72,17 @@ def read_roster(path: str | Path) -> pd.DataFrame:
     # canonical readers do, so names reach the reports (and the workbook) exactly as typed.
     from mentorassess._safe import unescape_cell
 
-    out = out.map(unescape_cell)
+    for c in out.columns:  # only a cell starting with ' can change (once per such cell)
+        vals = out[c].to_numpy(dtype=object)
+        quoted = np.fromiter((isinstance(v, str) and v.startswith("'") for v in vals), dtype=bool, count=len(vals))
+        if quoted.any():
+            vals = vals.copy()
+            vals[quoted] = [unescape_cell(v) for v in vals[quoted]]
+            out[c] = vals
     problems: list[Problem] = []
-    for i in range(len(out)):
-        if not out["mentor_id"].iat[i]:
-            problems.append(Problem("empty mentor_id", file=file, row=int(table.rows[i]), column="mentor_id",
-                                    code="roster-empty-id"))
+    for i in np.flatnonzero([not v for v in out["mentor_id"].tolist()]).tolist():
+        problems.append(Problem("empty mentor_id", file=file, row=int(table.rows[i]), column="mentor_id",
+                                code="roster-empty-id"))
     for key in ("mentor_id", "email"):
         vals = out[key].str.casefold()
         dup = vals[(vals != "") & vals.duplicated(keep=False)]

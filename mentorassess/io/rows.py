@@ -141,20 +141,25 @@ def parse_dates(values: pd.Series, column: str, file: str, warnings: list[Proble
     arr = values.to_numpy(dtype=object)
     if len(arr) and lib.is_string_array(arr, skipna=False):  # text: stripped once per distinct cell
         raw_inverse, raw_uniq = factorize(arr)
-        text = np.array([u.strip() for u in raw_uniq], dtype=object)[raw_inverse]
+        stripped = [u.strip() for u in raw_uniq]
+        if len(set(stripped)) == len(stripped):  # stripping joins no two cells: the same distinct texts, in order
+            inverse, uniq = raw_inverse, np.array(stripped, dtype=object)
+        else:
+            inverse, uniq = factorize(np.array(stripped, dtype=object)[raw_inverse])
     else:
-        text = values.astype(str).str.strip().to_numpy(dtype=object)
-    rows = np.arange(2, len(text) + 2) if rows is None else np.asarray(rows)
-    inverse, uniq = factorize(text)
-    first_row = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_row, inverse, rows.astype(np.int64))  # the first row of each distinct text
-    local = [k for k, u in enumerate(uniq) if u and _LOCAL.match(u)]
-    fmt = None
-    if local:
-        fmt = date_order([uniq[k] for k in local], column, file, [int(first_row[k]) for k in local], order)
-    lut, bad = {}, []
+        inverse, uniq = factorize(values.astype(str).str.strip().to_numpy(dtype=object))
+    n = len(inverse)
+    rows = np.arange(2, n + 2) if rows is None else np.asarray(rows)
     us = pd.Series(uniq, dtype=object)
     plain = us.str.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}").fillna(False).to_numpy(dtype=bool)
+    # d/m/y-style texts (an ISO text never is one); the first row of each only where there are some
+    local = [k for k in np.flatnonzero(~plain).tolist() if uniq[k] and _LOCAL.match(uniq[k])]
+    fmt = None
+    if local:
+        first_row = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first_row, inverse, rows.astype(np.int64))  # the first row of each distinct text
+        fmt = date_order([uniq[k] for k in local], column, file, [int(first_row[k]) for k in local], order)
+    lut, bad = {}, []
     if plain.any():  # already ISO to the second (the usual export form): only the separator changes
         lut.update(zip(us[plain], us[plain].str.slice(0, 10) + "T" + us[plain].str.slice(11, 19)))
     for u in uniq:
@@ -179,12 +184,13 @@ def parse_dates(values: pd.Series, column: str, file: str, warnings: list[Proble
             lut.pop(u, None)
             bad.append(u)
     mapped = np.array([lut.get(u, np.nan) for u in uniq], dtype=object)
-    out = mapped[inverse] if len(text) else np.full(0, np.nan, dtype=object)
+    out = mapped[inverse] if n else np.full(0, np.nan, dtype=object)
     if fmt is not None:
         warnings.append(Problem(f"dates in the {'day/month' if fmt == 'dmy' else 'month/day'}/year form of a "
                                 "spreadsheet or survey tool (read per file; seconds may be lost)",
                                 file=file, column=column, code="locale-dates", severity="warning"))
     if bad:
+        text = uniq[inverse]
         hit = np.isin(text, np.array(bad, dtype=object))
         first = int(np.flatnonzero(hit)[0])
         warnings.append(Problem(f"{int(hit.sum())} date(s) not understood (first: {text[first]!r}); "
