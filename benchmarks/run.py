@@ -91,25 +91,35 @@ def machine() -> dict:
 
 # Why the missed goals remain (profiled with cProfile; details in benchmarks/README.md).
 NOTES = """\
-## Goals missed, and why (2026-12-02, issue 24 round 7)
+## Goals missed, and why (2026-12-03, issue 24 round 10)
 
-This run is on a third 2-core machine (AMD EPYC, a VM), much slower than round 6's: pandas reads the
-consortium's exports in 4.92 s here against 1.49 s there, the demo takes 13.7 s against 6.2 s, R's
-lme4 260 s against 105 s, and a 26 x 26 `eigh` takes 123 us. Ratios compare within one run; absolute
-times and ratios across machines do not. Nothing else ran during this run.
+Same 2-core VM class as rounds 8-9 (Intel Xeon). Its speed drifts within minutes: in the same hour
+one process rendered 38.3 and 22.2 feedback reports/s, and `pandas.read_csv` of the 1M file took
+3.85-5.94 s. Ratios compare within one run; absolute times across runs do not. This round's code
+changes are in the import path (and one HTML chart note); the feedback, workbook and statistics code
+did not change. Full run in the morning before the changes (`2026-12-03-round10-start.json`); the
+import and pipeline measures again after them (`2026-12-03-round10-after.json`).
 
-- Feedback PDFs (goal >= 100 reports/s on 2 cores, an absolute goal): 53.2/s here (25.3/s in one
-  process). Round 6's code rendered 128/s on its machine; on this machine one report with its HTML
-  twin costs about 30 ms of one core, nearly all of it reportlab's layout and drawing (the rules
-  check 1.1 ms, building the story 1.2 ms, the HTML twin 0.4 ms). This round removed the ASCII85
-  layer from page streams (less work, 2% smaller files); nothing else in the feedback path changed.
-- Staff workbook written alone (goal <= 5 s, absolute): 9.8 s here (CPU 9.9 s), 4.7 s on round 6's
-  machine with the same code path (unchanged this round).
-- History record per cycle (this project's own goal, < 1x scoring the cycle): SQLite 1.30x,
-  PostgreSQL 2.04x; unchanged this round (the closing cycle of a pooling block re-scores its block).
-- Met in this run and borderline on this machine: the consortium run, 117.9 s, 23.97x its read
-  (runs 117.9 and 123.3 s, reads 4.92 and 5.21 s; both pairs under 25x). Earlier single runs here
-  gave 24.6x and 30.0x, mostly from the read varying between 3.7 and 4.4 s.
+- Import + validate + score of 1,000,000 responses (goal <= 2x read_csv, <= 1 GB): 2.50x before
+  (13.78 s vs 5.51 s), 2.56x after (9.84 s vs 3.85 s; pairs 2.56, 2.40, 2.29); peak 923 -> 900 MB.
+  In alternating runs of the two trees on one machine the changes take about 1 s of CPU off
+  (11.7-13.3 -> 10.3-11.7 s); the ratio is set as much by the drift of the read baseline as by the
+  code. What is left after the parse (about 1.15x read_csv in CPU, parsed as two halves): scoring
+  about 1.5 s, the exclusion rules 0.7 s (three hashing passes over a million ids), the item columns
+  0.5 s, ids, roles and mentors 0.6 s.
+- Consortium run (goal <= 30 s or <= 25x its read): 104.4 s at 36.2x before (read 2.89 s), 102.0 s
+  at 26.6x after (read 3.83 s). About 85 % of its CPU is the 4,000 feedback reports.
+- Feedback PDFs (goal >= 100 reports/s on 2 cores, absolute): 73.1/s in the morning run (38.3/s in
+  one process), 45.0/s an hour later with the same code (22.2/s in one process). About 26-45 ms of
+  one core per report with its HTML twin, nearly all reportlab's layout and drawing.
+- Staff workbook written alone (goal <= 5 s, absolute): 5.23 s before, 4.58 s after (same code;
+  runs 5.05, 4.58, 4.78 s).
+- History record per cycle (this project's own goal, < 1x scoring the cycle): SQLite 1.02x,
+  PostgreSQL 2.01x; unchanged (the closing cycle of a pooling block re-scores its block).
+- Met: Qualtrics 100k 1.71x before, 1.48x after (its roster of 8,333 mentors is read in 0.09 s
+  instead of 0.43 s; its dates are hashed once, not twice);
+  the psychometric report 0.13x R; invariance, ordinal and G-study far under their goals; demo
+  11.6-12.5 s; `--help` 0.21 s.
 """
 
 
