@@ -43,6 +43,7 @@ from mentorassess._factorize import factorize
 from mentorassess.errors import DataError, Problem
 from mentorassess.instruments import Instrument, load_instrument
 from mentorassess.io.distinct import known_distinct
+from mentorassess.io.tables import distinct_stripped
 
 __all__ = ["Scores", "score", "order_waves", "ID_COLUMNS", "WAVE_ORDER", "OVERALL"]
 
@@ -427,18 +428,6 @@ def _rater_ids(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _comment_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes, texts)``: ``texts[codes]`` is the stripped comment text per cell, ``""`` for cells
-    that are not text (numbers, NaN, None).
-
-    One hashing pass (missing cells are one of the distinct values, no separate pass for them);
-    each distinct value is stripped once.
-    """
-    codes, uniq = factorize(values.to_numpy(dtype=object))
-    texts = np.array([v.strip() if type(v) is str else "" for v in uniq] or [""], dtype=object)
-    return codes, texts
-
-
 def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument, role_codes: np.ndarray,
               role_uniq: np.ndarray) -> pd.DataFrame:
     """Long frame of the non-blank comments asked on each response's form (``role_codes`` index
@@ -449,7 +438,7 @@ def _comments(df: pd.DataFrame, ids: pd.DataFrame, instrument: Instrument, role_
         if q not in df.columns:
             continue
         # non-text cells (numbers, NaN) are no comment; text is stripped (once per distinct cell)
-        codes, texts = _comment_text(df[q])
+        codes, texts = distinct_stripped(df[q])  # texts[codes]: stripped text per cell, "" where none
         keep = (texts != "")[codes]  # decided per distinct text, spread as booleans
         if not keep.any():
             continue
