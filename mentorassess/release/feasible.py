@@ -54,7 +54,8 @@ import pandas as pd
 
 from mentorassess.errors import ConfigError, DataError
 
-__all__ = ["round_mean", "consistent_sums", "rater_range", "MeanCheck", "item_mean_safe", "score_mean_safe",
+__all__ = ["round_mean", "consistent_sums", "rater_range", "MeanCheck", "item_mean_safe", "integer_mean_safe",
+           "score_mean_safe",
            "Band", "DEFAULT_BANDS", "BandCheck", "band_check", "band_statement"]
 
 _GRID_TOL = 1e-6
@@ -290,6 +291,55 @@ def item_mean_safe(values, decimals: int | None = 1, lo: int = 1, hi: int = 7, e
     (True, 'outsider')
     """
     return _check(values, decimals=decimals, lo=lo, hi=hi, ell=ell, insider=insider, grid=1)
+
+
+def integer_mean_safe(values: Sequence[int], *, decimals: int | None = 1, lo: int = 1, hi: int = 7,
+                      ell: int = 3) -> bool:
+    """``item_mean_safe(values, ...).safe`` (with insiders) for integer answers, in integer arithmetic.
+
+    The same decision as :func:`item_mean_safe`, without its per-rater table: the audited totals
+    (:func:`_audit_sums`, with the half-even rounding of :func:`round_mean` done on the integers
+    ``total * 10**decimals`` and ``n``), the outsider's range, and the narrowest range an insider
+    who knows one distinct answer leaves (an insider who knows rater ``j`` leaves every other rater
+    the same range, so the narrowest over ``j`` is what :func:`item_mean_safe` compares). The
+    release layer calls it for every item mean of every report; tests compare it with
+    :func:`item_mean_safe` on every multiset of up to eight answers.
+
+    Parameters
+    ----------
+    values : sequence of int
+        The answers, each an integer in ``lo..hi`` (not checked here).
+
+    Examples
+    --------
+    >>> [integer_mean_safe(v) for v in ([6, 6, 6], [5, 7, 7], [7, 7, 7], [3, 5, 7])]
+    [True, False, False, True]
+    """
+    n = len(values)
+    if n == 0:
+        return False
+    total = sum(values)
+    if decimals is None:
+        s_lo = s_hi = total
+    else:
+        scale = 10 ** decimals
+        q, r = divmod(total * scale, n)  # the mean times 10**decimals is q + r/n
+        if 2 * r > n or (2 * r == n and q % 2 == 1):
+            q += 1  # half to even: the shown mean is q / scale
+        # totals a with (q - 1/2) / scale < a / n < (q + 1/2) / scale, and the true total
+        a_lo = ((2 * q - 1) * n) // (2 * scale) + 1
+        a_hi = -((-(2 * q + 1) * n) // (2 * scale)) - 1
+        s_lo, s_hi = max(n * lo, min(a_lo, total)), min(n * hi, max(a_hi, total))
+    need = ell - 1
+    if min(hi, s_hi - (n - 1) * lo) - max(lo, s_lo - (n - 1) * hi) < need:
+        return False  # an outsider
+    if n == 1:
+        return True
+    for x in set(values):  # an insider who knows an answer x
+        k_lo, k_hi = max(s_lo, x + (n - 1) * lo), min(s_hi, x + (n - 1) * hi)
+        if min(hi, k_hi - x - (n - 2) * lo) - max(lo, k_lo - x - (n - 2) * hi) < need:
+            return False
+    return True
 
 
 def score_mean_safe(scores, decimals: int | None = 1, lo: int = 1, hi: int = 7, ell: int = 3,

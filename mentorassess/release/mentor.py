@@ -28,7 +28,7 @@ import numpy as np
 
 import pandas as pd
 
-from mentorassess.release.feasible import item_mean_safe
+from mentorassess.release.feasible import integer_mean_safe, item_mean_safe
 from mentorassess.release.rules import ReleaseRules
 from mentorassess.scoring import OVERALL, Scores
 
@@ -65,6 +65,10 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
     n_cols = {c: f"n_answered_{c}" for c in score_cols if f"n_answered_{c}" in s.columns}
     col_pos = {i: j for j, i in enumerate(item_cols)}
     comp_pos = {c: [col_pos[i] for i in members if i in col_pos] for c, members in comp_of.items()}
+    comp_names = list(comp_of)
+    member = np.zeros((len(item_cols), len(comp_names)), dtype=np.int32)  # item column -> its competency
+    for q, c in enumerate(comp_names):
+        member[comp_pos[c], q] = 1
     # the score table too: one array per column, each group's rows by position (in groupby's order)
     score_vals = s[score_cols].to_numpy(dtype=float)
     answered_of = {c: s[col].to_numpy() for c, col in n_cols.items()}
@@ -86,28 +90,35 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
         items_g = item_vals[rows] if rows is not None else no_items
         hid_comp: set[str] = set()
         hid_item: set[str] = set()
+        group_scores = score_vals[pos]
+        scored = ~np.isnan(group_scores)
+        n_scored = scored.sum(axis=0).tolist()
+        ranked = np.sort(group_scores, axis=0)  # ascending, NaNs last
         for q, c in enumerate(score_cols):
-            col = score_vals[pos, q]
-            ok = ~np.isnan(col)
-            v = col[ok]
-            answered = answered_of[c][pos][ok] if c in n_cols else None
+            m = n_scored[q]
+            if m < k:
+                hid_comp.add(c)
+                continue
+            answered = answered_of[c][pos][scored[:, q]] if c in n_cols else None
             coarsest = int(answered.min()) if answered is not None and len(answered) else 1
-            if len(v) < k or not _score_safe(tuple(sorted(v.tolist())), lo, hi, rules, coarsest):
+            if not _score_safe(tuple(ranked[:m, q].tolist()), lo, hi, rules, coarsest):
                 hid_comp.add(c)
         item_detail = n >= k_items and not unkeyed
         present = ~np.isnan(items_g)
+        answers = present.sum(axis=0).tolist()
+        ranked = np.sort(items_g, axis=0)  # each column's answers in ascending order, then its NaNs
         for j, i in enumerate(item_cols):
-            v = items_g[present[:, j], j]
-            if not len(v):
+            m = answers[j]
+            if not m:
                 continue
-            if not item_detail or len(v) < k or not _item_safe(tuple(sorted(v.tolist())), lo, hi, rules):
+            if not item_detail or m < k or not _item_safe(tuple(ranked[:m, j].tolist()), lo, hi, rules):
                 hid_item.add(i)
         # a competency whose raters answered different numbers of its items: its mean and its item
         # means together give away the answers of whoever skipped (competency minus items)
-        for c, members in comp_of.items():
-            js = comp_pos[c]
-            if js and len(np.unique(present[:, js].sum(axis=1))) > 1:
-                hid_item |= {item_cols[j] for j in js}
+        if len(items_g):
+            per_comp = present.astype(np.int32) @ member  # each rater's answered items per competency
+            for q in np.flatnonzero(per_comp.max(axis=0) != per_comp.min(axis=0)).tolist():
+                hid_item |= {item_cols[j] for j in comp_pos[comp_names[q]]}
         # complementary hiding
         if OVERALL in hid_comp:  # the overall score itself is unsafe: nothing of this report is shown
             hid_comp |= set(score_cols)
@@ -126,7 +137,14 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
 
 @functools.lru_cache(maxsize=1 << 16)
 def _item_safe(values: tuple, lo: int, hi: int, rules: ReleaseRules) -> bool:
-    """R5 for an item mean (cached: the answer depends only on the multiset of answers)."""
+    """R5 for an item mean (cached: the answer depends only on the multiset of answers).
+
+    Whole answers on the scale take the integer closed form (the same decision, tested on every
+    multiset of up to eight answers); anything else takes the exact check, which refuses
+    values off the scale's grid.
+    """
+    if all(lo <= v <= hi and float(v).is_integer() for v in values):
+        return integer_mean_safe([int(v) for v in values], decimals=rules.decimals, lo=lo, hi=hi, ell=rules.ell)
     return item_mean_safe(values, decimals=rules.decimals, lo=lo, hi=hi, ell=rules.ell).safe
 
 
@@ -141,9 +159,8 @@ def _score_safe(values: tuple, lo: int, hi: int, rules: ReleaseRules, items: int
     :func:`~mentorassess.release.feasible.score_mean_safe` with ``grid=None`` does; this is its
     closed form in floating point (agreement tested in tests/test_release_leaks.py).
     """
-    v = np.asarray(values, float)
-    n = len(v)
-    total = math.fsum(v)
+    n = len(values)
+    total = math.fsum(values)
     half = 0.5 * 10.0 ** (-rules.decimals)
     shown = round(round(total / n, 9), rules.decimals)
     s_lo, s_hi = n * (shown - half), n * (shown + half)
@@ -155,4 +172,4 @@ def _score_safe(values: tuple, lo: int, hi: int, rules: ReleaseRules, items: int
     if width(s_lo, s_hi, n) < rules.ell - 1 - 1e-9:
         return False
     need = (rules.ell - 1) / max(1, items)
-    return all(width(s_lo - x, s_hi - x, n - 1) >= need - 1e-9 for x in np.unique(v)) if n > 1 else False
+    return all(width(s_lo - x, s_hi - x, n - 1) >= need - 1e-9 for x in set(values)) if n > 1 else False
