@@ -10,6 +10,7 @@ and 0..4), for every rounding (none, 0, 1, 2 decimals) and ``ell`` 2..4, and on 
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -55,3 +56,42 @@ def test_off_grid_answers_still_refused():
         _item_safe((5.0, 6.5, 7.0), 1, 7, ReleaseRules())
     assert _item_safe((6.0, 6.0, 6.0), 1, 7, ReleaseRules()) is True
     assert _item_safe((5.0, 7.0, 7.0), 1, 7, ReleaseRules()) is False
+
+
+def _score_safe_every_score(values, lo, hi, rules, items=1):
+    """The competency rule as it was before round 11: every distinct score checked as the insider's."""
+    v = np.asarray(values, float)
+    n = len(v)
+    total = math.fsum(v)
+    half = 0.5 * 10.0 ** (-rules.decimals)
+    shown = round(round(total / n, 9), rules.decimals)
+    s_lo, s_hi = n * (shown - half), n * (shown + half)
+    s_lo, s_hi = min(max(s_lo, n * lo), total), max(min(s_hi, n * hi), total)
+
+    def width(t_lo, t_hi, m):
+        return min(hi, t_hi - (m - 1) * lo) - max(lo, t_lo - (m - 1) * hi)
+
+    if width(s_lo, s_hi, n) < rules.ell - 1 - 1e-9:
+        return False
+    need = (rules.ell - 1) / max(1, items)
+    return all(width(s_lo - x, s_hi - x, n - 1) >= need - 1e-9 for x in np.unique(v)) if n > 1 else False
+
+
+def test_competency_rule_checks_the_extreme_insiders_only():
+    """_score_safe checks the insiders who know the lowest and the highest score (the width is
+    concave in the known score); it must decide as checking every score did."""
+    from mentorassess.release.mentor import _score_safe
+
+    rng = np.random.default_rng(5)
+    verdicts = set()
+    for _ in range(20000):
+        n, k = int(rng.integers(1, 12)), int(rng.integers(1, 9))
+        v = np.round(rng.uniform(1, 7, n) * k) / k
+        if rng.random() < 0.5:
+            v = np.clip(v + rng.uniform(0, 4), 1, 7)
+        rules = ReleaseRules(ell=int(rng.integers(2, 5)))
+        t = tuple(sorted(v.tolist()))
+        got = _score_safe.__wrapped__(t, 1, 7, rules, k)
+        assert got == _score_safe_every_score(t, 1, 7, rules, k), (t, k, rules.ell)
+        verdicts.add(got)
+    assert verdicts == {True, False}

@@ -190,12 +190,21 @@ def _people(roster: Any, mentees: Any, names: Iterable[str]) -> list[_Person]:
 def _words(text: str) -> list[tuple[str, int, int, bool, bool]]:
     """``(folded word, start, end, capitalised inside a sentence, capitalised)``."""
     out = []
-    for m in re.finditer(r"\w+", text):
-        before = text[:m.start()].rstrip()
-        initial = not before or before[-1] in ".!?:;\"'(\u201c\u2018-\u2013\u2014"
+    end, last = 0, ""  # where the previous word ended; the last character before this word, spaces aside
+    for m in _WORD.finditer(text):
+        gap = text[end:m.start()].rstrip()
+        if gap:
+            last = gap[-1]
+        elif end:
+            last = text[end - 1]  # the previous word's last character
+        initial = not last or last in ".!?:;\"'(\u201c\u2018-\u2013\u2014"
         w = m.group()
         out.append((_fold(w), m.start(), m.end(), w[:1].isupper() and not initial, w[:1].isupper()))
+        end = m.end()
     return out
+
+
+_WORD = re.compile(r"\w+")
 
 
 def _strict(token: str) -> bool:
@@ -426,11 +435,21 @@ def screen_comments(comments: Any, *, roster: Any = None, mentees: Any = None, n
     people = _NameIndex(_people(roster, mentees, names))
     course = re.compile(course_pattern) if isinstance(course_pattern, str) else course_pattern
     texts = [unicodedata.normalize("NFC", t) for t in texts]
-    norms = [_norm_text(t) for t in texts]
+    norm_of: dict[str, str] = {}
+    norms = [norm_of[t] if t in norm_of else norm_of.setdefault(t, _norm_text(t)) for t in texts]
     dups = _duplicate_flags(norms, mentors, texts, near_duplicate)
     out = []
+    # What depends on the text alone is found once per distinct text (texts recur across comments):
+    # its words, whether any listed person's name may be in it, and its patterns.
+    per_text: dict[str, tuple] = {}
     for i, text in enumerate(texts):
-        flags = _name_flags(text, _words(text), people, mentors[i]) + _pattern_flags(text, course) + dups.get(i, [])
+        found = per_text.get(text)
+        if found is None:
+            words = _words(text)
+            named = bool(people.candidates([w[0] for w in words], text))
+            found = per_text[text] = (words, named, _pattern_flags(text, course))
+        words, named, patterns = found
+        flags = (_name_flags(text, words, people, mentors[i]) if named else []) + patterns + dups.get(i, [])
         flags = sorted(set(flags), key=lambda f: (KINDS.index(f.kind), f.start, f.end, f.detail))
         out.append(CommentReview(index=i, mentor_id=mentors[i], wave=waves[i], question=questions[i],
                                  response_id=rids[i], flags=tuple(flags)))
