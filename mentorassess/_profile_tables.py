@@ -121,9 +121,21 @@ def _extremes(tab: pd.DataFrame, col: str, keys: list[str]) -> pd.DataFrame:
     sub = sub[sub["cnt"] >= 2].copy()
     sub["order"] = sub["competency"].map({k: i for i, k in enumerate(keys)})
     sub = sub.sort_values(_KEYS + ["order"], kind="stable")
-    top = sub[sub[col] >= sub["hi"] - _TIE].groupby(_KEYS)["competency"].agg(";".join).rename("top")
-    bottom = sub[sub[col] <= sub["lo"] + _TIE].groupby(_KEYS)["competency"].agg(";".join).rename("bottom")
+    top = _joined(sub[sub[col] >= sub["hi"] - _TIE], "top")
+    bottom = _joined(sub[sub[col] <= sub["lo"] + _TIE], "bottom")
     return pd.concat([top, bottom], axis=1).reset_index().reindex(columns=_KEYS + ["top", "bottom"])
+
+
+def _joined(rows: pd.DataFrame, name: str) -> pd.Series:
+    """``groupby(_KEYS)["competency"].agg(";".join)`` in one pass over the rows (in their order):
+    the same Series, keys sorted, without a Python call per group."""
+    parts: dict[tuple, list[str]] = {}
+    for key in zip(*(rows[k].tolist() for k in _KEYS), rows["competency"].tolist()):
+        parts.setdefault(key[:-1], []).append(key[-1])
+    keys = sorted(parts)
+    index = pd.MultiIndex.from_tuples(keys, names=_KEYS) if keys else \
+        pd.MultiIndex.from_arrays([rows[k].iloc[:0] for k in _KEYS], names=_KEYS)
+    return pd.Series([";".join(parts[k]) for k in keys], index=index, dtype=object, name=name)
 
 
 def build_mentors(grid: pd.DataFrame, comp: pd.DataFrame, comments: pd.DataFrame, roster, min_raters: int,
