@@ -59,11 +59,12 @@ class WaveSet:
 
 def relabel(raw: np.ndarray, rows: np.ndarray, *, what: str, map_key: str, column: str, file: str, lookup,
             table_map: dict, value_labels: dict | None, strip_arm: bool, recodes: Counter, keep_unknown: bool,
-            allowed: Sequence[str], warnings: list[Problem]) -> np.ndarray:
+            allowed: Sequence[str], warnings: list[Problem], spread: list | None = None) -> np.ndarray:
     """Map each distinct cell of a wave or role column (see the module notes); NaN where empty.
 
     ``lookup(label) -> id or None`` finds a known id; ``table_map`` is the mapping's ``waves:`` or
-    ``roles:`` (keys compared by :func:`key`).
+    ``roles:`` (keys compared by :func:`key`). A ``spread`` list receives ``(codes, labels)``: the
+    result is ``labels[codes]`` (later steps group the rows by the codes without hashing the cells).
     """
     tmap = {key(k): v for k, v in table_map.items()}
     # Each distinct cell is looked up once (in order of first appearance) and the results are
@@ -97,6 +98,8 @@ def relabel(raw: np.ndarray, rows: np.ndarray, *, what: str, map_key: str, colum
         if v != found:
             recodes[f"{what} {v!r} -> {found}"] += n
     out = out_u[codes] if len(uniq) else np.full(len(raw), np.nan, dtype=object)
+    if spread is not None and len(uniq):
+        spread.append((codes, out_u))
     if unknown:
         listed = ", ".join(f"{v} ({n} row(s), first row {r})" for v, (n, r) in unknown.items())
         first = next(iter(unknown.values()))[1]

@@ -231,13 +231,17 @@ def speeder_flags(duration: np.ndarray | None, eligible: np.ndarray, fraction: f
 
 
 def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items: int, opts: ImportOptions,
-           duration: np.ndarray | None, ip: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           duration: np.ndarray | None, ip: np.ndarray | None,
+           groups: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exclusion reason per response (``""`` = kept) and the speeder/straight-line flags.
 
     ``frame`` holds per response: ``row_reason``, ``finished`` (bool), ``mentor_id`` (NaN when
     unmatched), ``rater_role``, ``wave``, ``rater_id``, ``submitted_at``, ``source_row``, and the
-    comment columns ``comment_*`` used to compare repeats.
+    comment columns ``comment_*`` used to compare repeats. ``groups`` may give, for ``mentor_id``,
+    ``rater_role`` or ``wave``, ``(codes, labels)`` with ``labels[codes]`` equal to the column (the
+    import's per-distinct lookups): the rows are then grouped by the codes instead of the cells.
     """
+    groups = groups or {}
     reason = frame["row_reason"].to_numpy(dtype=object).copy()
     kept = reason == ""  # kept in step with ``reason`` (one comparison of object cells, not one per rule)
 
@@ -249,7 +253,11 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
     mark(answered == 0, "no_items_answered")
     share = answered / max(n_items, 1)
     mark(~frame["finished"].to_numpy(dtype=bool) & (share < opts.incomplete_min_answered), "incomplete")
-    mark(frame["mentor_id"].isna().to_numpy(), "unmatched_mentor")
+    if "mentor_id" in groups:
+        inverse, ids = groups["mentor_id"]
+        mark(pd.isna(ids)[inverse], "unmatched_mentor")
+    else:
+        mark(frame["mentor_id"].isna().to_numpy(), "unmatched_mentor")
     speed = speeder_flags(duration, kept, opts.speeder_fraction)
     straight = straightline_flags(codes, opts.straightline_min_items)
     if opts.exclude_speeders:
@@ -288,7 +296,12 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
             idx, key = idx[many], key[many].astype(np.int64)
             bound = int(key.max()) + 1 if len(key) else 1  # every key is below it
             for c in keys[1:]:
-                codes, uniq = factorize(frame[c].to_numpy(dtype=object)[idx])
+                if c in groups:  # equal cells <=> equal codes of their distinct labels (same factorize)
+                    inverse, labels = groups[c]
+                    dense, uniq = factorize(labels)
+                    codes = dense[inverse[idx]]
+                else:
+                    codes, uniq = factorize(frame[c].to_numpy(dtype=object)[idx])
                 key, bound = key * max(len(uniq), 1) + codes, bound * max(len(uniq), 1)
                 if bound > 1 << 40:  # made dense again long before int64 could overflow
                     key, _ = pd.factorize(key, use_na_sentinel=False)
