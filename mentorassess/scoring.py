@@ -376,26 +376,32 @@ def _group_sums(values: np.ndarray, groups: list[list[int]], scale_min: float,
     """Per response and item group: the sum of the answered values and their count (n x groups each).
 
     The sums equal ``np.nansum(values[:, cols], axis=1)`` bit for bit. Whole-number answers on a
-    scale above zero (every import) sum to exact integers in any order, so each group is added
-    up over a block of rows at once; other values go through ``np.nansum`` as before.
+    scale above zero (every import) sum to exact integers in any order, so a block of rows is
+    added up for every group at once, as one product with the item-to-group matrix (and the
+    answered cells counted the same way); other values go through ``np.nansum`` as before.
     """
     n = len(values)
     sums = np.empty((n, len(groups)), order="F")
     counts = np.empty((n, len(groups)), dtype=int, order="F")
     runs = [slice(c[0], c[-1] + 1) if c and c == list(range(c[0], c[-1] + 1)) else c for c in groups]
+    member = np.zeros((values.shape[1] if values.ndim == 2 else 0, len(groups)))
+    for g, cols in enumerate(groups):
+        member[cols, g] = 1.0
     exact = scale_min > 0
     for start in range(0, n, block):
         stop = min(n, start + block)
         v = values[start:stop]
         answered = ~np.isnan(v)
         z = np.where(answered, v, 0.0)
-        exact = exact and np.array_equal(z, np.floor(z))
+        # whole numbers of modest size (no infinity): every partial sum is exact, in any order
+        exact = exact and np.array_equal(z, np.floor(z)) and (not z.size or float(np.abs(z).max()) < 2.0 ** 40)
+        if exact:
+            sums[start:stop] = z @ member
+            counts[start:stop] = answered.astype(float) @ member
+            continue
         for g, cols in enumerate(runs):
             counts[start:stop, g] = np.add.reduce(answered[:, cols], axis=1, dtype=int)
-            if exact:
-                sums[start:stop, g] = np.add.reduce(z[:, cols], axis=1)
-            else:
-                sums[start:stop, g] = np.nansum(np.ascontiguousarray(v[:, groups[g]]), axis=1)
+            sums[start:stop, g] = np.nansum(np.ascontiguousarray(v[:, groups[g]]), axis=1)
     return sums, counts
 
 def _submitted(df: pd.DataFrame) -> pd.Series:
