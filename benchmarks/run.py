@@ -91,35 +91,34 @@ def machine() -> dict:
 
 # Why the missed goals remain (profiled with cProfile; details in benchmarks/README.md).
 NOTES = """\
-## Goals missed, and why (2026-12-03, issue 24 round 10)
+## Goals missed, and why (2026-12-03, issue 24 round 11)
 
-Same 2-core VM class as rounds 8-9 (Intel Xeon). Its speed drifts within minutes: in the same hour
-one process rendered 38.3 and 22.2 feedback reports/s, and `pandas.read_csv` of the 1M file took
-3.85-5.94 s. Ratios compare within one run; absolute times across runs do not. This round's code
-changes are in the import path (and one HTML chart note); the feedback, workbook and statistics code
-did not change. Full run in the morning before the changes (`2026-12-03-round10-start.json`); the
-import and pipeline measures again after them (`2026-12-03-round10-after.json`).
+Same 2-core VM class as rounds 8-10 (Intel Xeon), drifting within minutes; ratios compare within
+one run. Full run at 11:14-11:33 UTC on 452a2bc (the release-layer changes of this round:
+`2026-12-03-round11-main.json`), then the import and pipeline measures at 11:43-11:50 on 76b95a1 (the
+import and scoring changes added: `2026-12-03-round11-after.json`). Round 10's runs, on the code this
+round started from, are below.
 
-- Import + validate + score of 1,000,000 responses (goal <= 2x read_csv, <= 1 GB): 2.50x before
-  (13.78 s vs 5.51 s), 2.56x after (9.84 s vs 3.85 s; pairs 2.56, 2.40, 2.29); peak 923 -> 900 MB.
-  In alternating runs of the two trees on one machine the changes take about 1 s of CPU off
-  (11.7-13.3 -> 10.3-11.7 s); the ratio is set as much by the drift of the read baseline as by the
-  code. What is left after the parse (about 1.15x read_csv in CPU, parsed as two halves): scoring
-  about 1.5 s, the exclusion rules 0.7 s (three hashing passes over a million ids), the item columns
-  0.5 s, ids, roles and mentors 0.6 s.
-- Consortium run (goal <= 30 s or <= 25x its read): 104.4 s at 36.2x before (read 2.89 s), 102.0 s
-  at 26.6x after (read 3.83 s). About 85 % of its CPU is the 4,000 feedback reports.
-- Feedback PDFs (goal >= 100 reports/s on 2 cores, absolute): 73.1/s in the morning run (38.3/s in
-  one process), 45.0/s an hour later with the same code (22.2/s in one process). About 26-45 ms of
-  one core per report with its HTML twin, nearly all reportlab's layout and drawing.
-- Staff workbook written alone (goal <= 5 s, absolute): 5.23 s before, 4.58 s after (same code;
-  runs 5.05, 4.58, 4.78 s).
-- History record per cycle (this project's own goal, < 1x scoring the cycle): SQLite 1.02x,
-  PostgreSQL 2.01x; unchanged (the closing cycle of a pooling block re-scores its block).
-- Met: Qualtrics 100k 1.71x before, 1.48x after (its roster of 8,333 mentors is read in 0.09 s
-  instead of 0.43 s; its dates are hashed once, not twice);
-  the psychometric report 0.13x R; invariance, ordinal and G-study far under their goals; demo
-  11.6-12.5 s; `--help` 0.21 s.
+- Feedback PDFs (goal >= 100 reports/s on 2 cores, absolute): 66.8/s (runs 66.8, 59.1, 55.2; 34.0/s
+  in one process); the code did not change this round (round 10: 73.1/s). A report costs 28-31 ms of
+  one core, and 88 % of that is reportlab's layout and drawing (py-spy): 100/s needs about 19 ms,
+  which no further shortcut inside reportlab's own path gives. This is the goal that needs a
+  different PDF layout path.
+- Consortium run (goal <= 30 s or <= 25x its read): 94.4 s at 25.4x in the full run (reads 3.72,
+  3.84 s), 77.7 s at 26.9x after (runs 77.7, 82.6 s; reads 3.76 and 2.88 s: the ratio takes the
+  faster read). Round 10: 102-104 s. `aggregate` went from 7.7 to 3.6 s (the release layer's R5
+  checks in closed form, the comment screen per distinct text); the rest is 4,000 feedback reports
+  (about 60 % of the run's CPU), the psychometric sections (about 10 %, most of it the G-study's
+  REML fits) and the program summary (about 8 %).
+- History record per cycle (this project's own goal, < 1x scoring the cycle): SQLite 1.67x,
+  PostgreSQL 2.49x in the full run (round 10: 1.02x, 2.01x; the history code did not change, the
+  scoring it is compared with got faster).
+- Met in the after run: import + validate + score of 1,000,000 responses 1.59x read_csv (runs 7.23,
+  5.79, 7.28 s against reads 3.65, 3.74, 3.66 s: every pair under 2x), peak 888 MB (full run before
+  the import changes: 2.06x; round 10: 2.50-2.56x). Qualtrics 100k 1.35-1.56x; the staff workbook
+  4.0-4.2 s; the demo 7.9 s; the psychometric report 0.14x R; invariance, ordinal and G-study far
+  under their goals; `--help` 0.22 s. The release layer's own measure (aggregate + program tables,
+  2,000 mentors) went from 14.5 s (110x its read) in round 10 to 11.4 s (87x).
 """
 
 
