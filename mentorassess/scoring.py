@@ -384,7 +384,7 @@ def _group_sums(values: np.ndarray, groups: list[list[int]], scale_min: float,
     sums = np.empty((n, len(groups)), order="F")
     counts = np.empty((n, len(groups)), dtype=int, order="F")
     runs = [slice(c[0], c[-1] + 1) if c and c == list(range(c[0], c[-1] + 1)) else c for c in groups]
-    member = np.zeros((values.shape[1] if values.ndim == 2 else 0, len(groups)))
+    member = np.zeros((values.shape[1], len(groups)))  # item -> its groups
     for g, cols in enumerate(groups):
         member[cols, g] = 1.0
     exact = scale_min > 0

@@ -95,3 +95,31 @@ def test_competency_rule_checks_the_extreme_insiders_only():
         assert got == _score_safe_every_score(t, 1, 7, rules, k), (t, k, rules.ell)
         verdicts.add(got)
     assert verdicts == {True, False}
+
+
+def _former_audit_sums(total, n, grid, decimals, lo, hi):
+    """``feasible._audit_sums`` before round 11's review: the rounding done on fractions."""
+    from fractions import Fraction
+
+    from mentorassess.release.feasible import _half, round_mean
+
+    d = n * grid
+    if decimals is None:
+        return total, total
+    m, h = round_mean(Fraction(total, d), decimals), _half(decimals)
+    a_lo = math.floor((m - h) * d) + 1
+    a_hi = math.ceil((m + h) * d) - 1
+    return max(d * lo, min(a_lo, total)), min(d * hi, max(a_hi, total))
+
+
+def test_audited_totals_equal_the_fraction_rounding():
+    """_audit_sums rounds half to even on integers; every total of up to 20 raters on grids 1-4."""
+    from mentorassess.release.feasible import _audit_sums
+
+    for lo, hi in ((1, 7), (0, 4)):
+        for n in range(1, 21):
+            for grid in range(1, 5):
+                for total in range(n * grid * lo, n * grid * hi + 1):
+                    for decimals in (None, 0, 1, 2, 3):
+                        assert _audit_sums(total, n, grid, decimals, lo, hi) == \
+                            _former_audit_sums(total, n, grid, decimals, lo, hi), (total, n, grid, decimals)

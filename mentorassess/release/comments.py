@@ -435,8 +435,8 @@ def screen_comments(comments: Any, *, roster: Any = None, mentees: Any = None, n
     people = _NameIndex(_people(roster, mentees, names))
     course = re.compile(course_pattern) if isinstance(course_pattern, str) else course_pattern
     texts = [unicodedata.normalize("NFC", t) for t in texts]
-    norm_of: dict[str, str] = {}
-    norms = [norm_of[t] if t in norm_of else norm_of.setdefault(t, _norm_text(t)) for t in texts]
+    norm_of = {t: _norm_text(t) for t in dict.fromkeys(texts)}  # once per distinct text
+    norms = [norm_of[t] for t in texts]
     dups = _duplicate_flags(norms, mentors, texts, near_duplicate)
     out = []
     # What depends on the text alone is found once per distinct text (texts recur across comments):

@@ -117,9 +117,14 @@ def _audit_sums(total: int, n: int, grid: int, decimals: int | None, lo: int, hi
     d = n * grid
     if decimals is None:
         return total, total
-    m, h = round_mean(Fraction(total, d), decimals), _half(decimals)
-    a_lo = math.floor((m - h) * d) + 1
-    a_hi = math.ceil((m + h) * d) - 1
+    # round_mean(total / d) on integers: total / d * scale is q + r / d, rounded half to even
+    scale = 10 ** decimals
+    q, r = divmod(total * scale, d)
+    if 2 * r > d or (2 * r == d and q % 2 == 1):
+        q += 1
+    # totals a with (q - 1/2) / scale < a / d < (q + 1/2) / scale, and the true total
+    a_lo = ((2 * q - 1) * d) // (2 * scale) + 1
+    a_hi = -((-(2 * q + 1) * d) // (2 * scale)) - 1
     return max(d * lo, min(a_lo, total)), min(d * hi, max(a_hi, total))
 
 
@@ -297,9 +302,8 @@ def integer_mean_safe(values: Sequence[int], *, decimals: int | None = 1, lo: in
                       ell: int = 3) -> bool:
     """``item_mean_safe(values, ...).safe`` (with insiders) for integer answers, in integer arithmetic.
 
-    The same decision as :func:`item_mean_safe`, without its per-rater table: the audited totals
-    (:func:`_audit_sums`, with the half-even rounding of :func:`round_mean` done on the integers
-    ``total * 10**decimals`` and ``n``), the outsider's range, and the narrowest range an insider
+    The same decision as :func:`item_mean_safe`, without its per-rater table and its fractions: the
+    audited totals (:func:`_audit_sums`), the outsider's range, and the narrowest range an insider
     who knows one distinct answer leaves (an insider who knows rater ``j`` leaves every other rater
     the same range, so the narrowest over ``j`` is what :func:`item_mean_safe` compares). The
     release layer calls it for every item mean of every report; tests compare it with
@@ -318,28 +322,14 @@ def integer_mean_safe(values: Sequence[int], *, decimals: int | None = 1, lo: in
     n = len(values)
     if n == 0:
         return False
-    total = sum(values)
-    if decimals is None:
-        s_lo = s_hi = total
-    else:
-        scale = 10 ** decimals
-        q, r = divmod(total * scale, n)  # the mean times 10**decimals is q + r/n
-        if 2 * r > n or (2 * r == n and q % 2 == 1):
-            q += 1  # half to even: the shown mean is q / scale
-        # totals a with (q - 1/2) / scale < a / n < (q + 1/2) / scale, and the true total
-        a_lo = ((2 * q - 1) * n) // (2 * scale) + 1
-        a_hi = -((-(2 * q + 1) * n) // (2 * scale)) - 1
-        s_lo, s_hi = max(n * lo, min(a_lo, total)), min(n * hi, max(a_hi, total))
+    sums = _audit_sums(sum(values), n, 1, decimals, lo, hi)
     need = ell - 1
-    if min(hi, s_hi - (n - 1) * lo) - max(lo, s_lo - (n - 1) * hi) < need:
+    out = rater_range(n, sums, lo=lo, hi=hi)
+    if out[1] - out[0] < need:
         return False  # an outsider
-    if n == 1:
-        return True
-    for x in set(values):  # an insider who knows an answer x
-        k_lo, k_hi = max(s_lo, x + (n - 1) * lo), min(s_hi, x + (n - 1) * hi)
-        if min(hi, k_hi - x - (n - 2) * lo) - max(lo, k_lo - x - (n - 2) * hi) < need:
-            return False
-    return True
+    # an insider who knows an answer x (one range per distinct answer)
+    return n == 1 or all(r[1] - r[0] >= need for r in (rater_range(n, sums, lo=lo, hi=hi, known=[x])
+                                                        for x in set(values)))
 
 
 def score_mean_safe(scores, decimals: int | None = 1, lo: int = 1, hi: int = 7, ell: int = 3,

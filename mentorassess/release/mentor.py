@@ -93,7 +93,7 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
         group_scores = score_vals[pos]
         scored = ~np.isnan(group_scores)
         n_scored = scored.sum(axis=0).tolist()
-        ranked = np.sort(group_scores, axis=0)  # ascending, NaNs last
+        scores_up = np.sort(group_scores, axis=0)  # ascending, NaNs last
         for q, c in enumerate(score_cols):
             m = n_scored[q]
             if m < k:
@@ -101,17 +101,17 @@ def hidden_cells(scores: Scores, raters: pd.DataFrame, rules: ReleaseRules) -> p
                 continue
             answered = answered_of[c][pos][scored[:, q]] if c in n_cols else None
             coarsest = int(answered.min()) if answered is not None and len(answered) else 1
-            if not _score_safe(tuple(ranked[:m, q].tolist()), lo, hi, rules, coarsest):
+            if not _score_safe(tuple(scores_up[:m, q].tolist()), lo, hi, rules, coarsest):
                 hid_comp.add(c)
         item_detail = n >= k_items and not unkeyed
         present = ~np.isnan(items_g)
         answers = present.sum(axis=0).tolist()
-        ranked = np.sort(items_g, axis=0)  # each column's answers in ascending order, then its NaNs
+        answers_up = np.sort(items_g, axis=0)  # each column's answers in ascending order, then its NaNs
         for j, i in enumerate(item_cols):
             m = answers[j]
             if not m:
                 continue
-            if not item_detail or m < k or not _item_safe(tuple(ranked[:m, j].tolist()), lo, hi, rules):
+            if not item_detail or m < k or not _item_safe(tuple(answers_up[:m, j].tolist()), lo, hi, rules):
                 hid_item.add(i)
         # a competency whose raters answered different numbers of its items: its mean and its item
         # means together give away the answers of whoever skipped (competency minus items)
