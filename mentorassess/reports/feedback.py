@@ -189,17 +189,35 @@ def feedback_pdf_bytes(data: FeedbackData, *, author: str = "mentorassess") -> b
     return _pdf(checked_document(data), author)
 
 
-def _pdf(doc: Any, author: str) -> bytes:
-    from mentorassess.release.manifest import recipient_keyword
-    from mentorassess.reports.pdf import build_pdf
+#: The PDF engine of feedback reports: ``"fast"`` (:mod:`mentorassess.reports.fastpdf`) or ``"reportlab"``
+#: (platypus, the reference the tests compare with). ``MENTORASSESS_PDF_ENGINE`` sets it at import.
+ENGINE = os.environ.get("MENTORASSESS_PDF_ENGINE", "fast").strip().lower() or "fast"
 
+
+def _pdf(doc: Any, author: str, engine: str | None = None) -> bytes:
+    from mentorassess.release.manifest import recipient_keyword
+
+    engine = engine or ENGINE
+    if engine == "reportlab":
+        from mentorassess.reports.pdf import build_pdf
+
+        def story(compact: bool) -> list:
+            return _story(doc, compact=compact)
+    elif engine == "fast":
+        from mentorassess.reports import fastpdf
+        from mentorassess.reports.fastpdf import document_pdf as build_pdf
+
+        def story(compact: bool) -> list:
+            return fastpdf.blocks(doc, compact=compact)
+    else:
+        raise ValueError(f"unknown PDF engine {engine!r} (fast or reportlab)")
     data = doc.data
     title = doc.title
     info: dict = {}
 
     def build(compact: bool) -> bytes:
         return build_pdf(
-            _story(doc, compact=compact), title=title, author=author, lang=doc.lang,
+            story(compact), title=title, author=author, lang=doc.lang,
             subject=f"{data.program}: mentoring feedback, {data.instrument_title}",
             keywords=("mentoring", "feedback", data.instrument_id, data.wave, recipient_keyword(data.mentor_id)),
             footer_text=f"Confidential: prepared for {data.mentor_name}", report_date=data.report_date,
