@@ -21,6 +21,15 @@ from tests._feedback_helpers import make_data
 from tests._feedback_kinds import KINDS
 
 
+@pytest.fixture(autouse=True)
+def _reportlab_engine(monkeypatch):
+    """These tests are about the reportlab path (program and psychometric reports, and the reference
+    engine of feedback reports): feedback reports are rendered with it here."""
+    from mentorassess.reports import feedback
+
+    monkeypatch.setattr(feedback, "ENGINE", "reportlab")
+
+
 def _fresh() -> None:
     pdf._forget()
     charts._forget()

@@ -2,10 +2,10 @@
 
 Each TrueType font a document uses is embedded as simple-font subsets of at most 256 glyphs:
 
-* subset 0 holds ASCII at its own codes (the same in every document, so its font program, widths and
-  ToUnicode map are made and compressed once per process);
-* the other characters the document draws in that font are sorted by code point and numbered in
-  later subsets (the same characters give the same subset, remembered across documents).
+* subset 0 holds ASCII at its own codes and the document's other characters, sorted by code point, on
+  the codes ASCII text never uses (1-31, 128-255); characters beyond those 159 go to later subsets;
+* the objects of a subset (font program, widths, ToUnicode map, compressed) are made once per process
+  for each distinct subset: documents with the same characters share them.
 
 A document's text is encoded after its layout is done, when every character it draws is known
 (:class:`DocFonts`). The font programs are reportlab's subsetter's (``TTFontFile.makeSubset``); the
@@ -25,6 +25,7 @@ from mentorassess.reports import pdf as _pdf
 __all__ = ["DocFonts", "SubsetObjects", "subset_objects"]
 
 _ASCII = tuple(range(128))
+_FREE = tuple(range(1, 32)) + tuple(range(128, 256))  # codes of subset 0 that ASCII text never uses
 
 # PDF string escapes of the 256 byte codes: printable ASCII as itself, the rest octal.
 _ESC = [chr(c) if 32 <= c < 127 and chr(c) not in "()\\" else f"\\{c:03o}" for c in range(256)]
@@ -107,13 +108,21 @@ class DocFonts:
     def freeze(self) -> None:
         n = 0
         for font in sorted(self._chars):
-            n += 1
-            self._names[(font, 0)] = f"F{n}"
-            self.subsets.append((font, 0, _ASCII))
             extra = sorted(ch for ch in self._chars[font] if ord(ch) >= 128)
             codes = self._codes[font] = {}
-            for k in range(0, len(extra), 256):
-                chunk = extra[k:k + 256]
+            first = list(_ASCII)  # ASCII at its own codes; other characters on the free codes of subset 0
+            for code, ch in zip(_FREE, extra):
+                if code >= len(first):
+                    first.append(ord(ch))
+                else:
+                    first[code] = ord(ch)
+                codes[ch] = (0, code)
+            n += 1
+            self._names[(font, 0)] = f"F{n}"
+            self.subsets.append((font, 0, tuple(first)))
+            rest = extra[len(_FREE):]
+            for k in range(0, len(rest), 256):
+                chunk = rest[k:k + 256]
                 index = k // 256 + 1
                 n += 1
                 self._names[(font, index)] = f"F{n}"

@@ -14,6 +14,7 @@ Each block draws itself into a list of content-stream operators; text goes throu
 from __future__ import annotations
 
 from collections import deque
+from functools import lru_cache
 
 from mentorassess.reports.fastpdf import text as T
 from mentorassess.reports.fastpdf.fonts import DocFonts
@@ -24,14 +25,25 @@ __all__ = ["Para", "TableBlock", "BoxBlock", "Graphic", "Spacer", "Mark", "CondB
 _FUZZ = 1e-6
 
 
+_NUMS: dict[float, str] = {}
+
+
 def num(v: float) -> str:
     """A coordinate as the content stream writes it (up to 4 decimals, no trailing zeros)."""
-    if v == int(v):
-        return str(int(v))
-    s = f"{v:.4f}".rstrip("0").rstrip(".")
-    return "0" if s == "-0" else s
+    got = _NUMS.get(v)
+    if got is None:
+        if v == int(v):
+            got = str(int(v))
+        else:
+            got = f"{v:.4f}".rstrip("0").rstrip(".")
+            if got == "-0":
+                got = "0"
+        if len(_NUMS) < 100_000:
+            _NUMS[v] = got
+    return got
 
 
+@lru_cache(maxsize=1024)
 def rgb(c: tuple[float, float, float], op: str = "rg") -> str:
     return f"{num(round(c[0], 6))} {num(round(c[1], 6))} {num(round(c[2], 6))} {op}"
 

@@ -122,8 +122,22 @@ def runs(s: str, font: str) -> list[tuple[str, str]]:
 _WS = re.compile(r"\s+")
 
 
+_BROKEN: dict[tuple[str, str, float, float], tuple[str, ...]] = {}
+
+
 def break_lines(text: str, font: str, size: float, max_width: float) -> list[str]:
-    """``text`` broken into lines no wider than ``max_width`` points, as reportlab breaks a plain paragraph."""
+    """``text`` broken into lines no wider than ``max_width`` points, as reportlab breaks a plain paragraph
+    (remembered: most paragraphs of a report recur in other reports)."""
+    key = (text, font, size, max_width)
+    got = _BROKEN.get(key)
+    if got is None:
+        if len(_BROKEN) >= 20_000:
+            _BROKEN.clear()
+        got = _BROKEN[key] = tuple(_break(text, font, size, max_width))
+    return list(got)
+
+
+def _break(text: str, font: str, size: float, max_width: float) -> list[str]:
     words = text.split()
     if not words:
         return []
