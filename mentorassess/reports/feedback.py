@@ -102,69 +102,104 @@ def _bookmark(title: str, key: str, level: int = 0):
     return _MARK[0](title, key, level)
 
 
-def _story(doc: Any, *, compact: bool = False) -> list[Any]:
-    """Lay out a :class:`~mentorassess.reports._document.Document` as reportlab flowables."""
-    from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
+class ReportlabKit:
+    """The layout objects of the reportlab engine (platypus flowables) for :func:`arrange`."""
 
+    def __init__(self) -> None:
+        from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
+
+        from mentorassess.reports import pdf
+
+        self._pdf, self.keep, self._spacer, self.cond_break = pdf, KeepTogether, Spacer, CondPageBreak
+        self._marks = 0
+
+    def mark(self, title: str, level: int) -> Any:
+        self._marks += 1
+        return _bookmark(title, "top" if self._marks == 1 else f"s{self._marks - 1}", level)
+
+    def para(self, text: str, style: str, *, bullet: str | None = None, auto_dir: bool = False) -> Any:
+        return self._pdf.para(text, style, bullet=bullet, auto_dir=auto_dir)
+
+    def table(self, header, rows, widths, numeric) -> Any:
+        return self._pdf.data_table(list(header), [list(r) for r in rows], list(widths), numeric_cols=numeric)
+
+    def chart(self, drawing: Any) -> Any:
+        return drawing
+
+    def box(self, title: str, paras: Sequence[str]) -> Any:
+        return self._pdf.shaded_box([self.para(title, "h3")] + [self.para(p, "box") for p in paras])
+
+    def spacer(self, height: float) -> Any:
+        return self._spacer(1, height)
+
+
+def arrange(doc: Any, kit: Any, *, compact: bool = False) -> list[Any]:
+    """The layout of a :class:`~mentorassess.reports._document.Document`: its blocks in order as ``kit``'s
+    layout objects, with the page rules (a heading kept with what it introduces, a caption with its
+    table, the methods note with the box before it, a page break before "Take action" and the comments
+    when little room is left). ``compact`` keeps the first four items of a list (the second layout of a
+    report longer than :data:`MAX_PAGES`). Both PDF engines take their layout from here."""
     from mentorassess.reports._document import Box, Bullets, Chart, Heading, Para, Table
     from mentorassess.reports.charts import dot_plot
-    from mentorassess.reports.pdf import FRAME_WIDTH, data_table, para, shaded_box
+    from mentorassess.reports.pdf import FRAME_WIDTH
 
     story: list[Any] = []
     pending: list[Any] = []  # a heading waits for the block it introduces (kept together)
-    marks = 0
     blocks = list(doc.blocks)
     for i, blk in enumerate(blocks):
         if blk is None:  # consumed by the block before it
             continue
         if isinstance(blk, Heading):
             if blk.level == 1:
-                story += [_bookmark(blk.text, "top", 0), para(blk.text, "title")]
+                story += [kit.mark(blk.text, 0), kit.para(blk.text, "title")]
                 continue
-            marks += 1
             if blk.level == 2 and blk.text in ("Take action", "What your mentees wrote"):
-                story.append(CondPageBreak(120))
-            pending += [_bookmark(blk.text, f"s{marks}", 0 if blk.level == 2 else 1),
-                        para(blk.text, "h2" if blk.level == 2 else "h3")]
+                story.append(kit.cond_break(120))
+            pending += [kit.mark(blk.text, 0 if blk.level == 2 else 1), kit.para(blk.text, "h2" if blk.level == 2 else "h3")]
             continue
         if isinstance(blk, Para):
-            flow = [para(blk.text, {"lead": "h3", "subtitle": "subtitle", "small": "small", "box": "box"}.get(
+            flow = [kit.para(blk.text, {"lead": "h3", "subtitle": "subtitle", "small": "small", "box": "box"}.get(
                 blk.style, "body"))]
         elif isinstance(blk, Bullets):
             items = [x.text if isinstance(x, Para) else str(x) for x in blk.items]
             if compact and not blk.quote:
                 items = items[:4]
-            flow = [para(t, "quote" if blk.quote else "bullet", bullet="•", auto_dir=blk.quote) for t in items]
+            flow = [kit.para(t, "quote" if blk.quote else "bullet", bullet="\u2022", auto_dir=blk.quote) for t in items]
         elif isinstance(blk, Table):
-            widths = [w * FRAME_WIDTH for w in blk.widths]
-            table = data_table(list(blk.header), [list(r) for r in blk.rows], widths, numeric_cols=blk.numeric)
-            flow = [para(blk.caption, "small"), table, Spacer(1, 4)]
+            table = kit.table(blk.header, blk.rows, [w * FRAME_WIDTH for w in blk.widths], blk.numeric)
+            flow = [kit.para(blk.caption, "small"), table, kit.spacer(4)]
             if pending:  # heading, caption and (the start of) the table stay together
-                story.append(KeepTogether(pending + flow[:2]))
+                story.append(kit.keep(pending + flow[:2]))
                 story.append(flow[2])
                 pending = []
                 continue
             if len(blk.rows) <= 8:
-                flow = [KeepTogether(flow[:2]), flow[2]]
+                flow = [kit.keep(flow[:2]), flow[2]]
         elif isinstance(blk, Chart):
             n = len(blk.rows)
-            flow = [dot_plot(blk.rows, scale_min=blk.scale_min, scale_max=blk.scale_max, anchors=dict(blk.anchors),
-                             width=FRAME_WIDTH, label_width=150, row_height=24 if n > 1 else 34), Spacer(1, 4)]
+            flow = [kit.chart(dot_plot(blk.rows, scale_min=blk.scale_min, scale_max=blk.scale_max,
+                                       anchors=dict(blk.anchors), width=FRAME_WIDTH, label_width=150,
+                                       row_height=24 if n > 1 else 34)), kit.spacer(4)]
         elif isinstance(blk, Box):
-            flow = [shaded_box([para(blk.title, "h3")] + [para(p.text, "box") for p in blk.paras]), Spacer(1, 4)]
+            flow = [kit.box(blk.title, [p.text for p in blk.paras]), kit.spacer(4)]
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             if isinstance(nxt, Para) and nxt.style == "small" and i + 2 == len(blocks):  # methods note stays with it
-                flow = [KeepTogether(flow + [para(nxt.text, "small")])]
+                flow = [kit.keep(flow + [kit.para(nxt.text, "small")])]
                 blocks[i + 1] = None
         else:  # pragma: no cover - every block type is handled above
             raise TypeError(type(blk))
         if pending:
-            story.append(KeepTogether(pending + flow[:1]))
+            story.append(kit.keep(pending + flow[:1]))
             story += flow[1:]
             pending = []
         else:
             story += flow
     return story
+
+
+def _story(doc: Any, *, compact: bool = False) -> list[Any]:
+    """Lay out a :class:`~mentorassess.reports._document.Document` as reportlab flowables."""
+    return arrange(doc, ReportlabKit(), compact=compact)
 
 
 # --- rendering ------------------------------------------------------------------------------------------
@@ -204,11 +239,11 @@ def _pdf(doc: Any, author: str, engine: str | None = None) -> bytes:
         def story(compact: bool) -> list:
             return _story(doc, compact=compact)
     elif engine == "fast":
-        from mentorassess.reports import fastpdf
+        from mentorassess.reports.fastpdf import Kit
         from mentorassess.reports.fastpdf import document_pdf as build_pdf
 
         def story(compact: bool) -> list:
-            return fastpdf.blocks(doc, compact=compact)
+            return arrange(doc, Kit(), compact=compact)
     else:
         raise ValueError(f"unknown PDF engine {engine!r} (fast or reportlab)")
     data = doc.data

@@ -12,84 +12,49 @@ per-operator canvas calls and its object serialiser. This engine takes the repor
 * :mod:`.fonts` embeds font subsets (ASCII in a subset shared by every document of a process);
 * :mod:`.writer` writes the file (outline, language, information, deterministic identifier).
 
-The reportlab path (:func:`mentorassess.reports.feedback.reportlab_pdf`) stays as the reference
-the tests compare this engine with, page by page and line by line.
+Both engines take the report's layout (which blocks are kept together, where a page may break) from
+:func:`mentorassess.reports.feedback.arrange`, each with its own kit of layout objects (:class:`Kit`
+here). The reportlab engine (``feedback.ENGINE = "reportlab"``) stays as the reference the tests
+compare this engine with: the same lines, the same words on each page.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Sequence
+from typing import Sequence
 
 from mentorassess.reports.fastpdf import layout as L
 from mentorassess.reports.fastpdf import text as T
 from mentorassess.reports.fastpdf.fonts import DocFonts
 from mentorassess.reports.fastpdf.writer import write_pdf
 
-__all__ = ["document_pdf", "blocks"]
+__all__ = ["document_pdf", "Kit"]
 
 _MM = 72 / 25.4
 
 
-def blocks(doc: Any, *, compact: bool = False) -> list[L.Block]:
-    """The report's blocks in order, as ``feedback._story`` arranges them for reportlab."""
-    from mentorassess.reports._document import Box, Bullets, Chart, Heading, Para, Table
-    from mentorassess.reports.charts import dot_plot
-    from mentorassess.reports.pdf import FRAME_WIDTH
+class Kit:
+    """The layout objects of this engine for :func:`mentorassess.reports.feedback.arrange`."""
 
-    story: list[L.Block] = []
-    pending: list[L.Block] = []
-    items = list(doc.blocks)
-    for i, blk in enumerate(items):
-        if blk is None:
-            continue
-        if isinstance(blk, Heading):
-            if blk.level == 1:
-                story += [L.Mark(blk.text, 0), L.Para(blk.text, "title")]
-                continue
-            if blk.level == 2 and blk.text in ("Take action", "What your mentees wrote"):
-                story.append(L.CondBreak(120))
-            pending += [L.Mark(blk.text, 0 if blk.level == 2 else 1), L.Para(blk.text, "h2" if blk.level == 2 else "h3")]
-            continue
-        if isinstance(blk, Para):
-            flow: list[L.Block] = [L.Para(blk.text, {"lead": "h3", "subtitle": "subtitle", "small": "small",
-                                                     "box": "box"}.get(blk.style, "body"))]
-        elif isinstance(blk, Bullets):
-            texts = [x.text if isinstance(x, Para) else str(x) for x in blk.items]
-            if compact and not blk.quote:
-                texts = texts[:4]
-            flow = [L.Para(t, "quote" if blk.quote else "bullet", bullet="\u2022", auto_dir=blk.quote) for t in texts]
-        elif isinstance(blk, Table):
-            table = L.TableBlock(blk.header, blk.rows, [w * FRAME_WIDTH for w in blk.widths], blk.numeric)
-            flow = [L.Para(blk.caption, "small"), table, L.Spacer(4)]
-            if pending:
-                story.append(L.Keep(pending + flow[:2]))
-                story.append(flow[2])
-                pending = []
-                continue
-            if len(blk.rows) <= 8:
-                flow = [L.Keep(flow[:2]), flow[2]]
-        elif isinstance(blk, Chart):
-            n = len(blk.rows)
-            drawing = dot_plot(blk.rows, scale_min=blk.scale_min, scale_max=blk.scale_max, anchors=dict(blk.anchors),
-                               width=FRAME_WIDTH, label_width=150, row_height=24 if n > 1 else 34)
-            flow = [L.Graphic(drawing), L.Spacer(4)]
-        elif isinstance(blk, Box):
-            box = L.BoxBlock([L.Para(blk.title, "h3")] + [L.Para(p.text, "box") for p in blk.paras], FRAME_WIDTH)
-            flow = [box, L.Spacer(4)]
-            nxt = items[i + 1] if i + 1 < len(items) else None
-            if isinstance(nxt, Para) and nxt.style == "small" and i + 2 == len(items):
-                flow = [L.Keep(flow + [L.Para(nxt.text, "small")])]
-                items[i + 1] = None
-        else:  # pragma: no cover - every block type is handled above
-            raise TypeError(type(blk))
-        if pending:
-            story.append(L.Keep(pending + flow[:1]))
-            story += flow[1:]
-            pending = []
-        else:
-            story += flow
-    return story
+    mark = L.Mark
+    keep = L.Keep
+    spacer = L.Spacer
+    cond_break = L.CondBreak
+    chart = L.Graphic
+
+    @staticmethod
+    def para(text: str, style: str, *, bullet: str | None = None, auto_dir: bool = False) -> L.Para:
+        return L.Para(text, style, bullet=bullet, auto_dir=auto_dir)
+
+    @staticmethod
+    def table(header, rows, widths, numeric) -> L.TableBlock:
+        return L.TableBlock(header, rows, widths, numeric)
+
+    @staticmethod
+    def box(title: str, paras) -> L.BoxBlock:
+        from mentorassess.reports.pdf import FRAME_WIDTH
+
+        return L.BoxBlock([L.Para(title, "h3")] + [L.Para(p, "box") for p in paras], FRAME_WIDTH)
 
 
 def document_pdf(story: list[L.Block], *, title: str, author: str, subject: str = "", keywords: Sequence[str] = (),

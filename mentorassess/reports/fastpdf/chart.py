@@ -63,27 +63,15 @@ def draw_shapes(shapes, out: list[str], fonts: DocFonts) -> None:
             if st:
                 out.append(f"q {' '.join(st)} n {num(s.x1)} {num(s.y1)} m {num(s.x2)} {num(s.y2)} l S Q")
         elif t is Rect:
-            fill = _color(s.fillColor, "rg")
-            st = _stroke(s)
-            if fill or st:
-                op = "B" if fill and st else "f" if fill else "S"
-                out.append(f"q {fill or ''} {' '.join(st)} n {num(s.x)} {num(s.y)} {num(s.width)} {num(s.height)} re "
-                           f"{op} Q")
+            _paint(s, f"{num(s.x)} {num(s.y)} {num(s.width)} {num(s.height)} re", out)
         elif t is Polygon:
-            fill = _color(s.fillColor, "rg")
-            st = _stroke(s)
             p = s.points
-            if (fill or st) and len(p) >= 4:
+            if len(p) >= 4:
                 path = [f"{num(p[0])} {num(p[1])} m"]
                 path += [f"{num(p[i])} {num(p[i + 1])} l" for i in range(2, len(p) - 1, 2)]
-                op = "b" if fill and st else "f" if fill else "s"
-                out.append(f"q {fill or ''} {' '.join(st)} n {' '.join(path)} h {op} Q")
+                _paint(s, " ".join(path) + " h", out)
         elif t is Circle:
-            fill = _color(s.fillColor, "rg")
-            st = _stroke(s)
-            if fill or st:
-                op = "b" if fill and st else "f" if fill else "s"
-                out.append(f"q {fill or ''} {' '.join(st)} n {_circle(s.cx, s.cy, s.r)} {op} Q")
+            _paint(s, _circle(s.cx, s.cy, s.r), out)
         elif t is String:
             _string(s, out, fonts)
         elif isinstance(s, Group):
@@ -96,6 +84,15 @@ def draw_shapes(shapes, out: list[str], fonts: DocFonts) -> None:
                 draw_shapes(s.contents, out, fonts)
         else:
             raise TypeError(f"the PDF engine cannot draw a {t.__name__} shape")
+
+
+def _paint(s, path: str, out: list[str]) -> None:
+    """Fill and/or stroke the closed ``path`` with the shape's colours (nothing if it has neither)."""
+    fill = _color(s.fillColor, "rg")
+    st = _stroke(s)
+    if fill or st:
+        op = "B" if fill and st else "f" if fill else "S"
+        out.append(f"q {fill or ''} {' '.join(st)} n {path} {op} Q")
 
 
 def _circle(cx: float, cy: float, r: float) -> str:
