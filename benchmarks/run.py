@@ -91,34 +91,28 @@ def machine() -> dict:
 
 # Why the missed goals remain (profiled with cProfile; details in benchmarks/README.md).
 NOTES = """\
-## Goals missed, and why (2026-12-03, issue 24 round 11)
+## Goals missed, and why (2026-12-03, issue 24 round 12)
 
-Same 2-core VM class as rounds 8-10 (Intel Xeon), drifting within minutes; ratios compare within
-one run. Full run at 11:14-11:33 UTC on 452a2bc (the release-layer changes of this round:
-`2026-12-03-round11-main.json`), then the import and pipeline measures at 11:43-11:50 on 76b95a1 (the
-import and scoring changes added: `2026-12-03-round11-after.json`). Round 10's runs, on the code this
-round started from, are below.
+Same 2-core VM class as rounds 8-11 (Intel Xeon), drifting within minutes (one process rendered
+107.5 feedback reports/s in the first run and 61.1/s in the second); ratios compare within one run.
+Two full runs on 1e4649a, which has the feedback PDF engine without platypus (`reports/fastpdf`):
+14:25-14:41 UTC (`2026-12-03-round12-a.json`) and 14:46-15:03 UTC (`2026-12-03-round12-b.json`, the
+table above). Round 11's runs, on the code this round started from, are below.
 
-- Feedback PDFs (goal >= 100 reports/s on 2 cores, absolute): 66.8/s (runs 66.8, 59.1, 55.2; 34.0/s
-  in one process); the code did not change this round (round 10: 73.1/s). A report costs 28-31 ms of
-  one core, and 88 % of that is reportlab's layout and drawing (py-spy): 100/s needs about 19 ms,
-  which no further shortcut inside reportlab's own path gives. This is the goal that needs a
-  different PDF layout path.
-- Consortium run (goal <= 30 s or <= 25x its read): 94.4 s at 25.4x in the full run (reads 3.72,
-  3.84 s), 77.7 s at 26.9x after (runs 77.7, 82.6 s; reads 3.76 and 2.88 s: the ratio takes the
-  faster read). Round 10: 102-104 s. `aggregate` went from 7.7 to 3.6 s (the release layer's R5
-  checks in closed form, the comment screen per distinct text); the rest is 4,000 feedback reports
-  (about 60 % of the run's CPU), the psychometric sections (about 10 %, most of it the G-study's
-  REML fits) and the program summary (about 8 %).
-- History record per cycle (this project's own goal, < 1x scoring the cycle): SQLite 1.67x,
-  PostgreSQL 2.49x in the full run (round 10: 1.02x, 2.01x; the history code did not change, the
-  scoring it is compared with got faster).
-- Met in the after run: import + validate + score of 1,000,000 responses 1.59x read_csv (runs 7.23,
-  5.79, 7.28 s against reads 3.65, 3.74, 3.66 s: every pair under 2x), peak 888 MB (full run before
-  the import changes: 2.06x; round 10: 2.50-2.56x). Qualtrics 100k 1.35-1.56x; the staff workbook
-  4.0-4.2 s; the demo 7.9 s; the psychometric report 0.14x R; invariance, ordinal and G-study far
-  under their goals; `--help` 0.22 s. The release layer's own measure (aggregate + program tables,
-  2,000 mentors) went from 14.5 s (110x its read) in round 10 to 11.4 s (87x).
+- Import + validate + score of 1,000,000 responses (goal <= 2x read_csv, <= 1 GB): 2.03x in run a
+  (runs 7.57, 7.67, 7.23 s; reads 3.56, 4.29, 4.22 s) and 2.11x in run b (runs 11.05, 9.13, 9.72 s;
+  reads 4.98, 4.66, 4.33 s), peak 924-930 MB. The import did not change this round; round 11 measured
+  2.06x in its full run and 1.59x in its import-and-pipeline run. Most of the time is the parse itself
+  (two halves on two threads, every column as text or category); the rest is the exclusion rules,
+  the id columns and scoring (about 1.3 s of one core).
+- History record per cycle (this project's own goal, < 1x scoring the cycle): SQLite 1.68x / 1.51x,
+  PostgreSQL 2.97x / 2.67x (the history code did not change).
+- Met in both runs: feedback PDFs 173.9/s and 121.2/s on 2 cores (goal >= 100/s; round 11: 66.8/s):
+  a report costs about 9-16 ms of one core with its HTML twin, against 28-31 ms on reportlab's
+  platypus. The consortium run 54.1 s at 13.5x its read and 53.8 s at 16.0x (goal <= 25x; round 11:
+  77.7-94.4 s, 25.4-26.9x). The staff workbook written alone 4.58 / 4.44 s; the psychometric report
+  0.12x / 0.15x R; Qualtrics 100k 1.33x / 1.26x; the demo 11.2 / 10.0 s; invariance, ordinal and
+  G-study far under their goals; `--help` 0.21 s.
 """
 
 
