@@ -18,7 +18,7 @@ import hashlib
 import zlib
 from functools import lru_cache
 
-from reportlab.pdfbase import ttfonts
+from reportlab.pdfbase import pdfmetrics, ttfonts
 
 from mentorassess.reports import pdf as _pdf
 
@@ -45,7 +45,7 @@ class SubsetObjects:
     __slots__ = ("base_font", "widths", "last", "descriptor", "font_file", "font_file_len", "cmap")
 
     def __init__(self, font: str, subset: tuple[int, ...]) -> None:
-        face = _pdf._font(font).face if font not in _registered() else _registered()[font].face
+        face = _face(font)
         base = f"{_tag(font, subset)}+{face.name.decode('latin-1') if isinstance(face.name, bytes) else face.name}"
         self.base_font = base
         self.last = len(subset) - 1
@@ -64,10 +64,10 @@ class SubsetObjects:
         self.cmap = zlib.compress(ttfonts.makeToUnicodeCMap(base, list(subset)).encode("latin-1"), 6)
 
 
-def _registered() -> dict:
-    from reportlab.pdfbase import pdfmetrics
-
-    return pdfmetrics._fonts
+def _face(font: str):
+    """The TrueType face of ``font`` (registered with reportlab on first need, as the text module does)."""
+    _pdf.font_covers(font, "a")
+    return pdfmetrics.getFont(font).face
 
 
 def _num(v: float) -> str:

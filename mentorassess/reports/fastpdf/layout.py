@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import deque
 from functools import lru_cache
 
+from mentorassess.reports import pdf as _pdf
 from mentorassess.reports.fastpdf import text as T
 from mentorassess.reports.fastpdf.fonts import DocFonts
 
@@ -98,16 +99,14 @@ class Para(Block):
 
     def __init__(self, text: str, style: str = "body", *, bullet: str | None = None, auto_dir: bool = False,
                  align: str = "left") -> None:
-        from mentorassess.reports.pdf import _first_strong_rtl, _has_rtl
-
         self.text = str(text)
         self.style = T.STYLES[style]
         self.space_before, self.space_after = self.style.space_before, self.style.space_after
         self.keep_with_next = self.style.keep_with_next
         self.bullet = bullet
         self.align = align
-        self.rtl_text = _has_rtl(self.text)
-        self.rtl = self.rtl_text and auto_dir and _first_strong_rtl(self.text)
+        self.rtl_text = _pdf._has_rtl(self.text)
+        self.rtl = self.rtl_text and auto_dir and _pdf._first_strong_rtl(self.text)
         self.lines: list[str] | None = None
         self._width = None
 
@@ -118,9 +117,7 @@ class Para(Block):
             if self.rtl_text:
                 self.lines = T.visual_lines(self.text, st.font, st.size, room, self.rtl)
             else:
-                from mentorassess.reports.pdf import visual
-
-                self.lines = T.break_lines(visual(self.text), st.font, st.size, room)
+                self.lines = T.break_lines(_pdf.visual(self.text), st.font, st.size, room)
             self._width = width
             _use(self.lines, st.font, fonts)
             if self.bullet:
@@ -243,15 +240,13 @@ class TableBlock(Block):
 
     def _lines(self, fonts: DocFonts) -> list[list[list[str]]]:
         if self._cells is None:
-            from mentorassess.reports.pdf import visual
-
             out = []
             for i, row in enumerate([self.header] + self.rows):
                 st = T.STYLES["cell_bold" if i == 0 else "cell"]
                 cells = []
                 for j, value in enumerate(row):
                     room = self.widths[j] - 2 * self.PAD_X
-                    lines = [] if value == "" else T.break_lines(visual(value), st.font, st.size, room)
+                    lines = [] if value == "" else T.break_lines(_pdf.visual(value), st.font, st.size, room)
                     _use(lines, st.font, fonts)
                     cells.append(lines)
                 out.append(cells)
@@ -313,9 +308,7 @@ class TableBlock(Block):
 
 
 def _palette(name: str, op: str) -> str:
-    from mentorassess.reports.pdf import PALETTE
-
-    c = PALETTE[name]
+    c = _pdf.PALETTE[name]
     return rgb((c.red, c.green, c.blue), op)
 
 

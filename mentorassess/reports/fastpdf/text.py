@@ -9,7 +9,6 @@ has the lines it had when reportlab laid it out.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from mentorassess.reports import pdf as _pdf
@@ -55,16 +54,12 @@ _WORDS: dict[str, dict[str, float]] = {}  # font -> word -> width in 1/1000 em
 def _face(font: str) -> tuple[dict, float]:
     got = _FACES.get(font)
     if got is None:
+        from reportlab.pdfbase import pdfmetrics
+
         _pdf.font_covers(font, "a")  # registers the font (the CJK fallback on first need)
-        face = _pdf._font(font).face if font not in _LOADED() else _LOADED()[font].face
+        face = pdfmetrics.getFont(font).face
         got = _FACES[font] = (face.charWidths, float(face.defaultWidth))
     return got
-
-
-def _LOADED() -> dict:  # noqa: N802
-    from reportlab.pdfbase import pdfmetrics
-
-    return pdfmetrics._fonts
 
 
 def char_font(font: str, ch: str) -> str:
@@ -119,7 +114,6 @@ def runs(s: str, font: str) -> list[tuple[str, str]]:
 
 
 # --- line breaking ------------------------------------------------------------------------------------
-_WS = re.compile(r"\s+")
 
 
 _BROKEN: dict[tuple[str, str, float, float], tuple[str, ...]] = {}
