@@ -195,3 +195,28 @@ def test_a_chart_shape_the_engine_does_not_know_is_refused():
 
     with pytest.raises(TypeError, match="Ellipse"):
         draw_shapes([Ellipse(1, 1, 2, 3)], [], DocFonts())
+
+
+def test_long_comments_break_pages_as_reportlab_breaks_them():
+    """Comments are never cut: a report with many long ones (Arabic and Chinese among them, one longer
+    than a page, one with an unbreakable address) is laid out again in its compact form, and each page
+    holds what the reportlab engine puts on it."""
+    import dataclasses
+
+    from mentorassess.reports._view import CommentGroup
+
+    rng = random.Random(7)
+    long_one = " ".join(rng.choice(_VOCAB[:40]) for _ in range(700))
+    texts = [" ".join(rng.choice(_VOCAB[:40]) for _ in range(rng.randint(20, 120))) for _ in range(24)]
+    texts += [long_one, "أشكرك على دعمك المستمر وعلى الاجتماعات الأسبوعية التي ساعدتني كثيرا",
+              "非常感谢导师每周的指导和耐心的解释。", "see https://example.org/" + "a" * 180 + " for the notes"]
+    data = dataclasses.replace(make_data("Ana Souza"), comments=(CommentGroup("What works well", tuple(texts)),))
+    doc = checked_document(data)
+    ref = feedback._pdf(doc, "mentorassess", "reportlab")
+    ours = feedback._pdf(doc, "mentorassess", "fast")
+    n = len(PdfReader(io.BytesIO(ours)).pages)
+    assert n > feedback.MAX_PAGES  # still too long after the compact layout: nothing was cut
+    assert n == len(PdfReader(io.BytesIO(ref)).pages)
+    assert _char_pages(ours) == _char_pages(ref)
+    flat = "".join(p.extract_text() for p in PdfReader(io.BytesIO(ours)).pages)
+    assert "非常感谢导师" in flat and "a" * 60 in flat.replace("\n", "")
