@@ -61,7 +61,7 @@ def document_pdf(story: list[L.Block], *, title: str, author: str, subject: str 
                  footer_text: str = "", report_date: _dt.date, lang: str = "en-GB",
                  info: dict | None = None) -> bytes:
     """Lay out ``story`` on A4 pages and return the PDF bytes (the page frame and footer of ``pdf.build_pdf``)."""
-    from mentorassess.reports.pdf import FRAME_WIDTH, MARGIN, PAGE_SIZE, PALETTE
+    from mentorassess.reports.pdf import FRAME_WIDTH, MARGIN, PAGE_SIZE
 
     fonts = DocFonts()
     pw, ph = PAGE_SIZE
@@ -76,8 +76,8 @@ def document_pdf(story: list[L.Block], *, title: str, author: str, subject: str 
     fonts.freeze()
     streams = []
     outline = []
-    rule = PALETTE["rule"]
-    muted = PALETTE["muted"]
+    rule = L._palette("rule", "RG")
+    footer = T.STYLES["footer"]  # 8 pt, muted
     y0 = 12 * _MM
     for k, page in enumerate(pages):
         out: list[str] = []
@@ -85,15 +85,10 @@ def document_pdf(story: list[L.Block], *, title: str, author: str, subject: str 
             block.draw(x, y, out, fonts)
         for mark, y in page.marks:
             outline.append((mark.title, mark.level, k, y))
-        out.append(f"q {L.rgb((rule.red, rule.green, rule.blue), 'RG')} .4 w n {L.num(MARGIN)} {L.num(y0 + 10)} m "
-                   f"{L.num(pw - MARGIN)} {L.num(y0 + 10)} l S Q")
+        out.append(f"q {rule} .4 w n {L.num(MARGIN)} {L.num(y0 + 10)} m {L.num(pw - MARGIN)} {L.num(y0 + 10)} l S Q")
         foot.draw(MARGIN, y0 + 7 - foot.height, out, fonts)
-        label = labels[k]
-        st = T.STYLES["footer"]
-        x = pw - MARGIN - T.width(label, st.font, 8)
-        out.append(f"q {L.rgb((muted.red, muted.green, muted.blue))} BT 1 0 0 1 {L.num(x)} {L.num(y0 - 1)} Tm")
-        fonts.show(st.font, "8", label, out)
-        out.append("ET Q")
+        # "page n of N", right-aligned, its baseline 1 pt under the footer's base line
+        L.text_lines([labels[k]], footer, MARGIN, y0 - 1 + footer.size, pw - 2 * MARGIN, out, fonts, align="right")
         streams.append("\n".join(out))
     if info is not None:
         info["pages"] = total

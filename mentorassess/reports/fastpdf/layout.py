@@ -13,6 +13,7 @@ Each block draws itself into a list of content-stream operators; text goes throu
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from functools import lru_cache
 
@@ -55,6 +56,7 @@ class Block:
     keep_with_next = False
     zero = False
     height = 0.0
+    grouped = False  # already put in a Keep with the block after it (keep-with-next)
 
     def wrap(self, width: float, fonts: DocFonts) -> float:
         return self.height
@@ -97,14 +99,12 @@ def _use(lines: list[str], font: str, fonts: DocFonts) -> None:
 class Para(Block):
     """A paragraph of plain text in a named style, with an optional bullet."""
 
-    def __init__(self, text: str, style: str = "body", *, bullet: str | None = None, auto_dir: bool = False,
-                 align: str = "left") -> None:
+    def __init__(self, text: str, style: str = "body", *, bullet: str | None = None, auto_dir: bool = False) -> None:
         self.text = str(text)
         self.style = T.STYLES[style]
         self.space_before, self.space_after = self.style.space_before, self.style.space_after
         self.keep_with_next = self.style.keep_with_next
         self.bullet = bullet
-        self.align = align
         self.rtl_text = _pdf._has_rtl(self.text)
         self.rtl = self.rtl_text and auto_dir and _pdf._first_strong_rtl(self.text)
         self.lines: list[str] | None = None
@@ -133,7 +133,7 @@ class Para(Block):
             return [self]
         if fit <= 1:
             return []
-        first, rest = _copy(self), _copy(self)
+        first, rest = copy.copy(self), copy.copy(self)
         first.lines, rest.lines = self.lines[:fit], self.lines[fit:]
         first.space_after = 0.0
         rest.space_before = 0.0
@@ -148,14 +148,8 @@ class Para(Block):
         if self.bullet:
             text_lines([self.bullet], T.Style("bullet", st.font, 10.0, 12.0, st.color), x + st.bullet_indent,
                        top - st.size + 10.0, 0, out, fonts)
-        align = "right" if (self.rtl or self.align == "right") else "left"
-        text_lines(self.lines, st, x + st.left_indent, top, self._width - st.left_indent, out, fonts, align=align)
-
-
-def _copy(p: Para) -> Para:
-    q = object.__new__(Para)
-    q.__dict__.update(p.__dict__)
-    return q
+        text_lines(self.lines, st, x + st.left_indent, top, self._width - st.left_indent, out, fonts,
+                   align="right" if self.rtl else "left")
 
 
 class Spacer(Block):
@@ -365,14 +359,14 @@ def flow(blocks: list[Block], *, x: float, top: float, bottom: float, width: flo
     queue = deque(blocks)
     while queue:
         b = queue.popleft()
-        if b.keep_with_next and queue and not getattr(b, "_grouped", False):
+        if b.keep_with_next and queue and not b.grouped:
             group = [b]
             while queue and queue[0].keep_with_next and not isinstance(queue[0], Keep):
                 group.append(queue.popleft())
             if queue and not isinstance(queue[0], (Keep, CondBreak)):
                 group.append(queue.popleft())
             for g in group:
-                g._grouped = True
+                g.grouped = True
             queue.appendleft(Keep(group))
             continue
         if isinstance(b, CondBreak):
@@ -394,13 +388,14 @@ def flow(blocks: list[Block], *, x: float, top: float, bottom: float, width: flo
             continue
         s = 0.0 if at_top else max(b.space_before - prev, 0.0)
         h = b.wrap(width, fonts)
-        if y - s - h >= bottom - _FUZZ or (at_top and not b.split(width, y - bottom, fonts)):
+        fits = y - s - h >= bottom - _FUZZ
+        parts = None if fits else b.split(width, y - bottom - s, fonts)
+        if fits or (at_top and not parts):  # (too tall for an empty page and unsplittable: it overflows)
             pages[-1].placed.append((b, x, y - s - h))
             y -= s + h + b.space_after
             prev = b.space_after
             at_top = False
             continue
-        parts = b.split(width, y - bottom - s, fonts)
         if parts and parts[0] is not b:
             queue.extendleft(reversed(parts))
             continue

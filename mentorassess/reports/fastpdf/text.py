@@ -22,14 +22,14 @@ class Style:
     """A paragraph style: the attributes of reportlab's ParagraphStyle that the feedback report uses."""
 
     __slots__ = ("name", "font", "size", "leading", "color", "space_before", "space_after", "left_indent",
-                 "bullet_indent", "keep_with_next", "align")
+                 "bullet_indent", "keep_with_next")
 
     def __init__(self, name, font, size, leading, color, space_before=0.0, space_after=0.0, left_indent=0.0,
-                 bullet_indent=0.0, keep_with_next=False, align="left"):
+                 bullet_indent=0.0, keep_with_next=False):
         self.name, self.font, self.size, self.leading, self.color = name, font, size, leading, color
         self.space_before, self.space_after = space_before, space_after
         self.left_indent, self.bullet_indent = left_indent, bullet_indent
-        self.keep_with_next, self.align = keep_with_next, align
+        self.keep_with_next = keep_with_next
 
 
 def _styles() -> dict[str, Style]:
