@@ -252,12 +252,7 @@ def score(responses: pd.DataFrame, instrument: Instrument | str) -> Scores:
     plain = isinstance(ri, pd.RangeIndex) and ri.start == 0 and ri.step == 1
     df = responses if plain else responses.reset_index(drop=True)  # read only below: no copy needed
     n = len(df)
-    ids = pd.DataFrame({c: (df[c].astype(object) if c in df.columns else pd.Series([None] * n, dtype=object))
-                        for c in ID_COLUMNS})
-    for c in ("response_id", "mentor_id", "rater_role", "wave"):
-        if pd.api.types.infer_dtype(ids[c], skipna=False) != "string":  # already text: nothing to convert
-            ids[c] = ids[c].map(str)
-    ids["rater_id"] = _rater_ids(ids["rater_id"])
+    ids = _id_frame(df, n)
 
     # Recode: numeric, reverse-keyed items on the instrument's scale, items not on a form -> NaN.
     role_items = _role_items(instrument)
@@ -416,12 +411,38 @@ def _submitted(df: pd.DataFrame) -> pd.Series:
         return pd.to_datetime(df["submitted_at"].astype(object), errors="coerce", utc=True, format="ISO8601")
 
 
-def _rater_ids(values: pd.Series) -> np.ndarray:
+def _id_frame(df: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The id columns as text (``rater_id``: None where missing) in one object block of their own.
+
+    Each column is written once into a new n x 5 block: the frame shares nothing with the
+    responses, and a later ``pd.concat`` or ``copy`` finds one block (no consolidation, which copies
+    every cell reference again: about 25 ms per column of a million responses).
+    """
+    block = np.empty((n, len(ID_COLUMNS)), dtype=object, order="F")
+    for j, c in enumerate(ID_COLUMNS):
+        if c not in df.columns:
+            block[:, j] = None
+            continue
+        arr = df[c].to_numpy(dtype=object)  # an object column's own array (a view): copied by the write below
+        if c == "rater_id" and not lib.is_string_array(arr, skipna=False):
+            na = pd.isna(arr)
+            if lib.is_string_array(arr[~na], skipna=False):  # text and missing cells (an import): None where missing
+                block[:, j] = arr
+                block[na, j] = None
+                continue
+            arr = _rater_ids(arr)
+        elif c != "rater_id" and pd.api.types.infer_dtype(arr, skipna=False) != "string":  # already text: nothing to convert
+            arr = pd.Series(arr, dtype=object).map(str).to_numpy(dtype=object)
+        block[:, j] = arr
+    return pd.DataFrame(block, columns=list(ID_COLUMNS), copy=False)
+
+
+def _rater_ids(values: pd.Series | np.ndarray) -> np.ndarray:
     """Rater ids as text, None where missing (``None``/NaN); other values through ``str``."""
     def one(v):
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
-    arr = values.to_numpy(dtype=object)
+    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
     na = pd.isna(arr)
     if lib.is_string_array(arr[~na], skipna=False):  # text already: str(v) == v; only the missing cells change
         out = arr.copy()

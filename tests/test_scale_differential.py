@@ -67,7 +67,8 @@ def test_items_share_the_imported_block_read_only(tmp_path, program):
     assert [p.to_dict() for p in new_err.value.problems] == [p.to_dict() for p in old_err.value.problems]
 
 
-@pytest.mark.parametrize("case", ["reverse", "form", "halves", "ints", "text", "one_block", "zero_scale"])
+@pytest.mark.parametrize("case", ["reverse", "form", "halves", "ints", "text", "one_block", "zero_scale",
+                                  "id_types", "no_rater", "rater_text", "index"])
 def test_fallbacks_score_as_before(program, case):
     ins = MCA
     df = program.responses.copy()
@@ -88,6 +89,17 @@ def test_fallbacks_score_as_before(program, case):
     elif case == "one_block":  # a user frame whose items are one 2D block in another order
         items = list(MCA.item_ids)[::-1]
         df = pd.concat([df.drop(columns=items), pd.DataFrame(df[items].to_numpy(), columns=items)], axis=1)
+    elif case == "id_types":  # ids that are not text: numbers, categoricals, rater ids of mixed kinds
+        df["mentor_id"] = pd.factorize(df["mentor_id"])[0] + 100
+        df["rater_role"] = df["rater_role"].astype("category")
+        df["wave"] = df["wave"].astype("category")
+        df["rater_id"] = rng.choice(np.array([7, 8.5, None, np.nan, "E1", "E2"], dtype=object), len(df))
+    elif case == "no_rater":  # no rater_id column: None in every row
+        df = df.drop(columns=["rater_id"])
+    elif case == "rater_text":  # every rater id given (no missing cell)
+        df["rater_id"] = [f"R{i % 97}" for i in range(len(df))]
+    elif case == "index":  # not a 0..n-1 index
+        df.index = pd.RangeIndex(5, 5 + 2 * len(df), 2)
     elif case == "zero_scale":
         scale = dataclasses.replace(MCA.scale, values=tuple(range(0, 8)))
         ins = dataclasses.replace(MCA, scale=scale)
@@ -239,3 +251,17 @@ def test_ascending_ids_skip_hashing_but_repeats_are_still_refused():
         with pytest.raises(DataError, match="appear more than once"):
             checks.check_response_ids(bad, table, "id")
     assert not checks._increasing(np.array(["a", 2, "c"], dtype=object))  # not all text: hashed as before
+
+
+def test_id_columns_are_owned_by_each_frame(program):
+    """The id columns of ``Scores.scores`` and ``Scores.items`` are copies: writing into the responses or
+    into one frame changes nothing else (they share no id block)."""
+    df = program.responses.copy()
+    s = score(df, MCA)
+    first = df.loc[0, "mentor_id"]
+    df.loc[0, "mentor_id"] = "changed"
+    s.scores.loc[0, "rater_role"] = "changed"
+    assert s.items.loc[0, "mentor_id"] == first and s.scores.loc[0, "mentor_id"] == first
+    assert s.items.loc[0, "rater_role"] == program.responses.loc[0, "rater_role"]
+    for c in ("response_id", "mentor_id", "rater_role", "wave", "rater_id"):
+        assert not np.shares_memory(s.scores[c].to_numpy(), s.items[c].to_numpy())
