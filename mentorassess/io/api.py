@@ -41,6 +41,7 @@ from mentorassess.io.labels import WaveSet, check_constant, key, relabel
 from mentorassess.io.mapping import AUTO_NAMES, Mapping, Resolved, load_mapping, resolve
 from mentorassess.io.roster import RosterIndex, read_roster
 from mentorassess.io.rows import ImportOptions, decide, parse_dates
+from mentorassess.io.spread import Background, spread_items
 from mentorassess.io.tables import RawTable, as_text, strip_cells
 from mentorassess.io.values import ValueRules, _distinct, convert_column, normalise_label
 
@@ -166,15 +167,17 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     _raise_value_problems(table, unknown, off_scale, m)
 
     if len(parts) == 1:  # no loop & merge: nothing to stack (each copy of 1M x 26 costs time and memory)
-        resp, codes, ns, oor, answered = (parts[0][k] for k in ("frame", "codes", "ns", "oor", "answered"))
+        resp = parts[0]["frame"]
+        # the n x items arrays are written on a second thread while the id columns are made below
+        items = Background(parts[0]["spread"])
     else:
-        resp = pd.concat([p["frame"] for p in parts], ignore_index=True)
-        codes = np.vstack([p["codes"] for p in parts])
-        ns = np.vstack([p["ns"] for p in parts])
-        oor = np.vstack([p["oor"] for p in parts])
-        answered = np.concatenate([p["answered"] for p in parts])
+        resp = {k: np.concatenate([p["frame"][k] for p in parts]) for k in parts[0]["frame"]}
+        items = (np.vstack([p["codes"] for p in parts]), np.vstack([p["ns"] for p in parts]),
+                 np.vstack([p["oor"] for p in parts]), np.concatenate([p["answered"] for p in parts]))
     del parts
-    rowpos = resp["_row"].to_numpy()
+    # ``resp`` holds the per-response columns as arrays until all are made (then one DataFrame,
+    # without a copy of each column as it is added)
+    rowpos = resp["_row"]
     if _every_row(rowpos, n_rows):  # one response per row, in order: the row arrays need no gathering
         resp["row_reason"], resp["finished"], resp["source_row"] = row_reason, finished, table.rows
     else:
@@ -183,14 +186,19 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
         resp["source_row"] = table.rows[rowpos]
 
     _set_ids(resp, table, res, ins, rowpos)
-    ids_checked = check_response_ids(resp, table, res.meta.get("response_id"))
+    ids_checked = check_response_ids(pd.DataFrame({c: resp[c] for c in ("response_id", "source_row")}, copy=False),
+                                     table, res.meta.get("response_id"))
     label_recodes: Counter = Counter()
     groups: dict[str, tuple] = {}  # (codes, labels) per key column, for the exclusion rules' grouping
     _set_role_wave(resp, table, res, ins, m, role, wave, rowpos, waves, label_recodes, warnings, groups)
     matches = _match_mentors(resp, table, res, rindex, warnings, groups)
-    resp["submitted_at"] = (parse_dates(resp["_submitted"], res.meta.get("submitted_at", ""), file, warnings,
-                                        rows=resp["source_row"].to_numpy(), order=opts.date_order)
-                            if "submitted_at" in res.meta else np.nan)
+    resp["submitted_at"] = (parse_dates(pd.Series(resp["_submitted"], dtype=object, copy=False),
+                                        res.meta.get("submitted_at", ""), file, warnings, rows=resp["source_row"],
+                                        order=opts.date_order)
+                            if "submitted_at" in res.meta else np.full(len(rowpos), np.nan))
+    resp = pd.DataFrame(resp, copy=False)
+    codes, ns, oor, answered = items.result() if isinstance(items, Background) else items
+    del items
     duration = qualtrics.durations(table) if table.format.startswith("qualtrics") else None
     if "duration" in res.meta:
         duration = pd.to_numeric(as_text(table.body[res.meta["duration"]]), errors="coerce").to_numpy(dtype=float)
@@ -239,59 +247,51 @@ def _find_dictionary(path: Path) -> Path | None:
 
 
 def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: ValueRules):
+    """One loop iteration's (or the only) responses: the per-response columns as a dict of arrays
+    (``frame``), and the item columns converted per distinct text (``spread`` makes the n x items
+    arrays from them; done here for a loop iteration, whose empty rows are then dropped)."""
     n = len(table.body)
-    # Column-major: each item column is written (and later read) as one contiguous run.
-    codes = np.empty((n, len(ins.items)), order="F")  # every column is written below (NaN if not asked)
-    ns = np.zeros((n, len(ins.items)), dtype=bool, order="F")
-    oor = np.zeros((n, len(ins.items)), dtype=bool, order="F")
-    # answered cells per response, counted in a narrow type (at most one per item)
-    nonempty = np.zeros(n, dtype=np.uint16 if len(ins.items) < 1 << 16 else np.int64)
     unknown, off, recodes = Counter(), [], Counter()
     stats: dict = {}
-    cols: list[str | None] = []
+    converted: list[tuple[int, object]] = []
     for j, item in enumerate(ins.item_ids):
         col = res.column(res.items.get(item), it, table)
-        cols.append(col)
         if col is None or col not in table.body.columns:
-            codes[:, j] = np.nan
             continue
         cv = convert_column(table.body[col], rules, table.value_labels.get(col), table.missing_codes.get(col))
         stats[col] = column_stats(table.body[col], cv, table.rows)
-        # spread the per-distinct results straight into the (column-major) arrays; the positions are
-        # made pointer-sized once (a categorical's codes are small integers, which np.take would
-        # convert on every call)
-        inv = cv.inverse.astype(np.intp, copy=False)
-        np.take(cv.distinct_codes, inv, out=codes[:, j], mode="clip")
-        if cv.distinct_ns.any():  # else the column stays as allocated: all False (zeroed pages, never written)
-            np.take(cv.distinct_ns, inv, out=ns[:, j], mode="clip")
-        if cv.distinct_oor.any():
-            np.take(cv.distinct_oor, inv, out=oor[:, j], mode="clip")
-        nonempty += np.take((~cv.distinct_empty).astype(nonempty.dtype), inv, mode="clip")
+        converted.append((j, cv))
         for label, count in cv.unknown.items():
             unknown[(col, label)] += count
-        bad = int(np.count_nonzero(oor[:, j])) + sum(cv.unknown.values())
+        bad = cv.off_scale_cells + sum(cv.unknown.values())
         if cv.answered and bad > 0.5 * cv.answered:
             off.append((col, bad, cv.answered))
         recodes.update(cv.recodes)
-    frame = pd.DataFrame({"_row": np.arange(n), "_iter": "" if it is None else str(it)})
+    # Columns as arrays (a DataFrame is made once from them, without copying each one in).
+    frame: dict[str, np.ndarray] = {"_row": np.arange(n), "_iter": np.full(n, "" if it is None else str(it),
+                                                                              dtype=object)}
     mentor_col = res.column(res.meta.get("mentor"), it, table)
-    frame["_mentor"] = strip_cells(table.body[mentor_col]) if mentor_col in table.body.columns else ""
+    frame["_mentor"] = strip_cells(table.body[mentor_col]) if mentor_col in table.body.columns else np.full(
+        n, "", dtype=object)
     for cid in ins.comment_ids:
         col = res.column(res.comments.get(cid), it, table)
         if col in table.body.columns:
             frame[f"comment::{cid}"] = _comment_cells(table.body[col])
         else:
             frame[f"comment::{cid}"] = np.full(n, None, dtype=object)
-    for key in ("submitted_at",):
-        frame["_submitted"] = table.body[res.meta[key]].to_numpy(dtype=object) if key in res.meta else ""
-    if it is not None:
-        produced = (frame["_mentor"] != "").to_numpy() | (nonempty > 0)
-        keep = np.flatnonzero(produced)
-        frame = frame.iloc[keep].reset_index(drop=True)
-        codes, ns, oor, nonempty = codes[keep], ns[keep], oor[keep], nonempty[keep]
-    nonempty = nonempty.astype(int)  # the type the later steps compute with (signed)
-    return ({"frame": frame, "codes": codes, "ns": ns, "oor": oor, "answered": nonempty, "stats": stats}, unknown,
-            off, recodes)
+    key = "submitted_at"
+    frame["_submitted"] = (table.body[res.meta[key]].to_numpy(dtype=object) if key in res.meta
+                           else np.full(n, "", dtype=object))
+    part = {"frame": frame, "stats": stats}
+    if it is None:
+        part["spread"] = lambda: spread_items(converted, n, len(ins.items))
+        return part, unknown, off, recodes
+    codes, ns, oor, nonempty = spread_items(converted, n, len(ins.items))
+    produced = (frame["_mentor"] != "") | (nonempty > 0)
+    keep = np.flatnonzero(produced)
+    frame = {k: v[keep] for k, v in frame.items()}
+    part.update(frame=frame, codes=codes[keep], ns=ns[keep], oor=oor[keep], answered=nonempty[keep])
+    return part, unknown, off, recodes
 
 
 def _comment_cells(values: pd.Series) -> np.ndarray:
@@ -350,7 +350,7 @@ def _set_ids(resp: pd.DataFrame, table: RawTable, res: Resolved, ins: Instrument
     if empty.any():  # a made-up id only where the export has none
         rid = rid.copy()
         rid[empty] = np.array([f"{stem}-row{r}" for r in table.rows[rowpos][empty]], dtype=object)
-    it = resp["_iter"].to_numpy(dtype=object)
+    it = resp["_iter"]
     looped = it != ""
     if looped.any():
         rid = np.where(looped, rid + "_" + it, rid)
@@ -369,7 +369,7 @@ def _per_distinct(raw, fn) -> np.ndarray:
 
 
 def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos, waves, recodes, warnings, groups) -> None:
-    rows = resp["source_row"].to_numpy()
+    rows = resp["source_row"]
     roles = sorted({f.rater_role for f in ins.forms.values()})
     role_of = {**{key(fid): f.rater_role for fid, f in ins.forms.items()}, **{key(r): r for r in roles}}
     col = res.meta.get("role")
@@ -389,7 +389,7 @@ def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos, waves, recodes,
         if found is not None:
             check_constant(g, found, rows, what="rater role", column=col, file=table.file,
                            option=f"--role {given}" if role else f"role: {given} of the mapping")
-        resp["rater_role"] = g
+        resp["rater_role"] = np.full(len(rows), g, dtype=object)
     elif found is not None:
         resp["rater_role"] = found
         if spread:
@@ -399,7 +399,7 @@ def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos, waves, recodes,
         if g is None:
             raise ConfigError("the rater role is unknown: the export has no role column", file=table.file,
                               hint=f"pass --role ({', '.join(roles)}) or set role: in the mapping")
-        resp["rater_role"] = g
+        resp["rater_role"] = np.full(len(rows), g, dtype=object)
     ws = WaveSet(waves)
     col = res.meta.get("wave")
     found = None
@@ -416,7 +416,7 @@ def _set_role_wave(resp, table, res, ins, m, role, wave, rowpos, waves, recodes,
         if found is not None:
             check_constant(g, found, rows, what="wave", column=col, file=table.file,
                            option=f"--wave {given}" if wave else f"wave: {given} of the mapping")
-        resp["wave"] = g
+        resp["wave"] = np.full(len(rows), g, dtype=object)
     elif found is not None:
         resp["wave"] = found
         if spread:
@@ -436,7 +436,7 @@ def _role_from_questions(table: RawTable, res: Resolved, ins: Instrument) -> str
 
 
 def _match_mentors(resp, table, res, rindex, warnings, groups) -> list[str]:
-    raw = resp["_mentor"].to_numpy(dtype=object)
+    raw = resp["_mentor"]
     methods = np.full(len(raw), "", dtype=object)
     ids = np.full(len(raw), np.nan, dtype=object)
     if "mentor" not in res.meta:
@@ -444,7 +444,7 @@ def _match_mentors(resp, table, res, rindex, warnings, groups) -> list[str]:
                           file=table.file, hint="map the column holding the mentor under columns: mentor:")
     col = res.meta["mentor"]
     inverse, uniq = factorize(raw)  # each distinct mentor cell matched once
-    check_mentor_cells(raw, resp["source_row"].to_numpy(), table, col, factorized=(inverse, uniq))
+    check_mentor_cells(raw, resp["source_row"], table, col, factorized=(inverse, uniq))
     if rindex is None:
         warnings.append(Problem("no roster given: mentor cells are taken as mentor ids without a check", file=table.file,
                                 column=col, code="no-roster", severity="warning",
@@ -466,13 +466,13 @@ def _match_mentors(resp, table, res, rindex, warnings, groups) -> list[str]:
         ids, methods = id_u[inverse], how_u[inverse]
     for v, (mid, how, sugg) in sorted(cache.items()):
         if how == "id (leading zeros restored)":
-            rows = resp.loc[raw == v, "source_row"].tolist()
+            rows = resp["source_row"][raw == v].tolist()
             warnings.append(Problem(f"mentor {v!r} matched roster id {mid!r} by restoring leading zeros "
                                     f"({len(rows)} response(s)); a spreadsheet probably removed them",
                                     file=table.file, row=int(rows[0]), column=col, value=v, code="leading-zeros",
                                     severity="warning", hint="format id columns as text before saving"))
         if mid is None:
-            rows = resp.loc[raw == v, "source_row"].tolist()
+            rows = resp["source_row"][raw == v].tolist()
             hint = (f"resembles roster {', '.join(sugg)}; correct the export or the roster" if sugg
                     else "add the mentor to the roster or correct the export")
             msg = (f"mentor {v!r} matches several roster entries" if how == "ambiguous"

@@ -116,6 +116,14 @@ class ColumnValues:
     recodes: Counter                 # (raw text, code) -> count, for text that was not a plain code
     answered: int                    # non-empty cells
     code_counts: dict = field(default_factory=dict)  # code -> cells holding it (ascending codes)
+    distinct_counts: np.ndarray | None = None  # cells per distinct text
+
+    @property
+    def off_scale_cells(self) -> int:
+        """Cells holding a number off the scale."""
+        counts = self.distinct_counts if self.distinct_counts is not None else np.bincount(
+            self.inverse, minlength=len(self.distinct_oor))
+        return int(counts[self.distinct_oor].sum())
 
     @cached_property
     def codes(self) -> np.ndarray:
@@ -241,4 +249,4 @@ def convert_column(values: pd.Series, rules: ValueRules, labels: dict[str, str] 
             unknown[str(raw).strip()] += int(counts[k])
     return ColumnValues(inverse=inverse, distinct_codes=code_u, distinct_ns=ns_u, distinct_oor=oor_u,
                         distinct_empty=empty_u, unknown=unknown, recodes=recodes, answered=answered,
-                        code_counts=dict(sorted(per_code.items())))
+                        code_counts=dict(sorted(per_code.items())), distinct_counts=counts)
