@@ -40,7 +40,7 @@ from mentorassess.io.detect import read_table
 from mentorassess.io.labels import WaveSet, check_constant, key, relabel
 from mentorassess.io.mapping import AUTO_NAMES, Mapping, Resolved, load_mapping, resolve
 from mentorassess.io.roster import RosterIndex, read_roster
-from mentorassess.io.rows import ImportOptions, decide, parse_dates
+from mentorassess.io.rows import ImportOptions, decide, parse_dates, straightline_flags
 from mentorassess.io.spread import Background, spread_items
 from mentorassess.io.tables import RawTable, as_text, strip_cells
 from mentorassess.io.values import ValueRules, _distinct, convert_column, normalise_label
@@ -168,12 +168,19 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
 
     if len(parts) == 1:  # no loop & merge: nothing to stack (each copy of 1M x 26 costs time and memory)
         resp = parts[0]["frame"]
-        # the n x items arrays are written on a second thread while the id columns are made below
-        items = Background(parts[0]["spread"])
+        # the n x items arrays (and the straight-line test on them) are made on a second thread
+        # while the id columns are made below
+        spread = parts[0]["spread"]
+
+        def spread_and_test():
+            codes, ns, oor, answered = spread()
+            return codes, ns, oor, answered, straightline_flags(codes, opts.straightline_min_items)
+
+        items = Background(spread_and_test)
     else:
         resp = {k: np.concatenate([p["frame"][k] for p in parts]) for k in parts[0]["frame"]}
         items = (np.vstack([p["codes"] for p in parts]), np.vstack([p["ns"] for p in parts]),
-                 np.vstack([p["oor"] for p in parts]), np.concatenate([p["answered"] for p in parts]))
+                 np.vstack([p["oor"] for p in parts]), np.concatenate([p["answered"] for p in parts]), None)
     del parts
     # ``resp`` holds the per-response columns as arrays until all are made (then one DataFrame,
     # without a copy of each column as it is added)
@@ -197,7 +204,7 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
                                         order=opts.date_order)
                             if "submitted_at" in res.meta else np.full(len(rowpos), np.nan))
     resp = pd.DataFrame(resp, copy=False)
-    codes, ns, oor, answered = items.result() if isinstance(items, Background) else items
+    codes, ns, oor, answered, straight = items.result() if isinstance(items, Background) else items
     del items
     duration = qualtrics.durations(table) if table.format.startswith("qualtrics") else None
     if "duration" in res.meta:
@@ -205,7 +212,7 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     ip = table.body[res.meta["ip_address"]].to_numpy(dtype=object) if "ip_address" in res.meta else None
     reason, speed, straight = decide(resp, codes, answered, len(ins.items), opts,
                                      duration[rowpos] if duration is not None else None,
-                                     ip[rowpos] if ip is not None else None, groups=groups)
+                                     ip[rowpos] if ip is not None else None, groups=groups, straight=straight)
     kept = reason == ""
     _check_kept(resp, kept, table, groups)
 

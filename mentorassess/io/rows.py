@@ -232,7 +232,7 @@ def speeder_flags(duration: np.ndarray | None, eligible: np.ndarray, fraction: f
 
 def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items: int, opts: ImportOptions,
            duration: np.ndarray | None, ip: np.ndarray | None,
-           groups: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           groups: dict | None = None, straight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exclusion reason per response (``""`` = kept) and the speeder/straight-line flags.
 
     ``frame`` holds per response: ``row_reason``, ``finished`` (bool), ``mentor_id`` (NaN when
@@ -240,6 +240,7 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
     comment columns ``comment_*`` used to compare repeats. ``groups`` may give, for ``mentor_id``,
     ``rater_role`` or ``wave``, ``(codes, labels)`` with ``labels[codes]`` equal to the column (the
     import's per-distinct lookups): the rows are then grouped by the codes instead of the cells.
+    ``straight`` may give :func:`straightline_flags` of ``codes`` when already computed.
     """
     groups = groups or {}
     reason = frame["row_reason"].to_numpy(dtype=object).copy()
@@ -259,7 +260,8 @@ def decide(frame: pd.DataFrame, codes: np.ndarray, answered: np.ndarray, n_items
     else:
         mark(frame["mentor_id"].isna().to_numpy(), "unmatched_mentor")
     speed = speeder_flags(duration, kept, opts.speeder_fraction)
-    straight = straightline_flags(codes, opts.straightline_min_items)
+    if straight is None:
+        straight = straightline_flags(codes, opts.straightline_min_items)
     if opts.exclude_speeders:
         mark(speed, "speeder")
     if opts.exclude_straightliners:
