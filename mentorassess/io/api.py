@@ -33,6 +33,7 @@ from mentorassess.errors import ConfigError, DataError, Problem
 from mentorassess.instruments import Instrument, load_instrument
 from mentorassess.io import distinct, qualtrics, redcap
 from mentorassess.io.audit import ImportReport
+from mentorassess.io.import_report import build_report
 from mentorassess.io.checks import (check_mentor_cells, check_response_ids, check_value_targets, column_stats,
                                     off_scale_patterns)
 from mentorassess.io.completion import finished_flags
@@ -240,7 +241,7 @@ def read_export(path: str | Path, instrument: str | Instrument, *, mapping: str 
     if ids_checked:  # distinct among all responses, so among the kept ones: score() need not hash them again
         distinct.remember(out, out["response_id"].to_numpy())
 
-    report = _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, matches, speed, straight,
+    report = build_report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, matches, speed, straight,
                      warnings, rowpos, label_recodes, completion_rule, answered, opts)
     return ImportResult(responses=out, report=report)
 
@@ -504,72 +505,3 @@ def _check_kept(resp: pd.DataFrame, kept: np.ndarray, table: RawTable, groups: d
             rows = resp.loc[missing, "source_row"].tolist()
             raise DataError(f"{what} is empty in {len(rows)} kept response(s)", file=table.file, row=int(rows[0]),
                             hint=f"fill in the {what}, or pass a constant with --{what.split()[-1]}")
-
-
-def _report(table, ins, m, res, digest, resp, reason, kept, ns, oor, recodes, matches, speed, straight, warnings,
-            rowpos, label_recodes, completion_rule, answered, opts) -> ImportReport:
-    n_rows = len(table.body)
-    if len(rowpos) == n_rows and (rowpos == np.arange(n_rows)).all():  # one response per row, in order
-        row_kept, row_why = np.asarray(kept, dtype=bool), reason
-    else:
-        row_kept = np.zeros(n_rows, dtype=bool)
-        np.logical_or.at(row_kept, rowpos, kept)
-        row_why = np.full(n_rows, "no_items_answered", dtype=object)
-        pos, first = np.unique(rowpos, return_index=True)  # a row's reason: that of its first response
-        row_why[pos] = reason[first]
-    excluded_rows = Counter(row_why[~row_kept])
-    excluded = tuple((int(r), str(w), str(i)) for r, w, i in zip(resp.loc[~kept, "source_row"], reason[~kept],
-                                                                 resp.loc[~kept, "response_id"]))
-    col_map = {}
-    for key, col in res.meta.items():
-        col_map[key] = col
-    for item, col in res.items.items():
-        col_map[item] = f"{col} ({res.how.get(item, 'mapping')})" if col else "(not asked)"
-    for cid, col in res.comments.items():
-        col_map[cid] = col
-    all_kept = bool(kept.all())
-
-    def count(flags: np.ndarray) -> int:  # kept responses with the flag (no copy of the column)
-        return int(np.count_nonzero(flags if all_kept else flags & kept))
-
-    oor_cols: Counter = Counter()
-    for j, item in enumerate(ins.item_ids):
-        n = count(oor[:, j])
-        if n:
-            oor_cols[res.items.get(item) or item] += n
-    for col, n in oor_cols.items():
-        warnings.append(Problem(f"{n} value(s) off the scale set to missing", file=table.file, column=col,
-                                code="out-of-range", severity="warning",
-                                hint="if these are codes (e.g. N/A), map them under values:"))
-    return ImportReport(
-        source=table.file, sha256=digest, format=table.format, encoding=table.encoding, sheet=table.sheet,
-        instrument=ins.id, mapping=m.source, rows_read=n_rows, rows_kept=int(row_kept.sum()),
-        rows_excluded=dict(sorted(excluded_rows.items())), excluded=excluded,
-        responses_produced=len(resp), responses_kept=int(kept.sum()),
-        responses_excluded=dict(sorted(Counter(reason[~kept]).items())),
-        non_substantive={item: count(ns[:, j]) for j, item in enumerate(ins.item_ids)},
-        out_of_range=dict(oor_cols), recodes={**{f"{a!r} -> {b}": c for (a, b), c in sorted(recodes.items(), key=str)},
-                                              **dict(sorted(label_recodes.items()))},
-        completion_rule=completion_rule, completion=_completion_counts(resp, reason, answered, len(ins.items), opts),
-        column_map=col_map, flags={"speeder": int(speed[kept].sum()), "straightline": int(straight[kept].sum())},
-        mentor_matches=_counts(np.asarray(matches, dtype=object)[kept]), warnings=tuple(warnings))
-
-
-def _counts(values: np.ndarray) -> dict:
-    """``dict(Counter(values))``: each distinct value's count, in order of first appearance."""
-    codes, uniq = factorize(values)
-    return {v: int(c) for v, c in zip(uniq.tolist(), np.bincount(codes, minlength=len(uniq)))}
-
-
-def _completion_counts(resp, reason, answered, n_items, opts) -> dict[str, int]:
-    """Responses by completion decision (finished; not finished but kept by the answered share; excluded)."""
-    fin = resp["finished"].to_numpy(dtype=bool)
-    enough = answered / max(n_items, 1) >= opts.incomplete_min_answered
-    floor = f"{opts.incomplete_min_answered:.0%}"
-    out = {"finished": int(fin.sum()),
-           f"not finished, >= {floor} answered (complete)": int((~fin & enough).sum()),
-           f"not finished, < {floor} answered (excluded as incomplete)": int((reason == "incomplete").sum())}
-    other = int((~fin & ~enough).sum()) - out[f"not finished, < {floor} answered (excluded as incomplete)"]
-    if other:
-        out[f"not finished, < {floor} answered (excluded for an earlier reason)"] = other
-    return out

@@ -18,7 +18,7 @@ import pandas as pd
 from mentorassess.errors import DataError
 from mentorassess.io.tables import RawTable, distinct_stripped, strip_cells
 
-__all__ = ["finished_flags"]
+__all__ = ["finished_flags", "completion_counts"]
 
 _TRUTH = {"1": True, "true": True, "yes": True, "2": True, "0": False, "false": False, "no": False, "": False,
           "1.0": True, "0.0": False}
@@ -61,3 +61,17 @@ def finished_flags(table: RawTable, meta: dict, items: dict, rc_dict, floor: flo
     if table.extra.get("completion") == "submitted":
         return np.ones(n, dtype=bool), f"submitted ({table.format} exports only submitted responses)"
     return np.zeros(n, dtype=bool), f"{share} (no completion column in a {table.format} export)"
+
+
+def completion_counts(resp, reason, answered, n_items, opts) -> dict[str, int]:
+    """Responses by completion decision (finished; not finished but kept by the answered share; excluded)."""
+    fin = resp["finished"].to_numpy(dtype=bool)
+    enough = answered / max(n_items, 1) >= opts.incomplete_min_answered
+    floor = f"{opts.incomplete_min_answered:.0%}"
+    out = {"finished": int(fin.sum()),
+           f"not finished, >= {floor} answered (complete)": int((~fin & enough).sum()),
+           f"not finished, < {floor} answered (excluded as incomplete)": int((reason == "incomplete").sum())}
+    other = int((~fin & ~enough).sum()) - out[f"not finished, < {floor} answered (excluded as incomplete)"]
+    if other:
+        out[f"not finished, < {floor} answered (excluded for an earlier reason)"] = other
+    return out
