@@ -91,28 +91,31 @@ def machine() -> dict:
 
 # Why the missed goals remain (profiled with cProfile; details in benchmarks/README.md).
 NOTES = """\
-## Goals missed, and why (2026-12-03, issue 24 round 12)
+## Goals (2026-12-03, issue 24 round 13): every goal of issue 24 met in both full runs
 
-Same 2-core VM class as rounds 8-11 (Intel Xeon), drifting within minutes (one process rendered
-107.5 feedback reports/s in the first run and 61.1/s in the second); ratios compare within one run.
-Two full runs on 1e4649a, which has the feedback PDF engine without platypus (`reports/fastpdf`):
-14:25-14:41 UTC (`2026-12-03-round12-a.json`) and 14:46-15:03 UTC (`2026-12-03-round12-b.json`, the
-table above). Round 11's runs, on the code this round started from, are below.
+A 2-core VM of the same class as rounds 8-12, about twice as fast as round 12's (the consortium run
+took 24 s here against 54 s there): ratios compare within one run, seconds across runs do not.
+Three full runs in one session, 18:11-18:40 UTC: before, on round 12's code (c00f5b7,
+`2026-12-03-round13-before.json`); after, run a on 0c5c5c6 (`2026-12-03-round13-a.json`) and run b
+on a6b529c (`2026-12-03-round13-b.json`, the table above; a6b529c only moves code between modules).
 
-- Import + validate + score of 1,000,000 responses (goal <= 2x read_csv, <= 1 GB): 2.03x in run a
-  (runs 7.57, 7.67, 7.23 s; reads 3.56, 4.29, 4.22 s) and 2.11x in run b (runs 11.05, 9.13, 9.72 s;
-  reads 4.98, 4.66, 4.33 s), peak 924-930 MB. The import did not change this round; round 11 measured
-  2.06x in its full run and 1.59x in its import-and-pipeline run. Most of the time is the parse itself
-  (two halves on two threads, every column as text or category); the rest is the exclusion rules,
-  the id columns and scoring (about 1.3 s of one core).
-- History record per cycle (this project's own goal, < 1x scoring the cycle): SQLite 1.68x / 1.51x,
-  PostgreSQL 2.97x / 2.67x (the history code did not change).
-- Met in both runs: feedback PDFs 173.9/s and 121.2/s on 2 cores (goal >= 100/s; round 11: 66.8/s):
-  a report costs about 9-16 ms of one core with its HTML twin, against 28-31 ms on reportlab's
-  platypus. The consortium run 54.1 s at 13.5x its read and 53.8 s at 16.0x (goal <= 25x; round 11:
-  77.7-94.4 s, 25.4-26.9x). The staff workbook written alone 4.58 / 4.44 s; the psychometric report
-  0.12x / 0.15x R; Qualtrics 100k 1.33x / 1.26x; the demo 11.2 / 10.0 s; invariance, ordinal and
-  G-study far under their goals; `--help` 0.21 s.
+- Import + validate + score of 1,000,000 responses (goal <= 2x read_csv, <= 1 GB): before 1.55x
+  (runs 5.01, 4.99, 5.02 s; reads 4.08, 3.61, 3.22 s; peak 900 MB); after 1.23x (runs 4.03, 3.90,
+  4.01 s; reads 3.47, 3.17, 3.45 s; peak 843 MB) and 1.17x (runs 4.32, 4.17, 4.05 s; reads 3.47,
+  3.61, 3.55 s; peak 833 MB); CPU ratio 1.99 -> 1.65 / 1.56. Round 12 measured 2.03x and 2.11x
+  on its slower VM. The change: fewer copies of million-cell object columns (`score` writes its id
+  columns once into one block; the import makes one DataFrame from its columns instead of adding
+  each), and the n x items arrays with the straight-line test on a second thread (`io/spread.py`).
+  The parse (two halves on two threads) is now about half of the import's time.
+- History record per cycle (this project's own goal, < 1x scoring the cycle): SQLite 1.72x before,
+  1.75x / 1.71x after; PostgreSQL 2.63x before, 2.86x / 2.73x after (the history code did not
+  change; the closing cycle of a pooling block re-scores and re-aggregates its block).
+- Met in all three runs: feedback PDFs 395.1/s before, 394.5/s and 375.8/s after (goal >= 100/s);
+  the consortium run 24.5 s at 16.2x before, 23.9 s at 15.6x and 24.5 s at 15.6x after (goal <= 30 s
+  or <= 25x); the staff workbook written alone 2.38 s before, 2.12 / 2.39 s after (goal <= 5 s); the
+  psychometric report 0.14x R before, 0.15x / 0.17x after (goal <= 0.2x); Qualtrics 100k 1.35x before,
+  1.36x / 1.33x after (goal <= 2x); the demo 4.7 s before, 4.5 / 5.1 s after; invariance, ordinal and
+  G-study far under their goals; `--help` 0.10-0.11 s.
 """
 
 
