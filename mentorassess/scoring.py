@@ -424,33 +424,33 @@ def _id_frame(df: pd.DataFrame, n: int) -> pd.DataFrame:
             block[:, j] = None
             continue
         arr = df[c].to_numpy(dtype=object)  # an object column's own array (a view): copied by the write below
-        if c == "rater_id" and not lib.is_string_array(arr, skipna=False):
-            na = pd.isna(arr)
-            if lib.is_string_array(arr[~na], skipna=False):  # text and missing cells (an import): None where missing
-                block[:, j] = arr
-                block[na, j] = None
-                continue
-            arr = _rater_ids(arr)
-        elif c != "rater_id" and pd.api.types.infer_dtype(arr, skipna=False) != "string":  # already text: nothing to convert
+        if c == "rater_id":
+            _rater_ids(arr, out=block[:, j])
+            continue
+        if pd.api.types.infer_dtype(arr, skipna=False) != "string":  # already text: nothing to convert
             arr = pd.Series(arr, dtype=object).map(str).to_numpy(dtype=object)
         block[:, j] = arr
     return pd.DataFrame(block, columns=list(ID_COLUMNS), copy=False)
 
 
-def _rater_ids(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Rater ids as text, None where missing (``None``/NaN); other values through ``str``."""
+def _rater_ids(values: pd.Series | np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Rater ids as text, None where missing (``None``/NaN); other values through ``str``.
+
+    Written into ``out`` when given (a column of the id block), else into a new array.
+    """
     def one(v):
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
     arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    if out is None:
+        out = np.empty(len(arr), dtype=object)
     na = pd.isna(arr)
     if lib.is_string_array(arr[~na], skipna=False):  # text already: str(v) == v; only the missing cells change
-        out = arr.copy()
+        out[:] = arr
         idx = np.flatnonzero(na)
         if len(idx):
             out[idx] = [one(v) for v in arr[idx]]
         return out
-    out = np.empty(len(arr), dtype=object)
     out[:] = [one(v) for v in arr]
     return out
 

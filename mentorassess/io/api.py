@@ -287,8 +287,7 @@ def _iteration(table: RawTable, res: Resolved, it, ins: Instrument, rules: Value
             frame[f"comment::{cid}"] = _comment_cells(table.body[col])
         else:
             frame[f"comment::{cid}"] = np.full(n, None, dtype=object)
-    key = "submitted_at"
-    frame["_submitted"] = (table.body[res.meta[key]].to_numpy(dtype=object) if key in res.meta
+    frame["_submitted"] = (table.body[res.meta["submitted_at"]].to_numpy(dtype=object) if "submitted_at" in res.meta
                            else np.full(n, "", dtype=object))
     part = {"frame": frame, "stats": stats}
     if it is None:

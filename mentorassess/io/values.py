@@ -115,15 +115,13 @@ class ColumnValues:
     unknown: Counter                 # raw label -> count
     recodes: Counter                 # (raw text, code) -> count, for text that was not a plain code
     answered: int                    # non-empty cells
+    distinct_counts: np.ndarray      # int per distinct text: the cells holding it
     code_counts: dict = field(default_factory=dict)  # code -> cells holding it (ascending codes)
-    distinct_counts: np.ndarray | None = None  # cells per distinct text
 
     @property
     def off_scale_cells(self) -> int:
         """Cells holding a number off the scale."""
-        counts = self.distinct_counts if self.distinct_counts is not None else np.bincount(
-            self.inverse, minlength=len(self.distinct_oor))
-        return int(counts[self.distinct_oor].sum())
+        return int(self.distinct_counts[self.distinct_oor].sum())
 
     @cached_property
     def codes(self) -> np.ndarray:

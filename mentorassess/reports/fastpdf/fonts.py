@@ -18,9 +18,9 @@ import hashlib
 import zlib
 from functools import lru_cache
 
-from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase import ttfonts
 
-from mentorassess.reports import pdf as _pdf
+from mentorassess.reports.fastpdf import text as T
 
 __all__ = ["DocFonts", "SubsetObjects", "subset_objects"]
 
@@ -45,7 +45,7 @@ class SubsetObjects:
     __slots__ = ("base_font", "widths", "last", "descriptor", "font_file", "font_file_len", "cmap")
 
     def __init__(self, font: str, subset: tuple[int, ...]) -> None:
-        face = _face(font)
+        face = T.face(font)
         base = f"{_tag(font, subset)}+{face.name.decode('latin-1') if isinstance(face.name, bytes) else face.name}"
         self.base_font = base
         self.last = len(subset) - 1
@@ -62,12 +62,6 @@ class SubsetObjects:
             f"/FontName /{base} /ItalicAngle {_num(face.italicAngle)} /StemV {_num(face.stemV)} "
             f"/MissingWidth {_num(default)}").encode()
         self.cmap = zlib.compress(ttfonts.makeToUnicodeCMap(base, list(subset)).encode("latin-1"), 6)
-
-
-def _face(font: str):
-    """The TrueType face of ``font`` (registered with reportlab on first need, as the text module does)."""
-    _pdf.font_covers(font, "a")
-    return pdfmetrics.getFont(font).face
 
 
 def _num(v: float) -> str:

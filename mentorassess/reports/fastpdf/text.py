@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from reportlab.pdfbase import pdfmetrics
+
 from mentorassess.reports import pdf as _pdf
 
 __all__ = ["Style", "STYLES", "runs", "width", "break_lines", "visual_lines"]
@@ -51,14 +53,18 @@ _CHAR_FONT: dict[tuple[str, str], str] = {}
 _WORDS: dict[str, dict[str, float]] = {}  # font -> word -> width in 1/1000 em
 
 
+def face(font: str):
+    """The TrueType face of ``font``, from reportlab's registry (registered on first need: the CJK
+    fallback is registered only when a document uses it)."""
+    _pdf.font_covers(font, "a")
+    return pdfmetrics.getFont(font).face
+
+
 def _face(font: str) -> tuple[dict, float]:
     got = _FACES.get(font)
     if got is None:
-        from reportlab.pdfbase import pdfmetrics
-
-        _pdf.font_covers(font, "a")  # registers the font (the CJK fallback on first need)
-        face = pdfmetrics.getFont(font).face
-        got = _FACES[font] = (face.charWidths, float(face.defaultWidth))
+        f = face(font)
+        got = _FACES[font] = (f.charWidths, float(f.defaultWidth))
     return got
 
 
